@@ -1,0 +1,2 @@
+"""familyfinder's pure domain: types, CSV validation, sibling graph, rules, scoring,
+rounds and gap analysis. Nothing here touches a database, the web or the file system."""

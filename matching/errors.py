@@ -1,0 +1,59 @@
+"""The errors familyfinder raises, in one place.
+
+    FamilyFinderError            base of everything below
+    ├── ValidationError          bad input; carries a list of Problem (file, line, column, reason)
+    ├── PolicyError              a policy file that does not validate (names the key)
+    ├── NotFoundError            an id that does not exist
+    ├── NotFamilyFoundError      a shortlist asked for a plan that is not family-found
+    └── ConflictError            a change that would break an invariant (double booking)
+
+An infeasible round or an empty shortlist is a result, never an exception.
+`api/errors.py` maps these to HTTP status codes and CLI exit codes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with an input, located as precisely as we can."""
+
+    file: str
+    line: int  # 1-based physical line in the file; 0 when the problem is the whole file
+    column: str  # column name, or "" when the problem is not one cell
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.column or '-'}: {self.reason}"
+
+
+class FamilyFinderError(Exception):
+    """Base of every error familyfinder raises on purpose."""
+
+
+class ValidationError(FamilyFinderError):
+    """Input that breaks the interchange format or a domain rule."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        first = str(problems[0]) if problems else "invalid input"
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        super().__init__(first + more)
+
+
+class PolicyError(FamilyFinderError):
+    """A scoring policy that does not validate; the message names the key."""
+
+
+class NotFoundError(FamilyFinderError):
+    """An id (child, household, round, proposal) that does not exist."""
+
+
+class NotFamilyFoundError(FamilyFinderError):
+    """A shortlist was asked for a child whose plan is not family-found."""
+
+
+class ConflictError(FamilyFinderError):
+    """A change that would break an invariant, such as over-filling a household."""

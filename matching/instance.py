@@ -1,0 +1,70 @@
+"""The abstract matching instance a round or a gap analysis solves.
+
+It is what is left once the engine has applied the hard rules and scored every pair:
+units with their sizes and priorities, households with their vacancies and location,
+and the feasible (unit, household, score) pairs. Solvers see nothing else, so they can
+be tested on generated instances without any children's data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+
+@dataclass(frozen=True)
+class RoundUnit:
+    """A child alone, or a sibling group assessed to live together."""
+
+    children: tuple[str, ...]
+    priority: float = 1.0  # >= 1; grows with time waiting
+
+    @property
+    def size(self) -> int:
+        return len(self.children)
+
+
+@dataclass(frozen=True)
+class RoundHousehold:
+    household_id: str
+    vacancies: int
+    lat: float = 0.0
+    lon: float = 0.0
+
+
+def _empty_int() -> npt.NDArray[np.int32]:
+    return np.zeros(0, dtype=np.int32)
+
+
+def _empty_float() -> npt.NDArray[np.float64]:
+    return np.zeros(0, dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class MatchingInstance:
+    """Units × households with the feasible pairs as three parallel arrays.
+
+    A pair is present only when the household passes every hard rule for the whole
+    unit (so the unit fits its vacancies) and reaches the policy's minimum round score.
+    """
+
+    units: tuple[RoundUnit, ...]
+    households: tuple[RoundHousehold, ...]
+    pair_unit: npt.NDArray[np.int32] = field(default_factory=_empty_int)
+    pair_household: npt.NDArray[np.int32] = field(default_factory=_empty_int)
+    pair_score: npt.NDArray[np.float64] = field(default_factory=_empty_float)  # 0..100
+    # unit index pairs holding children assessed `apart`: they never share a household
+    apart_units: tuple[tuple[int, int], ...] = ()
+    # unit index pairs of siblings in different units: prefer households near each other
+    sibling_contact_units: tuple[tuple[int, int], ...] = ()
+
+    def __post_init__(self) -> None:
+        n = len(self.pair_unit)
+        if len(self.pair_household) != n or len(self.pair_score) != n:
+            raise ValueError("pair arrays must have the same length")
+
+    @property
+    def n_pairs(self) -> int:
+        return len(self.pair_unit)
