@@ -1,0 +1,171 @@
+"""The scoring policy: weights and thresholds as versioned data.
+
+The default policy ships in the package (`matching/default_policy.toml`); an authority
+may supply its own text. Every result quotes the policy version it was made under.
+A policy that does not validate raises `PolicyError` naming the offending key, e.g.
+``weights.age_fit: must be >= 0``.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ValidationError as PydanticValidationError
+
+from matching.errors import PolicyError
+
+NonNegative = Field(ge=0)
+Fraction = Field(ge=0, le=1)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Weights(_Strict):
+    """Relative weight of each soft criterion (rescaled to 100 over the applicable ones)."""
+
+    needs: float = NonNegative
+    age_fit: float = NonNegative
+    identity: float = NonNegative
+    family_time_distance: float = NonNegative
+    school_distance: float = NonNegative
+    household_fit: float = NonNegative
+    wishes: float = NonNegative
+    in_house: float = NonNegative
+    adopter_waiting: float = NonNegative
+    ffa_duty: float = NonNegative
+
+    @model_validator(mode="after")
+    def _some_weight(self) -> Weights:
+        if not any(v > 0 for v in self.model_dump().values()):
+            raise ValueError("at least one weight must be > 0")
+        return self
+
+
+class NeedsPolicy(_Strict):
+    tolerance_share: float = Fraction
+    lower_level_credit: float = Fraction
+    not_stated_credit: float = Fraction
+
+
+class AgeFitPolicy(_Strict):
+    margin_years: int = NonNegative
+
+
+class IdentityPolicy(_Strict):
+    broad_group_credit: float = Fraction
+
+
+class DistancePolicy(_Strict):
+    family_time_default_km: float = Field(gt=0)
+    school_max_km: float = Field(gt=0)
+
+
+class HouseholdFitPolicy(_Strict):
+    min_age_gap_years: int = Field(ge=1)
+    no_children_credit: float = Fraction
+
+
+class CostPolicy(_Strict):
+    in_house: float = Fraction
+    raa: float = Fraction
+    national: float = Fraction
+    ifa: float = Fraction
+    private: float = Fraction
+
+
+class AdopterWaitingPolicy(_Strict):
+    full_credit_days: int = Field(ge=1)
+
+
+class FfaDutyPolicy(_Strict):
+    max_age_years: int = Field(ge=0, le=17)
+
+
+class PriorityPolicy(_Strict):
+    first_threshold_days: int = Field(ge=1)
+    second_threshold_days: int = Field(ge=1)
+    at_first_threshold: float = Field(ge=1)
+    at_second_threshold: float = Field(ge=1)
+    per_year_beyond: float = NonNegative
+    maximum: float = Field(ge=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> PriorityPolicy:
+        if self.second_threshold_days <= self.first_threshold_days:
+            raise ValueError("second_threshold_days must be after first_threshold_days")
+        if self.at_second_threshold < self.at_first_threshold:
+            raise ValueError("at_second_threshold must be >= at_first_threshold")
+        return self
+
+
+class Policy(_Strict):
+    """A validated scoring policy."""
+
+    version: str = Field(min_length=1)
+    min_round_score: float = Field(ge=0, le=100)
+    weights: Weights
+    needs: NeedsPolicy
+    age_fit: AgeFitPolicy
+    identity: IdentityPolicy
+    distance: DistancePolicy
+    household_fit: HouseholdFitPolicy
+    cost: CostPolicy
+    adopter_waiting: AdopterWaitingPolicy
+    ffa_duty: FfaDutyPolicy
+    priority: PriorityPolicy
+
+
+def default_policy_text() -> str:
+    """The text of the policy shipped with the package."""
+    return resources.files("matching").joinpath("default_policy.toml").read_text("utf-8")
+
+
+def _number(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _describe(error: Any) -> str:
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    if kind == "greater_than_equal":
+        return f"must be >= {_number(ctx['ge'])}"
+    if kind == "greater_than":
+        return f"must be > {_number(ctx['gt'])}"
+    if kind == "less_than_equal":
+        return f"must be <= {_number(ctx['le'])}"
+    if kind == "extra_forbidden":
+        return "unknown key"
+    if kind == "missing":
+        return "missing"
+    message = str(error["msg"])
+    return message.removeprefix("Value error, ")
+
+
+def load_policy(text: str | None = None) -> Policy:
+    """Parse and validate a policy; `None` loads the default shipped with the package.
+
+    Raises `PolicyError` naming the first offending key (``section.key: reason``).
+    """
+    source = default_policy_text() if text is None else text
+    try:
+        data = tomllib.loads(source)
+    except tomllib.TOMLDecodeError as exc:
+        raise PolicyError(f"policy is not valid TOML: {exc}") from exc
+    try:
+        return Policy.model_validate(data)
+    except PydanticValidationError as exc:
+        first = exc.errors()[0]
+        key = ".".join(str(part) for part in first["loc"]) or "policy"
+        raise PolicyError(f"{key}: {_describe(first)}") from exc
+
+
+@lru_cache(maxsize=1)
+def default_policy() -> Policy:
+    """The default policy, parsed once (policies are immutable)."""
+    return load_policy(None)

@@ -1,0 +1,217 @@
+"""The hard rules, one small named function each, vectorised over the whole pool.
+
+Each rule takes the unit's features and the pool and returns the mask of households it
+EXCLUDES. A rule holds for a unit when it holds for every child in it. The rules and
+their order are exactly the table in the domain reference (shared/domain.md);
+`siblings_apart` is a round constraint between units and lives with the round solver.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import numpy.typing as npt
+
+from matching.domain import Child
+from matching.errors import NotFamilyFoundError
+from matching.geo import haversine_km_to_many
+from matching.pool import NEED_INDEX, HouseholdPool, need_bits
+from matching.vocab import NEED_CODES, NOT_FAMILY_FOUND_PLANS
+
+BoolArray = npt.NDArray[np.bool_]
+FloatArray = npt.NDArray[np.float64]
+
+# A child under this age (whole years) may not live with smokers (fostering guidance:
+# Fostering Services National Minimum Standards 2011, std. 10, and the Fostering
+# Network / NICE guidance that under-fives are not placed with smokers).
+UNDER_FIVE = 5
+
+
+@dataclass(frozen=True)
+class UnitFeatures:
+    """What the rules and the scoring need to know about one unit, computed once."""
+
+    children: tuple[Child, ...]
+    as_of: date
+    ages: tuple[int, ...]
+    unborn: tuple[bool, ...]
+    plans: frozenset[str]
+    # highest level of each need over the unit's children (index as NEED_CODES)
+    need_levels: npt.NDArray[np.int8]
+    need_mask: int
+    requirements: frozenset[str]
+
+    @classmethod
+    def from_children(cls, children: Sequence[Child], as_of: date) -> UnitFeatures:
+        """Features of a unit; raises `NotFamilyFoundError` for a plan that is not family-found."""
+        if not children:
+            raise ValueError("a unit has at least one child")
+        for child in children:
+            if child.plan in NOT_FAMILY_FOUND_PLANS:
+                raise NotFamilyFoundError(
+                    f"child {child.child_id} has plan {child.plan!r}, which is not "
+                    "family-found: no household shortlist is made for it"
+                )
+        levels = np.zeros(len(NEED_CODES), dtype=np.int8)
+        for child in children:
+            for code, level in child.needs.items():
+                j = NEED_INDEX[code]
+                levels[j] = max(int(levels[j]), level)
+        return cls(
+            children=tuple(children),
+            as_of=as_of,
+            ages=tuple(c.age_on(as_of) for c in children),
+            unborn=tuple(c.is_unborn(as_of) for c in children),
+            plans=frozenset(c.plan for c in children),
+            need_levels=levels,
+            need_mask=need_bits(code for c in children for code in c.needs),
+            requirements=frozenset(r for c in children for r in c.requirements),
+        )
+
+    @property
+    def child_ids(self) -> tuple[str, ...]:
+        return tuple(c.child_id for c in self.children)
+
+    @property
+    def size(self) -> int:
+        return len(self.children)
+
+    @property
+    def min_age(self) -> int:
+        return min(self.ages)
+
+    @property
+    def max_age(self) -> int:
+        return max(self.ages)
+
+    def ages_with(self, requirement: str) -> list[int]:
+        """Ages of the unit's children who have `requirement`."""
+        return [
+            a
+            for c, a in zip(self.children, self.ages, strict=True)
+            if requirement in c.requirements
+        ]
+
+
+RuleFn = Callable[[UnitFeatures, HouseholdPool], BoolArray]
+
+
+def _none(pool: HouseholdPool) -> BoolArray:
+    return np.zeros(pool.size, dtype=bool)
+
+
+def plan_kind(unit: UnitFeatures, pool: HouseholdPool) -> BoolArray:
+    """The household's kind does not serve some child's plan."""
+    plans = iter(sorted(unit.plans))
+    served = pool.served(next(plans))
+    for plan in plans:
+        served = served & pool.served(plan)
+    return ~served
+
+
+def connected_to_child(unit: UnitFeatures, pool: HouseholdPool) -> BoolArray:
+    """A connected household not connected to every child of the unit."""
+    if unit.size == 1:
+        excluded: BoolArray = pool.is_connected.copy()
+        excluded[pool.connected_rows(unit.children[0].child_id)] = False
+        return excluded
+    links = np.zeros(pool.size, dtype=np.int16)
+    for child in unit.children:
+        links[pool.connected_rows(child.child_id)] += 1
+    excluded_all: BoolArray = pool.is_connected & (links < unit.size)
+    return excluded_all
+
+
+def status(unit: UnitFeatures, pool: HouseholdPool) -> BoolArray:
+    """The household is not `available`."""
+    return ~pool.available
+
+
+def age_range(unit: UnitFeatures, pool: HouseholdPool) -> BoolArray:
+    """A child's age (whole years, unborn = 0) is outside the approval range."""
+    return (pool.min_age > unit.min_age) | (pool.max_age < unit.max_age)
+
+
+def capacity(unit: UnitFeatures, pool: HouseholdPool) -> BoolArray:
+    """The unit is larger than the vacancies, the approved places or the largest group."""
+    return pool.capacity < unit.size
+
+
+def will_not_consider(unit: UnitFeatures, pool: HouseholdPool) -> BoolArray:
+    """A child has a need the household refuses outright."""
+    if unit.need_mask == 0:
+        return _none(pool)
+    refused: BoolArray = (pool.will_not_consider & unit.need_mask) != 0
+    return refused
+
+
+def smoker_under_five(unit: UnitFeatures, pool: HouseholdPool) -> BoolArray:
+    """The household smokes and a child is under five or must not live with smokers."""
+    if unit.min_age < UNDER_FIVE or "no_smokers" in unit.requirements:
+        return pool.smoker
+    return _none(pool)
+
+
+def requirement(unit: UnitFeatures, pool: HouseholdPool) -> BoolArray:
+    """A child's requirement about the home or the children already in it is not met."""
+    excluded = _none(pool)
+    reqs = unit.requirements
+    if "no_pets" in reqs:
+        excluded |= pool.pets
+    if "no_younger_children" in reqs:
+        # a child in the home younger than any child holding the requirement
+        excluded |= pool.home_min_age < max(unit.ages_with("no_younger_children"))
+    if "no_older_children" in reqs:
+        excluded |= pool.home_max_age > min(unit.ages_with("no_older_children"))
+    if "no_other_children" in reqs:
+        excluded |= pool.has_children
+    if "wheelchair_access" in reqs:
+        excluded |= ~pool.wheelchair
+    return excluded
+
+
+def safeguarding_distance(unit: UnitFeatures, pool: HouseholdPool) -> BoolArray:
+    """The household is nearer a child's birth-family home than its `min_distance_km`."""
+    excluded = _none(pool)
+    for child in unit.children:
+        if child.min_distance_km is None or child.home_lat is None or child.home_lon is None:
+            continue
+        km = haversine_km_to_many(
+            child.home_lat, child.home_lon, pool.lat_rad, pool.lon_rad, pool.cos_lat
+        )
+        excluded |= km < child.min_distance_km
+    return excluded
+
+
+# The domain table, in its order.
+HARD_RULES: dict[str, RuleFn] = {
+    "plan_kind": plan_kind,
+    "connected_to_child": connected_to_child,
+    "status": status,
+    "age_range": age_range,
+    "capacity": capacity,
+    "will_not_consider": will_not_consider,
+    "smoker_under_five": smoker_under_five,
+    "requirement": requirement,
+    "safeguarding_distance": safeguarding_distance,
+}
+RULE_NAMES: tuple[str, ...] = tuple(HARD_RULES)
+
+
+def hard_exclusions(unit: UnitFeatures, pool: HouseholdPool) -> dict[str, BoolArray]:
+    """Every rule's exclusion mask over the pool, in the table's order.
+
+    The masks may be shared read-only arrays of the pool: combine them, never write them.
+    """
+    return {name: rule(unit, pool) for name, rule in HARD_RULES.items()}
+
+
+def combine(masks: dict[str, BoolArray], size: int) -> BoolArray:
+    """Households excluded by at least one rule."""
+    excluded = np.zeros(size, dtype=bool)
+    for mask in masks.values():
+        excluded |= mask
+    return excluded

@@ -1,0 +1,268 @@
+"""Shortlists: the ranked, explained households for one child's unit.
+
+    shortlist(authority or context, child_id, as_of=..., policy=...) -> ShortlistResult
+
+The unit is the child alone or with its together-siblings; the whole pool is filtered
+by the hard rules in one vectorised pass (every rule evaluated, so the counts of
+households left out are complete), the survivors are scored, and only the households
+returned get their reasons written. Order: a feasible connected household (kinship)
+first, then score descending, then household id ascending.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from matching.domain import Authority, Child
+from matching.errors import NotFoundError
+from matching.policy import Policy, default_policy
+from matching.pool import HouseholdPool
+from matching.rules import RULE_NAMES, UnitFeatures, combine, hard_exclusions
+from matching.scoring import Contribution, ScoreTable, explain, score_candidates
+from matching.siblings import sibling_units
+
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One shortlisted household, with the explanation of its score."""
+
+    household_id: str
+    rank: int
+    score: float
+    kinship: bool
+    contributions: tuple[Contribution, ...]
+    questions: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "household_id": self.household_id,
+            "rank": self.rank,
+            "score": self.score,
+            "kinship": self.kinship,
+            "contributions": [
+                {
+                    "criterion": c.criterion,
+                    "points": c.points,
+                    "max_points": c.max_points,
+                    "reason": c.reason,
+                }
+                for c in self.contributions
+            ],
+            "questions": list(self.questions),
+        }
+
+
+@dataclass(frozen=True)
+class WhyNot:
+    """Why a named household is or is not on the list: its failing rules, or its rank."""
+
+    household_id: str
+    rules: tuple[str, ...]
+    rank: int | None
+    score: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "household_id": self.household_id,
+            "rules": list(self.rules),
+            "rank": self.rank,
+            "score": self.score,
+        }
+
+
+@dataclass(frozen=True)
+class ShortlistResult:
+    """A shortlist for one unit, as the family finder sees it."""
+
+    unit: tuple[str, ...]
+    policy_version: str
+    as_of: date
+    candidates: tuple[Candidate, ...]
+    # households left out, by rule (a household failing several counts under each)
+    excluded_counts: dict[str, int]
+    why_not: WhyNot | None = None
+    n_feasible: int = 0  # households passing every hard rule
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON the CLI prints."""
+        out: dict[str, Any] = {
+            "unit": list(self.unit),
+            "policy_version": self.policy_version,
+            "as_of": self.as_of.isoformat(),
+            "candidates": [c.to_dict() for c in self.candidates],
+            "excluded_counts": dict(self.excluded_counts),
+        }
+        if self.why_not is not None:
+            out["why_not"] = self.why_not.to_dict()
+        return out
+
+
+@dataclass
+class MatchingContext:
+    """An authority prepared for many shortlists: pool arrays and sibling units, built once."""
+
+    authority: Authority
+    pool: HouseholdPool
+    units: list[tuple[str, ...]]
+    unit_by_child: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    children: dict[str, Child] = field(default_factory=dict)
+
+    @classmethod
+    def prepare(cls, authority: Authority, pool: HouseholdPool | None = None) -> MatchingContext:
+        """Build the pool arrays (unless given) and the sibling units of `authority`."""
+        units = sibling_units((c.child_id for c in authority.children), authority.links)
+        return cls(
+            authority=authority,
+            pool=pool if pool is not None else HouseholdPool.from_households(authority.households),
+            units=units,
+            unit_by_child={child_id: unit for unit in units for child_id in unit},
+            children={c.child_id: c for c in authority.children},
+        )
+
+    def unit_children(self, child_id: str) -> tuple[Child, ...]:
+        """The children of `child_id`'s unit; `NotFoundError` for an unknown id."""
+        unit = self.unit_by_child.get(child_id)
+        if unit is None:
+            raise NotFoundError(f"no child with id {child_id!r}")
+        return tuple(self.children[c] for c in unit)
+
+
+def build_unit(authority: Authority, child_id: str) -> tuple[str, ...]:
+    """The ids of `child_id`'s unit: the child with its together-siblings, sorted."""
+    authority.child(child_id)  # NotFoundError for an unknown child
+    return MatchingContext.prepare(authority, HouseholdPool(())).unit_by_child[child_id]
+
+
+@dataclass(frozen=True)
+class RankedUnit:
+    """Hard-rule masks and scores of the whole pool for one unit, ready to rank."""
+
+    unit: UnitFeatures
+    masks: dict[str, npt.NDArray[np.bool_]]
+    table: ScoreTable  # rows = the households passing every rule
+    kinship: npt.NDArray[np.bool_]  # per table row
+
+
+def rank_unit(unit: UnitFeatures, pool: HouseholdPool, policy: Policy) -> RankedUnit:
+    """Apply every hard rule to the pool and score the survivors."""
+    masks = hard_exclusions(unit, pool)
+    rows = np.flatnonzero(~combine(masks, pool.size)).astype(np.int64)
+    table = score_candidates(unit, pool, rows, policy)
+    return RankedUnit(unit, masks, table, pool.is_connected[rows])
+
+
+def _ordered(positions: IntArray, ranked: RankedUnit, pool: HouseholdPool) -> IntArray:
+    """`positions` (into the table) sorted by score descending, then household id."""
+    ids = pool.id_rank[ranked.table.rows[positions]]
+    order = np.lexsort((ids, -ranked.table.score[positions]))
+    result: IntArray = positions[order]
+    return result
+
+
+def top_positions(ranked: RankedUnit, pool: HouseholdPool, top: int | None) -> IntArray:
+    """Table positions of the first `top` households in shortlist order (all when None)."""
+    kin = np.flatnonzero(ranked.kinship)
+    rest = np.flatnonzero(~ranked.kinship)
+    first = _ordered(kin, ranked, pool)
+    want = len(ranked.table.rows) if top is None else top
+    if len(first) >= want:
+        return first[:want]
+    need = want - len(first)
+    if len(rest) > need:
+        # Partial selection: keep everything scoring at least the need-th best, so ties
+        # at the boundary are still broken by household id.
+        scores = ranked.table.score[rest]
+        kth = np.partition(scores, len(rest) - need)[len(rest) - need]
+        rest = rest[scores >= kth]
+    return np.concatenate([first, _ordered(rest, ranked, pool)[:need]])
+
+
+def rank_of(ranked: RankedUnit, pool: HouseholdPool, row: int) -> tuple[int, float] | None:
+    """1-based shortlist rank and score of pool `row`, or None if it is excluded."""
+    rows = ranked.table.rows
+    pos = int(np.searchsorted(rows, row))
+    if pos >= len(rows) or rows[pos] != row:
+        return None
+    score = ranked.table.score
+    kin = ranked.kinship
+    mine, s, r = bool(kin[pos]), score[pos], pool.id_rank[row]
+    same = kin == mine
+    ahead = same & ((score > s) | ((score == s) & (pool.id_rank[rows] < r)))
+    count = int(ahead.sum()) + (0 if mine else int(kin.sum()))
+    return count + 1, float(s)
+
+
+def shortlist(
+    source: Authority | MatchingContext,
+    child_id: str,
+    *,
+    as_of: date,
+    policy: Policy | None = None,
+    top: int | None = 10,
+    why_not: str | None = None,
+    pool: HouseholdPool | None = None,
+) -> ShortlistResult:
+    """The ranked, explained shortlist for `child_id`'s whole unit.
+
+    `source` is an authority, or a `MatchingContext` prepared once for many calls;
+    `pool` replaces the context's pool arrays when given. `top=None` returns every
+    feasible household. `why_not` names a household to explain: the rules it fails,
+    or its rank and score. Raises `NotFoundError` for an unknown child or household
+    and `NotFamilyFoundError` when a child's plan is not family-found.
+    """
+    policy = policy if policy is not None else default_policy()
+    context = (
+        source if isinstance(source, MatchingContext) else MatchingContext.prepare(source, pool)
+    )
+    pool = pool if pool is not None else context.pool
+    children = context.unit_children(child_id)
+    unit = UnitFeatures.from_children(children, as_of)
+    why_row = None
+    if why_not is not None:
+        why_row = pool.index.get(why_not)
+        if why_row is None:
+            raise NotFoundError(f"no household with id {why_not!r}")
+
+    ranked = rank_unit(unit, pool, policy)
+    candidates = []
+    for rank, pos in enumerate(top_positions(ranked, pool, top), start=1):
+        contributions, questions = explain(ranked.table, int(pos), pool, policy)
+        row = int(ranked.table.rows[pos])
+        candidates.append(
+            Candidate(
+                household_id=pool.ids[row],
+                rank=rank,
+                score=float(ranked.table.score[pos]),
+                kinship=bool(ranked.kinship[pos]),
+                contributions=tuple(contributions),
+                questions=tuple(questions),
+            )
+        )
+
+    explained = None
+    if why_not is not None and why_row is not None:
+        failing = tuple(name for name in RULE_NAMES if ranked.masks[name][why_row])
+        place = rank_of(ranked, pool, why_row)
+        explained = WhyNot(
+            household_id=why_not,
+            rules=failing,
+            rank=None if place is None else place[0],
+            score=None if place is None else place[1],
+        )
+
+    return ShortlistResult(
+        unit=unit.child_ids,
+        policy_version=policy.version,
+        as_of=as_of,
+        candidates=tuple(candidates),
+        excluded_counts={name: int(ranked.masks[name].sum()) for name in RULE_NAMES},
+        why_not=explained,
+        n_feasible=len(ranked.table.rows),
+    )
