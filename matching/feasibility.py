@@ -1,0 +1,145 @@
+"""From an authority to the matching instance a round or a gap analysis solves.
+
+Every unit whose children are all `waiting` with family-found plans is paired with
+every household of the pool: a pair is feasible when the household passes every hard
+rule for the whole unit and scores at least the policy's `min_round_score`. The work
+is vectorised per unit (one pass over the pool arrays), never per pair in Python.
+Alongside the instance come per-unit counts of households excluded by each rule, so a
+round can say why a unit has no household ("age_range: 812, capacity: 90, ...").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+from matching.domain import Authority, Child
+from matching.instance import MatchingInstance, RoundHousehold, RoundUnit
+from matching.policy import Policy, default_policy
+from matching.pool import HouseholdPool
+from matching.rules import RULE_NAMES, UnitFeatures, combine, hard_exclusions
+from matching.scoring import score_candidates
+from matching.siblings import sibling_units
+from matching.vocab import NOT_FAMILY_FOUND_PLANS
+
+
+@dataclass(frozen=True)
+class FeasibilityResult:
+    """The instance, with per-unit counts of households excluded by each hard rule."""
+
+    instance: MatchingInstance
+    # excluded_counts[i][rule] = households excluded by `rule` for instance.units[i]
+    excluded_counts: tuple[dict[str, int], ...]
+    # units left out of the instance (a child not waiting, or a plan not family-found)
+    skipped_units: tuple[tuple[str, ...], ...] = ()
+
+
+def days_waiting(child: Child, as_of: date) -> int:
+    """Days since the plan date (or entering care when there is none); 0 if neither."""
+    since = child.plan_date or child.entered_care_on
+    return 0 if since is None else max(0, (as_of - since).days)
+
+
+def unit_priority(children: Sequence[Child], as_of: date, policy: Policy) -> float:
+    """Priority (>= 1) of a unit, from its longest-waiting child's days waiting.
+
+    Piecewise linear against the adoption scorecard thresholds in the policy
+    (`[priority]`: 1 at day 0, `at_first_threshold` at 121 days, `at_second_threshold`
+    at 426 days, then `per_year_beyond` per further 365 days, capped at `maximum`).
+    """
+    p = policy.priority
+    days = max((days_waiting(c, as_of) for c in children), default=0)
+    t1, t2 = p.first_threshold_days, p.second_threshold_days
+    if days <= t1:
+        value = 1.0 + (p.at_first_threshold - 1.0) * days / t1
+    elif days <= t2:
+        value = p.at_first_threshold + (p.at_second_threshold - p.at_first_threshold) * (
+            days - t1
+        ) / (t2 - t1)
+    else:
+        value = p.at_second_threshold + p.per_year_beyond * (days - t2) / 365.0
+    return max(1.0, min(value, p.maximum))
+
+
+def excluded_counts_for_unit(
+    children: Sequence[Child], pool: HouseholdPool, as_of: date
+) -> dict[str, int]:
+    """Households excluded by each hard rule for one unit (every rule key present)."""
+    masks = hard_exclusions(UnitFeatures.from_children(children, as_of), pool)
+    return {name: int(masks[name].sum()) for name in RULE_NAMES}
+
+
+def _is_round_unit(children: Sequence[Child]) -> bool:
+    return all(c.status == "waiting" and c.plan not in NOT_FAMILY_FOUND_PLANS for c in children)
+
+
+def build_instance(
+    authority: Authority,
+    *,
+    as_of: date,
+    policy: Policy | None = None,
+    pool: HouseholdPool | None = None,
+) -> FeasibilityResult:
+    """The matching instance of `authority` on `as_of` under `policy` (default policy if None).
+
+    Units are the sibling units (sorted by first child id) whose children are all
+    waiting with family-found plans; households are the whole pool in its order.
+    `apart_units` pairs units holding two children assessed apart;
+    `sibling_contact_units` pairs units holding two linked children (any assessment).
+    """
+    policy = policy if policy is not None else default_policy()
+    pool = pool if pool is not None else HouseholdPool.from_households(authority.households)
+    by_id = {c.child_id: c for c in authority.children}
+    all_units = sibling_units(by_id, authority.links)
+
+    units: list[RoundUnit] = []
+    counts: list[dict[str, int]] = []
+    skipped: list[tuple[str, ...]] = []
+    pair_units, pair_rows, pair_scores = [], [], []
+    for unit_ids in all_units:
+        children = [by_id[c] for c in unit_ids]
+        if not _is_round_unit(children):
+            skipped.append(unit_ids)
+            continue
+        features = UnitFeatures.from_children(children, as_of)
+        masks = hard_exclusions(features, pool)
+        rows = np.flatnonzero(~combine(masks, pool.size)).astype(np.int64)
+        table = score_candidates(features, pool, rows, policy)
+        keep = table.score >= policy.min_round_score
+        index = len(units)
+        pair_units.append(np.full(int(keep.sum()), index, dtype=np.int32))
+        pair_rows.append(rows[keep].astype(np.int32))
+        pair_scores.append(table.score[keep])
+        units.append(RoundUnit(children=unit_ids, priority=unit_priority(children, as_of, policy)))
+        counts.append({name: int(masks[name].sum()) for name in RULE_NAMES})
+
+    unit_of = {c: i for i, unit in enumerate(units) for c in unit.children}
+    apart: set[tuple[int, int]] = set()
+    contact: set[tuple[int, int]] = set()
+    for link in authority.links:
+        a, b = unit_of.get(link.child_a), unit_of.get(link.child_b)
+        if a is None or b is None or a == b:
+            continue
+        pair = (min(a, b), max(a, b))
+        contact.add(pair)
+        if link.assessment == "apart":
+            apart.add(pair)
+
+    def cat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
+        return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype=dtype)
+
+    instance = MatchingInstance(
+        units=tuple(units),
+        households=tuple(
+            RoundHousehold(h.household_id, h.vacancies, h.lat, h.lon) for h in pool.households
+        ),
+        pair_unit=cat(pair_units, np.int32),
+        pair_household=cat(pair_rows, np.int32),
+        pair_score=cat(pair_scores, np.float64),
+        apart_units=tuple(sorted(apart)),
+        sibling_contact_units=tuple(sorted(contact)),
+    )
+    return FeasibilityResult(instance, tuple(counts), tuple(skipped))
