@@ -1,0 +1,421 @@
+"""Every query familyfinder runs: save domain objects, load them back, store results.
+
+Services in `api/services/` call these with their session and commit once; nothing
+here commits. Imports are bulk statements (executemany), never one ORM object per row,
+so a national-scale pool loads in seconds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
+
+from matching.domain import Authority, Child, Household, SiblingLink
+from matching.errors import NotFoundError
+from models.orm import (
+    Base,
+    ChildRow,
+    HouseholdRow,
+    ImportRunRow,
+    RoundRunRow,
+    ShortlistRunRow,
+    SiblingLinkRow,
+    utcnow,
+)
+
+T = TypeVar("T")
+
+# ---------------------------------------------------------------------------
+# Domain object <-> row dictionaries. Driven by the dataclass fields, so a field added
+# to matching.domain needs only its column (a missing column fails loudly on insert).
+# ---------------------------------------------------------------------------
+
+
+def _to_column(value: Any) -> Any:
+    if isinstance(value, frozenset | set):
+        return sorted(value)
+    if isinstance(value, tuple):
+        return list(value)
+    if isinstance(value, Mapping):
+        return dict(value)
+    return value
+
+
+def _row_dict(obj: Any) -> dict[str, Any]:
+    return {f.name: _to_column(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+
+
+def _from_columns(cls: type[T]) -> typing.Callable[[Mapping[Any, Any]], T]:
+    """A converter from a row mapping to `cls`, restoring sets, tuples and mappings."""
+    hints = typing.get_type_hints(cls)
+    converters: dict[str, typing.Callable[[Any], Any]] = {}
+    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+        origin = typing.get_origin(hints[f.name])
+        if origin is frozenset:
+            converters[f.name] = frozenset
+        elif origin is tuple:
+            converters[f.name] = tuple
+        elif origin in (Mapping, dict):
+            converters[f.name] = dict
+    names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
+
+    def convert(row: Mapping[Any, Any]) -> T:
+        values = {}
+        for name in names:
+            value = row[name]
+            conv = converters.get(name)
+            values[name] = conv(value) if conv is not None and value is not None else value
+        return cls(**values)
+
+    return convert
+
+
+_child_from_row = _from_columns(Child)
+_household_from_row = _from_columns(Household)
+_link_from_row = _from_columns(SiblingLink)
+
+
+def _link_dict(link: SiblingLink) -> dict[str, Any]:
+    """The row of a sibling link, with the pair ordered (child_a < child_b)."""
+    row = _row_dict(link)
+    if row["child_b"] < row["child_a"]:
+        row["child_a"], row["child_b"] = row["child_b"], row["child_a"]
+    return row
+
+
+# ---------------------------------------------------------------------------
+# Authority
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UpsertCounts:
+    children_inserted: int = 0
+    children_updated: int = 0
+    households_inserted: int = 0
+    households_updated: int = 0
+    links_inserted: int = 0
+    links_updated: int = 0
+
+
+def _split_new(
+    session: Session, key_columns: Sequence[Any], rows: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Split rows into (new, existing) by their primary key, with one query."""
+    names = [c.key for c in key_columns]
+    existing = {tuple(row) for row in session.execute(select(*key_columns))}
+    new: list[dict[str, Any]] = []
+    old: list[dict[str, Any]] = []
+    seen: set[tuple[Any, ...]] = set()
+    for row in rows:
+        key = tuple(row[n] for n in names)
+        if key in seen:
+            raise ValueError(f"duplicate key {key!r} in one upsert")
+        seen.add(key)
+        (old if key in existing else new).append(row)
+    return new, old
+
+
+def _bulk_write(
+    session: Session, model: type[Base], new: list[dict[str, Any]], old: list[dict[str, Any]]
+) -> None:
+    if new:
+        session.execute(insert(model), new)
+    if old:
+        # ORM bulk UPDATE by primary key: one executemany, no objects loaded.
+        session.execute(update(model), old)
+
+
+def upsert_authority(session: Session, authority: Authority) -> UpsertCounts:
+    """Insert the authority's new records and overwrite existing ones, matched by id.
+
+    Records already stored but absent from `authority` are left as they are. Sibling
+    pairs are matched in either order. Flushes but does not commit.
+    """
+    children = [_row_dict(c) for c in authority.children]
+    households = [_row_dict(h) for h in authority.households]
+    links = [_link_dict(link) for link in authority.links]
+
+    new_c, old_c = _split_new(session, [ChildRow.child_id], children)
+    new_h, old_h = _split_new(session, [HouseholdRow.household_id], households)
+    new_l, old_l = _split_new(session, [SiblingLinkRow.child_a, SiblingLinkRow.child_b], links)
+
+    # Children before links: links refer to children by foreign key.
+    _bulk_write(session, ChildRow, new_c, old_c)
+    _bulk_write(session, HouseholdRow, new_h, old_h)
+    _bulk_write(session, SiblingLinkRow, new_l, old_l)
+    session.flush()
+    return UpsertCounts(
+        children_inserted=len(new_c),
+        children_updated=len(old_c),
+        households_inserted=len(new_h),
+        households_updated=len(old_h),
+        links_inserted=len(new_l),
+        links_updated=len(old_l),
+    )
+
+
+def load_authority(session: Session) -> Authority:
+    """Everything stored, as one Authority; records sorted by id, sibling pairs ordered."""
+    children = [
+        _child_from_row(row) for row in session.execute(select(ChildRow.__table__)).mappings()
+    ]
+    households = [
+        _household_from_row(row)
+        for row in session.execute(select(HouseholdRow.__table__)).mappings()
+    ]
+    links = [
+        _link_from_row(row) for row in session.execute(select(SiblingLinkRow.__table__)).mappings()
+    ]
+    # Sorted in Python, not by ORDER BY: database collations order strings differently.
+    return Authority(
+        children=tuple(sorted(children, key=lambda c: c.child_id)),
+        households=tuple(sorted(households, key=lambda h: h.household_id)),
+        links=tuple(sorted(links, key=lambda link: (link.child_a, link.child_b))),
+    )
+
+
+@dataclass(frozen=True)
+class AuthorityCounts:
+    """What is stored, counted the ways the summary and the first page show it."""
+
+    children: int
+    households: int
+    links: int
+    children_by_plan: dict[str, int]
+    children_by_status: dict[str, int]
+    households_by_kind: dict[str, int]
+    households_by_status: dict[str, int]
+    links_by_assessment: dict[str, int]
+    available_vacancies: int
+    imports: int
+
+
+def _grouped(session: Session, column: Any) -> dict[str, int]:
+    rows = [tuple(row) for row in session.execute(select(column, func.count()).group_by(column))]
+    return {str(key): int(n) for key, n in sorted(rows, key=lambda r: str(r[0]))}
+
+
+def authority_counts(session: Session) -> AuthorityCounts:
+    """Counts of children, households and links, grouped by plan, status, kind."""
+    by_plan = _grouped(session, ChildRow.plan)
+    by_kind = _grouped(session, HouseholdRow.kind)
+    by_assessment = _grouped(session, SiblingLinkRow.assessment)
+    vacancies = session.scalar(
+        select(func.coalesce(func.sum(HouseholdRow.vacancies), 0)).where(
+            HouseholdRow.status == "available"
+        )
+    )
+    imports = session.scalar(select(func.count()).select_from(ImportRunRow))
+    return AuthorityCounts(
+        children=sum(by_plan.values()),
+        households=sum(by_kind.values()),
+        links=sum(by_assessment.values()),
+        children_by_plan=by_plan,
+        children_by_status=_grouped(session, ChildRow.status),
+        households_by_kind=by_kind,
+        households_by_status=_grouped(session, HouseholdRow.status),
+        links_by_assessment=by_assessment,
+        available_vacancies=int(vacancies or 0),
+        imports=int(imports or 0),
+    )
+
+
+# ---------------------------------------------------------------------------
+# Import runs
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportRunRecord:
+    id: int
+    created_at: datetime
+    requested_by: str
+    source: str
+    as_of: date
+    counts: UpsertCounts
+    inputs_fingerprint: str
+
+
+def _import_record(row: ImportRunRow) -> ImportRunRecord:
+    counts = UpsertCounts(
+        **{f.name: getattr(row, f.name) for f in dataclasses.fields(UpsertCounts)}
+    )
+    return ImportRunRecord(
+        id=row.id,
+        created_at=row.created_at,
+        requested_by=row.requested_by,
+        source=row.source,
+        as_of=row.as_of,
+        counts=counts,
+        inputs_fingerprint=row.inputs_fingerprint,
+    )
+
+
+def record_import_run(
+    session: Session,
+    *,
+    requested_by: str,
+    source: str,
+    as_of: date,
+    counts: UpsertCounts,
+    inputs_fingerprint: str,
+    created_at: datetime | None = None,
+) -> ImportRunRecord:
+    """Record one import (who, when, from where, what changed); flushes, no commit."""
+    row = ImportRunRow(
+        created_at=created_at or utcnow(),
+        requested_by=requested_by,
+        source=source,
+        as_of=as_of,
+        inputs_fingerprint=inputs_fingerprint,
+        **dataclasses.asdict(counts),
+    )
+    session.add(row)
+    session.flush()
+    return _import_record(row)
+
+
+def list_import_runs(session: Session, *, limit: int = 20) -> list[ImportRunRecord]:
+    """The most recent imports, newest first."""
+    rows = session.scalars(select(ImportRunRow).order_by(ImportRunRow.id.desc()).limit(limit))
+    return [_import_record(r) for r in rows]
+
+
+# ---------------------------------------------------------------------------
+# Shortlist and round runs
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ShortlistRunRecord:
+    id: int
+    created_at: datetime
+    requested_by: str
+    child_id: str
+    unit: list[str]
+    as_of: date
+    policy_version: str
+    inputs_fingerprint: str
+    result: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RoundRunRecord:
+    id: int
+    created_at: datetime
+    requested_by: str
+    mode: str
+    params: dict[str, Any]
+    seed: int
+    as_of: date
+    policy_version: str
+    inputs_fingerprint: str
+    status: str
+    solver: str
+    result: dict[str, Any]
+
+
+def _record_of(cls: type[T], row: Any) -> T:
+    return cls(**{f.name: getattr(row, f.name) for f in dataclasses.fields(cls)})  # type: ignore[arg-type]
+
+
+def save_shortlist_run(
+    session: Session,
+    *,
+    requested_by: str,
+    child_id: str,
+    unit: Iterable[str],
+    as_of: date,
+    policy_version: str,
+    inputs_fingerprint: str,
+    result: dict[str, Any],
+    created_at: datetime | None = None,
+) -> ShortlistRunRecord:
+    """Store a shortlist as computed (JSON-ready `result`); flushes to get its id."""
+    row = ShortlistRunRow(
+        created_at=created_at or utcnow(),
+        requested_by=requested_by,
+        child_id=child_id,
+        unit=list(unit),
+        as_of=as_of,
+        policy_version=policy_version,
+        inputs_fingerprint=inputs_fingerprint,
+        result=result,
+    )
+    session.add(row)
+    session.flush()
+    return _record_of(ShortlistRunRecord, row)
+
+
+def get_shortlist_run(session: Session, run_id: int) -> ShortlistRunRecord:
+    """The stored shortlist `run_id`; NotFoundError when there is none."""
+    row = session.get(ShortlistRunRow, run_id)
+    if row is None:
+        raise NotFoundError(f"no shortlist run with id {run_id}")
+    return _record_of(ShortlistRunRecord, row)
+
+
+def list_shortlist_runs(
+    session: Session, *, child_id: str | None = None, limit: int = 50
+) -> list[ShortlistRunRecord]:
+    """Stored shortlists, newest first, optionally those requested for one child."""
+    query = select(ShortlistRunRow).order_by(ShortlistRunRow.id.desc()).limit(limit)
+    if child_id is not None:
+        query = query.where(ShortlistRunRow.child_id == child_id)
+    return [_record_of(ShortlistRunRecord, r) for r in session.scalars(query)]
+
+
+def save_round_run(
+    session: Session,
+    *,
+    requested_by: str,
+    mode: str,
+    params: dict[str, Any],
+    seed: int,
+    as_of: date,
+    policy_version: str,
+    inputs_fingerprint: str,
+    status: str,
+    solver: str,
+    result: dict[str, Any],
+    created_at: datetime | None = None,
+) -> RoundRunRecord:
+    """Store a matching round as computed (JSON-ready `params`/`result`); flushes."""
+    row = RoundRunRow(
+        created_at=created_at or utcnow(),
+        requested_by=requested_by,
+        mode=mode,
+        params=params,
+        seed=seed,
+        as_of=as_of,
+        policy_version=policy_version,
+        inputs_fingerprint=inputs_fingerprint,
+        status=status,
+        solver=solver,
+        result=result,
+    )
+    session.add(row)
+    session.flush()
+    return _record_of(RoundRunRecord, row)
+
+
+def get_round_run(session: Session, run_id: int) -> RoundRunRecord:
+    """The stored round `run_id`; NotFoundError when there is none."""
+    row = session.get(RoundRunRow, run_id)
+    if row is None:
+        raise NotFoundError(f"no round run with id {run_id}")
+    return _record_of(RoundRunRecord, row)
+
+
+def list_round_runs(session: Session, *, limit: int = 50) -> list[RoundRunRecord]:
+    """Stored rounds, newest first."""
+    query = select(RoundRunRow).order_by(RoundRunRow.id.desc()).limit(limit)
+    return [_record_of(RoundRunRecord, r) for r in session.scalars(query)]
