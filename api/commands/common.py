@@ -1,0 +1,91 @@
+"""What every CLI command shares: settings, a session, dates, and error reporting.
+
+A command is thin: parse its arguments, open a session with `open_session`, call one
+service inside `reporting_errors()`, and print the result.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+
+import typer
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from api.errors import DATABASE_EXIT_CODE, error_lines, exit_code
+from api.settings import Settings
+from matching.errors import FamilyFinderError
+from models.db import make_engine, make_session_factory, session_scope
+from models.migrate import upgrade
+
+
+@dataclass
+class CliState:
+    """Per-invocation state kept on the Click context (`ctx.obj`)."""
+
+    _settings: Settings | None = field(default=None)
+
+    @property
+    def settings(self) -> Settings:
+        # Read on first use, when the command runs: `--help` works whatever the env holds.
+        if self._settings is None:
+            self._settings = Settings()
+        return self._settings
+
+
+def state(ctx: typer.Context) -> CliState:
+    if not isinstance(ctx.obj, CliState):
+        ctx.obj = CliState()
+    return ctx.obj
+
+
+def display_url(url: str) -> str:
+    """The database URL with any password hidden, for messages."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@contextmanager
+def reporting_errors() -> Iterator[None]:
+    """Turn expected errors into messages on stderr and an exit code, never a traceback."""
+    try:
+        yield
+    except FamilyFinderError as error:
+        for line in error_lines(error):
+            typer.echo(line, err=True)
+        raise typer.Exit(exit_code(error)) from None
+    except OperationalError as error:
+        typer.echo(f"error: database: {error.orig or error}", err=True)
+        raise typer.Exit(DATABASE_EXIT_CODE) from None
+
+
+@contextmanager
+def open_session(ctx: typer.Context, *, migrate: bool = True) -> Iterator[Session]:
+    """A session on the configured database, brought up to date first by default."""
+    url = state(ctx).settings.database_url
+    if migrate:
+        upgrade(url)
+    engine = make_engine(url)
+    try:
+        with session_scope(make_session_factory(engine)) as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+def parse_date(value: str | None) -> date:
+    """An ISO date from an option, or today when it was not given."""
+    if value is None:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date in the form YYYY-MM-DD") from None
+
+
+def stderr_is_terminal() -> bool:
+    return sys.stderr.isatty()

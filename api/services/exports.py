@@ -1,0 +1,73 @@
+"""Write an authority out in the CSV interchange format: the stored one, or a synthetic one."""
+
+from __future__ import annotations
+
+import os
+from contextlib import ExitStack
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from matching.csv_format import write_authority
+from matching.domain import Authority
+from matching.fingerprint import authority_fingerprint
+from matching.vocab import CHILDREN_FILE, HOUSEHOLDS_FILE, LINKS_FILE
+from models.store import load_authority
+
+
+@dataclass(frozen=True)
+class ExportSummary:
+    directory: Path
+    children: int
+    households: int
+    links: int
+    inputs_fingerprint: str
+
+
+def write_directory(authority: Authority, directory: Path) -> ExportSummary:
+    """Write the three CSV files into `directory` (created if missing).
+
+    Each file is written beside its final name and renamed at the end, so a failure
+    never leaves a half-written set that a later import would read.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    names = (CHILDREN_FILE, HOUSEHOLDS_FILE, LINKS_FILE)
+    temporary = {name: directory / f".{name}.partial" for name in names}
+    try:
+        with ExitStack() as stack:
+            c, h, s = (
+                stack.enter_context(temporary[name].open("w", encoding="utf-8", newline=""))
+                for name in names
+            )
+            write_authority(authority, c, h, s)
+        for name in names:
+            os.replace(temporary[name], directory / name)
+    finally:
+        for path in temporary.values():
+            path.unlink(missing_ok=True)
+    return ExportSummary(
+        directory=directory,
+        children=len(authority.children),
+        households=len(authority.households),
+        links=len(authority.links),
+        inputs_fingerprint=authority_fingerprint(authority),
+    )
+
+
+def export_directory(session: Session, directory: Path) -> ExportSummary:
+    """Write everything stored to `directory` as children/households/sibling_links CSV."""
+    return write_directory(load_authority(session), directory)
+
+
+def generate_fixtures(
+    directory: Path, *, n_children: int, n_households: int, seed: int, as_of: date
+) -> ExportSummary:
+    """Write a synthetic authority (no real person in it) to `directory`."""
+    # Imported here: only this use case needs the generator and its tables, and every
+    # CLI invocation would otherwise pay for loading them.
+    from matching.synthetic import generate_authority
+
+    authority = generate_authority(n_children, n_households, seed=seed, as_of=as_of)
+    return write_directory(authority, directory)

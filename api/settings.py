@@ -1,0 +1,40 @@
+"""Configuration, in one pydantic-settings class read from `FAMILYFINDER_*` variables.
+
+Settings are read when the CLI or the app starts (`Settings()`), never at import, so a
+test or a command can set the environment first.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///familyfinder.db"
+DEFAULT_MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+
+
+class Settings(BaseSettings):
+    """Everything configurable, with its environment variable in the field description."""
+
+    model_config = SettingsConfigDict(env_prefix="FAMILYFINDER_", extra="ignore")
+
+    database_url: str = Field(
+        default=DEFAULT_DATABASE_URL,
+        description="FAMILYFINDER_DATABASE_URL: SQLAlchemy URL; the default SQLite file "
+        "is relative to the working directory",
+    )
+    policy_file: Path | None = Field(
+        default=None,
+        description="FAMILYFINDER_POLICY_FILE: scoring policy to use instead of the shipped one",
+    )
+    secret_key: str | None = Field(
+        default=None,
+        description="FAMILYFINDER_SECRET_KEY: signs web sessions; no usable default",
+    )
+    max_upload_bytes: int = Field(
+        default=DEFAULT_MAX_UPLOAD_BYTES,
+        gt=0,
+        description="FAMILYFINDER_MAX_UPLOAD_BYTES: largest CSV file accepted for import",
+    )
