@@ -1,0 +1,645 @@
+"""The CSV interchange format: strict streaming reading, validation, and writing.
+
+`read_authority` reads `children.csv`, `households.csv` and `sibling_links.csv` from
+binary streams, checks everything (header, encoding, every cell, every record, and the
+records against each other) and either returns the file's records or raises one
+`ValidationError` listing every problem found, each located as FILE:LINE: COLUMN.
+Nothing is half-imported: a caller saves the result only when no problem was found.
+
+Input is streamed line by line with bounded reads, so junk (a binary file, a file with
+no line ends) is refused after reading at most a header's worth of bytes, and a large
+valid file is never held in memory as text.
+
+Cell syntax lives in `matching.csv_cells`, per-record rules in `matching.csv_checks`.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import difflib
+import gc
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from itertools import pairwise
+from typing import Any, BinaryIO, TextIO, TypeVar
+
+from matching import csv_cells, csv_checks, vocab
+from matching.csv_cells import CellError, Column
+from matching.domain import Authority, Child, Household, SiblingLink
+from matching.errors import Problem, ValidationError
+from matching.siblings import find_contradictions
+
+__all__ = ["read_authority", "validate_authority", "write_authority"]
+
+HEADER_LIMIT = 64 * 1024  # a header line longer than this is not one of our files
+LINE_LIMIT = 1024 * 1024  # longest physical line accepted
+PROGRESS_EVERY = 1000  # rows between progress reports
+_BOM = b"\xef\xbb\xbf"
+_FILE_ORDER = {vocab.CHILDREN_FILE: 0, vocab.HOUSEHOLDS_FILE: 1, vocab.LINKS_FILE: 2}
+_MANY_UNKNOWN = 5  # more unknown header columns than this: the file is not ours
+
+_CACHE_SIZE = 4096  # distinct parsed cells remembered per column
+_MISSING = object()
+
+Progress = Callable[[str, int], None]
+_Record = TypeVar("_Record", Child, Household, SiblingLink)
+
+
+class _TooManyProblems(Exception):
+    """Raised to stop reading once enough problems are known to be worth no more."""
+
+
+class _Problems:
+    """Collects problems; stops the read when far more have been found than are shown."""
+
+    def __init__(self, max_problems: int) -> None:
+        self.max_problems = max(1, max_problems)
+        # Keep counting past the cap so the report can say how many more there are,
+        # but not forever: a gigabyte of bad rows would otherwise be read in full.
+        self.ceiling = max(10 * self.max_problems, 1000)
+        self.found: list[Problem] = []
+        self.stopped_at: tuple[str, int] | None = None
+
+    def add(self, file: str, line: int, column: str, reason: str) -> None:
+        self.found.append(Problem(file, line, column, reason))
+        if len(self.found) >= self.ceiling:
+            self.stopped_at = (file, line)
+            raise _TooManyProblems
+
+    def report(self) -> list[Problem]:
+        ordered = sorted(self.found, key=lambda p: (_FILE_ORDER.get(p.file, 3), p.line))
+        if len(ordered) <= self.max_problems:
+            return ordered
+        shown, hidden = ordered[: self.max_problems], ordered[self.max_problems :]
+        per_file: dict[str, int] = {}
+        for problem in hidden:
+            per_file[problem.file] = per_file.get(problem.file, 0) + 1
+        counts = ", ".join(f"{name}: {count}" for name, count in per_file.items())
+        if self.stopped_at is None:
+            reason = f"{len(hidden)} more problems not shown ({counts})"
+        else:
+            file, line = self.stopped_at
+            reason = (
+                f"at least {len(hidden)} more problems not shown ({counts}); "
+                f"checking stopped at {file} line {line}"
+            )
+        return [*shown, Problem(hidden[0].file, 0, "", reason)]
+
+
+class _CsvFile:
+    """One CSV stream read with bounded lines: header check, then rows of cells."""
+
+    def __init__(
+        self,
+        stream: BinaryIO,
+        file: str,
+        columns: Mapping[str, Column],
+        required: frozenset[str],
+        problems: _Problems,
+        progress: Progress | None,
+    ) -> None:
+        self.stream = stream
+        self.file = file
+        self.columns = columns
+        self.required = required
+        self.problems = problems
+        self.progress = progress
+        self.bytes_read = 0
+        self.line = 0  # physical lines read so far
+        self.undecodable: set[int] = set()  # lines that were not UTF-8
+        # False once some row could not be read at all: its id is unknown, so checks
+        # that need every id of this file (links to missing children) would mislead.
+        self.complete = True
+        self.names: list[str] = []  # the header, in the file's order
+        self.text_columns: list[tuple[str, Any]] = []  # (name, empty value)
+        # (name, parser, empty value, cache of parsed cells)
+        self.parsed_columns: list[tuple[str, Callable[[str], Any], Any, dict[str, Any]]] = []
+        self.defaults: dict[str, Any] = {}
+        self.width = 0
+
+    def _add(self, line: int, column: str, reason: str) -> None:
+        self.problems.add(self.file, line, column, reason)
+
+    def _decode(self, raw: bytes) -> str:
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            bad = raw[error.start : error.start + 1].hex()
+            self._add(
+                self.line,
+                "",
+                f"not UTF-8: byte 0x{bad} at position {error.start + 1} of the line cannot be "
+                "read; save the file as UTF-8",
+            )
+            self.undecodable.add(self.line)
+            return raw.decode("utf-8", errors="replace")
+
+    def read_header(self) -> bool:
+        """Read and check the header line; False when the file cannot be read further."""
+        raw = self.stream.readline(HEADER_LIMIT + 1)
+        self.bytes_read += len(raw)
+        expected = ",".join(self.columns)
+        if not raw:
+            self._add(0, "", f"the file is empty; expected a header row: {expected}")
+            return False
+        self.line = 1
+        if raw.startswith(_BOM):
+            raw = raw[len(_BOM) :]
+        if len(raw) >= HEADER_LIMIT and not raw.endswith(b"\n"):
+            self._add(
+                1,
+                "",
+                f"no line end in the first {HEADER_LIMIT // 1024} KiB: this is not a CSV file",
+            )
+            return False
+        undecodable = len(self.undecodable)
+        text = self._decode(raw)
+        if len(self.undecodable) > undecodable:
+            return False
+        try:
+            names = next(csv.reader([text], strict=True), [])
+        except csv.Error as error:
+            self._add(1, "", f"the header row cannot be read as CSV: {error}")
+            return False
+        if not names or names == [""]:
+            self._add(1, "", f"the header row is empty; expected: {expected}")
+            return False
+        return self._check_header(names, expected)
+
+    def _check_header(self, names: list[str], expected: str) -> bool:
+        ok = True
+        unknown = [name for name in names if name not in self.columns]
+        if len(unknown) > _MANY_UNKNOWN:
+            shown = ", ".join(repr(name[:40]) for name in unknown[:3])
+            self._add(
+                1,
+                "",
+                f"this is not a {self.file} header: {len(unknown)} unknown columns "
+                f"({shown}, ...); expected: {expected}",
+            )
+            return False
+        for name in unknown:
+            close = difflib.get_close_matches(name, list(self.columns), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            self._add(1, name, f"unknown column {name!r}{hint}; expected: {expected}")
+            ok = False
+        seen: set[str] = set()
+        for name in names:
+            if name in seen and name in self.columns:
+                self._add(1, name, f"column {name!r} appears more than once in the header")
+                ok = False
+            seen.add(name)
+        for name in self.columns:
+            if name in self.required and name not in seen:
+                self._add(1, name, f"required column {name!r} is missing from the header")
+                ok = False
+        if not ok:
+            return False
+        # Columns may come in any order; optional columns may be left out entirely.
+        present = set(names)
+        self.names = names
+        self.text_columns = [
+            (name, column.empty)
+            for name, column in self.columns.items()
+            if name in present and column.parse is csv_cells.parse_text
+        ]
+        self.parsed_columns = [
+            (name, column.parse, column.empty, {})
+            for name, column in self.columns.items()
+            if name in present and column.parse is not csv_cells.parse_text
+        ]
+        self.defaults = {n: c.empty for n, c in self.columns.items() if n not in present}
+        self.width = len(names)
+        return True
+
+    def _lines(self) -> Iterator[str]:
+        while True:
+            raw = self.stream.readline(LINE_LIMIT + 1)
+            if not raw:
+                return
+            self.line += 1
+            self.bytes_read += len(raw)
+            if len(raw) > LINE_LIMIT and not raw.endswith(b"\n"):
+                self._add(
+                    self.line,
+                    "",
+                    f"line longer than {LINE_LIMIT // (1024 * 1024)} MiB; reading of this file "
+                    "stopped",
+                )
+                self.complete = False
+                return
+            yield self._decode(raw)
+
+    def rows(self) -> Iterator[tuple[int, list[str], bool]]:
+        """(first physical line, cells, readable) for each data row after the header."""
+        reader = csv.reader(self._lines(), strict=True)
+        count = 0
+        while True:
+            start = reader.line_num + 2  # the header is line 1
+            try:
+                cells = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as error:
+                self._add(reader.line_num + 1, "", f"cannot read this row as CSV: {error}")
+                self.complete = False
+                continue
+            if not cells:
+                continue  # a blank line
+            count += 1
+            if self.progress is not None and count % PROGRESS_EVERY == 0:
+                self.progress(self.file, self.bytes_read)
+            if len(cells) != self.width:
+                self._add(
+                    start,
+                    "",
+                    f"{len(cells)} cells, but the header has {self.width} columns",
+                )
+                self.complete = False
+                continue
+            end = reader.line_num + 1
+            readable = not self.undecodable or not any(
+                line in self.undecodable for line in range(start, end + 1)
+            )
+            yield start, cells, readable
+        if self.progress is not None:
+            self.progress(self.file, self.bytes_read)
+
+    def values(self, cells: list[str], line: int) -> tuple[dict[str, Any], bool]:
+        """Typed values of the row's readable cells, and whether every cell was read.
+
+        A cell that cannot be parsed is reported and left out of the values.
+        """
+        # Header names are known and distinct here, so zip builds the row in one step.
+        values = dict(zip(self.names, cells, strict=True))
+        if self.defaults:
+            values.update(self.defaults)
+        for name, empty in self.text_columns:
+            if not values[name]:
+                values[name] = empty
+        ok = True
+        for name, parse, empty, cache in self.parsed_columns:
+            cell = values[name]
+            if not cell:
+                values[name] = empty
+                continue
+            # Codes, dates and lists repeat across rows; parse each distinct cell once.
+            value = cache.get(cell, _MISSING)
+            if value is _MISSING:
+                try:
+                    value = parse(cell)
+                except CellError as error:
+                    self._add(line, name, str(error))
+                    del values[name]
+                    ok = False
+                    continue
+                if len(cache) < _CACHE_SIZE:
+                    cache[cell] = value
+            if type(value) is dict:
+                value = dict(value)  # records must not share a mutable mapping
+            values[name] = value
+        return values, ok
+
+
+def _fast_init_ok(cls: type, columns: Iterable[str]) -> bool:
+    """Whether `_instantiate` may fill a record's __dict__ directly."""
+    return (
+        dataclasses.is_dataclass(cls)
+        and {f.name for f in dataclasses.fields(cls)} == set(columns)
+        and not hasattr(cls, "__post_init__")
+        and not hasattr(cls, "__slots__")
+    )
+
+
+# A frozen dataclass sets each field through object.__setattr__, about 20 µs for a
+# child; with 100,000 rows that is seconds. Rows are complete and checked, so when the
+# class is a plain dataclass whose fields are exactly the columns, fill it directly.
+_FAST_INIT = {
+    Child: _fast_init_ok(Child, vocab.CHILD_COLUMNS),
+    Household: _fast_init_ok(Household, vocab.HOUSEHOLD_COLUMNS),
+    SiblingLink: _fast_init_ok(SiblingLink, vocab.LINK_COLUMNS),
+}
+
+
+def _instantiate(cls: type[_Record], values: dict[str, Any]) -> _Record:
+    if not _FAST_INIT[cls]:
+        return cls(**values)
+    record = object.__new__(cls)
+    record.__dict__.update(values)
+    return record
+
+
+def _note_id(
+    lines: dict[str, int], column: str, value: Any, line: int, found: list[tuple[int, str, str]]
+) -> None:
+    """Remember an id's first line; a later line with the same id is a duplicate."""
+    if not isinstance(value, str) or not value:
+        return
+    first = lines.setdefault(value, line)
+    if first != line:
+        found.append((line, column, f"duplicate {column} {value!r}: already on line {first}"))
+
+
+def _pair_key(a: Any, b: Any) -> str | None:
+    if not (isinstance(a, str) and isinstance(b, str) and a and b) or a == b:
+        return None
+    first, second = sorted((a, b))
+    return f"{first}\x00{second}"
+
+
+@dataclass
+class _Parsed:
+    """What the rows of the three files gave: records and what cross-checks need."""
+
+    children: list[Child] = field(default_factory=list)
+    households: list[tuple[int, Household]] = field(default_factory=list)
+    links: list[tuple[int, SiblingLink]] = field(default_factory=list)
+    child_lines: dict[str, int] = field(default_factory=dict)
+    pair_lines: dict[str, int] = field(default_factory=dict)
+    # (line, column, child id) for every child a link or a connected household names
+    link_ends: list[tuple[int, str, str]] = field(default_factory=list)
+    connected_ids: list[tuple[int, str]] = field(default_factory=list)
+
+
+def _note_child(
+    parsed: _Parsed, values: Mapping[str, Any], line: int, found: list[tuple[int, str, str]]
+) -> None:
+    _note_id(parsed.child_lines, "child_id", values.get("child_id"), line, found)
+
+
+def _note_household(
+    seen: dict[str, int],
+    parsed: _Parsed,
+    values: Mapping[str, Any],
+    line: int,
+    found: list[tuple[int, str, str]],
+) -> None:
+    _note_id(seen, "household_id", values.get("household_id"), line, found)
+    for child_id in values.get("connected_child_ids", ()):
+        parsed.connected_ids.append((line, child_id))
+
+
+def _note_link(
+    parsed: _Parsed, values: Mapping[str, Any], line: int, found: list[tuple[int, str, str]]
+) -> None:
+    a, b = values.get("child_a"), values.get("child_b")
+    for column, child_id in (("child_a", a), ("child_b", b)):
+        if isinstance(child_id, str) and child_id:
+            parsed.link_ends.append((line, column, child_id))
+    key = _pair_key(a, b)
+    if key is None:
+        return
+    first = parsed.pair_lines.setdefault(key, line)
+    if first != line:
+        found.append(
+            (
+                line,
+                "child_a",
+                f"the pair {a} and {b} is already linked on line {first}; "
+                "a pair appears once, in either order",
+            )
+        )
+
+
+def _cross_record(
+    parsed: _Parsed,
+    existing: Authority | None,
+    problems: _Problems,
+    where: str,
+) -> None:
+    """Links and connected ids against the children; sibling contradictions."""
+    child_ids = set(parsed.child_lines)
+    file_pairs = {link.pair for _, link in parsed.links}
+    links = [link for _, link in parsed.links]
+    if existing is not None:
+        child_ids.update(child.child_id for child in existing.children)
+        # A file link replaces an existing link for the same pair.
+        links = [link for link in existing.links if link.pair not in file_pairs] + links
+    for line, column, child_id in parsed.link_ends:
+        if child_id not in child_ids:
+            problems.add(vocab.LINKS_FILE, line, column, f"no child {child_id!r} in {where}")
+    for line, child_id in parsed.connected_ids:
+        if child_id not in child_ids:
+            problems.add(
+                vocab.HOUSEHOLDS_FILE,
+                line,
+                "connected_child_ids",
+                f"no child {child_id!r} in {where}",
+            )
+    lines = {link.pair: line for line, link in parsed.links}
+    for contradiction in find_contradictions(sorted(child_ids), links):
+        path = contradiction.together_path
+        together = [lines.get(frozenset(step)) for step in pairwise(path)]
+        together_lines = [line for line in together if line is not None]
+        apart_line = lines.get(contradiction.apart_link.pair)
+        located = [
+            f"apart on line {apart_line}" if apart_line else "apart link already recorded",
+            (
+                "together on lines " + ", ".join(str(line) for line in together_lines)
+                if together_lines
+                else "together links already recorded"
+            ),
+        ]
+        line = apart_line or (together_lines[0] if together_lines else 0)
+        problems.add(
+            vocab.LINKS_FILE,
+            line,
+            "assessment",
+            f"{contradiction.describe()} ({'; '.join(located)})",
+        )
+
+
+def _read_rows(
+    source: _CsvFile,
+    check: Callable[[Mapping[str, Any]], Iterable[tuple[str, str]]],
+    note: Callable[[Mapping[str, Any], int, list[tuple[int, str, str]]], None],
+    build: Callable[[int, dict[str, Any]], None],
+) -> None:
+    """Parse, check and keep each row of one file."""
+    problems = source.problems
+    for line, cells, readable in source.rows():
+        if not readable:
+            continue  # already reported as not UTF-8; its cells would only add noise
+        values, ok = source.values(cells, line)
+        for column, reason in check(values):
+            problems.add(source.file, line, column, reason)
+            ok = False
+        found: list[tuple[int, str, str]] = []
+        note(values, line, found)
+        for at, column, reason in found:
+            problems.add(source.file, at, column, reason)
+        if ok:
+            build(line, values)
+
+
+def read_authority(
+    children: BinaryIO,
+    households: BinaryIO,
+    links: BinaryIO | None,
+    *,
+    as_of: date,
+    existing: Authority | None = None,
+    max_problems: int = 200,
+    progress: Progress | None = None,
+) -> Authority:
+    """Read and validate the three interchange files; return exactly their records.
+
+    The streams are binary UTF-8 (a BOM is accepted). Every problem is collected, up
+    to `max_problems` plus a final one saying how many more were not shown, and
+    raised together as `ValidationError`. `existing` holds records already stored:
+    links and connected ids may name its children, and sibling contradictions are
+    looked for in the merge where the file's records replace existing ones with the
+    same id (a file link replaces an existing link for the same pair). `progress` is
+    called with (file name, bytes read so far) every ~1000 rows and at each file's end.
+    """
+    problems = _Problems(max_problems)
+    parsed = _Parsed()
+    household_lines: dict[str, int] = {}
+    sources = [
+        _CsvFile(
+            children,
+            vocab.CHILDREN_FILE,
+            csv_cells.CHILD_COLUMNS,
+            vocab.CHILD_REQUIRED,
+            problems,
+            progress,
+        ),
+        _CsvFile(
+            households,
+            vocab.HOUSEHOLDS_FILE,
+            csv_cells.HOUSEHOLD_COLUMNS,
+            vocab.HOUSEHOLD_REQUIRED,
+            problems,
+            progress,
+        ),
+    ]
+    if links is not None:
+        sources.append(
+            _CsvFile(
+                links,
+                vocab.LINKS_FILE,
+                csv_cells.LINK_COLUMNS,
+                vocab.LINK_REQUIRED,
+                problems,
+                progress,
+            )
+        )
+
+    def check_child(values: Mapping[str, Any]) -> Iterable[tuple[str, str]]:
+        return csv_checks.child_problems(values, as_of=as_of)
+
+    def build_child(line: int, values: dict[str, Any]) -> None:
+        parsed.children.append(_instantiate(Child, values))
+
+    def note_household(
+        values: Mapping[str, Any], line: int, found: list[tuple[int, str, str]]
+    ) -> None:
+        _note_household(household_lines, parsed, values, line, found)
+
+    def build_household(line: int, values: dict[str, Any]) -> None:
+        parsed.households.append((line, _instantiate(Household, values)))
+
+    def build_link(line: int, values: dict[str, Any]) -> None:
+        parsed.links.append((line, _instantiate(SiblingLink, values)))
+
+    steps: list[tuple[Any, Any, Any]] = [
+        (check_child, lambda v, n, f: _note_child(parsed, v, n, f), build_child),
+        (csv_checks.household_problems, note_household, build_household),
+        (csv_checks.link_problems, lambda v, n, f: _note_link(parsed, v, n, f), build_link),
+    ]
+    # Reading creates a few objects per cell that all live on; the cyclic collector
+    # would rescan them again and again (about a third of the time on 100,000 rows).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        readable = True
+        for source, (check, note, build) in zip(sources, steps, strict=False):
+            if not source.read_header():
+                readable = False
+                continue
+            _read_rows(source, check, note, build)
+            readable = readable and source.complete
+        # Cross-record checks need every id of every file; after a file could not be
+        # read they would only report consequences of the problems already found.
+        if readable:
+            where = vocab.CHILDREN_FILE if existing is None else "children.csv or the records held"
+            _cross_record(parsed, existing, problems, where)
+    except _TooManyProblems:
+        pass
+    finally:
+        if collecting:
+            gc.enable()
+    if problems.found:
+        raise ValidationError(problems.report())
+    return Authority(
+        children=tuple(parsed.children),
+        households=tuple(household for _, household in parsed.households),
+        links=tuple(link for _, link in parsed.links),
+    )
+
+
+def _record_values(record: Any, columns: Iterable[str]) -> dict[str, Any]:
+    return {column: getattr(record, column) for column in columns}
+
+
+def validate_authority(authority: Authority, *, as_of: date) -> list[Problem]:
+    """Every problem of an in-memory authority, by the same rules as `read_authority`.
+
+    Records are located as if written by `write_authority`: the n-th child (from 0) is
+    line n + 2 of children.csv, and so on. Returns an empty list when all is well.
+    """
+    problems = _Problems(max_problems=len(authority.children) + len(authority.households) + 1)
+    problems.ceiling = 1 << 62  # report everything: nothing here is streamed
+    parsed = _Parsed()
+    household_lines: dict[str, int] = {}
+    for index, child in enumerate(authority.children):
+        line = index + 2
+        values = _record_values(child, vocab.CHILD_COLUMNS)
+        found: list[tuple[int, str, str]] = [
+            (line, column, reason)
+            for column, reason in csv_checks.child_problems(values, as_of=as_of)
+        ]
+        _note_child(parsed, values, line, found)
+        for at, column, reason in found:
+            problems.add(vocab.CHILDREN_FILE, at, column, reason)
+    for index, household in enumerate(authority.households):
+        line = index + 2
+        values = _record_values(household, vocab.HOUSEHOLD_COLUMNS)
+        found = [(line, column, reason) for column, reason in csv_checks.household_problems(values)]
+        _note_household(household_lines, parsed, values, line, found)
+        for at, column, reason in found:
+            problems.add(vocab.HOUSEHOLDS_FILE, at, column, reason)
+    for index, link in enumerate(authority.links):
+        line = index + 2
+        values = _record_values(link, vocab.LINK_COLUMNS)
+        found = [(line, column, reason) for column, reason in csv_checks.link_problems(values)]
+        _note_link(parsed, values, line, found)
+        for at, column, reason in found:
+            problems.add(vocab.LINKS_FILE, at, column, reason)
+        parsed.links.append((line, link))
+    _cross_record(parsed, None, problems, vocab.CHILDREN_FILE)
+    return sorted(problems.found, key=lambda p: (_FILE_ORDER.get(p.file, 3), p.line))
+
+
+def _write(out: TextIO, columns: tuple[str, ...], records: Iterable[Any]) -> None:
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for record in records:
+        writer.writerow([csv_cells.format_cell(getattr(record, column)) for column in columns])
+
+
+def write_authority(
+    authority: Authority, children: TextIO, households: TextIO, links: TextIO
+) -> None:
+    """Write the three interchange files, records in the authority's order.
+
+    Columns follow `matching.vocab`; lists are `;`-joined (sets and graded needs sorted
+    by code, ordered lists as held), booleans `true`/`false`, dates ISO, floats in
+    their shortest exact form, None as an empty cell. Open files with newline="".
+    `read_authority` reads the result back to an equal authority.
+    """
+    _write(children, vocab.CHILD_COLUMNS, authority.children)
+    _write(households, vocab.HOUSEHOLD_COLUMNS, authority.households)
+    _write(links, vocab.LINK_COLUMNS, authority.links)
