@@ -1,0 +1,247 @@
+"""`familyfinder import`, `export`, `summary`, `db` and `--help`, run as a user would.
+
+Each test gets its own empty database of the configured kind (a SQLite file, or a
+throwaway PostgreSQL database), because the CLI commits for real.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer.main
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner, Result
+
+from api.cli import app
+from matching.domain import Authority
+from matching.fingerprint import authority_fingerprint
+from models.db import make_engine
+from models.store import AuthorityCounts, authority_counts, load_authority
+
+TINY = Path(__file__).resolve().parents[2] / "fixtures" / "tiny"
+AS_OF = "2026-06-01"
+PROBLEM_LINE = re.compile(r"^[\w.]+\.csv:\d+: [\w-]+: .+$")
+
+
+@pytest.fixture
+def cli_db(fresh_database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("FAMILYFINDER_DATABASE_URL", fresh_database_url)
+    monkeypatch.delenv("FAMILYFINDER_MAX_UPLOAD_BYTES", raising=False)
+    return fresh_database_url
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(app, list(args))
+
+
+def stored(url: str) -> tuple[Authority, AuthorityCounts]:
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            return load_authority(session), authority_counts(session)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def tiny_copy(tmp_path: Path) -> Path:
+    directory = tmp_path / "tiny"
+    shutil.copytree(TINY, directory)
+    return directory
+
+
+def replace_in(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path.name}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def test_import_tiny_then_summary_counts(cli_db: str) -> None:
+    result = run("import", str(TINY), "--as-of", AS_OF)
+    assert result.exit_code == 0, result.output
+    assert re.search(r"children\s+6\s+0", result.stdout)
+    assert re.search(r"households\s+6\s+0", result.stdout)
+    assert re.search(r"sibling links\s+4\s+0", result.stdout)
+
+    summary = run("summary")
+    assert summary.exit_code == 0, summary.output
+    assert "children: 6" in summary.stdout
+    assert "by plan:       ffa 1, kinship 1, long_term_foster 4" in summary.stdout
+    assert "households: 6 (8 vacancies in available households)" in summary.stdout
+    assert "by status:     available 5, on_hold 1" in summary.stdout
+    assert "by assessment: apart 1, together 3" in summary.stdout
+    assert "imports: 1" in summary.stdout
+
+
+def test_import_export_import_keeps_every_record(cli_db: str, tmp_path: Path) -> None:
+    assert run("import", str(TINY), "--as-of", AS_OF).exit_code == 0
+    before, _ = stored(cli_db)
+
+    out = tmp_path / "exported"
+    exported = run("export", str(out))
+    assert exported.exit_code == 0, exported.output
+    assert sorted(p.name for p in out.iterdir()) == [
+        "children.csv",
+        "households.csv",
+        "sibling_links.csv",
+    ]
+
+    again = run("import", str(out), "--as-of", AS_OF)
+    assert again.exit_code == 0, again.output
+    assert re.search(r"children\s+0\s+6", again.stdout)
+    assert re.search(r"sibling links\s+0\s+4", again.stdout)
+    after, counts = stored(cli_db)
+    assert after == before
+    assert authority_fingerprint(after) == authority_fingerprint(before)
+    assert counts.imports == 2
+
+
+def test_broken_directory_reports_every_problem_and_writes_nothing(
+    cli_db: str, tiny_copy: Path
+) -> None:
+    assert run("import", str(TINY), "--as-of", AS_OF).exit_code == 0
+    before = stored(cli_db)
+
+    children = tiny_copy / "children.csv"
+    households = tiny_copy / "households.csv"
+    links = tiny_copy / "sibling_links.csv"
+    # A valid change that must not be saved because other rows are broken.
+    replace_in(children, "C002,Ben,2018-07-01,male,WBRI", "C002,Benjamin,2018-07-01,male,WBRI")
+    replace_in(children, "C003,Cal,2021-01-20,male,WBRI", "C003,Cal,2021-01-20,male,XXXX")
+    replace_in(
+        households,
+        "H002,The Okafors,foster,both,ifa,850,10,17,2,1,1,",
+        ("H002,The Okafors,foster,both,ifa,850,10,17,2,1,-1,"),
+    )
+    replace_in(links, "C005,C006,half,apart", "C005,C005,half,apart")
+
+    result = run("import", str(tiny_copy), "--as-of", AS_OF)
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert lines and all(PROBLEM_LINE.match(line) for line in lines), result.stderr
+    assert any(line.startswith("children.csv:4: ethnicity:") for line in lines)
+    assert any(line.startswith("households.csv:3: vacancies:") for line in lines)
+    assert any(line.startswith("sibling_links.csv:5:") for line in lines)
+    assert "Traceback" not in result.output
+    assert stored(cli_db) == before
+    assert stored(cli_db)[0].child("C002").first_name == "Ben"
+
+
+def test_missing_required_file_is_a_clear_error(cli_db: str, tiny_copy: Path) -> None:
+    (tiny_copy / "households.csv").unlink()
+    result = run("import", str(tiny_copy), "--as-of", AS_OF)
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        f"households.csv:0: -: required file is missing from {tiny_copy}"
+    )
+    assert stored(cli_db)[1].children == 0
+
+
+def test_sibling_links_file_is_optional(cli_db: str, tiny_copy: Path) -> None:
+    (tiny_copy / "sibling_links.csv").unlink()
+    # Tiny's links name C005/C006 only through that file, so without it all is valid.
+    result = run("import", str(tiny_copy), "--as-of", AS_OF)
+    assert result.exit_code == 0, result.output
+    assert stored(cli_db)[1].links == 0
+
+
+def test_file_that_is_not_utf8_is_rejected(cli_db: str, tiny_copy: Path) -> None:
+    children = tiny_copy / "children.csv"
+    text = children.read_text(encoding="utf-8").replace("C001,Ava,", "C001,Zoë,")
+    children.write_bytes(text.encode("latin-1"))
+    result = run("import", str(tiny_copy), "--as-of", AS_OF)
+    assert result.exit_code == 1
+    assert re.search(r"^children\.csv:2: -: not UTF-8", result.stderr, re.MULTILINE), result.stderr
+    assert stored(cli_db)[1].children == 0
+
+
+def test_oversized_file_is_refused_before_reading(
+    cli_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAMILYFINDER_MAX_UPLOAD_BYTES", "1000")
+    result = run("import", str(TINY), "--as-of", AS_OF)
+    assert result.exit_code == 1
+    assert "children.csv:0: -: file is" in result.stderr
+    assert "over the limit of 1,000 bytes" in result.stderr
+    assert "sibling_links.csv" not in result.stderr  # that one is small enough
+
+
+def test_existing_ids_are_updated(cli_db: str, tiny_copy: Path) -> None:
+    assert run("import", str(TINY), "--as-of", AS_OF).exit_code == 0
+    # Keep one child and one household, changed; drop the links file.
+    children = tiny_copy / "children.csv"
+    header, *rows = children.read_text(encoding="utf-8").splitlines()
+    c002 = next(r for r in rows if r.startswith("C002,")).replace(",waiting", ",matched")
+    children.write_text(f"{header}\n{c002}\n", encoding="utf-8")
+    households = tiny_copy / "households.csv"
+    header, *rows = households.read_text(encoding="utf-8").splitlines()
+    h004 = next(r for r in rows if r.startswith("H004,")).replace(",2,2,2,", ",2,2,0,")
+    households.write_text(f"{header}\n{h004}\n", encoding="utf-8")
+    (tiny_copy / "sibling_links.csv").unlink()
+
+    result = run("import", str(tiny_copy), "--as-of", AS_OF)
+    assert result.exit_code == 0, result.output
+    assert re.search(r"children\s+0\s+1", result.stdout)
+    assert re.search(r"households\s+0\s+1", result.stdout)
+    authority, counts = stored(cli_db)
+    assert counts.children == 6 and counts.households == 6 and counts.links == 4
+    assert authority.child("C002").status == "matched"
+    assert next(h for h in authority.households if h.household_id == "H004").vacancies == 0
+    assert counts.children_by_status == {"matched": 1, "waiting": 5}
+
+
+def test_missing_directory_and_bad_date_are_usage_errors(cli_db: str, tmp_path: Path) -> None:
+    missing = run("import", str(tmp_path / "nowhere"), "--as-of", AS_OF)
+    assert missing.exit_code == 2
+    assert "no directory" in missing.stderr
+    bad_date = run("import", str(TINY), "--as-of", "1 June")
+    assert bad_date.exit_code == 2
+    assert "YYYY-MM-DD" in bad_date.output
+
+
+def test_db_upgrade_and_downgrade(cli_db: str) -> None:
+    up = run("db", "upgrade")
+    assert up.exit_code == 0, up.output
+    current = run("db", "current")
+    assert "current:  0001" in current.stdout
+    down = run("db", "downgrade", "base")
+    assert down.exit_code == 0, down.output
+    assert "current:  none" in run("db", "current").stdout
+
+
+def test_unreachable_database_is_a_message_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("FAMILYFINDER_DATABASE_URL", f"sqlite:///{tmp_path}/no/such/dir/x.db")
+    result = run("summary")
+    assert result.exit_code == 6
+    assert result.stderr.startswith("error: database:")
+    assert "Traceback" not in result.output
+
+
+def _command_paths(command: Any, prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    # Typer ships its own copy of Click: walk the tree by duck typing, not isinstance.
+    yield prefix
+    for name, sub in getattr(command, "commands", {}).items():
+        yield from _command_paths(sub, (*prefix, name))
+
+
+def test_help_works_for_every_command() -> None:
+    paths = list(_command_paths(typer.main.get_command(app)))
+    for expected in [
+        ("import",),
+        ("export",),
+        ("summary",),
+        ("fixtures", "generate"),
+        ("db", "upgrade"),
+    ]:
+        assert expected in paths
+    for path in paths:
+        result = run(*path, "--help")
+        assert result.exit_code == 0, (path, result.output)
+        assert "Usage:" in result.stdout
