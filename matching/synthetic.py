@@ -17,7 +17,7 @@ the same arguments always give an equal authority. Children depend only on
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date
 from itertools import starmap
@@ -51,7 +51,11 @@ _KINSHIP_PLANS = frozenset({"kinship", "sgo", "cao"})
 _SEX_CODES = ("female", "male", "unknown")
 _NO_RELIGION = frozenset({"none", "unknown"})
 _CHILD_FREE = frozenset({"no_other_children", "no_younger_children", "no_older_children"})
-_HOUSEHOLD_FIELDS = tuple(f.name for f in fields(Household) if f.name != "household_id")
+# Field names in definition order: records are built positionally (see `_records`).
+_CHILD_FIELDS = tuple(f.name for f in fields(Child))
+_HOUSEHOLD_ALL_FIELDS = tuple(f.name for f in fields(Household))
+# Generated as columns; ids are given last, once the households are shuffled.
+_HOUSEHOLD_FIELDS = tuple(name for name in _HOUSEHOLD_ALL_FIELDS if name != "household_id")
 
 
 # ---------------------------------------------------------------- small helpers
@@ -133,6 +137,7 @@ def _plural(surname: str) -> str:
 class _Geography:
     """Town centres scattered around the county centre; people cluster in towns."""
 
+    centre: tuple[float, float]
     town_lat: FloatArray
     town_lon: FloatArray
     town_weight: FloatArray
@@ -145,7 +150,7 @@ class _Geography:
         lat, lon = _offset(centre[0], centre[1], radius * np.sin(angle), radius * np.cos(angle))
         # A few large towns and many small ones.
         weight = 1.0 / np.arange(1, towns + 1) ** 0.8
-        return cls(lat, lon, weight / weight.sum())
+        return cls(centre, lat, lon, weight / weight.sum())
 
     def homes(self, rng: Rng, n: int, spread_km: float = 4.0) -> tuple[FloatArray, FloatArray]:
         """n points around the towns, kept within the county radius of the centre."""
@@ -153,10 +158,10 @@ class _Geography:
         north = rng.normal(0.0, spread_km, n)
         east = rng.normal(0.0, spread_km, n)
         lat, lon = _offset(self.town_lat[town], self.town_lon[town], north, east)
-        north_c, east_c = _km_from(t.COUNTY_CENTRE[0], t.COUNTY_CENTRE[1], lat, lon)
+        north_c, east_c = _km_from(self.centre[0], self.centre[1], lat, lon)
         distance = np.hypot(north_c, east_c)
         scale = np.minimum(1.0, t.COUNTY_RADIUS_KM / np.maximum(distance, 1e-9))
-        return _offset(t.COUNTY_CENTRE[0], t.COUNTY_CENTRE[1], north_c * scale, east_c * scale)
+        return _offset(self.centre[0], self.centre[1], north_c * scale, east_c * scale)
 
 
 def _offset(
@@ -638,6 +643,7 @@ def _build_children(rng: Rng, kids: _Children, as_of: date) -> list[Child]:
     requirement_sets = _row_sets(requirements, _REQUIREMENTS_ORDER)
     return _records(
         Child,
+        _CHILD_FIELDS,
         {
             "child_id": kids.ids,
             "date_of_birth": dobs,
@@ -664,13 +670,14 @@ def _build_children(rng: Rng, kids: _Children, as_of: date) -> list[Child]:
     )
 
 
-def _records(cls: type[_Record], columns: Mapping[str, Sequence[Any]]) -> list[_Record]:
-    """Build dataclass records from one column per field, passed positionally.
+def _records(
+    cls: Callable[..., _Record], names: Sequence[str], columns: Mapping[str, Sequence[Any]]
+) -> list[_Record]:
+    """Build records from one column per field, passed positionally in `names` order.
 
     Positional construction is a good deal faster than keywords for 100,000 records;
-    the order comes from `dataclasses.fields`, so it follows the class definition.
+    `names` comes from `dataclasses.fields`, so it follows the class definition.
     """
-    names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
     return list(starmap(cls, zip(*(columns[name] for name in names), strict=True)))
 
 
@@ -897,18 +904,22 @@ def _home_ages(
 
 
 def _household_names(rng: Rng, kinds: Sequence[str]) -> list[str]:
+    """ "The Smiths" for couples, "Ruby Ward" for single carers, "Oakfield House" for homes."""
+    surname = rng.integers(len(t.SURNAMES), size=len(kinds)).tolist()
+    home = rng.integers(len(t.RESIDENTIAL_NAMES), size=len(kinds)).tolist()
+    couple = (rng.random(len(kinds)) < 0.7).tolist()
+    female = (rng.random(len(kinds)) < 0.6).tolist()
+    first = rng.integers(min(len(t.FEMALE_NAMES), len(t.MALE_NAMES)), size=len(kinds)).tolist()
     names: list[str] = []
-    draws = rng.random((len(kinds), 3))
     for row, kind in enumerate(kinds):
-        u = draws[row]
-        surname = t.SURNAMES[int(u[0] * len(t.SURNAMES))]
+        family = t.SURNAMES[surname[row]]
         if kind == "residential":
-            names.append(f"{t.RESIDENTIAL_NAMES[int(u[0] * len(t.RESIDENTIAL_NAMES))]} House")
-        elif u[1] < 0.7:
-            names.append(f"The {_plural(surname)}")
+            names.append(f"{t.RESIDENTIAL_NAMES[home[row]]} House")
+        elif couple[row]:
+            names.append(f"The {_plural(family)}")
         else:
-            first_names = t.FEMALE_NAMES if u[2] < 0.6 else t.MALE_NAMES
-            names.append(f"{first_names[int(u[2] * 997) % len(first_names)]} {surname}")
+            given = (t.FEMALE_NAMES if female[row] else t.MALE_NAMES)[first[row]]
+            names.append(f"{given} {family}")
     return names
 
 
@@ -1103,5 +1114,5 @@ def generate_authority(
     for name in _HOUSEHOLD_FIELDS:
         combined = connected[name] + strangers[name]
         columns[name] = [combined[i] for i in order]
-    households = _records(Household, columns)
+    households = _records(Household, _HOUSEHOLD_ALL_FIELDS, columns)
     return Authority(children=tuple(children), households=tuple(households), links=tuple(links))

@@ -474,3 +474,16 @@ def test_adopters_have_waited_months_to_years(big: Authority) -> None:
     assert all(d > 0 for d in waited)
     assert min(waited) < 120 and max(waited) > 365
     assert all(h.approved_on is None for h in big.households if h.status == "in_assessment")
+
+
+def test_names_are_plain_and_unborn_children_have_none(big: Authority) -> None:
+    for c in big.children:
+        assert (c.first_name == "") == c.is_unborn(AS_OF)
+        assert c.first_name.isalpha() or c.first_name == ""
+    for h in big.households:
+        words = h.name.split()
+        if h.kind == "residential":
+            assert len(words) == 2 and words[1] == "House"
+        else:
+            assert len(words) == 2 and (words[0] == "The" or words[0][0].isupper())
+    assert len({h.name for h in big.households}) > 50
