@@ -11,66 +11,128 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from collections.abc import Mapping
+import operator
+import types
+import typing
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import Any
 
 from matching.domain import Authority, Child, Household, SiblingLink
 
-FINGERPRINT_VERSION = 1
+FINGERPRINT_VERSION = 2
+
+_Encode = Callable[[Any], Any]
 
 
-def _canonical_value(value: Any) -> Any:
-    """A JSON-ready value whose serialisation does not depend on set or dict order."""
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    if isinstance(value, float):
-        # 25 and 25.0 are the same distance however they were parsed or stored; other
-        # floats use repr, the shortest form that reads back exactly.
-        if value.is_integer() and abs(value) < 2**53:
-            return int(value)
-        return repr(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, frozenset | set):
-        return sorted(_canonical_value(v) for v in value)
-    if isinstance(value, Mapping):
-        return {str(k): _canonical_value(v) for k, v in sorted(value.items())}
-    if isinstance(value, tuple | list):
-        return [_canonical_value(v) for v in value]
-    raise TypeError(f"cannot fingerprint a value of type {type(value).__name__}")
+def _canonical_float(value: Any) -> Any:
+    # 25 and 25.0 are the same distance however they were parsed or stored; other
+    # floats keep repr, the shortest form that reads back exactly.
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    return value
 
 
-def _record(obj: Child | Household | SiblingLink) -> dict[str, Any]:
-    return {f.name: _canonical_value(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+def _canonical_date(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
 
 
-def _link_record(link: SiblingLink) -> dict[str, Any]:
+def _canonical_set(value: Any) -> Any:
+    return sorted(value)
+
+
+def _canonical_mapping(value: Any) -> Any:
+    return sorted(value.items()) if isinstance(value, Mapping) else value
+
+
+def _canonical_sequence(value: Any) -> Any:
+    return list(value)
+
+
+def _encoder_for(hint: Any) -> _Encode | None:
+    """How to make a field of this annotated type canonical; None when it already is."""
+    options = [a for a in typing.get_args(hint) if a is not type(None)]
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        hint = options[0] if len(options) == 1 else Any
+    origin = typing.get_origin(hint) or hint
+    if origin is float:
+        return _canonical_float
+    if origin is date:
+        return _canonical_date
+    if origin in (frozenset, set):
+        return _canonical_set
+    if origin in (Mapping, dict):
+        return _canonical_mapping
+    if origin in (tuple, list):
+        return _canonical_sequence
+    return None
+
+
+def _record_encoder(cls: type) -> tuple[list[str], Callable[[Any], list[Any]]]:
+    """Field names of `cls` and a function giving a record's canonical values in order.
+
+    Built once per class from the type annotations, so fingerprinting 150,000 records
+    costs one pass, not a type test per value.
+    """
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls)]
+    encoders = [(i, enc) for i, n in enumerate(names) if (enc := _encoder_for(hints[n]))]
+    get_all = operator.attrgetter(*names)
+
+    def encode(obj: Any) -> list[Any]:
+        values = list(get_all(obj))
+        for i, enc in encoders:
+            if values[i] is not None:
+                values[i] = enc(values[i])
+        return values
+
+    return names, encode
+
+
+_CHILD = _record_encoder(Child)
+_HOUSEHOLD = _record_encoder(Household)
+_LINK = _record_encoder(SiblingLink)
+
+
+def _ordered_pair(link: SiblingLink) -> SiblingLink:
     # A pair appears once, in either order: fingerprint it in one order.
     if link.child_b < link.child_a:
-        link = dataclasses.replace(link, child_a=link.child_b, child_b=link.child_a)
-    return _record(link)
+        return dataclasses.replace(link, child_a=link.child_b, child_b=link.child_a)
+    return link
+
+
+def _feed(
+    digest: Any,
+    section: str,
+    encoder: tuple[list[str], Callable[[Any], list[Any]]],
+    records: Iterable[Any],
+) -> None:
+    names, encode = encoder
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
+    digest.update(dumps([section, names]).encode("utf-8") + b"\n")
+    for record in records:
+        digest.update(dumps(encode(record)).encode("utf-8") + b"\n")
 
 
 def authority_fingerprint(authority: Authority) -> str:
     """SHA-256 (hex) of the authority's canonical content, independent of record order.
 
-    Every field of every child, household and sibling link counts; records are sorted by
-    id (sibling pairs by their ordered ids), sets are sorted, and sibling pairs are put
-    in one order, so reordering a file or swapping `child_a`/`child_b` does not change it.
+    Every field of every child, household and sibling link counts; records are taken in
+    id order (sibling pairs by their ordered ids), sets are sorted, and each sibling pair
+    is put in one order, so reordering a file or swapping `child_a`/`child_b` does not
+    change it, while any change of value does.
     """
-    content = {
-        "version": FINGERPRINT_VERSION,
-        "children": sorted(
-            (_record(c) for c in authority.children), key=lambda r: str(r["child_id"])
-        ),
-        "households": sorted(
-            (_record(h) for h in authority.households), key=lambda r: str(r["household_id"])
-        ),
-        "links": sorted(
-            (_link_record(link) for link in authority.links),
-            key=lambda r: (str(r["child_a"]), str(r["child_b"])),
-        ),
-    }
-    encoded = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+    digest = hashlib.sha256(f"familyfinder-authority-v{FINGERPRINT_VERSION}\n".encode())
+    _feed(digest, "children", _CHILD, sorted(authority.children, key=lambda c: c.child_id))
+    _feed(
+        digest,
+        "households",
+        _HOUSEHOLD,
+        sorted(authority.households, key=lambda h: h.household_id),
+    )
+    links = sorted(
+        (_ordered_pair(link) for link in authority.links),
+        key=lambda link: (link.child_a, link.child_b),
+    )
+    _feed(digest, "links", _LINK, links)
+    return digest.hexdigest()

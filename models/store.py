@@ -8,13 +8,14 @@ so a national-scale pool loads in seconds.
 from __future__ import annotations
 
 import dataclasses
+import operator
 import typing
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from matching.domain import Authority, Child, Household, SiblingLink
@@ -38,43 +39,63 @@ T = TypeVar("T")
 # ---------------------------------------------------------------------------
 
 
-def _to_column(value: Any) -> Any:
-    if isinstance(value, frozenset | set):
-        return sorted(value)
-    if isinstance(value, tuple):
-        return list(value)
-    if isinstance(value, Mapping):
-        return dict(value)
-    return value
+def _field_kinds(cls: type) -> list[tuple[str, Any]]:
+    """(field name, container type) for each field: frozenset, tuple, dict or None."""
+    hints = typing.get_type_hints(cls)
+    kinds: list[tuple[str, Any]] = []
+    for f in dataclasses.fields(cls):
+        origin = typing.get_origin(hints[f.name])
+        if origin is frozenset:
+            kinds.append((f.name, frozenset))
+        elif origin is tuple:
+            kinds.append((f.name, tuple))
+        elif origin in (Mapping, dict):
+            kinds.append((f.name, dict))
+        else:
+            kinds.append((f.name, None))
+    return kinds
 
 
-def _row_dict(obj: Any) -> dict[str, Any]:
-    return {f.name: _to_column(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+def _to_columns(cls: type) -> typing.Callable[[Any], dict[str, Any]]:
+    """A converter from a domain object to its row: sets sorted, tuples and mappings as
+    JSON lists and objects. Built once per class: imports convert 100,000s of records."""
+    kinds = _field_kinds(cls)
+    names = [name for name, _ in kinds]
+    get_all = operator.attrgetter(*names)
+    to_column: dict[Any, typing.Callable[[Any], Any]] = {frozenset: sorted, tuple: list, dict: dict}
+    conversions = [(name, to_column[kind]) for name, kind in kinds if kind is not None]
+
+    def convert(obj: Any) -> dict[str, Any]:
+        row = dict(zip(names, get_all(obj), strict=True))
+        for name, conv in conversions:
+            value = row[name]
+            if value is not None:
+                row[name] = conv(value)
+        return row
+
+    return convert
 
 
 def _from_columns(cls: type[T]) -> typing.Callable[[Mapping[Any, Any]], T]:
     """A converter from a row mapping to `cls`, restoring sets, tuples and mappings."""
-    hints = typing.get_type_hints(cls)
-    converters: dict[str, typing.Callable[[Any], Any]] = {}
-    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
-        origin = typing.get_origin(hints[f.name])
-        if origin is frozenset:
-            converters[f.name] = frozenset
-        elif origin is tuple:
-            converters[f.name] = tuple
-        elif origin in (Mapping, dict):
-            converters[f.name] = dict
-    names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
+    kinds = _field_kinds(cls)
+    names = [name for name, _ in kinds]
+    conversions = [(name, kind) for name, kind in kinds if kind is not None]
 
     def convert(row: Mapping[Any, Any]) -> T:
-        values = {}
-        for name in names:
-            value = row[name]
-            conv = converters.get(name)
-            values[name] = conv(value) if conv is not None and value is not None else value
+        values = {name: row[name] for name in names}
+        for name, conv in conversions:
+            value = values[name]
+            if value is not None:
+                values[name] = conv(value)
         return cls(**values)
 
     return convert
+
+
+_child_row = _to_columns(Child)
+_household_row = _to_columns(Household)
+_sibling_link_row = _to_columns(SiblingLink)
 
 
 _child_from_row = _from_columns(Child)
@@ -84,7 +105,7 @@ _link_from_row = _from_columns(SiblingLink)
 
 def _link_dict(link: SiblingLink) -> dict[str, Any]:
     """The row of a sibling link, with the pair ordered (child_a < child_b)."""
-    row = _row_dict(link)
+    row = _sibling_link_row(link)
     if row["child_b"] < row["child_a"]:
         row["child_a"], row["child_b"] = row["child_b"], row["child_a"]
     return row
@@ -126,11 +147,27 @@ def _split_new(
 def _bulk_write(
     session: Session, model: type[Base], new: list[dict[str, Any]], old: list[dict[str, Any]]
 ) -> None:
+    """INSERT the new rows and UPDATE the old ones by primary key, each one executemany.
+
+    Core statements on the table, not ORM bulk operations: the ORM leaves out None
+    values row by row, which splits an executemany into one statement per row shape.
+    """
+    table = typing.cast(Table, model.__table__)
     if new:
-        session.execute(insert(model), new)
+        session.execute(insert(table), new)
     if old:
-        # ORM bulk UPDATE by primary key: one executemany, no objects loaded.
-        session.execute(update(model), old)
+        keys = [column.key for column in table.primary_key]
+        # Bound names must differ from column names, which are reserved for SET.
+        where = [table.c[key] == bindparam(f"key_{key}") for key in keys]
+        statement = update(table).where(*where)
+        params = [
+            {
+                **{k: v for k, v in row.items() if k not in keys},
+                **{f"key_{k}": row[k] for k in keys},
+            }
+            for row in old
+        ]
+        session.execute(statement, params)
 
 
 def upsert_authority(session: Session, authority: Authority) -> UpsertCounts:
@@ -139,8 +176,8 @@ def upsert_authority(session: Session, authority: Authority) -> UpsertCounts:
     Records already stored but absent from `authority` are left as they are. Sibling
     pairs are matched in either order. Flushes but does not commit.
     """
-    children = [_row_dict(c) for c in authority.children]
-    households = [_row_dict(h) for h in authority.households]
+    children = [_child_row(c) for c in authority.children]
+    households = [_household_row(h) for h in authority.households]
     links = [_link_dict(link) for link in authority.links]
 
     new_c, old_c = _split_new(session, [ChildRow.child_id], children)

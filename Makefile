@@ -1,0 +1,43 @@
+# familyfinder: the two commands are `make run` and `make test`.
+#
+#   make run    create .venv if needed, install, import fixtures/demo into the embedded
+#               SQLite database familyfinder.db and print the summary
+#   make test   install, then ruff check, ruff format --check, mypy, lint-imports, pytest
+#   make lint   the static checks only
+#
+# Tests use FAMILYFINDER_TEST_DATABASE_URL when set (PostgreSQL in CI), else SQLite.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+DEMO_DIR ?= fixtures/demo
+RUN_DATABASE_URL ?= sqlite:///familyfinder.db
+# Reference date for the demo import (ages, unborn children); empty means today.
+DEMO_AS_OF ?=
+
+.PHONY: install run test lint
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall when the dependencies change.
+$(INSTALLED): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(INSTALLED)
+
+install: $(INSTALLED)
+
+run: install
+	FAMILYFINDER_DATABASE_URL=$(RUN_DATABASE_URL) $(BIN)/familyfinder import $(DEMO_DIR) $(if $(DEMO_AS_OF),--as-of $(DEMO_AS_OF))
+	FAMILYFINDER_DATABASE_URL=$(RUN_DATABASE_URL) $(BIN)/familyfinder summary
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+test: lint
+	$(BIN)/pytest -q
