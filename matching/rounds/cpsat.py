@@ -1,0 +1,201 @@
+"""CP-SAT model of one component of an allocation round.
+
+What breaks the network structure lives here: sibling units that use several
+vacancies of one household (a generalised assignment), `apart` pairs, and the sibling
+contact bonus. One boolean per candidate pair, nothing else per pair; weights come
+already scaled from ``prep`` (the one place scores become integers).
+
+Workers: measured on this 2-core machine (see benchmarks/rounds.py and the report), a
+single worker with ``linearization_level=2`` proved the 1k×2k sibling rounds as fast as
+8 workers while using a fraction of the memory, and a single worker is deterministic:
+for a given seed the same model gives the same answer when the search finishes within
+its time limit. So ``DEFAULT_WORKERS = 1``; callers may ask for more.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from matching.rounds.prep import IntArray, PreparedRound, haversine_km
+
+DEFAULT_WORKERS = 1
+# CP-SAT's time limit is soft (presolve can overrun it): a timer stops the search this
+# long after the limit, and the caller keeps its fallback if nothing better came back.
+_STOP_GRACE_S = 0.5
+
+
+@dataclass(frozen=True)
+class ComponentOutcome:
+    """CP-SAT's answer for one component.
+
+    ``chosen`` maps each unit of the component to a pair index or -1 (empty when no
+    solution was found). ``bound`` is (children, weight) — a lexicographic upper bound
+    derived from CP-SAT's objective bound — valid for the modelled candidate pairs.
+    """
+
+    chosen: dict[int, int]
+    status: str
+    bound: tuple[int, int] | None
+
+
+def contact_near_pairs(
+    prep: PreparedRound, pairs_a: list[int], pairs_b: list[int], km: float
+) -> dict[int, list[int]]:
+    """For each candidate pair of unit a, the candidate pairs of unit b within ``km``."""
+    if not pairs_a or not pairs_b:
+        return {}
+    ha = prep.pair_household[np.array(pairs_a)]
+    hb = prep.pair_household[np.array(pairs_b)]
+    d = haversine_km(
+        prep.lat[ha][:, None], prep.lon[ha][:, None], prep.lat[hb][None, :], prep.lon[hb][None, :]
+    )
+    near = (d <= km) | (ha[:, None] == hb[None, :])
+    return {
+        p: [pairs_b[j] for j in np.flatnonzero(near[i]).tolist()] for i, p in enumerate(pairs_a)
+    }
+
+
+class ComponentModel:
+    """Builds the model in steps, one kind of constraint per method."""
+
+    def __init__(
+        self, prep: PreparedRound, units: IntArray, pairs: IntArray, room: IntArray
+    ) -> None:
+        self.prep = prep
+        self.room = room
+        self.model = cp_model.CpModel()
+        self.pairs = [int(p) for p in np.sort(pairs)]
+        self.x = {p: self.model.new_bool_var(f"x{p}") for p in self.pairs}
+        self.by_unit: dict[int, list[int]] = {int(u): [] for u in units}
+        self.by_household: dict[int, list[int]] = {}
+        for p in self.pairs:
+            self.by_unit[int(prep.pair_unit[p])].append(p)
+            self.by_household.setdefault(int(prep.pair_household[p]), []).append(p)
+        self.z: dict[tuple[int, int], cp_model.IntVar] = {}
+        self.near: dict[tuple[int, int], dict[int, list[int]]] = {}
+
+    def add_one_home_per_unit(self) -> None:
+        for ps in self.by_unit.values():
+            if len(ps) > 1:
+                self.model.add_at_most_one(self.x[p] for p in ps)
+
+    def add_capacity(self) -> None:
+        size, vac = self.prep.size, self.room
+        for h, ps in self.by_household.items():
+            sizes = [int(size[self.prep.pair_unit[p]]) for p in ps]
+            if sum(sizes) > vac[h]:
+                self.model.add(
+                    cp_model.LinearExpr.weighted_sum([self.x[p] for p in ps], sizes) <= int(vac[h])
+                )
+
+    def add_apart(self, apart: list[tuple[int, int]]) -> None:
+        ph = self.prep.pair_household
+        for a, b in apart:
+            at = {int(ph[p]): p for p in self.by_unit.get(a, [])}
+            for q in self.by_unit.get(b, []):
+                p = at.get(int(ph[q]))
+                if p is not None:
+                    self.model.add_at_most_one([self.x[p], self.x[q]])
+
+    def add_sibling_contact(self, contact: list[tuple[int, int]], km: float) -> None:
+        """z[a,b] may be 1 only if both are placed and b's household is within km of a's."""
+        for a, b in contact:
+            pa, pb = self.by_unit.get(a, []), self.by_unit.get(b, [])
+            if not pa or not pb:
+                continue
+            near = contact_near_pairs(self.prep, pa, pb, km)
+            if not any(near.values()):
+                continue
+            z = self.model.new_bool_var(f"z{a}_{b}")
+            self.z[(a, b)], self.near[(a, b)] = z, near
+            self.model.add(z <= sum(self.x[p] for p in pa))
+            for p in pa:
+                self.model.add(z <= 1 - self.x[p] + sum(self.x[q] for q in near[p]))
+
+    def add_objective(self) -> int:
+        """Children first (each worth BIG), then weight and contact bonus. Returns BIG."""
+        prep = self.prep
+        best = sum(int(prep.weight[ps].max()) for ps in self.by_unit.values() if ps)
+        bonus = prep.contact_bonus
+        big = best + bonus * len(self.z) + 1
+        coeffs = [big * int(prep.size[prep.pair_unit[p]]) + int(prep.weight[p]) for p in self.pairs]
+        terms = [self.x[p] for p in self.pairs]
+        if bonus:
+            terms += list(self.z.values())
+            coeffs += [bonus] * len(self.z)
+        self.model.maximize(cp_model.LinearExpr.weighted_sum(terms, coeffs))
+        return big
+
+    def add_hint(self, hint: dict[int, int]) -> None:
+        chosen = {p for p in hint.values() if p >= 0}
+        for p in self.pairs:
+            self.model.add_hint(self.x[p], p in chosen)
+        for (a, b), z in self.z.items():
+            pa, pb = hint.get(a, -1), hint.get(b, -1)
+            self.model.add_hint(z, pa >= 0 and pb in self.near[(a, b)].get(pa, []))
+
+
+def solve_component(
+    prep: PreparedRound,
+    units: IntArray,
+    pairs: IntArray,
+    hint: dict[int, int],
+    *,
+    apart: list[tuple[int, int]],
+    contact: list[tuple[int, int]],
+    contact_km: float,
+    deadline: float,
+    seed: int,
+    workers: int,
+    room: IntArray | None = None,
+) -> ComponentOutcome:
+    """Solve one component with CP-SAT, starting from ``hint`` (unit -> pair or -1).
+
+    ``deadline`` is a ``time.perf_counter()`` instant: the search gets whatever time is
+    left once the model is built. ``room`` overrides the households' vacancies (the
+    room left by units held fixed outside the model).
+    """
+    cm = ComponentModel(prep, units, pairs, prep.vacancies if room is None else room)
+    cm.add_one_home_per_unit()
+    cm.add_capacity()
+    cm.add_apart(apart)
+    if prep.contact_bonus:
+        cm.add_sibling_contact(contact, contact_km)
+    big = cm.add_objective()
+    cm.add_hint(hint)
+    time_limit_s = max(deadline - time.perf_counter(), 0.05)
+    solver = cp_model.CpSolver()
+    prm = solver.parameters
+    prm.max_time_in_seconds = time_limit_s
+    prm.random_seed = seed
+    prm.num_workers = workers
+    if workers == 1:
+        prm.linearization_level = 2
+    if os.environ.get("FF_INTERLEAVE"):
+        prm.interleave_search = True
+        prm.num_workers = int(os.environ["FF_INTERLEAVE"])
+        prm.linearization_level = int(os.environ.get("FF_LIN", "1"))
+    timer = threading.Timer(time_limit_s + _STOP_GRACE_S, solver.stop_search)
+    timer.daemon = True
+    timer.start()
+    try:
+        status = solver.solve(cm.model)
+    finally:
+        timer.cancel()
+    name = solver.status_name(status)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return ComponentOutcome({}, name, None)
+    values = solver.response_proto.solution
+    chosen = {u: -1 for u in cm.by_unit}
+    for p in cm.pairs:
+        if values[cm.x[p].index]:
+            chosen[int(prep.pair_unit[p])] = p
+    # the bound is on BIG × children + weight: split it lexicographically
+    b = int(np.floor(solver.best_objective_bound + 1e-6))
+    return ComponentOutcome(chosen, name, (b // big, b % big))

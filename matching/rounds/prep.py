@@ -1,0 +1,141 @@
+"""Instance preparation shared by every round solver.
+
+This is the ONE place where scores become integers: a pair's weight is
+``round(priority × score × SCORE_SCALE)``. Flow, CP-SAT, greedy and the bounds all read
+``PreparedRound.weight``, so their objectives are comparable to the unit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from matching.instance import MatchingInstance
+
+SCORE_SCALE = 100  # hundredths of a score point
+EARTH_RADIUS_KM = 6371.0088
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class PreparedRound:
+    """Validated, deduplicated pairs sorted by (unit, weight desc, household).
+
+    Pairs of unit ``u`` are ``unit_start[u]:unit_start[u + 1]``, best first.
+    """
+
+    n_units: int
+    n_households: int
+    size: IntArray
+    priority: FloatArray
+    vacancies: IntArray
+    lat: FloatArray
+    lon: FloatArray
+    pair_unit: IntArray
+    pair_household: IntArray
+    pair_score: FloatArray
+    weight: IntArray
+    unit_start: IntArray
+    apart: tuple[tuple[int, int], ...]
+    contact: tuple[tuple[int, int], ...]
+    contact_bonus: int  # scaled points per sibling pair placed within the contact radius
+
+    @property
+    def n_pairs(self) -> int:
+        return len(self.pair_unit)
+
+    def pairs_of(self, unit: int) -> range:
+        return range(int(self.unit_start[unit]), int(self.unit_start[unit + 1]))
+
+
+def scale_points(points: float) -> int:
+    """Score points (possibly priority weighted) to the solvers' integer scale."""
+    return round(points * SCORE_SCALE)
+
+
+def haversine_km(
+    lat1: FloatArray, lon1: FloatArray, lat2: FloatArray, lon2: FloatArray
+) -> FloatArray:
+    """Great-circle distance in km, elementwise."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dphi = p2 - p1
+    dlmb = np.radians(lon2) - np.radians(lon1)
+    a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
+    return np.asarray(
+        2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0))), dtype=np.float64
+    )
+
+
+def _unit_pairs(
+    pairs: tuple[tuple[int, int], ...], n_units: int, what: str
+) -> tuple[tuple[int, int], ...]:
+    seen: set[tuple[int, int]] = set()
+    for a, b in pairs:
+        a, b = int(a), int(b)
+        if not (0 <= a < n_units and 0 <= b < n_units):
+            raise ValueError(f"{what} refers to a unit index out of range: ({a}, {b})")
+        if a != b:
+            seen.add((min(a, b), max(a, b)))
+    return tuple(sorted(seen))
+
+
+def prepare(
+    instance: MatchingInstance, *, allocate: bool, contact_bonus: float = 0.0
+) -> PreparedRound:
+    """Validate the instance and build the solver arrays.
+
+    In allocate mode pairs whose unit does not fit the household's vacancies are
+    dropped (the engine should never emit them; a solver must never use them).
+    Duplicate pairs keep their highest score.
+    """
+    n_u, n_h = len(instance.units), len(instance.households)
+    size = np.array([u.size for u in instance.units], dtype=np.int64)
+    priority = np.array([u.priority for u in instance.units], dtype=np.float64)
+    vac = np.array([h.vacancies for h in instance.households], dtype=np.int64)
+    lat = np.array([h.lat for h in instance.households], dtype=np.float64)
+    lon = np.array([h.lon for h in instance.households], dtype=np.float64)
+    pu = np.asarray(instance.pair_unit, dtype=np.int64)
+    ph = np.asarray(instance.pair_household, dtype=np.int64)
+    ps = np.asarray(instance.pair_score, dtype=np.float64)
+    if len(pu):
+        if pu.min() < 0 or pu.max() >= n_u or ph.min() < 0 or ph.max() >= n_h:
+            raise ValueError("pair arrays refer to a unit or household index out of range")
+        if not np.all(np.isfinite(ps)) or ps.min() < 0 or ps.max() > 100:
+            raise ValueError("pair scores must lie in 0..100")
+    if n_u and (size.min() < 1 or not np.all(np.isfinite(priority)) or priority.min() < 0):
+        raise ValueError("every unit needs at least one child and a non-negative priority")
+    if allocate and len(pu):
+        fits = size[pu] <= vac[ph]
+        pu, ph, ps = pu[fits], ph[fits], ps[fits]
+    weight = np.rint(priority[pu] * ps * SCORE_SCALE).astype(np.int64)
+    # sort by unit, best weight first, then household id; the first of duplicates wins
+    order = np.lexsort((ph, -weight, pu))
+    pu, ph, ps, weight = pu[order], ph[order], ps[order], weight[order]
+    if len(pu):
+        key = pu * max(n_h, 1) + ph
+        _, first = np.unique(key, return_index=True)
+        keep = np.sort(first)
+        pu, ph, ps, weight = pu[keep], ph[keep], ps[keep], weight[keep]
+    unit_start = np.zeros(n_u + 1, dtype=np.int64)
+    np.cumsum(np.bincount(pu, minlength=n_u), out=unit_start[1:])
+    return PreparedRound(
+        n_units=n_u,
+        n_households=n_h,
+        size=size,
+        priority=priority,
+        vacancies=vac,
+        lat=lat,
+        lon=lon,
+        pair_unit=pu,
+        pair_household=ph,
+        pair_score=ps,
+        weight=weight,
+        unit_start=unit_start,
+        apart=_unit_pairs(instance.apart_units, n_u, "apart_units"),
+        contact=_unit_pairs(instance.sibling_contact_units, n_u, "sibling_contact_units"),
+        contact_bonus=scale_points(contact_bonus) if allocate else 0,
+    )

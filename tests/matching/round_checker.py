@@ -1,0 +1,161 @@
+"""An independent, plain-Python checker for matching-round results.
+
+It reads only the instance, the parameters and the result's public fields, and shares
+no code with the solvers, so a solver bug cannot hide itself here.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from matching.instance import MatchingInstance
+
+SCALE = 100  # the result rounds weights to hundredths of a point
+REASONS = {
+    "no_feasible_household",
+    "taken_by_others",
+    "apart_from_placed",
+    "not_reached_within_time_limit",
+}
+
+
+def km_between(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = (
+        math.sin((p2 - p1) / 2) ** 2
+        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
+    return 2 * 6371.0088 * math.asin(math.sqrt(min(max(a, 0.0), 1.0)))
+
+
+def feasible_scores(instance: MatchingInstance, allocate: bool) -> dict[tuple[int, int], float]:
+    """(unit, household) -> best score of the usable pairs."""
+    out: dict[tuple[int, int], float] = {}
+    for u, h, s in zip(
+        instance.pair_unit.tolist(),
+        instance.pair_household.tolist(),
+        instance.pair_score.tolist(),
+        strict=True,
+    ):
+        if allocate and instance.units[u].size > instance.households[h].vacancies:
+            continue
+        out[(u, h)] = max(s, out.get((u, h), -1.0))
+    return out
+
+
+def round_problems(instance: MatchingInstance, result: Any, params: Any) -> list[str]:
+    """Every way ``result`` breaks the round's rules (empty when it is valid)."""
+    problems: list[str] = []
+    allocate = result.mode == "allocate"
+    units, households = instance.units, instance.households
+    pairs = feasible_scores(instance, allocate)
+    if result.mode != params.mode:
+        problems.append("mode differs from the parameters")
+    if len(result.assignments) != len(units):
+        return [*problems, "one assignment entry per unit expected"]
+    load = [0] * len(households)
+    appearances = [0] * len(households)
+    holders: dict[int, list[int]] = {}
+    weight = 0
+    home: dict[int, int] = {}
+    for u, chosen in enumerate(result.assignments):
+        hs = [h for h, _ in chosen]
+        if len(set(hs)) != len(hs):
+            problems.append(f"unit {u} lists a household twice")
+        limit = 1 if allocate else params.per_unit
+        if len(chosen) > limit:
+            problems.append(f"unit {u} has {len(chosen)} households, at most {limit} allowed")
+        for h, score in chosen:
+            if (u, h) not in pairs:
+                problems.append(f"unit {u} got household {h}, which is not a feasible pair")
+                continue
+            if abs(pairs[(u, h)] - score) > 1e-9:
+                problems.append(f"unit {u} household {h}: score {score} != {pairs[(u, h)]}")
+            weight += round(units[u].priority * pairs[(u, h)] * SCALE)
+            load[h] += units[u].size
+            appearances[h] += 1
+            holders.setdefault(h, []).append(u)
+            home[u] = h
+    for h, hh in enumerate(households):
+        if allocate and load[h] > hh.vacancies:
+            problems.append(f"household {h} holds {load[h]} children for {hh.vacancies} vacancies")
+        if not allocate and appearances[h] > params.max_appearances:
+            problems.append(f"household {h} is on {appearances[h]} shortlists")
+    if allocate:
+        for a, b in instance.apart_units:
+            if a in home and b in home and home[a] == home[b]:
+                problems.append(f"units {a} and {b} are kept apart but share household {home[a]}")
+    covered = [u for u, c in enumerate(result.assignments) if c]
+    if result.units_covered != len(covered):
+        problems.append("units_covered is wrong")
+    if result.children_placed != sum(units[u].size for u in covered):
+        problems.append("children_placed is wrong")
+
+    # the objective, including the sibling contact bonus, recomputed from scratch
+    contact_hits = 0
+    reported = {(c.unit_a, c.unit_b): c for c in result.sibling_contact}
+    if allocate:
+        for a, b in instance.sibling_contact_units:
+            a, b = min(a, b), max(a, b)
+            if a in home and b in home:
+                ha, hb = households[home[a]], households[home[b]]
+                d = 0.0 if home[a] == home[b] else km_between(ha.lat, ha.lon, hb.lat, hb.lon)
+                within = d <= params.sibling_contact_km
+                contact_hits += within
+                c = reported.get((a, b))
+                if c is None:
+                    problems.append(f"sibling contact for units {a}, {b} not reported")
+                elif (
+                    (c.household_a, c.household_b) != (home[a], home[b])
+                    or abs(c.distance_km - d) > 0.01
+                    or c.within_km != within
+                ):
+                    problems.append(f"sibling contact for units {a}, {b} misreported")
+        weight += contact_hits * round(params.sibling_contact_bonus * SCALE)
+    if abs(result.objective * SCALE - weight) > 1e-6 * max(1, weight):
+        problems.append(f"objective {result.objective} != recomputed {weight / SCALE}")
+
+    # unplaced units and their reasons
+    unplaced = {x.unit: x for x in result.unplaced}
+    if set(unplaced) != {u for u, c in enumerate(result.assignments) if not c}:
+        problems.append("the unplaced list does not match the empty assignments")
+    for u, x in unplaced.items():
+        feasible = sorted(h for (v, h) in pairs if v == u)
+        if x.reason not in REASONS:
+            problems.append(f"unit {u}: unknown reason {x.reason}")
+        if (x.reason == "no_feasible_household") != (not feasible):
+            problems.append(f"unit {u}: reason {x.reason} but {len(feasible)} feasible households")
+        if feasible:
+            if sorted(h for h, _ in x.taken) != feasible:
+                problems.append(f"unit {u}: taken list does not name every feasible household")
+            for h, by in x.taken:
+                if sorted(by) != sorted(holders.get(h, [])):
+                    problems.append(f"unit {u}: household {h} was taken by other units")
+        if x.reason == "taken_by_others":
+            for h in feasible:
+                full = (
+                    load[h] + units[u].size > households[h].vacancies
+                    if allocate
+                    else appearances[h] >= params.max_appearances
+                )
+                if not full:
+                    problems.append(f"unit {u}: household {h} had room, yet 'taken_by_others'")
+
+    # status and bound are consistent
+    if result.status not in ("OPTIMAL", "FEASIBLE", "INFEASIBLE", "UNKNOWN"):
+        problems.append(f"unknown status {result.status}")
+    if result.gap < 0 or (result.status == "OPTIMAL") != (result.gap == 0.0):
+        problems.append(f"status {result.status} with gap {result.gap}")
+    coverage = result.children_placed if allocate else result.units_covered
+    if result.coverage_bound < coverage:
+        problems.append("coverage bound below the coverage achieved")
+    if result.coverage_bound == coverage and result.best_bound + 1e-9 < result.objective:
+        problems.append("best bound below the objective achieved")
+    return problems
+
+
+def check_round(instance: MatchingInstance, result: Any, params: Any) -> None:
+    """Fail with every problem found in ``result``."""
+    problems = round_problems(instance, result, params)
+    assert not problems, "\n".join(problems[:20])
