@@ -43,6 +43,8 @@ class UnitFeatures:
     need_levels: npt.NDArray[np.int8]
     need_mask: int
     requirements: frozenset[str]
+    # (need code, highest level) for each need of the unit, in NEED_CODES order
+    needed: tuple[tuple[str, int], ...] = ()
 
     @classmethod
     def from_children(cls, children: Sequence[Child], as_of: date) -> UnitFeatures:
@@ -69,6 +71,7 @@ class UnitFeatures:
             need_levels=levels,
             need_mask=need_bits(code for c in children for code in c.needs),
             requirements=frozenset(r for c in children for r in c.requirements),
+            needed=tuple((code, int(levels[j])) for j, code in enumerate(NEED_CODES) if levels[j]),
         )
 
     @property

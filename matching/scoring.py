@@ -16,14 +16,15 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from matching.domain import Child
-from matching.geo import haversine_km_to_many
+from matching.domain import Child, Household
+from matching.geo import haversine_km, haversine_km_to_many
 from matching.policy import Policy
 from matching.pool import (
     BROAD_GROUP_BITS,
     BROAD_GROUPS,
     ETHNICITY_BITS,
     KIND_CODES,
+    NEED_INDEX,
     PROVIDER_CODES,
     RELIGION_CODES,
     HouseholdPool,
@@ -65,7 +66,7 @@ class Criterion:
     name: str
     applies: Callable[[UnitFeatures, Policy], bool]
     fraction: Callable[[UnitFeatures, HouseholdPool, IntArray, Policy], FloatArray]
-    reason: Callable[[UnitFeatures, HouseholdPool, int, Policy], str]
+    reason: Callable[[UnitFeatures, Household, Policy], str]
 
 
 # -- helpers ------------------------------------------------------------------------
@@ -110,19 +111,16 @@ def _ramp(km: FloatArray, radius: float) -> FloatArray:
     return np.clip(1.0 - km / (2.0 * radius), 0.0, 1.0)
 
 
-def _one(rows: IntArray, value: float = 1.0) -> FloatArray:
-    return np.full(len(rows), value, dtype=np.float64)
-
-
-def _row(row: int) -> IntArray:
-    return np.array([row], dtype=np.int64)
+def _km(lat: float | None, lon: float | None, h: Household) -> float:
+    assert lat is not None and lon is not None
+    return haversine_km(lat, lon, h.lat, h.lon)
 
 
 # -- needs --------------------------------------------------------------------------
 
 
 def _needed(unit: UnitFeatures) -> list[int]:
-    return [int(j) for j in np.flatnonzero(unit.need_levels)]
+    return [NEED_INDEX[code] for code, _ in unit.needed]
 
 
 def _needs_applies(unit: UnitFeatures, policy: Policy | None = None) -> bool:
@@ -148,13 +146,12 @@ def _needs_fraction(
     return result
 
 
-def _needs_reason(unit: UnitFeatures, pool: HouseholdPool, row: int, policy: Policy) -> str:
+def _needs_reason(unit: UnitFeatures, h: Household, policy: Policy) -> str:
     parts = []
     whose = "the child's" if unit.size == 1 else "the children's highest"
-    for j in _needed(unit):
-        code, wanted = NEED_CODES[j], int(unit.need_levels[j])
-        accepted = int(pool.will_consider[row, j])
-        skilled = bool(pool.skills[row] & skill_bit(code))
+    for code, wanted in unit.needed:
+        accepted = h.will_consider.get(code, 0)
+        skilled = code in h.skills
         name = _label(code)
         if accepted >= wanted:
             head = f"approved for {name} at {_level(accepted)} level"
@@ -167,12 +164,11 @@ def _needs_reason(unit: UnitFeatures, pool: HouseholdPool, row: int, policy: Pol
     return "Household " + "; ".join(parts)
 
 
-def need_questions(unit: UnitFeatures, pool: HouseholdPool, row: int) -> list[str]:
+def need_questions(unit: UnitFeatures, h: Household) -> list[str]:
     """Questions for the family finder: needs not stated, or accepted at a lower level."""
     questions = []
-    for j in _needed(unit):
-        code, wanted = NEED_CODES[j], int(unit.need_levels[j])
-        accepted = int(pool.will_consider[row, j])
+    for code, wanted in unit.needed:
+        accepted = h.will_consider.get(code, 0)
         name = _label(code)
         if accepted == 0:
             questions.append(
@@ -207,9 +203,11 @@ def _age_fraction(
     return np.clip((margin + 1) / full, 0.0, 1.0)
 
 
-def _age_reason(unit: UnitFeatures, pool: HouseholdPool, row: int, policy: Policy) -> str:
-    lo, hi = int(pool.min_age[row]), int(pool.max_age[row])
-    margin = int(_age_margin(unit, pool, _row(row))[0])
+def _age_reason(unit: UnitFeatures, h: Household, policy: Policy) -> str:
+    lo, hi = h.approved_min_age, h.approved_max_age
+    margin = hi - unit.max_age
+    if lo > 0:
+        margin = min(margin, unit.min_age - lo)
     ages = (
         f"the child is {unit.ages[0]}"
         if unit.size == 1
@@ -269,8 +267,7 @@ def _identity_fraction(
     return result
 
 
-def _identity_reason(unit: UnitFeatures, pool: HouseholdPool, row: int, policy: Policy) -> str:
-    h = pool.households[row]
+def _identity_reason(unit: UnitFeatures, h: Household, policy: Policy) -> str:
     whose = _the_child(unit)
     shared, differs = [], []
 
@@ -336,7 +333,7 @@ def _family_time_fraction(
     return result
 
 
-def _family_time_reason(unit: UnitFeatures, pool: HouseholdPool, row: int, policy: Policy) -> str:
+def _family_time_reason(unit: UnitFeatures, h: Household, policy: Policy) -> str:
     seen: dict[tuple[float, float, float], str] = {}
     for child in _family_time_children(unit):
         assert child.home_lat is not None and child.home_lon is not None
@@ -344,7 +341,7 @@ def _family_time_reason(unit: UnitFeatures, pool: HouseholdPool, row: int, polic
         key = (child.home_lat, child.home_lon, radius)
         if key in seen:
             continue
-        km = float(_distance(pool, _row(row), child.home_lat, child.home_lon)[0])
+        km = _km(child.home_lat, child.home_lon, h)
         where = "within" if km <= radius else "beyond"
         seen[key] = (
             f"{km:.0f} km from the birth-family home, {where} the {radius:g} km family-time radius"
@@ -368,7 +365,7 @@ def _school_fraction(
     return result
 
 
-def _school_reason(unit: UnitFeatures, pool: HouseholdPool, row: int, policy: Policy) -> str:
+def _school_reason(unit: UnitFeatures, h: Household, policy: Policy) -> str:
     radius = policy.distance.school_max_km
     seen: dict[tuple[float, float], str] = {}
     for child in _school_children(unit):
@@ -376,7 +373,7 @@ def _school_reason(unit: UnitFeatures, pool: HouseholdPool, row: int, policy: Po
         key = (child.school_lat, child.school_lon)
         if key in seen:
             continue
-        km = float(_distance(pool, _row(row), *key)[0])
+        km = _km(*key, h)
         stay = "can stay at the same school" if km <= radius else "may have to change school"
         who = child.first_name or child.child_id
         seen[key] = f"{km:.0f} km from {who}'s school ({stay}; {radius:g} km radius)"
@@ -406,12 +403,11 @@ def _household_fit_fraction(
     )
 
 
-def _household_fit_reason(unit: UnitFeatures, pool: HouseholdPool, row: int, policy: Policy) -> str:
-    h = pool.households[row]
+def _household_fit_reason(unit: UnitFeatures, h: Household, policy: Policy) -> str:
     if not h.children_in_home_ages:
         return "No other children in the home"
     ages = ", ".join(str(a) for a in sorted(h.children_in_home_ages))
-    gap = int(_closest_gap(unit, pool, _row(row))[0])
+    gap = min(abs(a - b) for a in h.children_in_home_ages for b in unit.ages)
     judged = (
         "a comfortable gap" if gap >= policy.household_fit.min_age_gap_years else "close in age"
     )
@@ -462,12 +458,22 @@ def _wishes_fraction(
     return result
 
 
-def _wishes_reason(unit: UnitFeatures, pool: HouseholdPool, row: int, policy: Policy) -> str:
+def _wish_met_by(child: Child, wish: str, h: Household, policy: Policy) -> bool:
+    if wish == "pets":
+        return h.pets
+    if wish == "near_school":
+        return _km(child.school_lat, child.school_lon, h) <= policy.distance.school_max_km
+    if wish == "same_religion":
+        return child.religion == h.religion
+    return bool(set(child.languages) & set(h.languages))
+
+
+def _wishes_reason(unit: UnitFeatures, h: Household, policy: Policy) -> str:
     met: list[str] = []
     unmet: list[str] = []
     for child, wish in _wish_items(unit):
         who = "" if unit.size == 1 else f" ({child.first_name or child.child_id})"
-        ok = bool(_wish_met(child, wish, pool, _row(row), policy)[0])
+        ok = _wish_met_by(child, wish, h, policy)
         (met if ok else unmet).append(_label(wish) + who)
     text = []
     if met:
@@ -494,8 +500,7 @@ def _in_house_fraction(
     return result
 
 
-def _in_house_reason(unit: UnitFeatures, pool: HouseholdPool, row: int, policy: Policy) -> str:
-    h = pool.households[row]
+def _in_house_reason(unit: UnitFeatures, h: Household, policy: Policy) -> str:
     if h.provider == "in_house":
         return "In-house carers (no agency fee)"
     cost = f", £{h.weekly_cost:,.0f} a week" if h.weekly_cost is not None else ""
@@ -514,8 +519,7 @@ def _waiting_fraction(
     return np.where(adoptive, np.minimum(1.0, days / policy.adopter_waiting.full_credit_days), 0.0)
 
 
-def _waiting_reason(unit: UnitFeatures, pool: HouseholdPool, row: int, policy: Policy) -> str:
-    h = pool.households[row]
+def _waiting_reason(unit: UnitFeatures, h: Household, policy: Policy) -> str:
     if h.kind not in ("adopter", "ffa"):
         return "Not an adopter household: time waiting since approval does not apply"
     if h.approved_on is None:
@@ -539,9 +543,9 @@ def _ffa_fraction(
     return dual
 
 
-def _ffa_reason(unit: UnitFeatures, pool: HouseholdPool, row: int, policy: Policy) -> str:
+def _ffa_reason(unit: UnitFeatures, h: Household, policy: Policy) -> str:
     duty = "Children and Families Act 2014 s.22C(9A)"
-    if pool.households[row].kind == "ffa":
+    if h.kind == "ffa":
         return f"Dual approved for fostering for adoption: considered first for a baby ({duty})"
     return (
         "Not dual approved for fostering for adoption; FfA carers are considered first "
@@ -631,17 +635,17 @@ def explain(
     table: ScoreTable, position: int, pool: HouseholdPool, policy: Policy
 ) -> tuple[list[Contribution], list[str]]:
     """Contributions (with reasons) and questions for the household at `position` of `table`."""
-    row = int(table.rows[position])
+    h = pool.households[int(table.rows[position])]
     contributions = [
         Contribution(
             criterion=criterion.name,
             points=float(table.points[i, position]),
             max_points=max_points,
-            reason=criterion.reason(table.unit, pool, row, policy),
+            reason=criterion.reason(table.unit, h, policy),
         )
         for i, (criterion, max_points) in enumerate(
             zip(table.criteria, table.max_points, strict=True)
         )
     ]
-    questions = need_questions(table.unit, pool, row) if _needs_applies(table.unit) else []
+    questions = need_questions(table.unit, h) if _needs_applies(table.unit) else []
     return contributions, questions
