@@ -125,8 +125,10 @@ def _ids(prefix: str, n: int) -> list[str]:
 
 
 def _optional_floats(values: FloatArray, digits: int) -> list[float | None]:
-    rounded = np.round(values, digits).tolist()
-    return [None if math.isnan(v) else v for v in rounded]
+    rounded: list[float | None] = np.round(values, digits).tolist()
+    for row in np.flatnonzero(np.isnan(values)).tolist():
+        rounded[row] = None
+    return rounded
 
 
 def _plural(surname: str) -> str:

@@ -7,6 +7,9 @@ Distribution targets are the reference figures of shared/domain.md, checked on a
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import date, timedelta
@@ -19,6 +22,7 @@ from hypothesis import strategies as st
 from matching import vocab
 from matching.csv_format import read_authority, validate_authority, write_authority
 from matching.domain import Authority, Child, Household
+from matching.fingerprint import authority_fingerprint
 from matching.geo import haversine_km
 from matching.siblings import find_contradictions, sibling_units
 from matching.synthetic import generate_authority
@@ -487,3 +491,26 @@ def test_names_are_plain_and_unborn_children_have_none(big: Authority) -> None:
         else:
             assert len(words) == 2 and (words[0] == "The" or words[0][0].isupper())
     assert len({h.name for h in big.households}) > 50
+
+
+def test_output_does_not_depend_on_python_hash_seed() -> None:
+    # Iterating a set in the generator would make output vary between processes.
+    script = (
+        "from datetime import date\n"
+        "from matching.fingerprint import authority_fingerprint\n"
+        "from matching.synthetic import generate_authority\n"
+        "a = generate_authority(500, 250, seed=9, as_of=date(2026, 6, 1))\n"
+        "print(authority_fingerprint(a))\n"
+    )
+    prints = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "PYTHONHASHSEED": hash_seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for hash_seed in ("1", "2")
+    }
+    here = generate_authority(500, 250, seed=9, as_of=AS_OF)
+    assert prints == {authority_fingerprint(here) + "\n"}
