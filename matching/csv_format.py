@@ -19,6 +19,7 @@ import csv
 import dataclasses
 import difflib
 import gc
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -171,7 +172,7 @@ class _CsvFile:
     def _check_header(self, names: list[str], expected: str) -> bool:
         ok = True
         unknown = [name for name in names if name not in self.columns]
-        if len(unknown) > _MANY_UNKNOWN:
+        if len(unknown) > _MANY_UNKNOWN or len(unknown) == len(names):
             shown = ", ".join(repr(name[:40]) for name in unknown[:3])
             self._add(
                 1,
@@ -267,7 +268,9 @@ class _CsvFile:
         if self.progress is not None:
             self.progress(self.file, self.bytes_read)
 
-    def values(self, cells: list[str], line: int) -> tuple[dict[str, Any], bool]:
+    def values(
+        self, cells: list[str], line: int, *, report: bool = True
+    ) -> tuple[dict[str, Any], bool]:
         """Typed values of the row's readable cells, and whether every cell was read.
 
         A cell that cannot be parsed is reported and left out of the values.
@@ -291,7 +294,8 @@ class _CsvFile:
                 try:
                     value = parse(cell)
                 except CellError as error:
-                    self._add(line, name, str(error))
+                    if report:
+                        self._add(line, name, str(error))
                     del values[name]
                     ok = False
                     continue
@@ -461,7 +465,11 @@ def _read_rows(
     problems = source.problems
     for line, cells, readable in source.rows():
         if not readable:
-            continue  # already reported as not UTF-8; its cells would only add noise
+            # Already reported as not UTF-8: its cells would only add noise, but its id
+            # is still noted so links to it and duplicates of it are judged rightly.
+            values, _ = source.values(cells, line, report=False)
+            note(values, line, [])
+            continue
         values, ok = source.values(cells, line)
         for column, reason in check(values):
             problems.add(source.file, line, column, reason)
@@ -623,11 +631,23 @@ def validate_authority(authority: Authority, *, as_of: date) -> list[Problem]:
     return sorted(problems.found, key=lambda p: (_FILE_ORDER.get(p.file, 3), p.line))
 
 
+_NEEDS_QUOTES = re.compile(r'[",\r\n]')
+
+
+def _quoted(cell: str) -> str:
+    # The csv module quotes only the writer's own line terminator, so a lone '\r' in a
+    # note would be written bare and read back as a line end; quote every line break.
+    if _NEEDS_QUOTES.search(cell):
+        return '"' + cell.replace('"', '""') + '"'
+    return cell
+
+
 def _write(out: TextIO, columns: tuple[str, ...], records: Iterable[Any]) -> None:
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
+    out.write(",".join(columns) + "\n")
+    format_cell = csv_cells.format_cell
     for record in records:
-        writer.writerow([csv_cells.format_cell(getattr(record, column)) for column in columns])
+        cells = [_quoted(format_cell(getattr(record, column))) for column in columns]
+        out.write(",".join(cells) + "\n")
 
 
 def write_authority(
