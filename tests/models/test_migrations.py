@@ -50,3 +50,15 @@ def test_migrations_run_from_any_working_directory(
     monkeypatch.chdir(tmp_path)
     upgrade(migration_database_url)
     assert _tables_and_revision(migration_database_url)[1] == head_revision()
+
+
+@pytest.mark.postgres
+def test_postgres_run_times_are_timezone_aware_columns(migration_database_url: str) -> None:
+    upgrade(migration_database_url)
+    engine = make_engine(migration_database_url)
+    try:
+        with engine.connect() as connection:
+            columns = {c["name"]: c for c in inspect(connection).get_columns("round_run")}
+    finally:
+        engine.dispose()
+    assert getattr(columns["created_at"]["type"], "timezone", False) is True
