@@ -131,6 +131,12 @@ def _optional_floats(values: FloatArray, digits: int) -> list[float | None]:
     return rounded
 
 
+def _round_km(rng: Rng, bounds: tuple[int, int], n: int) -> FloatArray:
+    """n distances in whole multiples of 5 km within bounds, as a practitioner writes them."""
+    fives = rng.integers(bounds[0] // 5, bounds[1] // 5 + 1, n)
+    return (5.0 * fives).astype(np.float64)
+
+
 def _plural(surname: str) -> str:
     return surname + ("es" if surname.endswith(("s", "sh", "ch", "x", "z")) else "s")
 
@@ -233,7 +239,7 @@ def _sample_children(rng: Rng, n: int, as_of: date, geography: _Geography) -> _C
     uasc_p = np.array([t.UASC_PROBABILITY_BY_AGE.get(a, 0.0) for a in range(18)])[age]
     uasc = (rng.random(n) < uasc_p) & ~unborn
 
-    male = rng.random(n) < np.where(uasc, t.UASC_MALE_SHARE, 0.53)
+    male = rng.random(n) < np.where(uasc, t.UASC_MALE_SHARE, t.MALE_SHARE)
     sex = np.where(male, 1, 0).astype(np.int64)
     sex = np.where(unborn & (rng.random(n) < 0.7), 2, sex)
 
@@ -249,8 +255,16 @@ def _sample_children(rng: Rng, n: int, as_of: date, geography: _Geography) -> _C
     home_lat[uasc] = np.nan
     home_lon[uasc] = np.nan
     has_home = ~uasc
-    family_time = np.where(has_home & (rng.random(n) < 0.35), 5.0 * rng.integers(3, 9, n), np.nan)
-    min_distance = np.where(has_home & (rng.random(n) < 0.03), 5.0 * rng.integers(4, 11, n), np.nan)
+    family_time = np.where(
+        has_home & (rng.random(n) < t.FAMILY_TIME_SHARE),
+        _round_km(rng, t.FAMILY_TIME_KM, n),
+        np.nan,
+    )
+    min_distance = np.where(
+        has_home & (rng.random(n) < t.SAFEGUARDING_SHARE),
+        _round_km(rng, t.SAFEGUARDING_KM, n),
+        np.nan,
+    )
     # A safeguarding distance and a family-time radius cannot both bind (family time
     # then happens at a contact centre): keep only the safeguarding distance.
     family_time[~np.isnan(min_distance)] = np.nan
@@ -574,7 +588,7 @@ def _requirements(rng: Rng, kids: _Children) -> BoolArray:
 
 def _schools(rng: Rng, kids: _Children) -> tuple[FloatArray, FloatArray]:
     n = kids.n
-    has = (kids.age >= 5) & ~np.isnan(kids.home_lat) & (rng.random(n) < 0.85)
+    has = (kids.age >= 5) & ~np.isnan(kids.home_lat) & (rng.random(n) < t.SCHOOL_SHARE)
     lat, lon = _offset(kids.home_lat, kids.home_lon, rng.normal(0, 2.5, n), rng.normal(0, 2.5, n))
     return np.where(has, lat, np.nan), np.where(has, lon, np.nan)
 
@@ -797,10 +811,7 @@ def _sample_pool(rng: Rng, m: int) -> _Pool:
         _by_kind(
             rng,
             kinds,
-            {
-                "foster": ((1, 0.4), (2, 0.42), (3, 0.13), (4, 0.05)),
-                "residential": ((1, 0.6), (2, 0.4)),
-            },
+            {"foster": t.FOSTER_MAX_GROUP, "residential": t.RESIDENTIAL_MAX_GROUP},
             default=4,
         ),
         dtype=np.int64,

@@ -47,6 +47,7 @@ UNBORN_MAX_DAYS = 120
 # Unaccompanied asylum-seeking children (~7% overall), by age in years.
 UASC_PROBABILITY_BY_AGE = {12: 0.02, 13: 0.04, 14: 0.12, 15: 0.16, 16: 0.2, 17: 0.2}
 UASC_MALE_SHARE = 0.9
+MALE_SHARE = 0.53  # of the other children (DfE: 56% of all looked-after children)
 # (weight, ethnicity, home language, religion weights (muslim, christian, none, buddhist))
 UASC_ORIGINS = (
     (0.26, "AOTH", "ps", (0.97, 0.01, 0.02, 0.0)),  # Afghan, Pashto
@@ -102,16 +103,6 @@ HOUSEHOLD_ETHNICITY = {
     "CHNE": 0.005,
     "OOTH": 0.01,
 }
-ETHNIC_GROUP = {
-    "W": "white",
-    "M": "mixed",
-    "B": "black",
-    "A": "asian",
-    "C": "other",
-    "O": "other",
-    "R": "other",
-    "N": "other",
-}
 
 RELIGION_CODES = (
     "none",
@@ -165,6 +156,15 @@ EXTRA_LANGUAGE_BY_ETHNICITY: dict[str, tuple[tuple[str, float], ...]] = {
     "OOTH": (("ar", 0.3), ("ku", 0.1), ("fa", 0.1)),
 }
 BSL_SHARE = 0.004
+
+# Distances: a workable radius for family time for about a third of children, a
+# safeguarding distance from the birth family for a few percent; most school-age
+# children have a school to keep.
+FAMILY_TIME_SHARE = 0.35
+FAMILY_TIME_KM = (15, 40)
+SAFEGUARDING_SHARE = 0.03
+SAFEGUARDING_KM = (20, 50)
+SCHOOL_SHARE = 0.85
 
 # Need probabilities by need age band (unborn/0, 1-4, 5-9, 10-15, 16-17): older children
 # have more needs and more complex ones (Durham 2018: the children who wait are older
@@ -295,6 +295,9 @@ FOSTER_PLACES = ((1, 0.42), (2, 0.40), (3, 0.13), (4, 0.05))
 ADOPTER_PLACES = ((1, 0.5), (2, 0.4), (3, 0.1))
 FFA_PLACES = ((1, 0.7), (2, 0.3))
 RESIDENTIAL_PLACES = ((2, 0.15), (3, 0.25), (4, 0.3), (5, 0.15), (6, 0.15))
+# Largest sibling group taken together (capped by places): most take one or two.
+FOSTER_MAX_GROUP = ((1, 0.4), (2, 0.42), (3, 0.13), (4, 0.05))
+RESIDENTIAL_MAX_GROUP = ((1, 0.6), (2, 0.4))
 
 HOUSEHOLD_STATUS_ORDER = ("available", "on_hold", "in_assessment", "unavailable")
 HOUSEHOLD_STATUS_WEIGHTS = (0.74, 0.1, 0.06, 0.1)
