@@ -14,7 +14,6 @@ its time limit. So ``DEFAULT_WORKERS = 1``; callers may ask for more.
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from dataclasses import dataclass
@@ -177,10 +176,6 @@ def solve_component(
     prm.num_workers = workers
     if workers == 1:
         prm.linearization_level = 2
-    if os.environ.get("FF_INTERLEAVE"):
-        prm.interleave_search = True
-        prm.num_workers = int(os.environ["FF_INTERLEAVE"])
-        prm.linearization_level = int(os.environ.get("FF_LIN", "1"))
     timer = threading.Timer(time_limit_s + _STOP_GRACE_S, solver.stop_search)
     timer.daemon = True
     timer.start()
