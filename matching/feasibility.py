@@ -69,7 +69,7 @@ def excluded_counts_for_unit(
 ) -> dict[str, int]:
     """Households excluded by each hard rule for one unit (every rule key present)."""
     masks = hard_exclusions(UnitFeatures.from_children(children, as_of), pool)
-    return {name: int(masks[name].sum()) for name in RULE_NAMES}
+    return {name: int(np.count_nonzero(masks[name])) for name in RULE_NAMES}
 
 
 def _is_round_unit(children: Sequence[Child]) -> bool:
@@ -114,7 +114,7 @@ def build_instance(
         pair_rows.append(rows[keep].astype(np.int32))
         pair_scores.append(table.score[keep])
         units.append(RoundUnit(children=unit_ids, priority=unit_priority(children, as_of, policy)))
-        counts.append({name: int(masks[name].sum()) for name in RULE_NAMES})
+        counts.append({name: int(np.count_nonzero(masks[name])) for name in RULE_NAMES})
 
     unit_of = {c: i for i, unit in enumerate(units) for c in unit.children}
     apart: set[tuple[int, int]] = set()

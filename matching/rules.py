@@ -24,9 +24,9 @@ from matching.vocab import NEED_CODES, NOT_FAMILY_FOUND_PLANS
 BoolArray = npt.NDArray[np.bool_]
 FloatArray = npt.NDArray[np.float64]
 
-# A child under this age (whole years) may not live with smokers (fostering guidance:
-# Fostering Services National Minimum Standards 2011, std. 10, and the Fostering
-# Network / NICE guidance that under-fives are not placed with smokers).
+# A child under this age (whole years) is not placed with carers who smoke: fostering
+# guidance on smoking (as adopted in fostering services' smoking policies), quoted in
+# the domain reference's hard-rule table.
 UNDER_FIVE = 5
 
 

@@ -544,7 +544,7 @@ def _ffa_fraction(
 
 
 def _ffa_reason(unit: UnitFeatures, h: Household, policy: Policy) -> str:
-    duty = "Children and Families Act 2014 s.22C(9A)"
+    duty = "Children Act 1989 s.22C(9A), inserted by the Children and Families Act 2014"
     if h.kind == "ffa":
         return f"Dual approved for fostering for adoption: considered first for a baby ({duty})"
     return (

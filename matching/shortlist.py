@@ -262,7 +262,7 @@ def shortlist(
         policy_version=policy.version,
         as_of=as_of,
         candidates=tuple(candidates),
-        excluded_counts={name: int(ranked.masks[name].sum()) for name in RULE_NAMES},
+        excluded_counts={name: int(np.count_nonzero(ranked.masks[name])) for name in RULE_NAMES},
         why_not=explained,
         n_feasible=len(ranked.table.rows),
     )

@@ -161,7 +161,7 @@ def test_ffa_duty_for_babies_on_an_adoption_plan() -> None:
     dual = make_household(household_id="HA", kind="ffa", term=None)
     adopter = make_household(household_id="HB", kind="adopter", term=None)
     good, poor = better(ranked(baby, dual, adopter), "HA", "HB", "ffa_duty")
-    assert "Children and Families Act 2014 s.22C(9A)" in good
+    assert "s.22C(9A), inserted by the Children and Families Act 2014" in good
     assert poor.startswith("Not dual approved")
     # an unborn baby too; a four-year-old is not a baby
     unborn = make_child(plan="adoption", date_of_birth=date(2026, 8, 1), plan_date=None)
