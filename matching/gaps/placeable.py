@@ -63,7 +63,7 @@ class Placeability:
     children_placeable: int
     upper_bound: int
     exact: bool
-    placed: BoolArray  # per unit, in instance order
+    homes: IntArray  # household index per unit (instance order), -1 when not placed
     feasible_households: IntArray  # per unit: how many households could take it
     method: str
     components: int = 0
@@ -76,6 +76,10 @@ class Placeability:
     @property
     def children_unplaceable(self) -> int:
         return self.children_waiting - self.children_placeable
+
+    @property
+    def placed(self) -> BoolArray:
+        return self.homes >= 0
 
     @property
     def unplaced_units(self) -> list[int]:
@@ -168,21 +172,33 @@ def _hash_rows(
     return h1.view(np.int64), h2.view(np.int64)
 
 
-def _type_flow(
-    g: _Graph, units: IntArray, vacancies: IntArray
-) -> tuple[IntArray, IntArray, int, str]:
-    """Aggregated max-flow over the given units (children as flow, groups may split).
+@dataclass
+class _TypeFlow:
+    """A max-flow over unit types and household types, with what is needed to turn it
+    into households for single children."""
 
-    Returns (unit_type per given unit, flow per unit type, number of arcs, backend).
-    """
+    unit_type: IntArray  # per given unit
+    type_flow: IntArray  # children sent from each unit type
+    arc_type: IntArray  # unit type of each type → household-type arc
+    arc_htype: IntArray
+    arc_flow: IntArray
+    households: IntArray  # households in the network
+    household_type: IntArray  # per entry of `households`
+    n_arcs: int
+    backend: str
+
+
+def _type_flow(g: _Graph, units: IntArray, vacancies: IntArray) -> _TypeFlow:
+    """Aggregated max-flow over the given units (children as flow, groups may split)."""
     n_units = len(units)
+    empty = np.zeros(0, np.int64)
     if n_units == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64), 0, "none"
+        return _TypeFlow(empty, empty, empty, empty, empty, empty, empty, 0, "none")
     # pairs of the selected units, relabelled 0..n_units-1
     lengths = g.unit_start[units + 1] - g.unit_start[units]
     local = np.repeat(np.arange(n_units, dtype=np.int64), lengths)
     idx = _gather_ranges(g.unit_start[units], lengths)
-    hh = g.pair_household[idx] if len(idx) else np.zeros(0, np.int64)
+    hh = g.pair_household[idx] if len(idx) else empty
     usable = vacancies[hh] >= g.sizes[units][local] if len(hh) else np.zeros(0, bool)
     local, hh = local[usable], hh[usable]
     degree = np.bincount(local, minlength=n_units)
@@ -201,8 +217,11 @@ def _type_flow(
     hh_local = hh_local.ravel()
     g1, g2 = _hash_rows(hh_local, t_of, len(hh_used), n_types, 1)
     hdeg = np.bincount(hh_local, minlength=len(hh_used))
-    _, hh_type = np.unique(np.stack([hdeg, g1, g2], axis=1), axis=0, return_inverse=True)
-    hh_type = hh_type.ravel().astype(np.int64)
+    if len(hh_used):
+        _, hh_type = np.unique(np.stack([hdeg, g1, g2], axis=1), axis=0, return_inverse=True)
+        hh_type = hh_type.ravel().astype(np.int64)
+    else:
+        hh_type = empty
     n_htypes = int(hh_type.max()) + 1 if len(hh_type) else 0
     htype_vac = np.bincount(hh_type, weights=vacancies[hh_used], minlength=n_htypes).astype(
         np.int64
@@ -217,8 +236,49 @@ def _type_flow(
     heads = np.concatenate([1 + np.arange(n_types), 1 + n_types + a_h, np.full(n_htypes, sink)])
     caps = np.concatenate([type_children, np.full(len(a_t), total), htype_vac])
     _, per_arc, backend = _max_flow(sink + 1, tails, heads, caps, source, sink)
-    type_flow = per_arc[:n_types] if len(per_arc) else np.zeros(n_types, np.int64)
-    return unit_type, type_flow, len(tails), backend
+    if not len(per_arc):
+        per_arc = np.zeros(len(tails), np.int64)
+    return _TypeFlow(
+        unit_type=unit_type,
+        type_flow=per_arc[:n_types],
+        arc_type=a_t,
+        arc_htype=a_h,
+        arc_flow=per_arc[n_types : n_types + len(a_t)],
+        households=hh_used,
+        household_type=hh_type,
+        n_arcs=len(tails),
+        backend=backend,
+    )
+
+
+def _homes_from_flow(g: _Graph, units: IntArray, flow: _TypeFlow, vacancies: IntArray) -> IntArray:
+    """Households for single children from a type flow (-1 where none), highest priority
+    first within a type. Households of one type share their feasible sets, so any filling
+    of a type's vacancies is feasible."""
+    homes = np.full(len(units), -1, dtype=np.int64)
+    order = np.lexsort((units, -g.priority[units], flow.unit_type))
+    queues: dict[int, list[int]] = {}
+    for pos in order.tolist():
+        queues.setdefault(int(flow.unit_type[pos]), []).append(pos)
+    members: dict[int, list[int]] = {}
+    for h, t in zip(flow.households.tolist(), flow.household_type.tolist(), strict=True):
+        members.setdefault(t, []).append(h)
+    left = {h: int(vacancies[h]) for h in flow.households.tolist()}
+    cursor = dict.fromkeys(members, 0)
+    taken = dict.fromkeys(queues, 0)
+    for t, ht, f in zip(
+        flow.arc_type.tolist(), flow.arc_htype.tolist(), flow.arc_flow.tolist(), strict=True
+    ):
+        for _ in range(f):
+            pos = queues[t][taken[t]]
+            taken[t] += 1
+            hs = members[ht]
+            while left[hs[cursor[ht]]] == 0:
+                cursor[ht] += 1
+            h = hs[cursor[ht]]
+            left[h] -= 1
+            homes[pos] = h
+    return homes
 
 
 def _gather_ranges(starts: IntArray, lengths: IntArray) -> IntArray:
@@ -231,46 +291,35 @@ def _gather_ranges(starts: IntArray, lengths: IntArray) -> IntArray:
     return np.arange(total, dtype=np.int64) + offsets
 
 
-def _fill_by_type(
-    units: IntArray,
-    unit_type: IntArray,
-    type_flow: IntArray,
-    sizes: IntArray,
-    order_key: npt.NDArray[np.float64],
-) -> BoolArray:
-    """Mark placed single-child units: per type, the flow's count, in priority order."""
-    placed = np.zeros(len(units), dtype=bool)
-    remaining = type_flow.copy()
-    order = np.lexsort((units, -order_key[units], unit_type))
-    for pos in order.tolist():
-        t = unit_type[pos]
-        if remaining[t] >= sizes[units[pos]]:
-            remaining[t] -= sizes[units[pos]]
-            placed[pos] = True
-    return placed
-
-
-def max_children_placed(instance: MatchingInstance, *, time_limit_s: float = 20.0) -> Placeability:
+def max_children_placed(
+    instance: MatchingInstance,
+    *,
+    time_limit_s: float = 20.0,
+    plan: IntArray | None = None,
+) -> Placeability:
     """The maximum number of waiting children today's pool can place, and the leftovers.
 
-    See the module docstring for the method. Deterministic for a given instance (CP-SAT,
-    when used, has a tie-break objective preferring higher-priority units).
+    See the module docstring for the method. `plan` (a household index per unit, -1 for
+    none) is a placement known to the caller, e.g. today's allocation plus recruited
+    households; its feasible part is checked pair by pair and used as a lower bound.
+    `time_limit_s` bounds the CP-SAT work. Deterministic for a given instance (CP-SAT has
+    a tie-break objective preferring higher-priority units).
     """
     started = time.perf_counter()
     g = _graph(instance)
     n_u, n_h = g.n_units, g.n_households
     degree = np.diff(g.unit_start)
     children_waiting = int(g.sizes.sum())
-    placed = np.zeros(n_u, dtype=bool)
+    homes = np.full(n_u, -1, dtype=np.int64)
     if n_u == 0:
-        return Placeability(0, 0, 0, True, placed, degree, "no waiting units")
+        return Placeability(0, 0, 0, True, homes, degree, "no waiting units")
 
     adjacency = sp.coo_matrix(
         (np.ones(len(g.pair_unit)), (g.pair_unit, n_u + g.pair_household)),
         shape=(n_u + n_h, n_u + n_h),
     )
     n_comp, label = connected_components(adjacency, directed=False)
-    comp_of_unit = label[:n_u]
+    comp_of_unit = label[:n_u].astype(np.int64)
     in_apart = np.zeros(n_u, dtype=bool)
     for a, b in g.apart:
         in_apart[a] = in_apart[b] = True
@@ -284,35 +333,42 @@ def max_children_placed(instance: MatchingInstance, *, time_limit_s: float = 20.
 
     # Upper bound for every component (exact for the flow components).
     all_units = np.flatnonzero(connected).astype(np.int64)
-    ut, tflow, arcs, backend = _type_flow(g, all_units, g.vacancies)
-    backends.add(backend)
+    flow = _type_flow(g, all_units, g.vacancies)
+    backends.add(flow.backend)
     ub_by_comp = np.zeros(n_comp, dtype=np.int64)
-    # types never span components: attribute a type's flow to its component
     if len(all_units):
-        type_comp = np.zeros(len(tflow), dtype=np.int64)
-        type_comp[ut] = comp_of_unit[all_units]
-        np.add.at(ub_by_comp, type_comp, tflow)
-        easy = ~unit_comp_hard[all_units]
-        easy_units = all_units[easy]
-        placed_easy = _fill_by_type(easy_units, ut[easy], tflow, g.sizes, g.priority)
-        placed[easy_units[placed_easy]] = True
-    hard_comps = np.flatnonzero(comp_hard)
+        # types never span components: attribute a type's flow to its component
+        type_comp = np.zeros(len(flow.type_flow), dtype=np.int64)
+        type_comp[flow.unit_type] = comp_of_unit[all_units]
+        np.add.at(ub_by_comp, type_comp, flow.type_flow)
+        easy = np.flatnonzero(~unit_comp_hard[all_units])
+        easy_flow = _restrict_flow(flow, easy, ~comp_hard[type_comp])
+        homes[all_units[easy]] = _homes_from_flow(g, all_units[easy], easy_flow, g.vacancies)
     comps_with_units = np.unique(comp_of_unit[connected])
-    n_flow = int(len(comps_with_units) - len(hard_comps))
+    # components of a lone unit with no feasible household need no solving
+    hard_comps = np.intersect1d(np.flatnonzero(comp_hard), comps_with_units)
+    n_flow = len(comps_with_units) - len(hard_comps)
 
     by_bounds = by_cpsat = unproven = 0
     best_bound = int(ub_by_comp[~comp_hard].sum())
     if len(hard_comps):
         hard_units_mask = connected & unit_comp_hard
-        greedy_placed, greedy_home, lb_by_comp = _greedy(
-            g, hard_units_mask, comp_of_unit, n_comp, backends
-        )
+        lower = _greedy(g, hard_units_mask, backends)
+        if plan is not None:
+            checked = _checked_plan(g, np.asarray(plan, dtype=np.int64))
+            lower = _better_by_component(g, comp_of_unit, n_comp, lower, checked)
+        lb_by_comp = np.zeros(n_comp, dtype=np.int64)
+        placed_lower = lower >= 0
+        np.add.at(lb_by_comp, comp_of_unit[placed_lower], g.sizes[placed_lower])
         deadline = started + time_limit_s
-        for c in hard_comps.tolist():
-            units_c = np.flatnonzero((comp_of_unit == c) & connected)
+        # smallest components first, so the time goes where proofs are cheap
+        order = sorted(hard_comps.tolist(), key=lambda c: int(ub_by_comp[c]))
+        units_of = _units_by_component(comp_of_unit, connected)
+        for c in order:
+            units_c = units_of[c]
             lb, ub = int(lb_by_comp[c]), int(ub_by_comp[c])
+            homes[units_c] = lower[units_c]
             if lb >= ub:
-                placed[units_c] = greedy_placed[units_c]
                 by_bounds += 1
                 best_bound += ub
                 continue
@@ -320,9 +376,8 @@ def max_children_placed(instance: MatchingInstance, *, time_limit_s: float = 20.
             remaining = deadline - time.perf_counter()
             solved = None
             if n_pairs <= CPSAT_MAX_PAIRS and remaining > 0.05:
-                solved = _cpsat_component(g, units_c, greedy_home, remaining)
+                solved = _cpsat_component(g, units_c, lower, remaining)
             if solved is None:
-                placed[units_c] = greedy_placed[units_c]
                 unproven += 1
                 best_bound += ub
                 notes.append(
@@ -330,12 +385,10 @@ def max_children_placed(instance: MatchingInstance, *, time_limit_s: float = 20.
                     f"(placed {lb}, bound {ub})"
                 )
                 continue
-            comp_placed, optimal, bound = solved
-            value = int(g.sizes[units_c][comp_placed].sum())
-            if value >= lb:
-                placed[units_c] = comp_placed
-            else:
-                placed[units_c] = greedy_placed[units_c]
+            comp_homes, optimal, bound = solved
+            value = int(g.sizes[units_c][comp_homes >= 0].sum())
+            if value > lb:
+                homes[units_c] = comp_homes
             if optimal:
                 by_cpsat += 1
                 best_bound += max(value, lb)
@@ -346,17 +399,17 @@ def max_children_placed(instance: MatchingInstance, *, time_limit_s: float = 20.
                     f"CP-SAT stopped before proving optimality on a component of "
                     f"{len(units_c)} units (placed {max(value, lb)}, bound {min(ub, bound)})"
                 )
+    placed = homes >= 0
     children_placeable = int(g.sizes[placed].sum())
-    exact = unproven == 0
     method = _describe(
-        n_u, n_h, len(g.pair_unit), arcs, backends, n_flow, by_bounds, by_cpsat, unproven
+        n_u, n_h, len(g.pair_unit), flow.n_arcs, backends, n_flow, by_bounds, by_cpsat, unproven
     )
     return Placeability(
         children_waiting=children_waiting,
         children_placeable=children_placeable,
         upper_bound=max(best_bound, children_placeable),
-        exact=exact,
-        placed=placed,
+        exact=unproven == 0,
+        homes=homes,
         feasible_households=degree,
         method=method,
         components=len(comps_with_units),
@@ -366,6 +419,69 @@ def max_children_placed(instance: MatchingInstance, *, time_limit_s: float = 20.
         components_unproven=unproven,
         notes=tuple(notes),
     )
+
+
+def _units_by_component(comp_of_unit: IntArray, connected: BoolArray) -> dict[int, IntArray]:
+    units = np.flatnonzero(connected)
+    order = np.argsort(comp_of_unit[units], kind="stable")
+    units = units[order]
+    comps, starts = np.unique(comp_of_unit[units], return_index=True)
+    bounds = [*starts.tolist(), len(units)]
+    return {int(c): units[bounds[i] : bounds[i + 1]] for i, c in enumerate(comps.tolist())}
+
+
+def _restrict_flow(flow: _TypeFlow, positions: IntArray, keep_type: BoolArray) -> _TypeFlow:
+    """The part of a type flow that concerns the given unit positions (whole types)."""
+    keep_arc = keep_type[flow.arc_type] if len(flow.arc_type) else np.zeros(0, bool)
+    return _TypeFlow(
+        unit_type=flow.unit_type[positions],
+        type_flow=flow.type_flow,
+        arc_type=flow.arc_type[keep_arc],
+        arc_htype=flow.arc_htype[keep_arc],
+        arc_flow=flow.arc_flow[keep_arc],
+        households=flow.households,
+        household_type=flow.household_type,
+        n_arcs=flow.n_arcs,
+        backend=flow.backend,
+    )
+
+
+def _checked_plan(g: _Graph, plan: IntArray) -> IntArray:
+    """The feasible part of a caller's plan: pairs that exist, within vacancies, never two
+    units assessed apart together (units kept in priority order when they conflict)."""
+    homes = np.full(g.n_units, -1, dtype=np.int64)
+    load = np.zeros(g.n_households, dtype=np.int64)
+    partners: dict[int, list[int]] = {}
+    for a, b in g.apart:
+        partners.setdefault(a, []).append(b)
+        partners.setdefault(b, []).append(a)
+    planned = np.flatnonzero(plan >= 0)
+    order = planned[np.lexsort((planned, -g.priority[planned]))]
+    for u in order.tolist():
+        h = int(plan[u])
+        if h >= g.n_households or not np.any(g.households_of(u) == h):
+            continue
+        if load[h] + g.sizes[u] > g.vacancies[h]:
+            continue
+        if any(homes[p] == h for p in partners.get(u, ())):
+            continue
+        homes[u] = h
+        load[h] += g.sizes[u]
+    return homes
+
+
+def _better_by_component(
+    g: _Graph, comp_of_unit: IntArray, n_comp: int, first: IntArray, second: IntArray
+) -> IntArray:
+    """Per component, the placement of the two that places more children."""
+    value = []
+    for homes in (first, second):
+        by_comp = np.zeros(n_comp, dtype=np.int64)
+        placed = homes >= 0
+        np.add.at(by_comp, comp_of_unit[placed], g.sizes[placed])
+        value.append(by_comp)
+    use_second = (value[1] > value[0])[comp_of_unit]
+    return np.where(use_second, second, first)
 
 
 def _describe(
@@ -396,16 +512,11 @@ def _describe(
     return "; ".join(parts)
 
 
-def _greedy(
-    g: _Graph,
-    hard_units: BoolArray,
-    comp_of_unit: npt.NDArray[np.int32],
-    n_comp: int,
-    backends: set[str],
-) -> tuple[BoolArray, dict[int, int], IntArray]:
+def _greedy(g: _Graph, hard_units: BoolArray, backends: set[str]) -> IntArray:
     """A feasible placement of the hard components: groups and `apart` units first, by
-    best fit, then a max-flow for the free single children on the vacancies left."""
-    placed = np.zeros(g.n_units, dtype=bool)
+    best fit, then a max-flow for the free single children on the vacancies left.
+    Returns a household per unit (-1 for none)."""
+    homes = np.full(g.n_units, -1, dtype=np.int64)
     remaining = g.vacancies.copy()
     in_apart = np.zeros(g.n_units, dtype=bool)
     partners: dict[int, list[int]] = {}
@@ -413,7 +524,6 @@ def _greedy(
         in_apart[a] = in_apart[b] = True
         partners.setdefault(a, []).append(b)
         partners.setdefault(b, []).append(a)
-    home: dict[int, int] = {}
     constrained = np.flatnonzero(hard_units & ((g.sizes > 1) | in_apart))
     degree = np.diff(g.unit_start)
     order = np.lexsort((constrained, degree[constrained], -g.sizes[constrained]))
@@ -421,32 +531,29 @@ def _greedy(
         options = g.households_of(u)
         fits = options[remaining[options] >= g.sizes[u]]
         if u in partners and len(fits):
-            banned = {home[p] for p in partners[u] if p in home}
+            banned = [int(homes[p]) for p in partners[u] if homes[p] >= 0]
             if banned:
-                fits = fits[~np.isin(fits, list(banned))]
+                fits = fits[~np.isin(fits, banned)]
         if not len(fits):
             continue
         choice = int(fits[np.argmin(remaining[fits])])
         remaining[choice] -= g.sizes[u]
-        placed[u] = True
-        home[u] = choice
+        homes[u] = choice
     free = np.flatnonzero(hard_units & ~((g.sizes > 1) | in_apart)).astype(np.int64)
     if len(free):
-        ut, tflow, _, backend = _type_flow(g, free, remaining)
-        backends.add(backend)
-        placed_free = _fill_by_type(free, ut, tflow, g.sizes, g.priority)
-        placed[free[placed_free]] = True
-    lb = np.zeros(n_comp, dtype=np.int64)
-    np.add.at(lb, comp_of_unit[placed], g.sizes[placed])
-    return placed, home, lb
+        flow = _type_flow(g, free, remaining)
+        backends.add(flow.backend)
+        homes[free] = _homes_from_flow(g, free, flow, remaining)
+    return homes
 
 
 def _cpsat_component(
-    g: _Graph, units: IntArray, hint: dict[int, int], time_limit: float
-) -> tuple[BoolArray, bool, int] | None:
+    g: _Graph, units: IntArray, hint: IntArray, time_limit: float
+) -> tuple[IntArray, bool, int] | None:
     """Exact generalised assignment for one component with CP-SAT.
 
-    Returns (placed per given unit, proven optimal, proven bound) or None if no solution.
+    Returns (household per given unit or -1, proven optimal, proven bound in children)
+    or None if no solution was found in time. `hint` is a known placement (per unit).
     """
     model = cp_model.CpModel()
     unit_pos = {int(u): i for i, u in enumerate(units.tolist())}
@@ -476,10 +583,9 @@ def _cpsat_component(
     model.maximize(
         sum((big * int(g.sizes[u]) + int(tie[unit_pos[u]])) * var for (u, _h), var in x.items())
     )
-    # Hint the greedy homes of the groups and `apart` units (a partial hint is allowed).
+    # A complete hint: the best placement known so far.
     for (u, h), var in x.items():
-        if u in hint:
-            model.add_hint(var, hint[u] == h)
+        model.add_hint(var, bool(hint[u] == h))
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(time_limit, 0.05)
     solver.parameters.num_workers = 8
@@ -487,9 +593,9 @@ def _cpsat_component(
     status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
-    placed = np.zeros(len(units), dtype=bool)
-    for (u, _h), var in x.items():
+    homes = np.full(len(units), -1, dtype=np.int64)
+    for (u, h), var in x.items():
         if solver.value(var):
-            placed[unit_pos[u]] = True
+            homes[unit_pos[u]] = h
     bound = int(solver.best_objective_bound) // big
-    return placed, status == cp_model.OPTIMAL, bound
+    return homes, status == cp_model.OPTIMAL, bound

@@ -1,0 +1,155 @@
+"""Recruitment personas: the unplaceable units clustered by their needs, age and size.
+
+Each unplaceable unit becomes a vector: the highest level (0, 1, 2; scaled to 0..1) of
+each need code over its children, the oldest child's age (scaled by 17) and the group
+size (scaled by 3). KMeans (scikit-learn, `random_state=seed`, `n_init=10`) groups them
+into k = min(4, number of distinct vectors) personas. Each persona is described in words
+with the needs it combines (need codes at a mean level of at least 1, "additional"),
+its typical age and group size, and the existing household profiles closest to it: the
+profiles of the pool (never individual households or children) ranked by how many of its
+needs their skills cover, whether they serve its plan, cover its age and have the places.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from sklearn.cluster import KMeans
+
+from matching.domain import Child
+from matching.gaps.profiles import HouseholdProfile, ProfileSettings, kind_label
+from matching.gaps.targets import PLAN_HOUSEHOLD
+from matching.vocab import NEED_CODES
+
+MAX_PERSONAS = 4
+
+
+@dataclass(frozen=True)
+class Persona:
+    """One recruitment persona (counts are raw here; the report suppresses them)."""
+
+    title: str
+    description: str
+    units: int
+    children: int
+    needs: tuple[str, ...]
+    age_band: str
+    typical_size: int
+    plan: str
+    closest_household_profiles: tuple[tuple[HouseholdProfile, int], ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "description": self.description,
+            "units": self.units,
+            "children": self.children,
+            "needs": list(self.needs),
+            "age_band": self.age_band,
+            "typical_size": self.typical_size,
+            "plan": self.plan,
+        }
+
+
+def unit_vector(children: Sequence[Child], as_of: date) -> npt.NDArray[np.float64]:
+    """The persona features of one unit: need levels, oldest age, size (all ~0..1)."""
+    levels = np.zeros(len(NEED_CODES), dtype=np.float64)
+    for c in children:
+        for code, level in c.needs.items():
+            j = NEED_CODES.index(code)
+            levels[j] = max(levels[j], level / 2.0)
+    oldest = max(c.age_on(as_of) for c in children) / 17.0
+    return np.concatenate([levels, [oldest, len(children) / 3.0]])
+
+
+def _closeness(profile: HouseholdProfile, plan: str, band: str, size: int, needs: set[str]) -> int:
+    kind, term = PLAN_HOUSEHOLD.get(plan, ("foster", "long"))
+    serves = profile.kind == kind_label(kind, term) or (
+        kind == "foster" and profile.kind == "foster/both"
+    )
+    return (
+        3 * int(serves)
+        + 2 * int(band in profile.age_bands)
+        + int(int(profile.places_band.rstrip("+")) >= min(size, 3))
+        + len(needs & set(profile.skills))
+    )
+
+
+def build_personas(
+    units: Sequence[Sequence[Child]],
+    as_of: date,
+    settings: ProfileSettings,
+    supply: Mapping[HouseholdProfile, int],
+    *,
+    seed: int = 0,
+) -> tuple[list[Persona], str]:
+    """Cluster the unplaceable units into at most four personas; deterministic per seed.
+
+    Returns the personas (largest first) and a sentence on how they were made.
+    """
+    if not units:
+        return [], "no unplaceable units, so no personas"
+    x = np.vstack([unit_vector(u, as_of) for u in units])
+    k = min(MAX_PERSONAS, len(np.unique(x, axis=0)))
+    model = KMeans(n_clusters=k, random_state=seed, n_init=10).fit(x)
+    labels = model.labels_
+    personas: list[Persona] = []
+    for cluster in range(k):
+        members = [units[int(i)] for i in np.flatnonzero(labels == cluster)]
+        if not members:
+            continue
+        levels = np.vstack([unit_vector(m, as_of)[: len(NEED_CODES)] for m in members]) * 2
+        mean = levels.mean(axis=0)
+        needs = tuple(NEED_CODES[j] for j in np.argsort(-mean, kind="stable") if mean[j] >= 1.0)
+        oldest = sorted(max(c.age_on(as_of) for c in m) for m in members)
+        band = settings.age_band(oldest[len(oldest) // 2])
+        sizes = sorted(len(m) for m in members)
+        size = sizes[len(sizes) // 2]
+        plan = Counter(sorted(m, key=lambda c: c.child_id)[0].plan for m in members).most_common(1)[
+            0
+        ][0]
+        ranked = sorted(
+            supply.items(),
+            key=lambda kv: (-_closeness(kv[0], plan, band, size, set(needs)), -kv[1], kv[0]),
+        )[:3]
+        group = "single children" if size == 1 else f"sibling groups of about {size}"
+        need_text = (
+            "combining " + ", ".join(n.replace("_", " ") for n in needs)
+            if needs
+            else "without complex needs in common"
+        )
+        title = f"{plan.replace('_', ' ')}: {group} aged {band}" + (
+            f", {needs[0].replace('_', ' ')}" if needs else ""
+        )
+        closest = "; ".join(p.label() for p, _ in ranked) or "none in the pool"
+        description = (
+            f"{group.capitalize()} aged {band} (oldest child, median) with a "
+            f"{plan.replace('_', ' ')} plan, {need_text}. Closest existing household "
+            f"profiles: {closest}."
+        )
+        personas.append(
+            Persona(
+                title=title,
+                description=description,
+                units=len(members),
+                children=sum(len(m) for m in members),
+                needs=needs,
+                age_band=band,
+                typical_size=size,
+                plan=plan,
+                closest_household_profiles=tuple(ranked),
+            )
+        )
+    personas.sort(key=lambda p: (-p.units, p.title))
+    how = (
+        f"KMeans (scikit-learn, random_state={seed}, n_init=10) with k={k} over "
+        f"{len(units)} unplaceable units; features: the highest level of each of the "
+        f"{len(NEED_CODES)} need codes, the oldest child's age and the group size"
+    )
+    return personas, how

@@ -1,0 +1,574 @@
+"""The needs-gap report: who waits, who cannot be placed, and whom to recruit.
+
+`gap_report(authority, as_of=..., policy=...)` builds the feasibility instance with the
+engine (`matching.feasibility.build_instance`), so "feasible" means exactly what it means
+in a matching round, and then:
+
+* groups the waiting units by profile (demand) and the available households by profile
+  (supply), with the feasible households of each unit profile;
+* computes the most children any allocation of today's pool can place
+  (`matching.gaps.placeable`) and groups the units left over by profile;
+* derives recruitment targets for those units, materialises them as hypothetical
+  households and re-runs the hard rules and the placeable computation to verify what
+  they actually place (`matching.gaps.targets`);
+* applies any what-if households (`AddSpec`) the same way;
+* clusters the unplaceable units into personas (`matching.gaps.personas`);
+* publishes every count through disclosure control (`matching.gaps.suppression`).
+
+The published view (`GapReport.to_dict()`, and every export) names no child: it holds
+profiles and counts only.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import numpy as np
+
+from matching.domain import Authority, Child, Household
+from matching.gaps.personas import Persona, build_personas
+from matching.gaps.placeable import Placeability, max_children_placed
+from matching.gaps.profiles import (
+    HouseholdProfile,
+    ProfileSettings,
+    UnitProfile,
+    household_profile,
+    unit_profile,
+)
+from matching.gaps.suppression import (
+    SUPPRESSED,
+    Cell,
+    secondary_suppression,
+    suppress_grid,
+)
+from matching.gaps.targets import (
+    AddSpec,
+    Target,
+    derive_targets,
+    materialise_target,
+    needs_by_unit,
+    pool_centre,
+    spec_households,
+)
+from matching.instance import MatchingInstance
+
+BuildInstance = Callable[[Authority], MatchingInstance]
+
+BY_PROFILE_COUNTS = (
+    "waiting_units",
+    "waiting_children",
+    "units_unplaceable",
+    "children_unplaceable",
+    "feasible_households",
+    "vacancies_in_feasible_households",
+)
+# columns that add up over profiles (the others count households, which several
+# profiles share, so they have no total)
+BY_PROFILE_ADDITIVE = (True, True, True, True, False, False)
+
+
+@dataclass(frozen=True)
+class ProfileRow:
+    profile: UnitProfile
+    waiting_units: int
+    waiting_children: int
+    units_unplaceable: int
+    children_unplaceable: int
+    feasible_households: int
+    vacancies_in_feasible_households: int
+
+    def counts(self) -> list[int]:
+        return [int(getattr(self, name)) for name in BY_PROFILE_COUNTS]
+
+
+@dataclass(frozen=True)
+class SupplyRow:
+    profile: HouseholdProfile
+    households: int
+    vacancies: int
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    specs: tuple[AddSpec, ...]
+    households_added: int
+    children_placeable: int
+    exact: bool
+
+
+@dataclass
+class GapReport:
+    """The analysis, raw, with its published (suppressed) view in `to_dict()`."""
+
+    as_of: date
+    policy_version: str
+    suppressed: bool
+    seed: int
+    placeability: Placeability
+    unit_profiles: tuple[UnitProfile, ...]
+    by_profile: list[ProfileRow]
+    supply: list[SupplyRow]
+    targets: list[Target]
+    children_placeable_with_targets: int
+    targets_exact: bool
+    what_if: WhatIf | None
+    personas: list[Persona]
+    method: dict[str, Any]
+    notes: list[str] = field(default_factory=list)
+    timings_s: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def children_waiting(self) -> int:
+        return self.placeability.children_waiting
+
+    @property
+    def children_placeable(self) -> int:
+        return self.placeability.children_placeable
+
+    @property
+    def children_unplaceable(self) -> int:
+        return self.placeability.children_unplaceable
+
+    @property
+    def units_waiting(self) -> int:
+        return len(self.unit_profiles)
+
+    @property
+    def units_unplaceable(self) -> int:
+        return len(self.placeability.unplaced_units)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The published report: profiles and counts only, suppressed unless disabled."""
+        return _publish(self)
+
+
+# ----------------------------------------------------------------------- construction
+
+
+def gap_report(
+    authority: Authority,
+    *,
+    as_of: date,
+    policy: Any = None,
+    add: Sequence[AddSpec] = (),
+    suppress: bool = True,
+    seed: int = 0,
+) -> GapReport:
+    """The needs-gap report of `authority` on `as_of` under `policy` (default if None).
+
+    `add` lists hypothetical households (what-if); `suppress=False` publishes exact
+    small counts (for internal use only); `seed` drives the persona clustering.
+    """
+    from matching.feasibility import build_instance
+    from matching.policy import default_policy
+
+    policy = policy if policy is not None else default_policy()
+
+    def build(a: Authority) -> MatchingInstance:
+        return build_instance(a, as_of=as_of, policy=policy).instance
+
+    started = time.perf_counter()
+    instance = build(authority)
+    built = time.perf_counter() - started
+    report = analyse_gaps(
+        authority,
+        instance,
+        as_of=as_of,
+        build=build,
+        settings=ProfileSettings.from_policy(policy),
+        policy_version=str(getattr(policy, "version", "")),
+        add=add,
+        suppress=suppress,
+        seed=seed,
+    )
+    report.timings_s = {"feasibility": round(built, 3), **report.timings_s}
+    return report
+
+
+def merge_households(base: MatchingInstance, extra: MatchingInstance) -> MatchingInstance:
+    """`base` with the households of `extra` appended (pairs matched by unit children).
+
+    `extra` is an instance of the same authority built over other households only; the
+    hard rules and scores are per pair, so its pairs are exactly what those households
+    would have in a combined instance.
+    """
+    index = {u.children: i for i, u in enumerate(base.units)}
+    mapping = np.array([index.get(u.children, -1) for u in extra.units], dtype=np.int64)
+    pu = mapping[extra.pair_unit] if len(extra.pair_unit) else np.zeros(0, np.int64)
+    keep = pu >= 0
+    offset = len(base.households)
+    return MatchingInstance(
+        units=base.units,
+        households=base.households + extra.households,
+        pair_unit=np.concatenate([base.pair_unit, pu[keep].astype(np.int32)]),
+        pair_household=np.concatenate(
+            [base.pair_household, (extra.pair_household[keep] + offset).astype(np.int32)]
+        ),
+        pair_score=np.concatenate([base.pair_score, extra.pair_score[keep]]),
+        apart_units=base.apart_units,
+        sibling_contact_units=base.sibling_contact_units,
+    )
+
+
+def _with_extra(
+    authority: Authority,
+    instance: MatchingInstance,
+    households: Sequence[Household],
+    build: BuildInstance,
+) -> MatchingInstance:
+    extra = build(Authority(authority.children, tuple(households), authority.links))
+    return merge_households(instance, extra)
+
+
+def analyse_gaps(
+    authority: Authority,
+    instance: MatchingInstance,
+    *,
+    as_of: date,
+    build: BuildInstance,
+    settings: ProfileSettings | None = None,
+    policy_version: str = "",
+    add: Sequence[AddSpec] = (),
+    suppress: bool = True,
+    seed: int = 0,
+    time_limit_s: float = 10.0,
+) -> GapReport:
+    """The gap analysis of a feasibility instance already built for `authority`.
+
+    `build` turns an authority into its instance (the engine's `build_instance`); it is
+    called again only for hypothetical households (targets, what-if), never for the pool.
+    `time_limit_s` bounds the CP-SAT work of each placeable computation.
+    """
+    settings = settings or ProfileSettings()
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+    children_by_id = {c.child_id: c for c in authority.children}
+    unit_children: list[tuple[Child, ...]] = [
+        tuple(children_by_id[c] for c in u.children) for u in instance.units
+    ]
+    profiles = tuple(unit_profile(ch, as_of, settings) for ch in unit_children)
+
+    placeability = max_children_placed(instance, time_limit_s=time_limit_s)
+    timings["placeable"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+
+    by_profile = _by_profile(instance, profiles, placeability)
+    supply = _supply(authority.households, settings)
+    timings["profiles"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+
+    notes = list(placeability.notes)
+    unplaced = placeability.unplaced_units
+    centre = pool_centre(authority.households)
+    needs = needs_by_unit({u: unit_children[u] for u in unplaced}, as_of, settings)
+    targets = derive_targets(
+        needs,
+        settings,
+        apart=frozenset((min(a, b), max(a, b)) for a, b in instance.apart_units),
+        fallback_location=centre,
+    )
+    with_targets = placeability.children_placeable
+    targets_exact = placeability.exact
+    if targets:
+        with_targets, targets_exact = _verify_targets(
+            authority, instance, targets, placeability, build, as_of, notes, time_limit_s
+        )
+    timings["targets"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+
+    what_if = None
+    if add:
+        added = spec_households(add, as_of=as_of, default_location=centre)
+        merged = _with_extra(authority, instance, added, build)
+        plan = np.full(len(merged.units), -1, dtype=np.int64)
+        plan[: len(placeability.homes)] = placeability.homes
+        result = max_children_placed(merged, plan=plan, time_limit_s=time_limit_s)
+        what_if = WhatIf(tuple(add), len(added), result.children_placeable, result.exact)
+    timings["what_if"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+
+    supply_counts = {row.profile: row.households for row in supply}
+    personas, persona_method = build_personas(
+        [unit_children[u] for u in unplaced], as_of, settings, supply_counts, seed=seed
+    )
+    timings["personas"] = time.perf_counter() - clock
+
+    method = {
+        "placeable": placeability.method,
+        "placeable_exact": placeability.exact,
+        "targets": (
+            "each unplaceable unit's smallest recruitable household (kind from the plan, "
+            "the age bands of its children, places for the whole group, its key needs as "
+            "skills, near its family-time area) is a candidate profile; greedy set cover "
+            "picks the fewest profiles covering every unit; units are packed into "
+            f"households of up to {settings.max_target_places} places; the households are "
+            "then materialised and the hard rules, scoring threshold and placeable "
+            "computation re-run to verify what they place"
+        ),
+        "personas": persona_method,
+        "suppression": (
+            "counts from 1 to 5 shown as 'c'; secondary suppression until no row or "
+            "column (with its total) holds exactly one 'c'; zeros shown"
+            if suppress
+            else "disabled: exact counts (not for publication)"
+        ),
+        "profiles": {
+            "age_bands": [settings.age_band(a) for a in settings.age_bands],
+            "size_bands": [settings.size_band(s) for s in range(1, settings.max_size_band + 1)],
+            "key_needs": list(settings.key_needs),
+            "key_need_min_level": settings.key_need_min_level,
+        },
+    }
+    return GapReport(
+        as_of=as_of,
+        policy_version=policy_version,
+        suppressed=suppress,
+        seed=seed,
+        placeability=placeability,
+        unit_profiles=profiles,
+        by_profile=by_profile,
+        supply=supply,
+        targets=targets,
+        children_placeable_with_targets=with_targets,
+        targets_exact=targets_exact,
+        what_if=what_if,
+        personas=personas,
+        method=method,
+        notes=notes,
+        timings_s={k: round(v, 3) for k, v in timings.items()},
+    )
+
+
+def _by_profile(
+    instance: MatchingInstance, profiles: Sequence[UnitProfile], placeability: Placeability
+) -> list[ProfileRow]:
+    distinct = sorted(set(profiles), key=UnitProfile.sort_key)
+    index = {p: i for i, p in enumerate(distinct)}
+    unit_profile_index = np.array([index[p] for p in profiles], dtype=np.int64)
+    sizes = np.array([u.size for u in instance.units], dtype=np.int64)
+    n = len(distinct)
+    waiting_units = np.bincount(unit_profile_index, minlength=n)
+    waiting_children = np.bincount(unit_profile_index, weights=sizes, minlength=n)
+    left = ~placeability.placed
+    units_left = np.bincount(unit_profile_index[left], minlength=n)
+    children_left = np.bincount(unit_profile_index[left], weights=sizes[left], minlength=n)
+    vacancies = np.array([h.vacancies for h in instance.households], dtype=np.int64)
+    n_h = max(len(vacancies), 1)
+    pairs = np.unique(unit_profile_index[instance.pair_unit] * n_h + instance.pair_household)
+    pair_profile, pair_household = pairs // n_h, pairs % n_h
+    feasible = np.bincount(pair_profile, minlength=n)
+    feasible_vacancies = np.bincount(pair_profile, weights=vacancies[pair_household], minlength=n)
+    return [
+        ProfileRow(
+            profile=p,
+            waiting_units=int(waiting_units[i]),
+            waiting_children=int(waiting_children[i]),
+            units_unplaceable=int(units_left[i]),
+            children_unplaceable=int(children_left[i]),
+            feasible_households=int(feasible[i]),
+            vacancies_in_feasible_households=int(feasible_vacancies[i]),
+        )
+        for i, p in enumerate(distinct)
+    ]
+
+
+def _supply(households: Sequence[Household], settings: ProfileSettings) -> list[SupplyRow]:
+    counts: dict[HouseholdProfile, list[int]] = defaultdict(lambda: [0, 0])
+    for h in households:
+        if h.status != "available" or h.vacancies <= 0:
+            continue
+        entry = counts[household_profile(h, settings)]
+        entry[0] += 1
+        entry[1] += h.vacancies
+    return [SupplyRow(p, c[0], c[1]) for p, c in sorted(counts.items())]
+
+
+def _verify_targets(
+    authority: Authority,
+    instance: MatchingInstance,
+    targets: list[Target],
+    base: Placeability,
+    build: BuildInstance,
+    as_of: date,
+    notes: list[str],
+    time_limit_s: float,
+) -> tuple[int, bool]:
+    """Materialise the targets, re-run feasibility and the placeable count, and record
+    what each target actually places. Returns (children placeable with them, exact).
+
+    The placeable computation is given a plan: today's placement plus each unplaceable
+    unit in the household recruited for it. The plan is checked pair by pair against
+    the re-run hard rules and scores, so a target whose household would not in fact be
+    feasible for its units places nobody in it.
+    """
+    per_target = [materialise_target(t, index=i, as_of=as_of) for i, t in enumerate(targets)]
+    households = [h for hs in per_target for h in hs]
+    merged = _with_extra(authority, instance, households, build)
+    index = {h.household_id: i for i, h in enumerate(merged.households)}
+    plan = np.full(len(merged.units), -1, dtype=np.int64)
+    plan[: len(base.homes)] = base.homes
+    owner = np.full(len(merged.households), -1, dtype=np.int64)
+    for t_index, (target, hs) in enumerate(zip(targets, per_target, strict=True)):
+        for planned, household in zip(target.households, hs, strict=True):
+            h = index[household.household_id]
+            owner[h] = t_index
+            for u in planned.units:
+                plan[u] = h
+    result = max_children_placed(merged, plan=plan, time_limit_s=time_limit_s)
+    sizes = np.array([u.size for u in merged.units], dtype=np.int64)
+    placed = result.homes >= 0
+    by_target = np.bincount(
+        owner[result.homes[placed]] + 1, weights=sizes[placed], minlength=len(targets) + 1
+    )[1:]
+    for target, value in zip(targets, by_target.tolist(), strict=True):
+        target.children_placed = int(value)
+        target.verified = True
+    claimed = sum(t.children_claimed for t in targets)
+    increase = result.children_placeable - base.children_placeable
+    if increase < claimed:
+        notes.append(
+            f"the recruitment targets were planned to place {claimed} children; with "
+            f"them the pool places {increase} more (the rules or the minimum score "
+            "excluded some planned matches)"
+        )
+    return result.children_placeable, result.exact and base.exact
+
+
+# ------------------------------------------------------------------------- publishing
+
+
+def _publish(report: GapReport) -> dict[str, Any]:
+    enabled = report.suppressed
+    rows = report.by_profile
+    grid = [r.counts() for r in rows]
+    n_cols = len(BY_PROFILE_COUNTS)
+    values: list[int] = [v for row in grid for v in row]
+    totals: dict[int, int] = {}
+    for j in range(n_cols):
+        if BY_PROFILE_ADDITIVE[j]:
+            totals[j] = len(values)
+            values.append(sum(row[j] for row in grid))
+    placeable_at = len(values)
+    values.append(report.children_placeable)
+    relations = [[r * n_cols + j for j in range(n_cols)] for r in range(len(rows))]
+    for j in range(n_cols):
+        column = [r * n_cols + j for r in range(len(rows))]
+        if j in totals:
+            column.append(totals[j])
+        relations.append(column)
+    # children placeable + unplaceable = waiting: one relation across the summary
+    relations.append(
+        [
+            placeable_at,
+            totals[BY_PROFILE_COUNTS.index("children_unplaceable")],
+            totals[BY_PROFILE_COUNTS.index("waiting_children")],
+        ]
+    )
+    hidden = secondary_suppression(values, relations) if enabled else [False] * len(values)
+
+    def shown(i: int) -> Cell:
+        return SUPPRESSED if hidden[i] else values[i]
+
+    total_of = {BY_PROFILE_COUNTS[j]: shown(i) for j, i in totals.items()}
+    by_profile = []
+    for r, row in enumerate(rows):
+        entry: dict[str, Any] = {"profile": row.profile.to_dict()}
+        for j, name in enumerate(BY_PROFILE_COUNTS):
+            entry[name] = shown(r * n_cols + j)
+        by_profile.append(entry)
+
+    supply_cells, supply_totals = suppress_grid(
+        [[s.households, s.vacancies] for s in report.supply],
+        total_columns=(True, True),
+        enabled=enabled,
+    )
+    supply = [
+        {"profile": s.profile.to_dict(), "households": c[0], "vacancies": c[1]}
+        for s, c in zip(report.supply, supply_cells, strict=True)
+    ]
+
+    # The targets place the unplaceable children and the personas partition the
+    # unplaceable units: their totals equal counts of the main table, so they are hidden
+    # wherever those are.
+    unplaceable_hidden = total_of["children_unplaceable"] == SUPPRESSED
+    units_hidden = total_of["units_unplaceable"] == SUPPRESSED
+    target_cells, target_totals = suppress_grid(
+        [[t.households_needed, t.children_placed] for t in report.targets],
+        total_columns=(True, True),
+        hidden_totals=[False, unplaceable_hidden],
+        enabled=enabled,
+    )
+    targets = [
+        {
+            "profile": t.profile(),
+            "households_needed": c[0],
+            "children_placed": c[1],
+            "verified": t.verified,
+        }
+        for t, c in zip(report.targets, target_cells, strict=True)
+    ]
+
+    persona_cells, _ = suppress_grid(
+        [[p.units, p.children] for p in report.personas],
+        total_columns=(True, True),
+        hidden_totals=[units_hidden, unplaceable_hidden],
+        enabled=enabled,
+    )
+    supply_index = {s.profile: c for s, c in zip(report.supply, supply_cells, strict=True)}
+    personas = []
+    for p, c in zip(report.personas, persona_cells, strict=True):
+        entry = p.to_dict()
+        entry["units"], entry["children"] = c[0], c[1]
+        entry["closest_household_profiles"] = [
+            {"profile": hp.to_dict(), "households": supply_index[hp][0]}
+            for hp, _count in p.closest_household_profiles
+        ]
+        personas.append(entry)
+
+    def one(value: int) -> Cell:
+        return SUPPRESSED if enabled and 0 < value < 6 else value
+
+    # placeable + children placed by the targets = placeable with targets: hide the sum
+    # whenever either part is hidden, so neither can be worked back.
+    with_targets: Cell = one(report.children_placeable_with_targets)
+    if SUPPRESSED in (shown(placeable_at), target_totals[1]):
+        with_targets = SUPPRESSED
+
+    out: dict[str, Any] = {
+        "as_of": report.as_of.isoformat(),
+        "policy_version": report.policy_version,
+        "suppressed": enabled,
+        "children_waiting": total_of["waiting_children"],
+        "units_waiting": total_of["waiting_units"],
+        "children_placeable": shown(placeable_at),
+        "children_unplaceable": total_of["children_unplaceable"],
+        "units_unplaceable": total_of["units_unplaceable"],
+        "placeable_exact": report.placeability.exact,
+        "by_profile": by_profile,
+        "supply": supply,
+        "supply_totals": {"households": supply_totals[0], "vacancies": supply_totals[1]},
+        "recruitment_targets": targets,
+        "recruitment_totals": {
+            "households_needed": target_totals[0],
+            "children_placed": target_totals[1],
+        },
+        "children_placeable_with_targets": with_targets,
+        "personas": personas,
+        "method": report.method,
+        "notes": list(report.notes),
+    }
+    if not report.placeability.exact:
+        out["children_placeable_upper_bound"] = one(report.placeability.upper_bound)
+    if report.what_if is not None:
+        out["what_if"] = {
+            "added": [s.describe() for s in report.what_if.specs],
+            "households_added": report.what_if.households_added,
+            "children_placeable": one(report.what_if.children_placeable),
+            "exact": report.what_if.exact,
+        }
+    return out
