@@ -200,13 +200,13 @@ class HouseholdPool:
         """Build the arrays for a pool of households (row order = iteration order)."""
         return cls(tuple(households))
 
-    def speaks_any(self, languages: Iterable[str]) -> BoolArray:
-        """Rows whose household speaks at least one of `languages`."""
-        out = self._zeros.copy()
+    def speaks_any(self, languages: Iterable[str], rows: IntArray | None = None) -> BoolArray:
+        """Whether each household (of `rows`, or of the pool) speaks one of `languages`."""
+        out = self._zeros.copy() if rows is None else np.zeros(len(rows), dtype=bool)
         for lang in languages:
             col = self._language.get(lang)
             if col is not None:
-                out |= col
+                out |= col if rows is None else col[rows]
         return out
 
     def connected_rows(self, child_id: str) -> IntArray:

@@ -108,7 +108,18 @@ def _distance(pool: HouseholdPool, rows: IntArray, lat: float, lon: float) -> Fl
 
 def _ramp(km: FloatArray, radius: float) -> FloatArray:
     """Full credit at 0 km, half at the radius, none at twice the radius."""
-    return np.clip(1.0 - km / (2.0 * radius), 0.0, 1.0)
+    credit: FloatArray = np.maximum(1.0 - km / (2.0 * radius), 0.0)
+    return credit
+
+
+def _mean(parts: list[FloatArray]) -> FloatArray:
+    """Element-wise mean of a few equal-length arrays (cheaper than np.mean on a list)."""
+    total = parts[0].copy()
+    for part in parts[1:]:
+        total += part
+    if len(parts) > 1:
+        total /= len(parts)
+    return total
 
 
 def _km(lat: float | None, lon: float | None, h: Household) -> float:
@@ -250,10 +261,10 @@ def _identity_child(
         assert child.religion is not None
         parts.append((pool.religion[rows] == RELIGION_CODES[child.religion]).astype(np.float64))
     if speaking:
-        parts.append(pool.speaks_any(child.languages)[rows].astype(np.float64))
+        parts.append(pool.speaks_any(child.languages, rows).astype(np.float64))
     if not parts:
         return None
-    mean: FloatArray = np.mean(parts, axis=0)
+    mean: FloatArray = _mean(parts)
     return mean
 
 
@@ -263,7 +274,7 @@ def _identity_fraction(
     per_child = [
         f for c in unit.children if (f := _identity_child(c, pool, rows, policy)) is not None
     ]
-    result: FloatArray = np.mean(per_child, axis=0)
+    result: FloatArray = _mean(per_child)
     return result
 
 
@@ -329,7 +340,7 @@ def _family_time_fraction(
         assert child.home_lat is not None and child.home_lon is not None
         km = _distance(pool, rows, child.home_lat, child.home_lon)
         parts.append(_ramp(km, _radius(child, policy)))
-    result: FloatArray = np.mean(parts, axis=0)
+    result: FloatArray = _mean(parts)
     return result
 
 
@@ -361,7 +372,7 @@ def _school_fraction(
         assert child.school_lat is not None and child.school_lon is not None
         km = _distance(pool, rows, child.school_lat, child.school_lon)
         parts.append(_ramp(km, policy.distance.school_max_km))
-    result: FloatArray = np.mean(parts, axis=0)
+    result: FloatArray = _mean(parts)
     return result
 
 
@@ -447,14 +458,14 @@ def _wish_met(
         assert child.religion is not None
         same: BoolArray = pool.religion[rows] == RELIGION_CODES[child.religion]
         return same
-    return pool.speaks_any(child.languages)[rows]
+    return pool.speaks_any(child.languages, rows)
 
 
 def _wishes_fraction(
     unit: UnitFeatures, pool: HouseholdPool, rows: IntArray, policy: Policy
 ) -> FloatArray:
     met = [_wish_met(c, w, pool, rows, policy) for c, w in _wish_items(unit)]
-    result: FloatArray = np.mean(np.array(met, dtype=np.float64), axis=0)
+    result: FloatArray = _mean([m.astype(np.float64) for m in met])
     return result
 
 
