@@ -27,7 +27,7 @@ from itertools import pairwise
 from typing import Any, BinaryIO, TextIO, TypeVar
 
 from matching import csv_cells, csv_checks, vocab
-from matching.csv_cells import CellError, Column
+from matching.csv_cells import CellError, Column, parse_float
 from matching.domain import Authority, Child, Household, SiblingLink
 from matching.errors import Problem, ValidationError
 from matching.siblings import find_contradictions
@@ -115,8 +115,8 @@ class _CsvFile:
         self.complete = True
         self.names: list[str] = []  # the header, in the file's order
         self.text_columns: list[tuple[str, Any]] = []  # (name, empty value)
-        # (name, parser, empty value, cache of parsed cells)
-        self.parsed_columns: list[tuple[str, Callable[[str], Any], Any, dict[str, Any]]] = []
+        # (name, parser, empty value, cache of parsed cells or None)
+        self.parsed_columns: list[tuple[str, Callable[[str], Any], Any, dict[str, Any] | None]] = []
         self.defaults: dict[str, Any] = {}
         self.width = 0
 
@@ -206,8 +206,10 @@ class _CsvFile:
             for name, column in self.columns.items()
             if name in present and column.parse is csv_cells.parse_text
         ]
+        # Codes, dates and lists repeat across rows, so each distinct cell is parsed once;
+        # coordinates and costs rarely repeat and are parsed directly.
         self.parsed_columns = [
-            (name, column.parse, column.empty, {})
+            (name, column.parse, column.empty, None if column.parse is parse_float else {})
             for name, column in self.columns.items()
             if name in present and column.parse is not csv_cells.parse_text
         ]
@@ -276,7 +278,7 @@ class _CsvFile:
         A cell that cannot be parsed is reported and left out of the values.
         """
         # Header names are known and distinct here, so zip builds the row in one step.
-        values = dict(zip(self.names, cells, strict=True))
+        values: dict[str, Any] = dict(zip(self.names, cells, strict=True))
         if self.defaults:
             values.update(self.defaults)
         for name, empty in self.text_columns:
@@ -288,21 +290,22 @@ class _CsvFile:
             if not cell:
                 values[name] = empty
                 continue
-            # Codes, dates and lists repeat across rows; parse each distinct cell once.
-            value = cache.get(cell, _MISSING)
-            if value is _MISSING:
-                try:
-                    value = parse(cell)
-                except CellError as error:
-                    if report:
-                        self._add(line, name, str(error))
-                    del values[name]
-                    ok = False
+            if cache is not None:
+                value = cache.get(cell, _MISSING)
+                if value is not _MISSING:
+                    values[name] = dict(value) if type(value) is dict else value
                     continue
-                if len(cache) < _CACHE_SIZE:
-                    cache[cell] = value
-            if type(value) is dict:
-                value = dict(value)  # records must not share a mutable mapping
+            try:
+                value = parse(cell)
+            except CellError as error:
+                if report:
+                    self._add(line, name, str(error))
+                del values[name]
+                ok = False
+                continue
+            if cache is not None and len(cache) < _CACHE_SIZE:
+                # The record gets its own copy: records must not share a mutable mapping.
+                cache[cell] = dict(value) if type(value) is dict else value
             values[name] = value
         return values, ok
 
