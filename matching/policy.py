@@ -11,15 +11,15 @@ from __future__ import annotations
 import tomllib
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from matching.errors import PolicyError
 
-NonNegative = Field(ge=0)
-Fraction = Field(ge=0, le=1)
+Weight = Annotated[float, Field(ge=0)]
+Fraction = Annotated[float, Field(ge=0, le=1)]
 
 
 class _Strict(BaseModel):
@@ -29,16 +29,16 @@ class _Strict(BaseModel):
 class Weights(_Strict):
     """Relative weight of each soft criterion (rescaled to 100 over the applicable ones)."""
 
-    needs: float = NonNegative
-    age_fit: float = NonNegative
-    identity: float = NonNegative
-    family_time_distance: float = NonNegative
-    school_distance: float = NonNegative
-    household_fit: float = NonNegative
-    wishes: float = NonNegative
-    in_house: float = NonNegative
-    adopter_waiting: float = NonNegative
-    ffa_duty: float = NonNegative
+    needs: Weight
+    age_fit: Weight
+    identity: Weight
+    family_time_distance: Weight
+    school_distance: Weight
+    household_fit: Weight
+    wishes: Weight
+    in_house: Weight
+    adopter_waiting: Weight
+    ffa_duty: Weight
 
     @model_validator(mode="after")
     def _some_weight(self) -> Weights:
@@ -48,17 +48,17 @@ class Weights(_Strict):
 
 
 class NeedsPolicy(_Strict):
-    tolerance_share: float = Fraction
-    lower_level_credit: float = Fraction
-    not_stated_credit: float = Fraction
+    tolerance_share: Fraction
+    lower_level_credit: Fraction
+    not_stated_credit: Fraction
 
 
 class AgeFitPolicy(_Strict):
-    margin_years: int = NonNegative
+    margin_years: int = Field(ge=0)
 
 
 class IdentityPolicy(_Strict):
-    broad_group_credit: float = Fraction
+    broad_group_credit: Fraction
 
 
 class DistancePolicy(_Strict):
@@ -68,15 +68,15 @@ class DistancePolicy(_Strict):
 
 class HouseholdFitPolicy(_Strict):
     min_age_gap_years: int = Field(ge=1)
-    no_children_credit: float = Fraction
+    no_children_credit: Fraction
 
 
 class CostPolicy(_Strict):
-    in_house: float = Fraction
-    raa: float = Fraction
-    national: float = Fraction
-    ifa: float = Fraction
-    private: float = Fraction
+    in_house: Fraction
+    raa: Fraction
+    national: Fraction
+    ifa: Fraction
+    private: Fraction
 
 
 class AdopterWaitingPolicy(_Strict):
@@ -92,7 +92,7 @@ class PriorityPolicy(_Strict):
     second_threshold_days: int = Field(ge=1)
     at_first_threshold: float = Field(ge=1)
     at_second_threshold: float = Field(ge=1)
-    per_year_beyond: float = NonNegative
+    per_year_beyond: Weight
     maximum: float = Field(ge=1)
 
     @model_validator(mode="after")
