@@ -48,30 +48,42 @@ class Weights(_Strict):
 
 
 class NeedsPolicy(_Strict):
+    """Credit for needs: tolerance versus skill, and partial tolerance."""
+
     tolerance_share: Fraction
     lower_level_credit: Fraction
     not_stated_credit: Fraction
 
 
 class AgeFitPolicy(_Strict):
+    """Head-room inside the approval range that earns full credit."""
+
     margin_years: int = Field(ge=0)
 
 
 class IdentityPolicy(_Strict):
+    """Partial credit for a shared broad ethnic group."""
+
     broad_group_credit: Fraction
 
 
 class DistancePolicy(_Strict):
+    """Workable radii (km) for family time and school."""
+
     family_time_default_km: float = Field(gt=0)
     school_max_km: float = Field(gt=0)
 
 
 class HouseholdFitPolicy(_Strict):
+    """Age gaps to the children already in the home."""
+
     min_age_gap_years: int = Field(ge=1)
     no_children_credit: Fraction
 
 
 class CostPolicy(_Strict):
+    """Credit by provider: in-house carers first."""
+
     in_house: Fraction
     raa: Fraction
     national: Fraction
@@ -80,14 +92,20 @@ class CostPolicy(_Strict):
 
 
 class AdopterWaitingPolicy(_Strict):
+    """Days since approval that earn an adopter full credit."""
+
     full_credit_days: int = Field(ge=1)
 
 
 class FfaDutyPolicy(_Strict):
+    """Who counts as a baby for the fostering-for-adoption duty."""
+
     max_age_years: int = Field(ge=0, le=17)
 
 
 class PriorityPolicy(_Strict):
+    """How a unit's round priority grows with days waiting."""
+
     first_threshold_days: int = Field(ge=1)
     second_threshold_days: int = Field(ge=1)
     at_first_threshold: float = Field(ge=1)

@@ -76,18 +76,22 @@ class UnitFeatures:
 
     @property
     def child_ids(self) -> tuple[str, ...]:
+        """Ids of the unit's children, in unit order."""
         return tuple(c.child_id for c in self.children)
 
     @property
     def size(self) -> int:
+        """Number of children in the unit."""
         return len(self.children)
 
     @property
     def min_age(self) -> int:
+        """Age of the youngest child."""
         return min(self.ages)
 
     @property
     def max_age(self) -> int:
+        """Age of the eldest child."""
         return max(self.ages)
 
     def ages_with(self, requirement: str) -> list[int]:

@@ -41,6 +41,7 @@ class Candidate:
     questions: tuple[str, ...]
 
     def to_dict(self) -> dict[str, Any]:
+        """The candidate as printed JSON."""
         return {
             "household_id": self.household_id,
             "rank": self.rank,
@@ -69,6 +70,7 @@ class WhyNot:
     score: float | None
 
     def to_dict(self) -> dict[str, Any]:
+        """The why-not answer as printed JSON."""
         return {
             "household_id": self.household_id,
             "rules": list(self.rules),
