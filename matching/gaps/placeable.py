@@ -473,14 +473,15 @@ def _checked_plan(g: _Graph, plan: IntArray) -> IntArray:
 def _better_by_component(
     g: _Graph, comp_of_unit: IntArray, n_comp: int, first: IntArray, second: IntArray
 ) -> IntArray:
-    """Per component, the placement of the two that places more children."""
+    """Per component, the placement of the two that places more children (the second,
+    the caller's plan, on a tie, so a plan that is already optimal is kept as it is)."""
     value = []
     for homes in (first, second):
         by_comp = np.zeros(n_comp, dtype=np.int64)
         placed = homes >= 0
         np.add.at(by_comp, comp_of_unit[placed], g.sizes[placed])
         value.append(by_comp)
-    use_second = (value[1] > value[0])[comp_of_unit]
+    use_second = (value[1] >= value[0])[comp_of_unit]
     return np.where(use_second, second, first)
 
 
