@@ -604,6 +604,8 @@ def applicable_criteria(unit: UnitFeatures, policy: Policy) -> list[tuple[Criter
     ]
     chosen = [(c, w) for c, w in chosen if w > 0]
     total = sum(w for _, w in chosen)
+    if total == 0:
+        return []
     return [(c, 100.0 * w / total) for c, w in chosen]
 
 

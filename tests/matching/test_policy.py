@@ -83,3 +83,18 @@ def test_a_custom_policy_is_quoted_and_changes_the_weights() -> None:
     criteria = [c.criterion for c in result.candidates[0].contributions]
     assert "in_house" not in criteria
     assert sum(c.max_points for c in result.candidates[0].contributions) == pytest.approx(100)
+
+
+def test_when_no_weighted_criterion_applies_every_score_is_zero() -> None:
+    # only `needs` keeps a weight, and the child has no needs
+    zeroed = WEIGHTS - {"needs"}
+    lines = [
+        line.split("=")[0] + "= 0.0" if line.split("=")[0].strip() in zeroed else line
+        for line in default_policy_text().splitlines()
+    ]
+    policy = load_policy("\n".join(lines))
+    assert policy.weights.needs > 0 and policy.weights.age_fit == 0
+    a = Authority(children=(make_child(),), households=(make_household(),))
+    candidate = shortlist(a, "C1", as_of=date(2026, 6, 1), policy=policy).candidates[0]
+    assert candidate.score == 0.0
+    assert candidate.contributions == ()
