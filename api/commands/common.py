@@ -61,6 +61,9 @@ def reporting_errors() -> Iterator[None]:
     except OperationalError as error:
         typer.echo(f"error: database: {error.orig or error}", err=True)
         raise typer.Exit(DATABASE_EXIT_CODE) from None
+    except OSError as error:  # a directory that cannot be read or written
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
 
 
 @contextmanager
