@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from itertools import pairwise
+from itertools import chain, pairwise
 from typing import Any, BinaryIO, TextIO, TypeVar
 
 from matching import csv_cells, csv_checks, vocab
@@ -37,6 +37,7 @@ __all__ = ["read_authority", "validate_authority", "write_authority"]
 HEADER_LIMIT = 64 * 1024  # a header line longer than this is not one of our files
 LINE_LIMIT = 1024 * 1024  # longest physical line accepted
 PROGRESS_EVERY = 1000  # rows between progress reports
+_BLOCK = 256 * 1024  # bytes read at a time after the header
 _BOM = b"\xef\xbb\xbf"
 _FILE_ORDER = {vocab.CHILDREN_FILE: 0, vocab.HOUSEHOLDS_FILE: 1, vocab.LINKS_FILE: 2}
 _MANY_UNKNOWN = 5  # more unknown header columns than this: the file is not ours
@@ -217,27 +218,59 @@ class _CsvFile:
         self.width = len(names)
         return True
 
-    def _lines(self) -> Iterator[str]:
+    def _too_long(self, line: int) -> None:
+        self._add(
+            line,
+            "",
+            f"line longer than {LINE_LIMIT // (1024 * 1024)} MiB; reading of this file stopped",
+        )
+        self.complete = False
+
+    def _line_batches(self) -> Iterator[list[str]]:
+        """The physical lines after the header, decoded, a block of bytes at a time.
+
+        Blocks are cut after their last line end, so no line (and no UTF-8 character,
+        which never contains a newline byte) is split; a line that is still open after
+        LINE_LIMIT bytes stops the read.
+        """
+        pending = b""
         while True:
-            raw = self.stream.readline(LINE_LIMIT + 1)
-            if not raw:
+            block = self.stream.read(_BLOCK)
+            self.bytes_read += len(block)
+            data = pending + block if pending else block
+            if not block:
+                if data:  # a last line without a line end
+                    yield [self._decode_line(data)]
                 return
-            self.line += 1
-            self.bytes_read += len(raw)
-            if len(raw) > LINE_LIMIT and not raw.endswith(b"\n"):
-                self._add(
-                    self.line,
-                    "",
-                    f"line longer than {LINE_LIMIT // (1024 * 1024)} MiB; reading of this file "
-                    "stopped",
-                )
-                self.complete = False
+            first_end = data.find(b"\n")
+            if first_end > LINE_LIMIT or (first_end < 0 and len(data) > LINE_LIMIT):
+                self._too_long(self.line + 1)
                 return
-            yield self._decode(raw)
+            cut = data.rfind(b"\n") + 1
+            pending = data[cut:]
+            if cut:
+                yield self._decode_block(data[:cut])
+
+    def _decode_block(self, data: bytes) -> list[str]:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            # Rare: find and report each undecodable line, with its number.
+            return [self._decode_line(raw + b"\n") for raw in data.split(b"\n")[:-1]]
+        # Split on "\n" only: str.splitlines would also split on \r, \x85 and \u2028,
+        # which may sit inside a quoted cell and are not physical line ends here.
+        lines = text.split("\n")
+        lines.pop()  # the empty string after the final line end
+        self.line += len(lines)
+        return [line + "\n" for line in lines]
+
+    def _decode_line(self, raw: bytes) -> str:
+        self.line += 1
+        return self._decode(raw)
 
     def rows(self) -> Iterator[tuple[int, list[str], bool]]:
         """(first physical line, cells, readable) for each data row after the header."""
-        reader = csv.reader(self._lines(), strict=True)
+        reader = csv.reader(chain.from_iterable(self._line_batches()), strict=True)
         count = 0
         while True:
             start = reader.line_num + 2  # the header is line 1

@@ -234,11 +234,12 @@ def test_random_junk_with_line_ends_is_refused_on_its_header(first_byte: int, re
 
 def test_a_line_over_the_limit_stops_reading_the_file() -> None:
     children, households, links = tiny_bytes()
-    huge = children + b"C900," + b"a" * (LINE_LIMIT + 10) + b"\n" + b"more,rows\n" * 1000
+    rest = b"more,rows\n" * 1_000_000  # 10 MB that must not be read
+    huge = children + b"C900," + b"a" * (LINE_LIMIT + 10) + b"\n" + rest
     stream = io.BytesIO(huge)
     with pytest.raises(ValidationError) as caught:
         read_authority(stream, io.BytesIO(households), io.BytesIO(links), as_of=AS_OF)
-    assert stream.tell() < len(children) + LINE_LIMIT + 10
+    assert stream.tell() < len(children) + 3 * LINE_LIMIT
     (problem,) = caught.value.problems
     assert (problem.line, problem.column) == (8, "")
     assert "longer than 1 MiB" in problem.reason
@@ -517,3 +518,16 @@ def test_unborn_child_dates_are_checked_against_the_reference_date() -> None:
     ).entered_care_on == date(2026, 7, 20)
     problems = problems_of(with_care, households, links)
     assert [(p.line, p.column) for p in problems] == [(5, "entered_care_on")]
+
+
+def test_lines_are_numbered_rightly_across_read_blocks() -> None:
+    children, households, _ = tiny_bytes()
+    header, first, *_ = children.decode().splitlines(keepends=True)
+    rows = [first.replace("C001", f"C{i:05d}", 1).encode() for i in range(12_000)]
+    rows[7_999] = rows[7_999].replace(b"Ava", b"Av\xe9")  # Latin-1, physical line 8001
+    rows[11_000] = rows[11_000].replace(b"WBRI", b"WXYZ")  # physical line 11002
+    data = header.encode() + b"".join(rows)
+    assert len(data) > 1024 * 1024  # several read blocks
+    problems = problems_of(data, households.replace(b",C006\n", b",C00001\n"), None)
+    assert [(p.line, p.column) for p in problems] == [(8_001, ""), (11_002, "ethnicity")]
+    assert "not UTF-8" in problems[0].reason
