@@ -8,6 +8,7 @@
     PolicyError               5           500  the server's policy file is broken
     FamilyFinderError (other) 1           400
     database unreachable      6           (503, left to the web app)
+    bad FAMILYFINDER_* value  2           (the app refuses to start)
 
 Exit code 2 is also what Click uses for a usage error (a bad option); both mean "the
 thing you asked for is not there as asked". Anything not a FamilyFinderError is a bug
@@ -72,3 +73,6 @@ def error_body(error: FamilyFinderError) -> dict[str, object]:
 
 # Not a domain error: the database could not be reached or used (bad URL, server down).
 DATABASE_EXIT_CODE = 6
+
+# Not a domain error: a FAMILYFINDER_* environment variable that does not validate.
+CONFIGURATION_EXIT_CODE = 2

@@ -12,12 +12,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 
+import pydantic
 import typer
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from api.errors import DATABASE_EXIT_CODE, error_lines, exit_code
+from api.errors import CONFIGURATION_EXIT_CODE, DATABASE_EXIT_CODE, error_lines, exit_code
 from api.settings import Settings
 from matching.errors import FamilyFinderError
 from models.db import make_engine, make_session_factory, session_scope
@@ -34,7 +35,13 @@ class CliState:
     def settings(self) -> Settings:
         # Read on first use, when the command runs: `--help` works whatever the env holds.
         if self._settings is None:
-            self._settings = Settings()
+            try:
+                self._settings = Settings()
+            except pydantic.ValidationError as error:
+                for item in error.errors():
+                    name = "FAMILYFINDER_" + "_".join(str(p) for p in item["loc"]).upper()
+                    typer.echo(f"error: {name}: {item['msg']}", err=True)
+                raise typer.Exit(CONFIGURATION_EXIT_CODE) from None
         return self._settings
 
 
