@@ -13,8 +13,9 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 DEMO_DIR ?= fixtures/demo
 RUN_DATABASE_URL ?= sqlite:///familyfinder.db
-# Reference date for the demo import (ages, unborn children); empty means today.
-DEMO_AS_OF ?=
+# Reference date for the demo import (ages, unborn children): the date fixtures/demo was
+# generated for (see its README); empty means today.
+DEMO_AS_OF ?= 2026-11-01
 
 .PHONY: install run test lint
 
