@@ -38,6 +38,7 @@ HEADER_LIMIT = 64 * 1024  # a header line longer than this is not one of our fil
 LINE_LIMIT = 1024 * 1024  # longest physical line accepted
 PROGRESS_EVERY = 1000  # rows between progress reports
 _BLOCK = 256 * 1024  # bytes read at a time after the header
+_BATCH = 1000  # rows parsed together, a column at a time
 _BOM = b"\xef\xbb\xbf"
 _FILE_ORDER = {vocab.CHILDREN_FILE: 0, vocab.HOUSEHOLDS_FILE: 1, vocab.LINKS_FILE: 2}
 _MANY_UNKNOWN = 5  # more unknown header columns than this: the file is not ours
@@ -114,7 +115,7 @@ class _CsvFile:
         # False once some row could not be read at all: its id is unknown, so checks
         # that need every id of this file (links to missing children) would mislead.
         self.complete = True
-        self.names: list[str] = []  # the header, in the file's order
+        self.position: dict[str, int] = {}  # column name -> index in the file's rows
         self.text_columns: list[tuple[str, Any]] = []  # (name, empty value)
         # (name, parser, empty value, cache of parsed cells or None)
         self.parsed_columns: list[tuple[str, Callable[[str], Any], Any, dict[str, Any] | None]] = []
@@ -201,7 +202,7 @@ class _CsvFile:
             return False
         # Columns may come in any order; optional columns may be left out entirely.
         present = set(names)
-        self.names = names
+        self.position = {name: index for index, name in enumerate(names)}
         self.text_columns = [
             (name, column.empty)
             for name, column in self.columns.items()
@@ -303,44 +304,59 @@ class _CsvFile:
         if self.progress is not None:
             self.progress(self.file, self.bytes_read)
 
-    def values(
-        self, cells: list[str], line: int, *, report: bool = True
-    ) -> tuple[dict[str, Any], bool]:
-        """Typed values of the row's readable cells, and whether every cell was read.
+    def batch_values(
+        self, rows: list[tuple[int, list[str], bool]]
+    ) -> tuple[list[dict[str, Any]], set[int]]:
+        """Typed values of each row's readable cells, and the indexes of rows with a bad cell.
 
-        A cell that cannot be parsed is reported and left out of the values.
+        Works a column at a time over a batch of rows: each distinct cell is parsed once
+        and the rest is list building, several times faster than going cell by cell on
+        100,000 rows. A cell that cannot be parsed is left out of its row's values, and
+        reported unless its row is marked unreadable (already reported as not UTF-8).
         """
-        # Header names are known and distinct here, so zip builds the row in one step.
-        values: dict[str, Any] = dict(zip(self.names, cells, strict=True))
-        if self.defaults:
-            values.update(self.defaults)
+        columns = list(zip(*(cells for _, cells, _ in rows), strict=True))
+        names: list[str] = []
+        lists: list[list[Any]] = []
+        failed: dict[int, list[str]] = {}  # row index -> names of its unreadable cells
         for name, empty in self.text_columns:
-            if not values[name]:
-                values[name] = empty
-        ok = True
+            names.append(name)
+            lists.append([cell or empty for cell in columns[self.position[name]]])
         for name, parse, empty, cache in self.parsed_columns:
-            cell = values[name]
-            if not cell:
-                values[name] = empty
-                continue
-            if cache is not None:
-                value = cache.get(cell, _MISSING)
-                if value is not _MISSING:
-                    values[name] = dict(value) if type(value) is dict else value
-                    continue
-            try:
-                value = parse(cell)
-            except CellError as error:
-                if report:
-                    self._add(line, name, str(error))
-                del values[name]
-                ok = False
-                continue
-            if cache is not None and len(cache) < _CACHE_SIZE:
-                # The record gets its own copy: records must not share a mutable mapping.
-                cache[cell] = dict(value) if type(value) is dict else value
-            values[name] = value
-        return values, ok
+            column = columns[self.position[name]]
+            parsed: dict[str, Any] = {"": empty}
+            bad: dict[str, str] = {}
+            for cell in set(column).difference(parsed):
+                value = _MISSING if cache is None else cache.get(cell, _MISSING)
+                if value is _MISSING:
+                    try:
+                        value = parse(cell)
+                    except CellError as error:
+                        bad[cell] = str(error)
+                        continue
+                    if cache is not None and len(cache) < _CACHE_SIZE:
+                        cache[cell] = value
+                parsed[cell] = value
+            if bad:
+                for index, cell in enumerate(column):
+                    if cell in bad:
+                        line, _, readable = rows[index]
+                        if readable:
+                            self._add(line, name, bad[cell])
+                        failed.setdefault(index, []).append(name)
+            get = parsed.get
+            values = [get(cell) for cell in column]
+            if parse is csv_cells.parse_graded:
+                values = [dict(value or ()) for value in values]  # no shared mutable maps
+            names.append(name)
+            lists.append(values)
+        records = [dict(zip(names, values, strict=True)) for values in zip(*lists, strict=True)]
+        if self.defaults:
+            for record in records:
+                record.update(self.defaults)
+        for index, bad_names in failed.items():
+            for name in bad_names:
+                del records[index][name]
+        return records, set(failed)
 
 
 def _fast_init_ok(cls: type, columns: Iterable[str]) -> bool:
@@ -497,16 +513,33 @@ def _read_rows(
     note: Callable[[Mapping[str, Any], int, list[tuple[int, str, str]]], None],
     build: Callable[[int, dict[str, Any]], None],
 ) -> None:
-    """Parse, check and keep each row of one file."""
+    """Parse, check and keep each row of one file, a batch of rows at a time."""
+    batch: list[tuple[int, list[str], bool]] = []
+    for row in source.rows():
+        batch.append(row)
+        if len(batch) == _BATCH:
+            _read_batch(source, batch, check, note, build)
+            batch = []
+    if batch:
+        _read_batch(source, batch, check, note, build)
+
+
+def _read_batch(
+    source: _CsvFile,
+    batch: list[tuple[int, list[str], bool]],
+    check: Callable[[Mapping[str, Any]], Iterable[tuple[str, str]]],
+    note: Callable[[Mapping[str, Any], int, list[tuple[int, str, str]]], None],
+    build: Callable[[int, dict[str, Any]], None],
+) -> None:
     problems = source.problems
-    for line, cells, readable in source.rows():
+    records, failed = source.batch_values(batch)
+    for index, ((line, _, readable), values) in enumerate(zip(batch, records, strict=True)):
         if not readable:
             # Already reported as not UTF-8: its cells would only add noise, but its id
             # is still noted so links to it and duplicates of it are judged rightly.
-            values, _ = source.values(cells, line, report=False)
             note(values, line, [])
             continue
-        values, ok = source.values(cells, line)
+        ok = index not in failed
         for column, reason in check(values):
             problems.add(source.file, line, column, reason)
             ok = False
