@@ -6,9 +6,10 @@ records against each other) and either returns the file's records or raises one
 `ValidationError` listing every problem found, each located as FILE:LINE: COLUMN.
 Nothing is half-imported: a caller saves the result only when no problem was found.
 
-Input is streamed line by line with bounded reads, so junk (a binary file, a file with
-no line ends) is refused after reading at most a header's worth of bytes, and a large
-valid file is never held in memory as text.
+Input is streamed in bounded reads (the header line, then blocks cut at line ends), so
+junk (a binary file, a file with no line ends) is refused after reading at most a
+header's worth of bytes, no line may exceed LINE_LIMIT, and a large valid file is never
+held in memory as text.
 
 Cell syntax lives in `matching.csv_cells`, per-record rules in `matching.csv_checks`.
 """
@@ -310,8 +311,8 @@ class _CsvFile:
         """Typed values of each row's readable cells, and the indexes of rows with a bad cell.
 
         Works a column at a time over a batch of rows: each distinct cell is parsed once
-        and the rest is list building, several times faster than going cell by cell on
-        100,000 rows. A cell that cannot be parsed is left out of its row's values, and
+        and the rest is list building, which on 100,000 rows is much faster than going
+        cell by cell. A cell that cannot be parsed is left out of its row's values, and
         reported unless its row is marked unreadable (already reported as not UTF-8).
         """
         columns = list(zip(*(cells for _, cells, _ in rows), strict=True))
