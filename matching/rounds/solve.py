@@ -2,18 +2,34 @@
 
 Allocate mode, step by step:
 
-1. The flow relaxation (siblings split child by child, `apart` ignored) gives, per
-   connected component of the feasibility graph, an exact lexicographic upper bound
-   (children, weight) on the unpruned structure.
+1. The flow relaxation (siblings split child by child, `apart` ignored; it equals the
+   LP relaxation) gives, per connected component of the feasibility graph, an exact
+   lexicographic upper bound (children, weight) on the unpruned structure; the
+   contact bonus is bounded by granting it to every sibling pair that could earn it.
 2. Its integral part, repaired greedily, and the plain greedy round are both turned
    into plans; the better one is the fallback, and no answer is ever worse.
 3. A component whose fallback already meets its bound is proven optimal (this is every
    component when all units are single children and no `apart` pair binds: the round
    is then a network problem solved exactly by min-cost flow). The others go to CP-SAT,
-   smallest first, sharing the time left: whole when small (its bound then counts
-   too), pruned to each unit's best candidates plus the fallback's arcs when large.
+   smallest first, sharing the time left:
+   - up to FULL_MODEL_PAIRS pairs: modelled whole, and CP-SAT's bound tightens the
+     component's bound;
+   - larger: pruned to each unit's best ``prune_to`` candidates plus the relaxation's
+     and the fallback's arcs; one model up to SINGLE_MODEL_PAIRS, else a
+     large-neighbourhood search (each step frees ~_LNS_UNITS units around sibling
+     groups and apart/contact pairs and re-solves them with the rest fixed).
 4. Every CP-SAT plan is re-checked for feasibility and kept only when it beats the
-   fallback on its component.
+   current plan, so the result is never below the flow/greedy fallback.
+
+Time: the flow phase (about 1–3 s at 10k units × 20k households) cannot be
+interrupted; CP-SAT gets the rest of ``time_limit_s``, measured from the call, and is
+stopped from outside if its own soft limit overruns.
+
+Determinism: flows and greedy are deterministic; CP-SAT runs with one worker and the
+given seed, which is deterministic whenever a model is solved within its limit (tiny
+and medium components, and the neighbourhood steps, which finish in ~0.1 s each). On a
+large component the neighbourhood search walks the same sequence of improvements for a
+given seed, but how far it gets depends on the machine's speed within the time limit.
 """
 
 from __future__ import annotations
@@ -54,8 +70,8 @@ FULL_MODEL_PAIRS = 30_000
 # a pruned component up to this many candidate pairs is one CP-SAT model; larger ones
 # are improved by neighbourhoods of about _LNS_UNITS units, _LNS_STEP_S seconds each
 SINGLE_MODEL_PAIRS = 15_000
-_LNS_SEEDS = 60
-_LNS_UNITS = 500
+_LNS_SEEDS = 30
+_LNS_UNITS = 250
 _LNS_STEP_S = 3.0
 # time kept back from the limit for building the result
 _RESERVE_S = 0.1
