@@ -14,6 +14,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     Dialect,
@@ -204,3 +205,18 @@ class RoundRunRow(Base):
     status: Mapped[str] = mapped_column(String)
     solver: Mapped[str] = mapped_column(String)
     result: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class DataVersionRow(Base):
+    """The single row (id 1) counting changes to the stored authority.
+
+    Bumped in the same transaction as every write to children, households or links, so
+    an in-memory snapshot of the pool can tell cheaply whether it is stale.
+    """
+
+    __tablename__ = "data_version"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(Integer)
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

@@ -24,6 +24,7 @@ from matching.errors import NotFoundError
 from models.orm import (
     Base,
     ChildRow,
+    DataVersionRow,
     HouseholdRow,
     ImportRunRow,
     RoundRunRow,
@@ -523,3 +524,47 @@ def list_round_runs(session: Session, *, limit: int = 50) -> list[RoundRunRecord
     """Stored rounds, newest first."""
     query = select(RoundRunRow).order_by(RoundRunRow.id.desc()).limit(limit)
     return [_record_of(RoundRunRecord, r) for r in session.scalars(query)]
+
+
+# ---------------------------------------------------------------------------
+# Data version: bumped by every write to the authority, read by the pool snapshot
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DataVersion:
+    version: int
+    changed_at: datetime | None
+
+
+def current_data_version(session: Session) -> int:
+    """How many times the stored authority has changed (0 before any import)."""
+    return data_version_stamp(session).version
+
+
+def data_version_stamp(session: Session) -> DataVersion:
+    """The data version with the time of its last change (one primary-key read)."""
+    row = session.execute(
+        select(DataVersionRow.version, DataVersionRow.changed_at).where(DataVersionRow.id == 1)
+    ).first()
+    if row is None:
+        return DataVersion(0, None)
+    return DataVersion(int(row[0]), row[1])
+
+
+def bump_data_version(session: Session) -> int:
+    """Count one change to the stored authority; returns the new version. No commit.
+
+    Call it in the transaction that writes children, households or sibling links: an
+    UPDATE ... SET version = version + 1, so concurrent writers queue on the row lock
+    and none is lost.
+    """
+    bumped = session.execute(
+        update(DataVersionRow)
+        .where(DataVersionRow.id == 1)
+        .values(version=DataVersionRow.version + 1, changed_at=utcnow())
+    )
+    if typing.cast(Any, bumped).rowcount == 0:  # the row was deleted by hand: recreate it
+        session.add(DataVersionRow(id=1, version=1, changed_at=utcnow()))
+    session.flush()
+    return current_data_version(session)
