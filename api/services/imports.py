@@ -18,7 +18,13 @@ from matching.domain import Authority
 from matching.errors import NotFoundError, Problem, ValidationError
 from matching.fingerprint import authority_fingerprint
 from matching.vocab import CHILDREN_FILE, HOUSEHOLDS_FILE, LINKS_FILE
-from models.store import UpsertCounts, load_authority, record_import_run, upsert_authority
+from models.store import (
+    UpsertCounts,
+    bump_data_version,
+    load_authority,
+    record_import_run,
+    upsert_authority,
+)
 
 ProgressCallback = Callable[[str, int], None]
 
@@ -123,6 +129,8 @@ def import_directory(
                 progress=progress,
             )
         counts = upsert_authority(session, incoming)
+        # In the same transaction: pool snapshots held by other processes see the change.
+        bump_data_version(session)
         fingerprint = authority_fingerprint(merge_authority(existing, incoming))
         run = record_import_run(
             session,
