@@ -2,7 +2,7 @@
 
 Each unplaceable unit becomes a vector: the highest level (0, 1, 2; scaled to 0..1) of
 each need code over its children, the oldest child's age (scaled by 17) and the group
-size (scaled by 3). KMeans (scikit-learn, `random_state=seed`, `n_init=10`) groups them
+size (scaled by 3). KMeans (scikit-learn, `random_state=seed`, `n_init=4`) groups them
 into k = min(4, number of distinct vectors) personas. Each persona is described in words
 with the needs it combines (need codes at a mean level of at least 1, "additional"),
 its typical age and group size, and the existing household profiles closest to it: the
@@ -97,7 +97,7 @@ def build_personas(
         return [], "no unplaceable units, so no personas"
     x = np.vstack([unit_vector(u, as_of) for u in units])
     k = min(MAX_PERSONAS, len(np.unique(x, axis=0)))
-    model = KMeans(n_clusters=k, random_state=seed, n_init=10).fit(x)
+    model = KMeans(n_clusters=k, random_state=seed, n_init=4).fit(x)
     labels = model.labels_
     personas: list[Persona] = []
     for cluster in range(k):
@@ -148,7 +148,7 @@ def build_personas(
         )
     personas.sort(key=lambda p: (-p.units, p.title))
     how = (
-        f"KMeans (scikit-learn, random_state={seed}, n_init=10) with k={k} over "
+        f"KMeans (scikit-learn, random_state={seed}, n_init=4) with k={k} over "
         f"{len(units)} unplaceable units; features: the highest level of each of the "
         f"{len(NEED_CODES)} need codes, the oldest child's age and the group size"
     )

@@ -408,7 +408,17 @@ def _verify_targets(
     """
     per_target = [materialise_target(t, index=i, as_of=as_of) for i, t in enumerate(targets)]
     households = [h for hs in per_target for h in hs]
-    merged = _with_extra(authority, instance, households, build)
+    # First the hard rules for the unplaceable units only (cheap): when the plan then
+    # places every child, no assignment can do better and the answer is exact. Otherwise
+    # the new households are checked against every unit, as a what-if would be.
+    by_id = {
+        c.child_id: c for t in targets for h in t.households for n in h.needs for c in n.children
+    }
+    targeted = [by_id[i] for i in sorted(by_id)]
+    ids = set(by_id)
+    links = tuple(x for x in authority.links if x.child_a in ids and x.child_b in ids)
+    partial = Authority(tuple(targeted), authority.households, links)
+    merged = _with_extra(partial, instance, households, build)
     index = {h.household_id: i for i, h in enumerate(merged.households)}
     plan = np.full(len(merged.units), -1, dtype=np.int64)
     plan[: len(base.homes)] = base.homes
@@ -420,6 +430,9 @@ def _verify_targets(
             for u in planned.units:
                 plan[u] = h
     result = max_children_placed(merged, plan=plan, time_limit_s=time_limit_s)
+    if result.children_placeable < result.children_waiting:
+        merged = _with_extra(authority, instance, households, build)
+        result = max_children_placed(merged, plan=plan, time_limit_s=time_limit_s)
     sizes = np.array([u.size for u in merged.units], dtype=np.int64)
     placed = result.homes >= 0
     by_target = np.bincount(
