@@ -12,6 +12,7 @@ from models.db import make_engine
 from models.migrate import alembic_config, current_revision, downgrade, head_revision, upgrade
 from models.orm import Base
 
+# The tables of the initial revision; later revisions add more.
 TABLES = {"child", "household", "sibling_link", "import_run", "shortlist_run", "round_run"}
 
 
@@ -28,20 +29,22 @@ def _tables_and_revision(url: str) -> tuple[set[str], str | None]:
 def test_upgrade_downgrade_upgrade(migration_database_url: str) -> None:
     url = migration_database_url
     upgrade(url)
-    assert _tables_and_revision(url) == (TABLES, head_revision())
+    tables, revision = _tables_and_revision(url)
+    assert TABLES <= tables
+    assert revision == head_revision()
 
     downgrade(url, "base")
     assert _tables_and_revision(url) == (set(), None)
 
     upgrade(url)
-    assert _tables_and_revision(url) == (TABLES, head_revision())
+    assert _tables_and_revision(url) == (tables, head_revision())
 
 
 def test_migrations_match_the_models(migration_database_url: str) -> None:
     """`alembic check`: autogenerate finds nothing the migrations have not made."""
     upgrade(migration_database_url)
     command.check(alembic_config(migration_database_url))
-    assert set(Base.metadata.tables) == TABLES
+    assert set(Base.metadata.tables) >= TABLES
 
 
 def test_migrations_run_from_any_working_directory(
