@@ -137,6 +137,8 @@ class Policy(_Strict):
     adopter_waiting: AdopterWaitingPolicy
     ffa_duty: FfaDutyPolicy
     priority: PriorityPolicy
+    # needs-gap report profiles; optional so older policy files still load
+    profiles: ProfilesPolicy = Field(default_factory=lambda: ProfilesPolicy())
 
 
 def default_policy_text() -> str:
@@ -187,3 +189,40 @@ def load_policy(text: str | None = None) -> Policy:
 def default_policy() -> Policy:
     """The default policy, parsed once (policies are immutable)."""
     return load_policy(None)
+
+
+class ProfilesPolicy(_Strict):
+    """`[profiles]`: how coarse the needs-gap report's profiles are (matching.gaps)."""
+
+    age_bands: tuple[int, ...] = (0, 5, 10, 16)
+    max_size_band: int = Field(default=3, ge=1)
+    key_needs: tuple[str, ...] = (
+        "emotional_behavioural",
+        "harmful_sexual_behaviour",
+        "autism",
+        "learning_disability",
+        "physical_disability",
+        "complex_health",
+    )
+    key_need_min_level: int = Field(default=1, ge=1, le=2)
+    target_radius_km: float = Field(default=25.0, gt=0)
+    area_grid_degrees: float = Field(default=0.5, gt=0)
+    max_target_places: int = Field(default=3, ge=1)
+
+    @model_validator(mode="after")
+    def _valid(self) -> ProfilesPolicy:
+        from matching.vocab import NEED_CODES
+
+        if (
+            not self.age_bands
+            or self.age_bands[0] != 0
+            or list(self.age_bands) != sorted(set(self.age_bands))
+        ):
+            raise ValueError("age_bands must start at 0 and increase")
+        unknown = sorted(set(self.key_needs) - set(NEED_CODES))
+        if unknown:
+            raise ValueError(f"unknown need code {unknown[0]!r}")
+        return self
+
+
+Policy.model_rebuild()

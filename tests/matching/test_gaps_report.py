@@ -264,3 +264,14 @@ def test_parse_add_spec_names_the_bad_key(text: str, key: str) -> None:
         parse_add_spec(text)
     assert caught.value.problems[0].column == key
     assert isinstance(caught.value, ValueError) or caught.value.problems
+
+
+def test_profiles_follow_the_policy_file() -> None:
+    from matching.policy import default_policy_text, load_policy
+
+    text = default_policy_text().replace("age_bands = [0, 5, 10, 16]", "age_bands = [0, 12]")
+    policy = load_policy(text)
+    out = gap_report(hall_authority(), as_of=AS_OF, policy=policy, suppress=False).to_dict()
+    bands = {row["profile"]["plan"]: row["profile"]["age_band"] for row in out["by_profile"]}
+    assert bands == {"long_term_foster": "12+", "adoption": "0-11"}
+    assert out["method"]["profiles"]["age_bands"] == ["0-11", "12+"]
