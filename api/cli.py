@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import typer
 
-from api.commands import data, db, fixtures
+from api.commands import data, db, fixtures, gaps, matching, serve, users
 from api.commands.common import CliState
 
 app = typer.Typer(
@@ -35,3 +35,7 @@ def main(ctx: typer.Context) -> None:
 data.register(app)
 fixtures.register(app)
 db.register(app)
+matching.register(app)
+gaps.register(app)
+serve.register(app)
+users.register(app)

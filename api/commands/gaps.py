@@ -1,0 +1,210 @@
+"""`familyfinder gaps`: which carers the authority lacks, for the recruitment team."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from api.commands.common import open_session, parse_date, reporting_errors
+from api.commands.matching import resolve_policy
+
+if TYPE_CHECKING:
+    from matching.gaps import AddSpec, GapReport
+
+ADD_HELP = (
+    "A what-if household profile, repeatable: comma-separated key=value pairs. "
+    "kind (required: foster, adopter, ffa or residential); term (short, long or both; "
+    "foster only, and required for it); ages=MIN-MAX (required, whole years 0-17); "
+    "places (1-10, default 1: approved places, largest sibling group and vacancies); "
+    "skills (;-separated need or skill codes, also considered at the complex level); "
+    "count (1-1000, default 1); near=LAT:LON and radius (km, default 25) to place them, "
+    "else at the centre of the pool. Example: "
+    "--add 'kind=foster,term=long,ages=10-15,places=2,skills=emotional_behavioural,count=3'"
+)
+
+
+def _parse_specs(texts: list[str]) -> list[AddSpec]:
+    from matching.gaps import AddSpecError, parse_add_spec
+
+    specs = []
+    for text in texts:
+        try:
+            specs.append(parse_add_spec(text))
+        except AddSpecError as error:
+            reason = error.problems[0].reason if error.problems else str(error)
+            raise typer.BadParameter(reason, param_hint="'--add'") from None
+    return specs
+
+
+def _write_files(
+    report: GapReport, csv_file: Path | None, xlsx_file: Path | None, charts: Path | None
+) -> list[Path]:
+    """Write the requested exports; returns the paths written."""
+    from matching.gaps import render_charts, write_csv, write_xlsx
+
+    written: list[Path] = []
+    if csv_file is not None:
+        with csv_file.open("w", encoding="utf-8", newline="") as out:
+            write_csv(report, out)
+        written.append(csv_file)
+    if xlsx_file is not None:
+        with xlsx_file.open("wb") as binary:
+            write_xlsx(report, binary)
+        written.append(xlsx_file)
+    if charts is not None:
+        charts.mkdir(parents=True, exist_ok=True)
+        for name, data in render_charts(report).items():
+            path = charts / name
+            path.write_bytes(data)
+            written.append(path)
+    return written
+
+
+def _label(profile: dict[str, Any]) -> str:
+    needs = profile.get("key_needs") or []
+    parts = [
+        str(profile.get("plan", "")),
+        f"age {profile.get('age_band', '')}",
+        f"group {profile.get('size_band', '')}",
+        f"needs {profile.get('need_level', '')}",
+    ]
+    if needs:
+        parts.append(";".join(str(n) for n in needs))
+    return ", ".join(parts)
+
+
+def _target_label(profile: dict[str, Any]) -> str:
+    return ", ".join(
+        f"{key} {';'.join(map(str, v)) if isinstance(v, list) else v}"
+        for key, v in profile.items()
+        if v not in (None, [], "")
+    )
+
+
+def render_gaps(data: dict[str, Any], written: list[Path]) -> None:
+    """The published report as a summary and its main tables."""
+    console = Console(highlight=False, soft_wrap=True)
+    shown = "small counts shown as c" if data["suppressed"] else "NOT suppressed: internal use"
+    console.print(f"Gap report as of {data['as_of']} (policy {data['policy_version']}, {shown})")
+    exact = "" if data["placeable_exact"] else " (best found; not proven the most)"
+    console.print(
+        f"children waiting: {data['children_waiting']} in {data['units_waiting']} units; "
+        f"placeable by today's pool: {data['children_placeable']}{exact}; "
+        f"unplaceable: {data['children_unplaceable']} in {data['units_unplaceable']} units"
+    )
+    rows = [r for r in data["by_profile"] if r["units_unplaceable"] not in (0, "0")]
+    if rows:
+        table = Table(title="Unplaceable by profile")
+        table.add_column("profile")
+        table.add_column("waiting", justify="right")
+        table.add_column("unplaceable", justify="right")
+        table.add_column("feasible households", justify="right")
+        for r in rows:
+            table.add_row(
+                _label(r["profile"]),
+                str(r["waiting_children"]),
+                str(r["children_unplaceable"]),
+                str(r["feasible_households"]),
+            )
+        console.print(table)
+    if data["recruitment_targets"]:
+        table = Table(title="Recruitment targets")
+        table.add_column("household profile")
+        table.add_column("households", justify="right")
+        table.add_column("children placed", justify="right")
+        table.add_column("verified", justify="center")
+        for t in data["recruitment_targets"]:
+            table.add_row(
+                _target_label(t["profile"]),
+                str(t["households_needed"]),
+                str(t["children_placed"]),
+                "yes" if t["verified"] else "no",
+            )
+        console.print(table)
+        console.print(
+            f"with these households: {data['children_placeable_with_targets']} children placeable"
+        )
+    what_if = data.get("what_if")
+    if what_if is not None:
+        console.print(
+            f"what if {what_if['households_added']} households were added "
+            f"({' | '.join(what_if['added'])}): {what_if['children_placeable']} children "
+            "placeable"
+        )
+    for note in data["notes"]:
+        console.print(f"note: {note}")
+    for path in written:
+        console.print(f"wrote {path}")
+
+
+def gaps_command(
+    ctx: typer.Context,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of", help="Reference date, YYYY-MM-DD (default: today)", show_default=False
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON")] = False,
+    csv_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--csv", metavar="FILE", help="Write every table to one CSV file", dir_okay=False
+        ),
+    ] = None,
+    xlsx_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--xlsx", metavar="FILE", help="Write a workbook, one sheet per table", dir_okay=False
+        ),
+    ] = None,
+    charts: Annotated[
+        Path | None,
+        typer.Option(
+            "--charts", metavar="DIR", help="Write the charts (PNG and SVG) here", file_okay=False
+        ),
+    ] = None,
+    add: Annotated[
+        list[str] | None, typer.Option("--add", metavar="SPEC", help=ADD_HELP, show_default=False)
+    ] = None,
+    no_suppress: Annotated[
+        bool,
+        typer.Option(
+            "--no-suppress",
+            help="Show exact small counts (1-5) instead of c: for internal use only, "
+            "never for publication",
+        ),
+    ] = False,
+) -> None:
+    """Report which children today's pool cannot place and which carers would place them.
+
+    Children are counted by coarse profile (age band, group size, need level, key needs,
+    plan); counts from 1 to 5 are shown as c, with enough other cells hidden that none
+    can be worked back. No output names a child. The policy comes from
+    FAMILYFINDER_POLICY_FILE when set.
+    """
+    from api.services.gaps import gap_report_for
+
+    reference = parse_date(as_of)
+    specs = _parse_specs(add or [])
+    with reporting_errors():
+        policy = resolve_policy(ctx, None)
+        with open_session(ctx) as session:
+            report = gap_report_for(
+                session, as_of=reference, policy=policy, add=specs, suppress=not no_suppress
+            )
+        written = _write_files(report, csv_file, xlsx_file, charts)
+    data = report.to_dict()
+    if as_json:
+        typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        render_gaps(data, written)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("gaps")(gaps_command)

@@ -1,0 +1,364 @@
+"""`familyfinder shortlist` and `familyfinder round`: the family finder's two questions.
+
+`shortlist CHILD_ID` ranks and explains the households for one child's unit; `round`
+considers every waiting unit at once, either as shortlists that share the pool fairly or
+as one allocation. Both store what they computed (see `familyfinder` services).
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from api.commands.common import open_session, parse_date, reporting_errors, state
+from matching.errors import PolicyError
+from matching.policy import Policy, default_policy, load_policy
+
+if TYPE_CHECKING:
+    from api.services.rounds import Progress
+
+AsOfOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        help="Reference date for ages, YYYY-MM-DD (default: today)",
+        show_default=False,
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON")]
+PolicyOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--policy",
+        help="Scoring policy file (TOML) to use instead of the shipped one "
+        "(default: FAMILYFINDER_POLICY_FILE, else the shipped policy)",
+        dir_okay=False,
+        show_default=False,
+    ),
+]
+
+
+class RoundMode(StrEnum):
+    shortlist = "shortlist"
+    allocate = "allocate"
+
+
+# Rounds expected to take longer than this get a progress display on a terminal.
+PROGRESS_MIN_SECONDS = 2.0
+
+
+def requested_by() -> str:
+    """Who is asking: the login name, as stored with every run."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no login name (containers without a passwd entry)
+        return "cli"
+
+
+def resolve_policy(ctx: typer.Context, path: Path | None) -> Policy:
+    """The policy from `--policy`, else FAMILYFINDER_POLICY_FILE, else the shipped one.
+
+    A file that cannot be read or does not validate is a PolicyError naming the file
+    (and the key at fault).
+    """
+    path = path if path is not None else state(ctx).settings.policy_file
+    if path is None:
+        return default_policy()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        raise PolicyError(f"policy file {path}: {reason}") from None
+    try:
+        return load_policy(text)
+    except PolicyError as error:
+        raise PolicyError(f"policy file {path}: {error}") from None
+
+
+def _console() -> Console:
+    # Resolved at call time, so output goes wherever sys.stdout points now.
+    return Console(highlight=False, soft_wrap=True)
+
+
+def _print_json(data: dict[str, Any]) -> None:
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def _by_rule(counts: dict[str, int]) -> str:
+    shown = [f"{rule} {n}" for rule, n in counts.items() if n]
+    return ", ".join(shown) or "none"
+
+
+# ----------------------------------------------------------------------------- shortlist
+
+
+def _top_contributions(contributions: list[dict[str, Any]], n: int = 3) -> str:
+    best = sorted(contributions, key=lambda c: -float(c["points"]))[:n]
+    return "\n".join(f"{c['criterion']} {c['points']:.1f}/{c['max_points']:.1f}" for c in best)
+
+
+def render_shortlist(result: dict[str, Any]) -> None:
+    """The shortlist as a readable table, then who was left out and why."""
+    console = _console()
+    unit = " + ".join(result["unit"])
+    console.print(
+        f"Shortlist for {unit} (as of {result['as_of']}, policy {result['policy_version']}, "
+        f"run {result['run_id']})"
+    )
+    console.print(
+        f"{result['n_feasible']} of {result['households_in_pool']} households pass every "
+        "hard rule; ★ = connected (kinship) household, ranked first"
+    )
+    if result["candidates"]:
+        table = Table(show_lines=True)
+        table.add_column("#", justify="right")
+        table.add_column("household")
+        table.add_column("kin", justify="center")
+        table.add_column("score", justify="right")
+        table.add_column("top contributions")
+        table.add_column("questions to ask")
+        for c in result["candidates"]:
+            table.add_row(
+                str(c["rank"]),
+                f"{c['household_id']}\n{c['name']}",
+                "★" if c["kinship"] else "",
+                f"{c['score']:.1f}",
+                _top_contributions(c["contributions"]),
+                "\n".join(c["questions"]) or "-",
+            )
+        console.print(table)
+    else:
+        console.print("No household passes every hard rule.")
+    console.print(
+        f"Excluded by rule (a household may fail several): {_by_rule(result['excluded_counts'])}"
+    )
+    why = result.get("why_not")
+    if why is not None:
+        if why["rules"]:
+            console.print(f"Why not {why['household_id']}: fails {', '.join(why['rules'])}")
+        else:
+            console.print(
+                f"Why not {why['household_id']}: passes every hard rule; "
+                f"ranked {why['rank']} with score {why['score']:.1f}"
+            )
+    console.print(f"inputs fingerprint {result['inputs_fingerprint']}")
+
+
+def shortlist_command(
+    ctx: typer.Context,
+    child_id: Annotated[str, typer.Argument(help="The child (their sibling unit is shortlisted)")],
+    top: Annotated[int, typer.Option("--top", min=1, help="How many households to list")] = 10,
+    as_of: AsOfOption = None,
+    why_not: Annotated[
+        str | None,
+        typer.Option(
+            "--why-not",
+            metavar="HOUSEHOLD_ID",
+            help="Also explain this household: the hard rules it fails, or its rank",
+            show_default=False,
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+    policy_file: PolicyOption = None,
+) -> None:
+    """Rank and explain the households for one child and their together-siblings.
+
+    Connected (kinship) households come first, then by score. Every shortlist is stored
+    with the data's fingerprint and the policy version.
+    """
+    from api.services.shortlists import run_shortlist
+
+    reference = parse_date(as_of)
+    with reporting_errors():
+        policy = resolve_policy(ctx, policy_file)
+        with open_session(ctx) as session:
+            run = run_shortlist(
+                session,
+                child_id,
+                as_of=reference,
+                top=top,
+                why_not=why_not,
+                policy=policy,
+                requested_by=requested_by(),
+            )
+    if as_json:
+        _print_json(run.result)
+    else:
+        render_shortlist(run.result)
+
+
+# ----------------------------------------------------------------------------- round
+
+
+@contextmanager
+def _round_progress(time_limit_s: float) -> Iterator[Progress | None]:
+    """A rich progress display on stderr, when stderr is a terminal and the round is long."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from api.commands.common import stderr_is_terminal
+
+    if not stderr_is_terminal() or time_limit_s < PROGRESS_MIN_SECONDS:
+        yield None
+        return
+    with Progress(
+        TextColumn("{task.description:<32}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("round", total=1.0)
+
+        def report(stage: str, fraction: float) -> None:
+            bar.update(task, description=stage, completed=fraction)
+
+        yield report
+
+
+def _placement(unit: dict[str, Any]) -> tuple[str, str]:
+    candidates = unit["candidates"]
+    households = "\n".join(c["household_id"] for c in candidates) or "-"
+    scores = "\n".join(f"{c['score']:.1f}" for c in candidates) or "-"
+    return households, scores
+
+
+def render_round(result: dict[str, Any]) -> None:
+    """The round as a summary, a table of units and their households, and the unplaced."""
+    console = _console()
+    allocate = result["mode"] == "allocate"
+    console.print(
+        f"Round {result['round_id']}: {result['mode']} (as of {result['as_of']}, "
+        f"policy {result['policy_version']}, seed {result['seed']})"
+    )
+    console.print(
+        f"solver {result['solver']}: {result['status']}, objective {result['objective']:.1f}, "
+        f"bound {result['best_bound']:.1f}, gap {result['gap']:.2%}, {result['wall_s']:.2f} s"
+    )
+    if allocate:
+        console.print(
+            f"children placed: {result['children_placed']} of {result['children_waiting']} "
+            f"waiting ({result['units_covered']} of {result['units_waiting']} units; "
+            f"proven: at most {result['coverage_bound']} children can be placed)"
+        )
+    else:
+        params = result["params"]
+        console.print(
+            f"units with a shortlist: {result['units_covered']} of {result['units_waiting']} "
+            f"(up to {params['per_unit']} households per unit, each household on at most "
+            f"{params['max_appearances']} lists)"
+        )
+    skipped = result["skipped_units"]
+    if skipped["units"]:
+        console.print(
+            f"not in the round: {skipped['units']} units ({skipped['children']} children): "
+            f"{skipped['units_not_waiting']} not waiting, "
+            f"{skipped['units_plan_not_family_found']} with a plan that is not family-found"
+        )
+    table = Table(title="Placements" if allocate else "Shortlists")
+    table.add_column("unit (children)")
+    table.add_column("priority", justify="right")
+    table.add_column("household" if allocate else "households")
+    table.add_column("score", justify="right")
+    for unit in result["units"]:
+        if not unit["candidates"]:
+            continue
+        households, scores = _placement(unit)
+        table.add_row(" + ".join(unit["children"]), f"{unit['priority']:.2f}", households, scores)
+    if table.row_count:
+        console.print(table)
+    if result["unplaced"]:
+        unplaced = Table(title="Without a household")
+        unplaced.add_column("unit (children)")
+        unplaced.add_column("why")
+        for item in result["unplaced"]:
+            unplaced.add_row(" + ".join(item["children"]), "\n".join(item["reasons"]))
+        console.print(unplaced)
+    if result["sibling_contact"]:
+        far = [c for c in result["sibling_contact"] if not c["within_km"]]
+        console.print(
+            f"siblings placed apart: {len(result['sibling_contact'])} pairs, {len(far)} more "
+            f"than {result['sibling_contact_km']:g} km apart"
+        )
+    console.print(f"inputs fingerprint {result['inputs_fingerprint']}")
+
+
+def round_command(
+    ctx: typer.Context,
+    mode: Annotated[
+        RoundMode,
+        typer.Option(
+            "--mode",
+            help="shortlist: up to K households per unit, each household on at most M "
+            "lists; allocate: one household per unit, vacancies respected",
+        ),
+    ] = RoundMode.allocate,
+    per_unit: Annotated[
+        int,
+        typer.Option("--per-unit", metavar="K", min=1, help="Shortlist mode: households per unit"),
+    ] = 3,
+    max_appearances: Annotated[
+        int,
+        typer.Option(
+            "--max-appearances",
+            metavar="M",
+            min=1,
+            help="Shortlist mode: lists a household may appear on",
+        ),
+    ] = 3,
+    time_limit: Annotated[
+        float,
+        typer.Option(
+            "--time-limit", metavar="SECONDS", min=0.1, help="Solver time limit (allocate mode)"
+        ),
+    ] = 30.0,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Random seed of the solver")] = 0,
+    as_of: AsOfOption = None,
+    as_json: JsonOption = False,
+    policy_file: PolicyOption = None,
+) -> None:
+    """Match every waiting unit at once, as shortlists or as one allocation.
+
+    Sibling groups stay together, siblings assessed apart never share a household, and
+    a unit left without a household is listed with the reason. The round is stored.
+    """
+    from matching.rounds import RoundParams
+
+    reference = parse_date(as_of)
+    params = RoundParams(
+        mode="shortlist" if mode is RoundMode.shortlist else "allocate",
+        per_unit=per_unit,
+        max_appearances=max_appearances,
+        time_limit_s=time_limit,
+        seed=seed,
+    )
+    from api.services.rounds import run_round
+
+    with reporting_errors():
+        policy = resolve_policy(ctx, policy_file)
+        with open_session(ctx) as session, _round_progress(time_limit) as progress:
+            run = run_round(
+                session,
+                params,
+                as_of=reference,
+                policy=policy,
+                requested_by=requested_by(),
+                progress=progress,
+            )
+    if as_json:
+        _print_json(run.result)
+    else:
+        render_round(run.result)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("shortlist")(shortlist_command)
+    app.command("round")(round_command)

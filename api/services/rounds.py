@@ -1,0 +1,236 @@
+"""A matching round over every waiting unit: solve it, explain it, store it.
+
+The round answers "given today's pool, which households should each waiting unit be
+considered for" (shortlist mode: up to K per unit, no household on more than M lists)
+or "which one household each" (allocate mode: vacancies respected, sibling groups
+together, siblings assessed apart never in one household). The engine works on indices
+(`matching.instance.MatchingInstance`); this service maps them back to child and
+household ids and writes each unplaced unit's reason in words.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+from sqlalchemy.orm import Session
+
+from api.services.snapshot import Snapshot, get_snapshot
+from matching.domain import Child
+from matching.feasibility import FeasibilityResult, build_instance
+from matching.instance import MatchingInstance
+from matching.policy import Policy
+from matching.rounds import RoundParams, RoundResult, Unplaced, solve_round
+from matching.rounds.result import (
+    APART_FROM_PLACED,
+    NO_FEASIBLE_HOUSEHOLD,
+    NOT_REACHED,
+    TAKEN_BY_OTHERS,
+)
+from matching.rules import UnitFeatures, combine, hard_exclusions
+from matching.vocab import NOT_FAMILY_FOUND_PLANS
+from models.store import save_round_run
+
+Progress = Callable[[str, float], None]
+
+NO_HOUSEHOLD_PASSES = "no household passes the hard rules"
+BELOW_MIN_SCORE = "no household passing the hard rules reaches the policy's minimum round score"
+TAKEN_TEXT = "every feasible household went to others"
+APART_TEXT = "a household with room holds a sibling assessed to live apart"
+NOT_REACHED_TEXT = "the search stopped at its time limit with room left in a feasible household"
+
+
+@dataclass(frozen=True)
+class RoundRun:
+    """A stored round: its id and the JSON-ready result that was stored and shown."""
+
+    run_id: int
+    result: dict[str, Any]
+
+
+def _children_of(instance: MatchingInstance, units: Sequence[int]) -> list[list[str]]:
+    return [list(instance.units[u].children) for u in units]
+
+
+def _passing_hard_rules(snapshot: Snapshot, children: Sequence[Child], as_of: date) -> int:
+    """How many households pass every hard rule for a unit (before the score threshold)."""
+    pool = snapshot.context.pool
+    masks = hard_exclusions(UnitFeatures.from_children(children, as_of), pool)
+    return int(np.count_nonzero(~combine(masks, pool.size)))
+
+
+def _unplaced_entry(
+    item: Unplaced,
+    feasibility: FeasibilityResult,
+    snapshot: Snapshot,
+    *,
+    as_of: date,
+    min_score: float,
+) -> dict[str, Any]:
+    instance = feasibility.instance
+    unit = instance.units[item.unit]
+    entry: dict[str, Any] = {"children": list(unit.children), "reason": item.reason}
+    if item.reason == NO_FEASIBLE_HOUSEHOLD:
+        counts = {rule: n for rule, n in feasibility.excluded_counts[item.unit].items() if n}
+        by_rule = ", ".join(f"{rule} {n}" for rule, n in counts.items())
+        children = [snapshot.context.children[c] for c in unit.children]
+        passing = _passing_hard_rules(snapshot, children, as_of)
+        entry["excluded_counts"] = counts
+        entry["households_passing_hard_rules"] = passing
+        if passing:
+            entry["reasons"] = [f"{BELOW_MIN_SCORE} ({min_score:g}): {passing} pass the rules"]
+        else:
+            entry["reasons"] = [f"{NO_HOUSEHOLD_PASSES} ({by_rule or 'the pool is empty'})"]
+        return entry
+    taken: list[dict[str, Any]] = []
+    named: list[str] = []
+    for h, by in item.taken:
+        household_id = instance.households[h].household_id
+        holders = _children_of(instance, by)
+        taken.append({"household_id": household_id, "taken_by": holders})
+        names = ", ".join("+".join(children) for children in holders)
+        named.append(f"{household_id} ({names})" if holders else household_id)
+    entry["feasible_households"] = taken
+    text = {
+        TAKEN_BY_OTHERS: TAKEN_TEXT,
+        APART_FROM_PLACED: APART_TEXT,
+        NOT_REACHED: NOT_REACHED_TEXT,
+    }.get(item.reason, item.reason)
+    entry["reasons"] = [f"{text}: {'; '.join(named)}"]
+    return entry
+
+
+def _skipped_summary(snapshot: Snapshot, skipped: Sequence[tuple[str, ...]]) -> dict[str, Any]:
+    """Units left out of the round, counted by why (not waiting; plan not family-found)."""
+    children = snapshot.context.children
+    not_waiting = 0
+    not_family_found = 0
+    for unit in skipped:
+        members = [children[c] for c in unit]
+        if any(c.status != "waiting" for c in members):
+            not_waiting += 1
+        else:
+            not_family_found += 1
+    return {
+        "units": len(skipped),
+        "children": sum(len(unit) for unit in skipped),
+        "units_not_waiting": not_waiting,
+        "units_plan_not_family_found": not_family_found,
+        "not_family_found_plans": sorted(NOT_FAMILY_FOUND_PLANS),
+    }
+
+
+def round_result_dict(
+    result: RoundResult,
+    feasibility: FeasibilityResult,
+    snapshot: Snapshot,
+    *,
+    params: RoundParams,
+    as_of: date,
+    policy: Policy,
+) -> dict[str, Any]:
+    """The round as stored and printed: ids instead of indices, reasons in words."""
+    instance = feasibility.instance
+    households = instance.households
+    units = [
+        {
+            "children": list(unit.children),
+            "priority": round(unit.priority, 4),
+            "candidates": [
+                {"household_id": households[h].household_id, "score": round(score, 4)}
+                for h, score in result.assignments[u]
+            ],
+        }
+        for u, unit in enumerate(instance.units)
+    ]
+    contact = [
+        {
+            "children_a": list(instance.units[c.unit_a].children),
+            "children_b": list(instance.units[c.unit_b].children),
+            "household_a": households[c.household_a].household_id,
+            "household_b": households[c.household_b].household_id,
+            "distance_km": c.distance_km,
+            "within_km": c.within_km,
+        }
+        for c in result.sibling_contact
+    ]
+    return {
+        "mode": result.mode,
+        "solver": result.solver,
+        "status": result.status,
+        "objective": result.objective,
+        "best_bound": result.best_bound,
+        "gap": result.gap,
+        "wall_s": round(result.wall_s, 3),
+        "as_of": as_of.isoformat(),
+        "policy_version": policy.version,
+        "seed": params.seed,
+        "params": dataclasses.asdict(params),
+        "units_waiting": len(instance.units),
+        "children_waiting": sum(unit.size for unit in instance.units),
+        "units_covered": result.units_covered,
+        "coverage_bound": result.coverage_bound,
+        "children_placed": result.children_placed,
+        "units": units,
+        "unplaced": [
+            _unplaced_entry(
+                item, feasibility, snapshot, as_of=as_of, min_score=policy.min_round_score
+            )
+            for item in result.unplaced
+        ],
+        "sibling_contact": contact,
+        "sibling_contact_km": params.sibling_contact_km,
+        "skipped_units": _skipped_summary(snapshot, feasibility.skipped_units),
+        "households_in_pool": len(households),
+        "feasible_pairs": instance.n_pairs,
+        "inputs_fingerprint": snapshot.fingerprint,
+    }
+
+
+def run_round(
+    session: Session,
+    params: RoundParams,
+    *,
+    as_of: date,
+    policy: Policy,
+    requested_by: str = "cli",
+    progress: Progress | None = None,
+) -> RoundRun:
+    """Run a matching round over every waiting unit, store it, commit once.
+
+    An infeasible or partial round is a result (its status and unplaced units), never
+    an error. `progress(stage, fraction)` is called as the solver moves on.
+    """
+    snapshot = get_snapshot(session, policy)
+    if progress is not None:
+        progress("feasibility", 0.0)
+    feasibility = build_instance(
+        snapshot.authority, as_of=as_of, policy=policy, pool=snapshot.context.pool
+    )
+    result = solve_round(feasibility.instance, params, progress)
+    out = round_result_dict(
+        result, feasibility, snapshot, params=params, as_of=as_of, policy=policy
+    )
+    try:
+        run = save_round_run(
+            session,
+            requested_by=requested_by,
+            mode=params.mode,
+            params=out["params"],
+            seed=params.seed,
+            as_of=as_of,
+            policy_version=policy.version,
+            inputs_fingerprint=snapshot.fingerprint,
+            status=result.status,
+            solver=result.solver,
+            result=out,
+        )
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return RoundRun(run_id=run.id, result={**out, "round_id": run.id})
