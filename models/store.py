@@ -180,20 +180,68 @@ def _executemany(session: Session, statement: Any, rows: list[dict[str, Any]]) -
         )
 
 
+def _copy_rows(
+    session: Session, target: str, columns: list[str], rows: list[dict[str, Any]]
+) -> None:
+    """PostgreSQL COPY ... FROM STDIN of `rows` into `target` (psycopg 3)."""
+    preparer = session.get_bind().dialect.identifier_preparer
+    column_list = ", ".join(preparer.quote(c) for c in columns)
+    dbapi = session.connection().connection.dbapi_connection
+    assert dbapi is not None
+    statement = f"COPY {preparer.quote(target)} ({column_list}) FROM STDIN"
+    with dbapi.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[attr-defined]
+        for row in rows:
+            copy.write_row([row[c] for c in columns])
+
+
+def _pg_bulk_write(
+    session: Session, table: Table, new: list[dict[str, Any]], old: list[dict[str, Any]]
+) -> None:
+    """INSERT by COPY; UPDATE from a COPY-filled temporary table in one statement.
+
+    Row-at-a-time statements, even pipelined, take a minute for a national pool on
+    PostgreSQL; COPY takes seconds.
+    """
+    columns = [c.key for c in table.columns]
+    if new:
+        _copy_rows(session, table.name, columns, new)
+    if old:
+        preparer = session.get_bind().dialect.identifier_preparer
+        name = preparer.quote(table.name)
+        staging = f"ff_staging_{table.name}"
+        keys = [c.key for c in table.primary_key]
+        connection = session.connection()
+        connection.exec_driver_sql(f"CREATE TEMPORARY TABLE {staging} (LIKE {name}) ON COMMIT DROP")
+        _copy_rows(session, staging, columns, old)
+        assignments = ", ".join(
+            f"{preparer.quote(c)} = s.{preparer.quote(c)}" for c in columns if c not in keys
+        )
+        matches = " AND ".join(f"t.{preparer.quote(k)} = s.{preparer.quote(k)}" for k in keys)
+        connection.exec_driver_sql(
+            f"UPDATE {name} AS t SET {assignments} FROM {staging} AS s WHERE {matches}"
+        )
+        # Dropped now, not at commit: a second import in the same transaction reuses it.
+        connection.exec_driver_sql(f"DROP TABLE {staging}")
+
+
 def _bulk_write(
     session: Session, model: type[Base], new: list[dict[str, Any]], old: list[dict[str, Any]]
 ) -> None:
-    """INSERT the new rows and UPDATE the old ones by primary key, each one executemany."""
+    """INSERT the new rows and UPDATE the old ones by primary key, in bulk."""
     table = typing.cast(Table, model.__table__)
     if not new and not old:
         return
-    converters = _driver_values(table, session.get_bind().dialect.name)
+    dialect = session.get_bind().dialect
+    converters = _driver_values(table, dialect.name)
     for rows in (new, old):
         for row in rows:
             for key, convert in converters:
                 value = row[key]
                 if value is not None:
                     row[key] = convert(value)
+    if dialect.name == "postgresql" and dialect.driver == "psycopg":
+        _pg_bulk_write(session, table, new, old)
+        return
     if new:
         _executemany(session, insert(table), new)
     if old:
