@@ -20,9 +20,15 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for `url`; SQLite connections get foreign keys, WAL and real BEGINs."""
+def make_engine(url: str, *, sqlite_immediate: bool = False, **kwargs: Any) -> Engine:
+    """An engine for `url`; SQLite connections get foreign keys, WAL and real BEGINs.
+
+    `sqlite_immediate` makes every SQLite transaction BEGIN IMMEDIATE (take the write
+    lock up front): a server whose reads also write (the audit trail) then waits for
+    the lock instead of failing to upgrade a read transaction another writer overtook.
+    """
     engine = create_engine(url, **kwargs)
+    begin = "BEGIN IMMEDIATE" if sqlite_immediate else "BEGIN"
     if engine.dialect.name == "sqlite":
         in_memory = make_url(url).database in (None, "", ":memory:")
 
@@ -38,7 +44,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_on_begin(connection: Any) -> None:
-            connection.exec_driver_sql("BEGIN")
+            connection.exec_driver_sql(begin)
 
     return engine
 

@@ -8,6 +8,7 @@ from alembic import context
 from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import Connection, pool
 
+from models import accounts as _accounts  # noqa: F401  (registers the service tables)
 from models.db import make_engine
 from models.orm import Base, UtcDateTime
 

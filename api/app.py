@@ -1,0 +1,188 @@
+"""The REST service: `create_app(settings)` builds the FastAPI app.
+
+Routes live in `api/routes/`, each thin over one service in `api/services/`; errors
+are mapped in `api/http_errors.py`. The app owns one engine and session factory, the
+scoring policy (read once at start), and a one-thread executor that runs matching
+rounds in the background so requests are never blocked by the solver.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from typing import Any
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.http_errors import ERROR_RESPONSES, install_error_handlers
+from api.pages import install_pages
+from api.routes import auth, operations, proposals, records
+from api.security import DEFAULT_TOKEN_LIFETIME, secret_key_problem
+from api.settings import Settings
+from matching.errors import PolicyError
+from matching.policy import Policy, default_policy, load_policy
+from models.db import make_engine, make_session_factory
+
+# Bodies other than the CSV upload are small JSON documents or forms.
+MAX_JSON_BODY_BYTES = 1 << 20
+UPLOAD_PATHS = ("/api/imports",)
+
+SECURITY_HEADERS = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"permissions-policy", b"geolocation=(), camera=(), microphone=()"),
+)
+# The API returns data only: nothing in it may load or run anything. The docs pages are
+# left without a CSP because they load their scripts from a CDN.
+API_HEADERS = (
+    (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'"),
+    (b"cache-control", b"no-store"),
+)
+
+
+class SecurityMiddleware:
+    """Security headers on every response, and a size limit on every request body.
+
+    A body over its limit (by Content-Length, or counted as it streams in) gets a 413
+    with the usual error body; the app never sees the rest of it.
+    """
+
+    def __init__(self, app: ASGIApp, *, max_upload_bytes: int) -> None:
+        self.app = app
+        # three CSV files plus the multipart framing
+        self.upload_limit = 3 * max_upload_bytes + (1 << 16)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope.get("path", "")
+        limit = self.upload_limit if path in UPLOAD_PATHS else MAX_JSON_BODY_BYTES
+        headers = dict(scope.get("headers", []))
+        declared = headers.get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            await _too_large(send, limit)
+            return
+        extra = SECURITY_HEADERS + (API_HEADERS if path.startswith("/api/") else ())
+        received = 0
+        too_large = False
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received, too_large
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    too_large = True
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def secured_send(message: Message) -> None:
+            nonlocal started
+            if too_large:
+                if not started:
+                    started = True
+                    await _too_large(send, limit)
+                return
+            if message["type"] == "http.response.start":
+                started = True
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        await self.app(scope, limited_receive, secured_send)
+        if too_large and not started:
+            await _too_large(send, limit)
+
+
+async def _too_large(send: Send, limit: int) -> None:
+    body = (
+        b'{"error":"PayloadTooLarge","detail":"the request body is over the limit of '
+        + f"{limit:,}".encode()
+        + b' bytes"}'
+    )
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                *SECURITY_HEADERS,
+                *API_HEADERS,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def read_policy(settings: Settings) -> Policy:
+    """The configured policy file, or the shipped policy; PolicyError when unreadable."""
+    if settings.policy_file is None:
+        return default_policy()
+    try:
+        text = settings.policy_file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise PolicyError(f"{settings.policy_file}: {error}") from None
+    return load_policy(text)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    token_lifetime: timedelta = DEFAULT_TOKEN_LIFETIME,
+    engine: Engine | None = None,
+) -> FastAPI:
+    """The REST app on `settings.database_url` (migrated already: see `serve`).
+
+    Refuses (ValueError) a missing or short `settings.secret_key`: tokens signed with a
+    guessable key would let anyone in.
+    """
+    secret_key = settings.secret_key
+    problem = secret_key_problem(secret_key)
+    if problem is not None or secret_key is None:
+        raise ValueError(problem)
+    policy = read_policy(settings)
+    engine_kwargs: dict[str, Any] = {}
+    if settings.database_url.startswith("sqlite"):
+        # sessions move between the server's threads; writers wait for the lock
+        engine_kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        engine_kwargs["sqlite_immediate"] = True
+    else:
+        engine_kwargs.update(pool_size=20, max_overflow=20, pool_pre_ping=True)
+    engine = engine if engine is not None else make_engine(settings.database_url, **engine_kwargs)
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="round")
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        executor.shutdown(wait=False, cancel_futures=True)
+        engine.dispose()
+
+    app = FastAPI(
+        title="familyfinder",
+        version="0.1.0",
+        description="Family finding and matching for children's services. Sign in with "
+        "POST /api/token; every other endpoint but /api/health needs the bearer token.",
+        responses=ERROR_RESPONSES,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.secret_key = secret_key
+    app.state.token_lifetime = token_lifetime
+    app.state.policy = policy
+    app.state.engine = engine
+    app.state.session_factory = make_session_factory(engine)
+    app.state.round_executor = executor
+    install_error_handlers(app)
+    for module in (auth, records, proposals, operations):
+        app.include_router(module.router)
+    install_pages(app, secret_key)  # the server-rendered pages (api/pages)
+    app.add_middleware(SecurityMiddleware, max_upload_bytes=settings.max_upload_bytes)
+    return app

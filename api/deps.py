@@ -1,0 +1,85 @@
+"""What a route can ask to be given: a database session, the settings, the signed-in user.
+
+DbSession      a session for this request, closed (and rolled back) after it
+CurrentUser    the signed-in Actor: 401 without a valid, unexpired token
+FinderUser     family_finder or admin                     (403 for other roles)
+PanelUser      panel, family_finder or admin
+PanelRecorder  panel or admin (records a recommendation)
+GapsUser       recruitment or admin
+AdminUser      admin only
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.orm import Session
+
+from api.http_errors import BEARER
+from api.security import InvalidToken, read_token
+from api.services.audit import Actor
+from api.services.users import active_user
+from api.settings import Settings
+from models.db import session_scope
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/token", auto_error=False)
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    with session_scope(request.app.state.session_factory) as session:
+        yield session
+
+
+DbSession = Annotated[Session, Depends(get_db)]
+AppSettings = Annotated[Settings, Depends(get_settings)]
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client is not None else "unknown"
+
+
+def get_current_user(
+    request: Request,
+    session: DbSession,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+) -> Actor:
+    if not token:
+        raise HTTPException(401, "sign in first: POST /api/token", headers=BEARER)
+    try:
+        claims = read_token(request.app.state.secret_key, token)
+    except InvalidToken:
+        raise HTTPException(401, "invalid or expired token", headers=BEARER) from None
+    user = active_user(session, claims.username)
+    session.rollback()  # end the lookup's transaction; the route starts its own
+    if user is None:
+        raise HTTPException(401, "the account is unknown or disabled", headers=BEARER)
+    return Actor(username=user.username, role=user.role, client_address=client_address(request))
+
+
+CurrentUser = Annotated[Actor, Depends(get_current_user)]
+
+
+def require_roles(*roles: str) -> Callable[[Actor], Actor]:
+    """A dependency admitting only `roles` (403 for any other signed-in role)."""
+
+    def guard(actor: CurrentUser) -> Actor:
+        if actor.role not in roles:
+            raise HTTPException(403, f"the {actor.role} role may not do this")
+        return actor
+
+    return guard
+
+
+FinderUser = Annotated[Actor, Depends(require_roles("family_finder", "admin"))]
+PanelUser = Annotated[Actor, Depends(require_roles("panel", "family_finder", "admin"))]
+PanelRecorder = Annotated[Actor, Depends(require_roles("panel", "admin"))]
+GapsUser = Annotated[Actor, Depends(require_roles("recruitment", "admin"))]
+AdminUser = Annotated[Actor, Depends(require_roles("admin"))]

@@ -1,0 +1,146 @@
+"""Every HTTP error is a JSON body `{"error": ..., "detail": ...}`, documented in OpenAPI.
+
+    raised                                 status  error
+    matching.errors.* (via api.errors)     404/409/422/400/500 as mapped there
+    AuthenticationFailed, bad/expired token 401    Unauthorized
+    AccessDenied, wrong role               403     Forbidden
+    LoginThrottled                         429     TooManyRequests
+    request too large                      413     PayloadTooLarge
+    bad parameters or body                 422     RequestValidationError (+ problems)
+    database unreachable                   503     ServiceUnavailable
+    anything else                          500     InternalError (logged, never shown)
+
+No response carries a traceback, SQL or a driver's message.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.exc import OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api.errors import error_body, http_status
+from api.services.audit import AccessDenied
+from api.services.users import AuthenticationFailed, LoginThrottled
+from matching.errors import FamilyFinderError
+
+log = logging.getLogger("familyfinder.api")
+
+
+class ProblemOut(BaseModel):
+    file: str
+    line: int
+    column: str
+    reason: str
+
+
+class ErrorBody(BaseModel):
+    """The body of every error response."""
+
+    error: str
+    detail: str
+    problems: list[ProblemOut] | None = None
+
+
+_DESCRIPTIONS = {
+    400: "The request cannot be carried out as asked",
+    401: "Not signed in, or the token is invalid or expired",
+    403: "The signed-in role may not do this",
+    404: "No such record",
+    409: "Conflicts with the current state (vacancy taken, child already proposed, ...)",
+    413: "The request body is too large",
+    422: "The parameters, body or uploaded files are invalid",
+    429: "Too many failed sign-ins",
+    500: "Internal error (details are logged, never returned)",
+    503: "The database is unavailable",
+}
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": text} for status, text in _DESCRIPTIONS.items()
+}
+
+_HTTP_NAMES = {
+    400: "BadRequest",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "NotFound",
+    405: "MethodNotAllowed",
+    413: "PayloadTooLarge",
+    415: "UnsupportedMediaType",
+    429: "TooManyRequests",
+}
+
+BEARER = {"WWW-Authenticate": "Bearer"}
+
+
+def error_response(
+    status: int, error: str, detail: str, headers: Mapping[str, str] | None = None, **extra: Any
+) -> JSONResponse:
+    return JSONResponse({"error": error, "detail": detail, **extra}, status, headers=headers)
+
+
+def _validation_problems(error: RequestValidationError) -> list[dict[str, Any]]:
+    problems = []
+    for item in error.errors():
+        location = [str(p) for p in item.get("loc", ())]
+        problems.append(
+            {
+                "file": location[0] if location else "request",
+                "line": 0,
+                "column": ".".join(location[1:]),
+                "reason": str(item.get("msg", "invalid")),
+            }
+        )
+    return problems
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Map every exception the app can raise to an ErrorBody response."""
+
+    @app.exception_handler(FamilyFinderError)
+    async def _domain(_request: Request, exc: FamilyFinderError) -> JSONResponse:
+        status = http_status(exc)
+        if status >= 500:
+            log.error("policy error: %s", exc)
+            return error_response(status, type(exc).__name__, "the server's policy is invalid")
+        return JSONResponse(error_body(exc), status)
+
+    @app.exception_handler(AuthenticationFailed)
+    async def _unauthenticated(_request: Request, exc: AuthenticationFailed) -> JSONResponse:
+        return error_response(401, "Unauthorized", str(exc), headers=BEARER)
+
+    @app.exception_handler(AccessDenied)
+    async def _denied(_request: Request, exc: AccessDenied) -> JSONResponse:
+        return error_response(403, "Forbidden", str(exc))
+
+    @app.exception_handler(LoginThrottled)
+    async def _throttled(_request: Request, exc: LoginThrottled) -> JSONResponse:
+        return error_response(429, "TooManyRequests", str(exc), headers={"Retry-After": "900"})
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = _validation_problems(exc)
+        detail = "; ".join(f"{p['column'] or p['file']}: {p['reason']}" for p in problems)
+        return error_response(422, "RequestValidationError", detail, problems=problems)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        name = _HTTP_NAMES.get(exc.status_code, "HTTPError")
+        return error_response(exc.status_code, name, str(exc.detail), headers=exc.headers)
+
+    @app.exception_handler(OperationalError)
+    async def _database(_request: Request, exc: OperationalError) -> JSONResponse:
+        log.error("database error: %s", exc.orig or exc)
+        return error_response(503, "ServiceUnavailable", "the database is unavailable")
+
+    @app.exception_handler(Exception)
+    async def _bug(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return error_response(500, "InternalError", "internal error; it has been logged")

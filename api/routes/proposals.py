@@ -1,0 +1,83 @@
+"""Proposals: create from a stored shortlist or round, read, recommend, decide."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, status
+
+from api.deps import AdminUser, DbSession, FinderUser, PanelRecorder, PanelUser
+from api.schemas import DecisionIn, Proposal, ProposalIn, ProposalPage, RecommendationIn
+from api.services import proposals
+
+router = APIRouter(prefix="/api/proposals", tags=["proposals"])
+
+ProposalId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+@router.post("", response_model=Proposal, status_code=status.HTTP_201_CREATED)
+def create_proposal(body: ProposalIn, actor: FinderUser, session: DbSession) -> Proposal:
+    """Propose a unit for a household, freezing the rationale and taking the vacancies.
+
+    409 when a child of the unit is already in a live proposal or the household has
+    too few vacancies left.
+    """
+    row = proposals.create_proposal(
+        session,
+        actor,
+        source=body.source,
+        run_id=body.run_id,
+        household_id=body.household_id,
+        child_id=body.child_id,
+    )
+    return Proposal.model_validate(row)
+
+
+@router.get("", response_model=ProposalPage)
+def list_proposals(
+    actor: PanelUser,
+    session: DbSession,
+    proposal_status: Annotated[
+        str | None,
+        Query(
+            alias="status",
+            pattern="^(proposed|recommended|not_recommended|approved|declined|withdrawn)$",
+        ),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> ProposalPage:
+    """Proposals by id (panel: its agenda, the proposals awaiting a decision)."""
+    rows, total = proposals.list_proposals(
+        session, actor, status=proposal_status, limit=limit, offset=offset
+    )
+    return ProposalPage(
+        items=[Proposal.model_validate(r) for r in rows], total=total, limit=limit, offset=offset
+    )
+
+
+@router.get("/{proposal_id}", response_model=Proposal)
+def get_proposal(proposal_id: ProposalId, actor: PanelUser, session: DbSession) -> Proposal:
+    """One proposal with its frozen rationale (audited)."""
+    return Proposal.model_validate(proposals.proposal_record(session, actor, proposal_id))
+
+
+@router.post("/{proposal_id}/recommendation", response_model=Proposal)
+def recommend(
+    proposal_id: ProposalId, body: RecommendationIn, actor: PanelRecorder, session: DbSession
+) -> Proposal:
+    """The panel's recommendation: recommended or not recommended, with reasons."""
+    row = proposals.record_recommendation(
+        session, actor, proposal_id, body.recommendation, body.reasons
+    )
+    return Proposal.model_validate(row)
+
+
+@router.post("/{proposal_id}/decision", response_model=Proposal)
+def decide(
+    proposal_id: ProposalId, body: DecisionIn, actor: AdminUser, session: DbSession
+) -> Proposal:
+    """The agency decision (admin): approved, declined or withdrawn (the last two free
+    the vacancies and the children)."""
+    row = proposals.record_decision(session, actor, proposal_id, body.decision, body.reasons)
+    return Proposal.model_validate(row)

@@ -1,0 +1,223 @@
+"""Response and request bodies of the REST API (Pydantic v2)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _FromRow(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    version: str
+
+
+class Token(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"]
+    expires_at: datetime
+    role: str
+
+
+class UserOut(_FromRow):
+    username: str
+    role: str
+    active: bool
+    created_at: datetime
+
+
+class UserIn(BaseModel):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=8, max_length=256)
+    role: Literal["family_finder", "recruitment", "panel", "admin"]
+
+
+class Child(_FromRow):
+    child_id: str
+    first_name: str
+    date_of_birth: date
+    sex: str
+    ethnicity: str
+    religion: str | None
+    languages: list[str]
+    legal_status: str | None
+    plan: str
+    entered_care_on: date | None
+    plan_date: date | None
+    home_lat: float | None
+    home_lon: float | None
+    school_lat: float | None
+    school_lon: float | None
+    family_time_max_km: float | None
+    min_distance_km: float | None
+    needs: dict[str, int]
+    requirements: list[str]
+    wishes: list[str]
+    status: str
+
+
+class ChildPage(BaseModel):
+    items: list[Child]
+    total: int
+    limit: int
+    offset: int
+
+
+class Household(_FromRow):
+    household_id: str
+    name: str
+    kind: str
+    term: str | None
+    provider: str
+    weekly_cost: float | None
+    approved_min_age: int
+    approved_max_age: int
+    approved_places: int
+    max_sibling_group: int
+    vacancies: int
+    skills: list[str]
+    will_consider: dict[str, int]
+    will_not_consider: list[str]
+    children_in_home_ages: list[int]
+    ethnicities: list[str]
+    religion: str | None
+    languages: list[str]
+    smoker: bool
+    pets: bool
+    wheelchair_access: bool
+    lat: float
+    lon: float
+    approved_on: date | None
+    status: str
+    connected_child_ids: list[str]
+
+
+class HouseholdPage(BaseModel):
+    items: list[Household]
+    total: int
+    limit: int
+    offset: int
+
+
+class ImportCounts(BaseModel):
+    import_run_id: int
+    as_of: date
+    children_inserted: int
+    children_updated: int
+    households_inserted: int
+    households_updated: int
+    links_inserted: int
+    links_updated: int
+    inputs_fingerprint: str
+
+
+class ProposalIn(BaseModel):
+    source: Literal["shortlist", "round"]
+    run_id: int = Field(ge=1)
+    household_id: str = Field(min_length=1)
+    child_id: str | None = Field(
+        default=None, description="For a round: a child of the unit to propose"
+    )
+
+
+class RecommendationIn(BaseModel):
+    recommendation: Literal["recommended", "not_recommended"]
+    reasons: str = Field(min_length=1, max_length=10_000)
+
+
+class DecisionIn(BaseModel):
+    decision: Literal["approved", "declined", "withdrawn"]
+    reasons: str = Field(min_length=1, max_length=10_000)
+
+
+class Proposal(_FromRow):
+    id: int
+    created_at: datetime
+    created_by: str
+    unit: list[str]
+    household_id: str
+    places: int
+    source_kind: str
+    source_id: int
+    status: str
+    rationale: dict[str, Any]
+    recommendation: str | None
+    recommendation_reasons: str | None
+    recommended_by: str | None
+    recommended_at: datetime | None
+    decision: str | None
+    decision_reasons: str | None
+    decided_by: str | None
+    decided_at: datetime | None
+
+
+class ProposalPage(BaseModel):
+    items: list[Proposal]
+    total: int
+    limit: int
+    offset: int
+
+
+class AuditEvent(_FromRow):
+    id: int
+    occurred_at: datetime
+    username: str
+    role: str
+    action: str
+    child_id: str | None
+    subject: str | None
+    client_address: str | None
+
+
+class AuditPage(BaseModel):
+    items: list[AuditEvent]
+    total: int
+    limit: int
+    offset: int
+
+
+class Shortlist(BaseModel):
+    """A stored shortlist as the CLI prints it, with its run id."""
+
+    model_config = ConfigDict(extra="allow")
+
+    run_id: int
+    child_id: str
+    unit: list[str]
+    policy_version: str
+    as_of: date
+    candidates: list[dict[str, Any]]
+    excluded_counts: dict[str, int]
+
+
+class RoundIn(BaseModel):
+    mode: Literal["allocate", "shortlist"] = "allocate"
+    as_of: date | None = None
+    per_unit: int = Field(default=3, ge=1, le=50)
+    max_appearances: int = Field(default=3, ge=1, le=50)
+    time_limit_s: float = Field(default=30.0, gt=0, le=600)
+    seed: int = Field(default=0, ge=0, le=2**31 - 1)
+
+
+class RoundAccepted(BaseModel):
+    round_id: int
+    status: str
+
+
+class RoundStatus(BaseModel):
+    round_id: int
+    status: Literal["queued", "running", "done", "failed"]
+    requested_by: str
+    created_at: datetime
+    finished_at: datetime | None
+    stage: str | None
+    fraction: float | None
+    params: dict[str, Any]
+    run_id: int | None = Field(description="The stored round run, once done")
+    error: str | None
+    result: dict[str, Any] | None

@@ -1,0 +1,36 @@
+"""Households of the pool: a filtered, paged list and one household's record."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from api.services.audit import AccessDenied, Actor
+from api.services.children import Page
+from models.accounts_store import get_household_row, on_panel_agenda, page_households
+from models.orm import HouseholdRow
+
+
+def list_households(
+    session: Session,
+    *,
+    kind: str | None = None,
+    status: str | None = None,
+    min_vacancies: int | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> Page[HouseholdRow]:
+    rows, total = page_households(
+        session, kind=kind, status=status, min_vacancies=min_vacancies, limit=limit, offset=offset
+    )
+    session.rollback()  # read only: end the transaction
+    return Page(rows, total, limit, offset)
+
+
+def household_record(session: Session, actor: Actor, household_id: str) -> HouseholdRow:
+    """One household; panel members see only households named by a proposal on agenda."""
+    row = get_household_row(session, household_id)
+    if actor.role == "panel" and not on_panel_agenda(session, household_id=household_id):
+        session.rollback()
+        raise AccessDenied("this household is not in a proposal on the panel's agenda")
+    session.rollback()
+    return row

@@ -1,0 +1,293 @@
+"""Proposals: a unit matched to a household, taken to panel and decided.
+
+Creating one freezes the rationale as it was shown (scores, contributions, questions,
+excluded counts, the alternatives with their scores, policy version, inputs
+fingerprint, who and when) and, in the same transaction, holds the unit's children and
+takes the household's vacancies with a conditional UPDATE. Whatever the timing of two
+requests, at most the vacancies there are get taken: the loser gets ConflictError
+(409). A declined or withdrawn proposal gives them back.
+
+    proposed --panel--> recommended | not_recommended --decision--> approved | declined
+    any undecided state --decision--> withdrawn | declined
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from sqlalchemy.orm import Session
+
+from api.services.audit import AccessDenied, Actor, record
+from matching.errors import ConflictError, FamilyFinderError, NotFoundError
+from models.accounts import OPEN_PROPOSAL_STATUSES, RELEASED_PROPOSAL_STATUSES, ProposalRow
+from models.accounts_store import (
+    add_proposal,
+    get_child_row,
+    get_household_row,
+    get_proposal_row,
+    hold_children,
+    list_proposal_rows,
+    release_children,
+    release_vacancies,
+    reserve_vacancies,
+)
+from models.store import bump_data_version, get_round_run, get_shortlist_run
+
+Source = Literal["shortlist", "round"]
+Recommendation = Literal["recommended", "not_recommended"]
+Decision = Literal["approved", "declined", "withdrawn"]
+
+
+def _alternative(candidate: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "household_id": candidate["household_id"],
+        "rank": candidate.get("rank"),
+        "score": candidate.get("score"),
+        "kinship": candidate.get("kinship", False),
+    }
+
+
+def _from_shortlist(session: Session, run_id: int, household_id: str) -> dict[str, Any]:
+    run = get_shortlist_run(session, run_id)
+    candidates: list[dict[str, Any]] = list(run.result.get("candidates", []))
+    chosen = next((c for c in candidates if c["household_id"] == household_id), None)
+    if chosen is None:
+        raise NotFoundError(f"household {household_id!r} is not on shortlist run {run_id}")
+    return {
+        "source": {
+            "kind": "shortlist",
+            "run_id": run.id,
+            "requested_by": run.requested_by,
+            "created_at": run.created_at.isoformat(),
+        },
+        "unit": list(run.unit),
+        "household_id": household_id,
+        "rank": chosen.get("rank"),
+        "score": chosen.get("score"),
+        "kinship": chosen.get("kinship", False),
+        "contributions": chosen.get("contributions", []),
+        "questions": chosen.get("questions", []),
+        "excluded_counts": run.result.get("excluded_counts", {}),
+        "n_feasible": run.result.get("n_feasible"),
+        "alternatives": [_alternative(c) for c in candidates if c is not chosen],
+        "policy_version": run.policy_version,
+        "inputs_fingerprint": run.inputs_fingerprint,
+        "as_of": run.as_of.isoformat(),
+    }
+
+
+def _from_round(
+    session: Session, run_id: int, household_id: str, child_id: str | None
+) -> dict[str, Any]:
+    run = get_round_run(session, run_id)
+    if child_id is None:
+        raise FamilyFinderError("a proposal from a round names a child_id of the unit")
+    units: list[dict[str, Any]] = list(run.result.get("units", []))
+    unit = next((u for u in units if child_id in u.get("children", [])), None)
+    if unit is None:
+        raise NotFoundError(f"child {child_id!r} is not in round {run_id}")
+    options = [
+        {**option, "rank": rank} for rank, option in enumerate(unit.get("candidates", []), start=1)
+    ]
+    chosen = next((o for o in options if o["household_id"] == household_id), None)
+    if chosen is None:
+        raise NotFoundError(
+            f"household {household_id!r} is not an option for {child_id!r} in round {run_id}"
+        )
+    return {
+        "source": {
+            "kind": "round",
+            "run_id": run.id,
+            "requested_by": run.requested_by,
+            "created_at": run.created_at.isoformat(),
+            "mode": run.mode,
+            "status": run.status,
+            "solver": run.solver,
+            "seed": run.seed,
+            "objective": run.result.get("objective"),
+            "gap": run.result.get("gap"),
+        },
+        "unit": list(unit["children"]),
+        "household_id": household_id,
+        "rank": chosen["rank"],
+        "score": chosen.get("score"),
+        "priority": unit.get("priority"),
+        "kinship": False,
+        "contributions": [],
+        "questions": [],
+        "excluded_counts": {},
+        "n_feasible": None,
+        "alternatives": [_alternative(o) for o in options if o is not chosen],
+        "policy_version": run.policy_version,
+        "inputs_fingerprint": run.inputs_fingerprint,
+        "as_of": run.as_of.isoformat(),
+    }
+
+
+def create_proposal(
+    session: Session,
+    actor: Actor,
+    *,
+    source: Source,
+    run_id: int,
+    household_id: str,
+    child_id: str | None = None,
+) -> ProposalRow:
+    """Propose a unit for a household from a stored shortlist or round; committed.
+
+    Raises NotFoundError when the run, household or child is unknown or the household
+    is not among the run's options, ConflictError when a child of the unit is already
+    in a live proposal or the household has too few vacancies left.
+    """
+    try:
+        if source == "shortlist":
+            rationale = _from_shortlist(session, run_id, household_id)
+        else:
+            rationale = _from_round(session, run_id, household_id, child_id)
+        unit: list[str] = rationale["unit"]
+        for member in unit:
+            get_child_row(session, member)
+        get_household_row(session, household_id)
+        now = datetime.now(UTC)
+        rationale["proposed_by"] = actor.username
+        rationale["proposed_at"] = now.isoformat()
+        proposal = add_proposal(
+            session,
+            created_at=now,
+            created_by=actor.username,
+            unit=unit,
+            household_id=household_id,
+            places=len(unit),
+            source_kind=source,
+            source_id=run_id,
+            status="proposed",
+            rationale=rationale,
+        )
+        hold_children(session, proposal.id, unit)
+        if not reserve_vacancies(session, household_id, len(unit)):
+            raise ConflictError(
+                f"household {household_id!r} has fewer than {len(unit)} vacancies "
+                "available (taken by another proposal or not available)"
+            )
+        bump_data_version(session)
+        for member in unit:
+            record(
+                session,
+                actor,
+                "create_proposal",
+                child_id=member,
+                subject=f"proposal:{proposal.id}",
+            )
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return proposal
+
+
+def _check_panel(actor: Actor, proposal: ProposalRow) -> None:
+    if actor.role == "panel" and proposal.status not in OPEN_PROPOSAL_STATUSES:
+        raise AccessDenied("this proposal is not on the panel's agenda")
+
+
+def proposal_record(session: Session, actor: Actor, proposal_id: int) -> ProposalRow:
+    """One proposal with its frozen rationale; the read is audited per child."""
+    try:
+        proposal = get_proposal_row(session, proposal_id)
+        _check_panel(actor, proposal)
+        for member in proposal.unit:
+            record(
+                session, actor, "read_proposal", child_id=member, subject=f"proposal:{proposal.id}"
+            )
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return proposal
+
+
+def list_proposals(
+    session: Session,
+    actor: Actor,
+    *,
+    status: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[ProposalRow], int]:
+    """Proposals by id; the panel sees only its agenda (undecided proposals)."""
+    statuses: tuple[str, ...] | None = (status,) if status is not None else None
+    if actor.role == "panel":
+        statuses = tuple(
+            s for s in (statuses or OPEN_PROPOSAL_STATUSES) if s in OPEN_PROPOSAL_STATUSES
+        )
+    try:
+        rows, total = list_proposal_rows(session, statuses=statuses, limit=limit, offset=offset)
+        record(
+            session,
+            actor,
+            "list_proposals",
+            subject=f"status={status} offset={offset} returned={len(rows)}",
+        )
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return rows, total
+
+
+def record_recommendation(
+    session: Session,
+    actor: Actor,
+    proposal_id: int,
+    recommendation: Recommendation,
+    reasons: str,
+) -> ProposalRow:
+    """The panel's recommendation on a proposal awaiting one; committed."""
+    try:
+        proposal = get_proposal_row(session, proposal_id, for_update=True)
+        _check_panel(actor, proposal)
+        if proposal.status != "proposed":
+            raise ConflictError(f"proposal {proposal_id} is {proposal.status}, not awaiting panel")
+        proposal.status = recommendation
+        proposal.recommendation = recommendation
+        proposal.recommendation_reasons = reasons
+        proposal.recommended_by = actor.username
+        proposal.recommended_at = datetime.now(UTC)
+        session.flush()
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return proposal
+
+
+def record_decision(
+    session: Session, actor: Actor, proposal_id: int, decision: Decision, reasons: str
+) -> ProposalRow:
+    """The agency decision; declined or withdrawn gives the vacancies and children back.
+
+    Approval needs the panel's recommendation first (either way: the decision maker may
+    depart from it, with reasons).
+    """
+    try:
+        proposal = get_proposal_row(session, proposal_id, for_update=True)
+        if proposal.status not in OPEN_PROPOSAL_STATUSES:
+            raise ConflictError(f"proposal {proposal_id} is already {proposal.status}")
+        if decision == "approved" and proposal.status == "proposed":
+            raise ConflictError(f"proposal {proposal_id} has no panel recommendation yet")
+        proposal.status = decision
+        proposal.decision = decision
+        proposal.decision_reasons = reasons
+        proposal.decided_by = actor.username
+        proposal.decided_at = datetime.now(UTC)
+        session.flush()
+        if decision in RELEASED_PROPOSAL_STATUSES:
+            release_vacancies(session, proposal.household_id, proposal.places)
+            release_children(session, proposal.id)
+            bump_data_version(session)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return proposal

@@ -1,0 +1,117 @@
+"""Tables of the multi-user service: accounts, login attempts, the audit trail,
+proposals with their vacancy holds, and background round jobs.
+
+Same `Base` (and naming convention) as `models.orm`; made by migration 0003.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.orm import Base, UtcDateTime, utcnow
+
+ROLES = ("family_finder", "recruitment", "panel", "admin")
+
+# A proposal is awaiting a decision while in one of these; its vacancies and children
+# stay held until it is declined or withdrawn (an approved match keeps them).
+OPEN_PROPOSAL_STATUSES = ("proposed", "recommended", "not_recommended")
+RELEASED_PROPOSAL_STATUSES = ("declined", "withdrawn")
+
+
+class UserRow(Base):
+    """A person who signs in; `user` is a reserved word in PostgreSQL, hence app_user."""
+
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String)
+    role: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class LoginAttemptRow(Base):
+    """One sign-in attempt, kept so repeated failures can be throttled across workers."""
+
+    __tablename__ = "login_attempt"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    client_address: Mapped[str] = mapped_column(String(64))
+    succeeded: Mapped[bool] = mapped_column(Boolean)
+    attempted_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
+
+
+class AuditEventRow(Base):
+    """Who read or exported what, when and from where. Append-only (a trigger on PG)."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(64))
+    child_id: Mapped[str | None] = mapped_column(String, index=True)
+    subject: Mapped[str | None] = mapped_column(String)  # report, proposal or run named
+    client_address: Mapped[str | None] = mapped_column(String(64))
+
+
+class ProposalRow(Base):
+    """A proposed match of one unit to one household, with its frozen rationale."""
+
+    __tablename__ = "proposal"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64))
+    unit: Mapped[list[Any]] = mapped_column(JSON)
+    household_id: Mapped[str] = mapped_column(
+        String, ForeignKey("household.household_id"), index=True
+    )
+    places: Mapped[int] = mapped_column(Integer)
+    source_kind: Mapped[str] = mapped_column(String(16))  # shortlist | round
+    source_id: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    rationale: Mapped[dict[str, Any]] = mapped_column(JSON)
+    recommendation: Mapped[str | None] = mapped_column(String(16))
+    recommendation_reasons: Mapped[str | None] = mapped_column(Text)
+    recommended_by: Mapped[str | None] = mapped_column(String(64))
+    recommended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    decision: Mapped[str | None] = mapped_column(String(16))
+    decision_reasons: Mapped[str | None] = mapped_column(Text)
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class ProposalHoldRow(Base):
+    """A child held by a live proposal: the primary key makes a second proposal fail."""
+
+    __tablename__ = "proposal_hold"
+
+    child_id: Mapped[str] = mapped_column(String, primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("proposal.id", ondelete="CASCADE"), index=True
+    )
+
+
+class RoundJobRow(Base):
+    """A matching round requested over the API and run in the background."""
+
+    __tablename__ = "round_job"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    requested_by: Mapped[str] = mapped_column(String(64))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16))  # queued | running | done | failed
+    stage: Mapped[str | None] = mapped_column(String(64))
+    fraction: Mapped[float | None] = mapped_column()
+    round_run_id: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
