@@ -15,9 +15,11 @@ Allocate mode, step by step:
    - up to FULL_MODEL_PAIRS pairs: modelled whole, and CP-SAT's bound tightens the
      component's bound;
    - larger: pruned to each unit's best ``prune_to`` candidates plus the relaxation's
-     and the fallback's arcs; one model up to SINGLE_MODEL_PAIRS, else a
-     large-neighbourhood search (each step frees ~_LNS_UNITS units around sibling
-     groups and apart/contact pairs and re-solves them with the rest fixed).
+     and the fallback's arcs, then improved by a large-neighbourhood search (each
+     step frees ~_LNS_UNITS units around sibling groups and apart/contact pairs and
+     re-solves them exactly with the rest fixed); up to SINGLE_MODEL_PAIRS the second
+     half of the time goes to one model of the whole pruned component, which often
+     proves the pruned optimum.
 4. Every CP-SAT plan is re-checked for feasibility and kept only when it beats the
    current plan, so the result is never below the flow/greedy fallback.
 
@@ -73,6 +75,7 @@ SINGLE_MODEL_PAIRS = 15_000
 _LNS_SEEDS = 30
 _LNS_UNITS = 250
 _LNS_STEP_S = 3.0
+_LNS_SHARE = 0.5  # of a mid-sized pruned component's time, before the single model
 # time kept back from the limit for building the result
 _RESERVE_S = 0.1
 
@@ -469,6 +472,11 @@ def _allocate(
             keep |= np.isin(pairs, chosen[units])
             pairs = pairs[keep]
             if len(pairs) <= SINGLE_MODEL_PAIRS:
+                # neighbourhood steps improve the start quickly and reliably; one model
+                # of the pruned component then polishes (and often proves) it
+                now = time.perf_counter()
+                lns_until = now + _LNS_SHARE * (comp_deadline - now)
+                chosen = search.neighbourhoods(chosen, units, pairs, lns_until)
                 chosen, _ = search.solve(chosen, units, pairs, comp_deadline)
             else:
                 chosen = search.neighbourhoods(chosen, units, pairs, comp_deadline)

@@ -267,3 +267,24 @@ def test_random_instance_respects_its_parameters() -> None:
         500, 800, sibling_share=0.3, apart_share=0.1, min_feasible=20, max_feasible=60, seed=1
     )
     assert np.array_equal(again.pair_score, inst.pair_score)
+
+
+@pytest.mark.parametrize("single_model_pairs", [0, 100_000])
+def test_pruned_components_are_solved_validly_and_never_below_greedy(
+    monkeypatch: pytest.MonkeyPatch, single_model_pairs: int
+) -> None:
+    # force the large-component path (pruning, neighbourhood search, then one model)
+    import matching.rounds.solve as solve_module
+
+    monkeypatch.setattr(solve_module, "FULL_MODEL_PAIRS", 100)
+    monkeypatch.setattr(solve_module, "SINGLE_MODEL_PAIRS", single_model_pairs)
+    inst = random_instance(
+        120, 150, sibling_share=0.4, apart_share=0.2, min_feasible=5, max_feasible=30, seed=7
+    )
+    params = RoundParams(mode="allocate", time_limit_s=3, prune_to=4)
+    result = solve_round(inst, params)
+    check_round(inst, result, params)
+    assert result.solver == "min_cost_flow+cp_sat"
+    greedy = greedy_round(inst, params)
+    assert (result.children_placed, result.objective) >= (greedy.children_placed, greedy.objective)
+    assert result.wall_s < 5
