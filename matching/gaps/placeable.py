@@ -46,7 +46,8 @@ BoolArray = npt.NDArray[np.bool_]
 # Aggregated flow graphs up to this many arcs go to networkx; larger ones to scipy.
 NETWORKX_MAX_ARCS = 20_000
 # Components with more candidate pairs than this are not given to CP-SAT.
-CPSAT_MAX_PAIRS = 200_000
+# (building the model in Python costs ~0.1 ms per pair; larger ones keep their bounds)
+CPSAT_MAX_PAIRS = 30_000
 
 _HASH_SEED = 20260601
 
@@ -120,9 +121,14 @@ def _graph(instance: MatchingInstance) -> _Graph:
     # (the engine should not emit one) and drop duplicates.
     if len(pu):
         keep = sizes[pu] <= vacancies[ph]
-        pu, ph = pu[keep], ph[keep]
-        key = np.unique(pu * max(len(vacancies), 1) + ph)
-        pu, ph = key // max(len(vacancies), 1), key % max(len(vacancies), 1)
+        if not keep.all():
+            pu, ph = pu[keep], ph[keep]
+        n_h = max(len(vacancies), 1)
+        key = pu * n_h + ph
+        # the engine emits pairs sorted by unit then household: sort only when not
+        if len(key) > 1 and not bool(np.all(key[1:] > key[:-1])):
+            key = _distinct(key)
+            pu, ph = key // n_h, key % n_h
     counts = np.bincount(pu, minlength=len(sizes)) if len(sizes) else np.zeros(0, np.int64)
     unit_start = np.zeros(len(sizes) + 1, dtype=np.int64)
     np.cumsum(counts, out=unit_start[1:])
@@ -155,6 +161,17 @@ def _max_flow(
     flow_matrix = result.flow.tocsr()
     per_arc = np.asarray(flow_matrix[tails, heads]).ravel().astype(np.int64)
     return int(result.flow_value), per_arc, "scipy"
+
+
+def _distinct(values: IntArray) -> IntArray:
+    """Sorted distinct values (a plain sort: faster here than numpy's hash-based unique)."""
+    ordered = np.sort(values)
+    if len(ordered) < 2:
+        return ordered
+    keep = np.empty(len(ordered), dtype=bool)
+    keep[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
 
 
 def _hash_rows(
@@ -211,7 +228,7 @@ def _type_flow(g: _Graph, units: IntArray, vacancies: IntArray) -> _TypeFlow:
         np.int64
     )
     # distinct (unit type, household) arcs, then household types by their unit-type sets
-    th = np.unique(unit_type[local] * g.n_households + hh)
+    th = _distinct(unit_type[local] * g.n_households + hh)
     t_of, h_of = th // g.n_households, th % g.n_households
     hh_used, hh_local = np.unique(h_of, return_inverse=True)
     hh_local = hh_local.ravel()
@@ -226,7 +243,7 @@ def _type_flow(g: _Graph, units: IntArray, vacancies: IntArray) -> _TypeFlow:
     htype_vac = np.bincount(hh_type, weights=vacancies[hh_used], minlength=n_htypes).astype(
         np.int64
     )
-    arcs = np.unique(t_of * max(n_htypes, 1) + hh_type[hh_local])
+    arcs = _distinct(t_of * max(n_htypes, 1) + hh_type[hh_local])
     a_t, a_h = arcs // max(n_htypes, 1), arcs % max(n_htypes, 1)
     source, sink = 0, 1 + n_types + n_htypes
     total = int(type_children.sum())
@@ -353,7 +370,9 @@ def max_children_placed(
     best_bound = int(ub_by_comp[~comp_hard].sum())
     if len(hard_comps):
         hard_units_mask = connected & unit_comp_hard
-        lower = _greedy(g, hard_units_mask, backends)
+        lower = _greedy(g, hard_units_mask, backends, spare_singles=False)
+        other = _greedy(g, hard_units_mask, backends, spare_singles=True)
+        lower = _better_by_component(g, comp_of_unit, n_comp, lower, other)
         if plan is not None:
             checked = _checked_plan(g, np.asarray(plan, dtype=np.int64))
             lower = _better_by_component(g, comp_of_unit, n_comp, lower, checked)
@@ -513,10 +532,16 @@ def _describe(
     return "; ".join(parts)
 
 
-def _greedy(g: _Graph, hard_units: BoolArray, backends: set[str]) -> IntArray:
-    """A feasible placement of the hard components: groups and `apart` units first, by
-    best fit, then a max-flow for the free single children on the vacancies left.
-    Returns a household per unit (-1 for none)."""
+def _greedy(
+    g: _Graph, hard_units: BoolArray, backends: set[str], *, spare_singles: bool
+) -> IntArray:
+    """A feasible placement of the hard components: groups and `apart` units first, then
+    a max-flow for the free single children on the vacancies left. Returns a household
+    per unit (-1 for none).
+
+    Each group goes to the fitting household with the fewest vacancies left (best fit),
+    or, with `spare_singles`, to the one single children depend on least (their demand
+    spread evenly over the households each can use), best fit breaking ties."""
     homes = np.full(g.n_units, -1, dtype=np.int64)
     remaining = g.vacancies.copy()
     in_apart = np.zeros(g.n_units, dtype=bool)
@@ -527,6 +552,17 @@ def _greedy(g: _Graph, hard_units: BoolArray, backends: set[str]) -> IntArray:
         partners.setdefault(b, []).append(a)
     constrained = np.flatnonzero(hard_units & ((g.sizes > 1) | in_apart))
     degree = np.diff(g.unit_start)
+    free_mask = hard_units & ~((g.sizes > 1) | in_apart)
+    rank = remaining.astype(np.float64)
+    if spare_singles:
+        on_free = free_mask[g.pair_unit]
+        demand = np.bincount(
+            g.pair_household[on_free],
+            weights=1.0 / degree[g.pair_unit[on_free]],
+            minlength=g.n_households,
+        )
+        # demand first; the remaining vacancies (< 100) only break ties
+        rank = (demand * 1000.0 + remaining).astype(np.float64)
     order = np.lexsort((constrained, degree[constrained], -g.sizes[constrained]))
     for u in constrained[order].tolist():
         options = g.households_of(u)
@@ -537,10 +573,11 @@ def _greedy(g: _Graph, hard_units: BoolArray, backends: set[str]) -> IntArray:
                 fits = fits[~np.isin(fits, banned)]
         if not len(fits):
             continue
-        choice = int(fits[np.argmin(remaining[fits])])
+        choice = int(fits[np.argmin(rank[fits])])
         remaining[choice] -= g.sizes[u]
+        rank[choice] -= g.sizes[u]
         homes[u] = choice
-    free = np.flatnonzero(hard_units & ~((g.sizes > 1) | in_apart)).astype(np.int64)
+    free = np.flatnonzero(free_mask).astype(np.int64)
     if len(free):
         flow = _type_flow(g, free, remaining)
         backends.add(flow.backend)
@@ -584,9 +621,10 @@ def _cpsat_component(
     model.maximize(
         sum((big * int(g.sizes[u]) + int(tie[unit_pos[u]])) * var for (u, _h), var in x.items())
     )
-    # A complete hint: the best placement known so far.
-    for (u, h), var in x.items():
-        model.add_hint(var, bool(hint[u] == h))
+    # Hint the best placement known so far (its chosen pairs; the rest default to 0).
+    for u in units.tolist():
+        if hint[u] >= 0 and (u, int(hint[u])) in x:
+            model.add_hint(x[u, int(hint[u])], True)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(time_limit, 0.05)
     solver.parameters.num_workers = 8
