@@ -80,11 +80,13 @@ class ComponentModel:
         self.near: dict[tuple[int, int], dict[int, list[int]]] = {}
 
     def add_one_home_per_unit(self) -> None:
+        """A unit goes to at most one household, whole."""
         for ps in self.by_unit.values():
             if len(ps) > 1:
                 self.model.add_at_most_one(self.x[p] for p in ps)
 
     def add_capacity(self) -> None:
+        """Children placed in a household never exceed its room."""
         size, vac = self.prep.size, self.room
         for h, ps in self.by_household.items():
             sizes = [int(size[self.prep.pair_unit[p]]) for p in ps]
@@ -94,6 +96,7 @@ class ComponentModel:
                 )
 
     def add_apart(self, apart: list[tuple[int, int]]) -> None:
+        """Units holding children assessed `apart` never share a household."""
         ph = self.prep.pair_household
         for a, b in apart:
             at = {int(ph[p]): p for p in self.by_unit.get(a, [])}
@@ -132,6 +135,7 @@ class ComponentModel:
         return big
 
     def add_hint(self, hint: dict[int, int]) -> None:
+        """Start from the current plan (a complete, feasible hint)."""
         chosen = {p for p in hint.values() if p >= 0}
         for p in self.pairs:
             self.model.add_hint(self.x[p], p in chosen)

@@ -18,6 +18,7 @@ def priority_order(prep: PreparedRound) -> IntArray:
 
 
 def apart_partners(prep: PreparedRound) -> list[list[int]]:
+    """For each unit, the units it must never share a household with."""
     partners: list[list[int]] = [[] for _ in range(prep.n_units)]
     for a, b in prep.apart:
         partners[a].append(b)

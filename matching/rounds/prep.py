@@ -46,9 +46,11 @@ class PreparedRound:
 
     @property
     def n_pairs(self) -> int:
+        """Number of usable (deduplicated) pairs."""
         return len(self.pair_unit)
 
     def pairs_of(self, unit: int) -> range:
+        """Indices of ``unit``'s pairs, best first."""
         return range(int(self.unit_start[unit]), int(self.unit_start[unit + 1]))
 
 

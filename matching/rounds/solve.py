@@ -514,6 +514,7 @@ class _Search:
             self.apart_of.setdefault(b, []).append(a)
 
     def value(self, chosen: IntArray) -> tuple[int, int]:
+        """The plan's (children placed, weight with contact bonus)."""
         children, weight = _unit_values(self.prep, chosen, self.km)
         return int(children.sum()), int(weight.sum())
 
