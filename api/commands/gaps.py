@@ -79,6 +79,8 @@ def _label(profile: dict[str, Any]) -> str:
 
 
 def _target_label(profile: dict[str, Any]) -> str:
+    if profile.get("label"):
+        return str(profile["label"])
     return ", ".join(
         f"{key} {';'.join(map(str, v)) if isinstance(v, list) else v}"
         for key, v in profile.items()
