@@ -1,0 +1,233 @@
+"""What every page shares: templates, the signed-in user from the session cookie, CSRF.
+
+    SignInRequired   no (valid) session: redirected to /login?next=...
+    PageForbidden    signed in, but the role may not see this page: a 403 page
+    CsrfRejected     a form posted without this session's CSRF token: a 403 page
+
+The session is Starlette's signed cookie (itsdangerous, keyed by the service's secret
+key): it holds only the username and the CSRF token. The user is loaded on every
+request, so a disabled account or a changed role takes effect at once.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
+
+from api.deps import DbSession, client_address
+from api.services.audit import Actor
+from api.services.users import active_user
+from matching.policy import Policy, default_policy, load_policy
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+
+SESSION_USERNAME = "username"
+SESSION_CSRF = "csrf"
+CSRF_FIELD = "csrf_token"
+
+ROLE_NAMES = {
+    "family_finder": "Family finder",
+    "recruitment": "Recruitment",
+    "panel": "Panel",
+    "admin": "Administrator",
+}
+
+# Where each role starts, and the pages it may open (the navigation shows these).
+NAVIGATION: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("/children", "Children waiting", ("family_finder", "admin")),
+    ("/rounds", "Matching rounds", ("family_finder", "admin")),
+    ("/panel", "Panel", ("panel", "family_finder", "admin")),
+    ("/gaps", "Gap report", ("recruitment", "admin")),
+    ("/admin", "Admin", ("admin",)),
+)
+
+
+class SignInRequired(Exception):
+    """No valid session: send the visitor to /login, then back to `next_url`."""
+
+    def __init__(self, next_url: str) -> None:
+        super().__init__(next_url)
+        self.next_url = next_url
+
+
+class PageForbidden(Exception):
+    """The signed-in role may not open this page."""
+
+
+class CsrfRejected(Exception):
+    """A form arrived without this session's CSRF token."""
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=ChoiceLoader(
+            [
+                FileSystemLoader(TEMPLATES_DIR),
+                PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
+            ]
+        ),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["role_name"] = lambda role: ROLE_NAMES.get(role, role)
+    env.filters["words"] = lambda code: str(code).replace("_", " ")
+    return env
+
+
+templates = Jinja2Templates(env=_environment())
+
+
+def csrf_token(request: Request) -> str:
+    """This session's CSRF token, made on first use."""
+    token = request.session.get(SESSION_CSRF)
+    if not isinstance(token, str) or not token:
+        token = secrets.token_urlsafe(32)
+        request.session[SESSION_CSRF] = token
+    return token
+
+
+async def check_csrf(request: Request) -> None:
+    """Reject a POSTed form whose `csrf_token` is not this session's token."""
+    form = await request.form()
+    sent = form.get(CSRF_FIELD)
+    expected = request.session.get(SESSION_CSRF)
+    if not (
+        isinstance(sent, str)
+        and isinstance(expected, str)
+        and expected
+        and hmac.compare_digest(sent.encode(), expected.encode())
+    ):
+        raise CsrfRejected()
+
+
+CsrfChecked = Depends(check_csrf)
+
+
+def _here(request: Request) -> str:
+    path = request.url.path
+    return f"{path}?{request.url.query}" if request.url.query else path
+
+
+def page_user(request: Request, session: DbSession) -> Actor:
+    """The signed-in user, or SignInRequired."""
+    username = request.session.get(SESSION_USERNAME)
+    if not isinstance(username, str):
+        raise SignInRequired(_here(request) if request.method == "GET" else "/")
+    user = active_user(session, username)
+    session.rollback()  # end the lookup's transaction; the page's service starts its own
+    if user is None:
+        request.session.clear()
+        raise SignInRequired(_here(request) if request.method == "GET" else "/")
+    return Actor(username=user.username, role=user.role, client_address=client_address(request))
+
+
+PageUser = Annotated[Actor, Depends(page_user)]
+
+
+def page_roles(*roles: str) -> Callable[[Actor], Actor]:
+    """A dependency admitting only `roles`; any other signed-in role gets the 403 page."""
+
+    def guard(actor: PageUser) -> Actor:
+        if actor.role not in roles:
+            allowed = ", ".join(ROLE_NAMES[r].lower() for r in roles)
+            raise PageForbidden(
+                f"You are signed in as {actor.username} with the "
+                f"{ROLE_NAMES.get(actor.role, actor.role).lower()} role. "
+                f"This page is only for: {allowed}."
+            )
+        return actor
+
+    return guard
+
+
+FinderPage = Annotated[Actor, Depends(page_roles("family_finder", "admin"))]
+PanelPage = Annotated[Actor, Depends(page_roles("panel", "family_finder", "admin"))]
+PanelRecorderPage = Annotated[Actor, Depends(page_roles("panel", "admin"))]
+GapsPage = Annotated[Actor, Depends(page_roles("recruitment", "admin"))]
+AdminPage = Annotated[Actor, Depends(page_roles("admin"))]
+
+
+def start_page(role: str) -> str:
+    """The first page of a role's journey."""
+    return next(href for href, _text, roles in NAVIGATION if role in roles)
+
+
+def render(
+    request: Request,
+    template: str,
+    actor: Actor | None = None,
+    *,
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    """Render `template` with the navigation for `actor` and this session's CSRF token."""
+    navigation = []
+    if actor is not None:
+        navigation = [
+            {
+                "href": href,
+                "text": text,
+                "active": request.url.path.startswith(href),
+            }
+            for href, text, roles in NAVIGATION
+            if actor.role in roles
+        ]
+    return templates.TemplateResponse(
+        request,
+        template,
+        {
+            "actor": actor,
+            "navigation": navigation,
+            "csrf_token": csrf_token(request),
+            "csrf_field": CSRF_FIELD,
+            **context,
+        },
+        status_code=status_code,
+    )
+
+
+def error_page(
+    request: Request, actor: Actor | None, status_code: int, title: str, message: str
+) -> HTMLResponse:
+    return render(
+        request, "error.html", actor, status_code=status_code, title=title, message=message
+    )
+
+
+def login_redirect_url(next_url: str) -> str:
+    return "/login?next=" + quote(next_url, safe="/")
+
+
+def safe_next(next_url: str | None) -> str | None:
+    """Only a local path: never redirect a signed-in user to another site."""
+    if next_url and next_url.startswith("/") and not next_url.startswith("//"):
+        return next_url
+    return None
+
+
+def app_policy(request: Request) -> Policy:
+    """The service's scoring policy: the app's, else FAMILYFINDER_POLICY_FILE, else shipped."""
+    policy = getattr(request.app.state, "policy", None)
+    if isinstance(policy, Policy):
+        return policy
+    settings = getattr(request.app.state, "settings", None)
+    path = getattr(settings, "policy_file", None)
+    policy = load_policy(Path(path).read_text()) if path else default_policy()
+    request.app.state.policy = policy
+    return policy
+
+
+def today() -> date:
+    return date.today()

@@ -1,0 +1,191 @@
+"""Browser tests: Debian's Chromium driven by Playwright against a live `familyfinder serve`.
+
+One server for the whole run, on a free loopback port, with a fresh SQLite database
+holding the demo authority and the demo users (plus a second family finder for the
+double-proposal test). Browsers are never downloaded: Chromium is launched by its path
+(`apt-get install chromium`). Screenshots go to test-artifacts/screenshots/.
+
+These tests make their own database, so they run once, on SQLite, and are skipped when
+the suite runs against PostgreSQL (FAMILYFINDER_TEST_DATABASE_URL) or without Chromium.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+CHROMIUM = Path(os.environ.get("FAMILYFINDER_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+REPO = Path(__file__).resolve().parents[2]
+SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
+DEMO_PASSWORDS = {
+    "finder": "finder-demo-2026",
+    "recruiter": "recruiter-demo-2026",
+    "panel": "panel-demo-2026",
+    "admin": "admin-demo-2026",
+    "finder2": "finder2-demo-2026",
+}
+SERVER_START_S = 120
+
+if os.environ.get("FAMILYFINDER_TEST_DATABASE_URL", "").startswith("postgresql"):
+    pytest.skip("browser tests run once, in the SQLite pass", allow_module_level=True)
+if not CHROMIUM.exists():
+    pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
+
+from axe_playwright_python.sync_playwright import Axe  # noqa: E402
+from playwright.sync_api import Browser, Page, sync_playwright  # noqa: E402
+
+pytestmark = pytest.mark.browser
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _familyfinder() -> str:
+    found = Path(sys.executable).parent / "familyfinder"
+    return str(found) if found.exists() else (shutil.which("familyfinder") or "familyfinder")
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The base URL of a live `familyfinder serve --demo` on a fresh database."""
+    workdir = tmp_path_factory.mktemp("serve")
+    env = {
+        **os.environ,
+        "FAMILYFINDER_DATABASE_URL": f"sqlite:///{workdir / 'browser.db'}",
+        "FAMILYFINDER_SECRET_KEY": "browser-tests-secret-key-0123456789abcdef",
+    }
+    env.pop("FAMILYFINDER_POLICY_FILE", None)
+    subprocess.run(
+        [_familyfinder(), "users", "add", "finder2", "--role", "family_finder", "--password-stdin"],
+        input=DEMO_PASSWORDS["finder2"] + "\n",
+        text=True,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    port = _free_port()
+    log = (workdir / "serve.log").open("w")
+    process = subprocess.Popen(
+        [_familyfinder(), "serve", "--demo", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + SERVER_START_S
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"serve exited: {(workdir / 'serve.log').read_text()}")
+        try:
+            if httpx.get(base + "/api/health", timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            process.terminate()
+            raise RuntimeError("serve did not answer /api/health in time")
+        time.sleep(0.5)
+    yield base
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+class Visitor:
+    """One person in their own browser context (own cookies), signed in or not."""
+
+    def __init__(self, browser: Browser, base: str) -> None:
+        self.base = base
+        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
+        self.context.set_default_timeout(30_000)
+        self.page: Page = self.context.new_page()
+
+    def goto(self, path: str) -> Page:
+        self.page.goto(self.base + path)
+        return self.page
+
+    def sign_in(self, username: str) -> Page:
+        page = self.goto("/login")
+        page.fill("#username", username)
+        page.fill("#password", DEMO_PASSWORDS[username])
+        page.click("button:has-text('Sign in')")
+        page.wait_for_load_state()
+        assert "/login" not in page.url, page.content()[:2000]
+        return page
+
+
+@pytest.fixture
+def visitor(browser: Browser, server: str) -> Iterator[Visitor]:
+    one = Visitor(browser, server)
+    yield one
+    one.context.close()
+
+
+@pytest.fixture
+def second_visitor(browser: Browser, server: str) -> Iterator[Visitor]:
+    one = Visitor(browser, server)
+    yield one
+    one.context.close()
+
+
+def screenshot(page: Page, name: str) -> Path:
+    """Save a full-page screenshot as a test artefact."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=path, full_page=True)
+    return path
+
+
+_AXE = Axe()
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def assert_accessible(page: Page) -> None:
+    """axe-core finds no serious or critical WCAG 2.2 AA violation on the page."""
+    results = _AXE.run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
+    bad = [
+        f"{v['id']} ({v['impact']}): {v['help']} at "
+        + "; ".join(" ".join(n["target"]) for n in v["nodes"][:3])
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert not bad, f"{page.url}: " + " | ".join(bad)
+
+
+def child_ids_on(page: Page) -> list[str]:
+    """The child ids listed on a children page, in order."""
+    return re.findall(r'data-child-id="([^"]+)"', page.content())
