@@ -230,8 +230,12 @@ def _type_flow(g: _Graph, units: IntArray, vacancies: IntArray) -> _TypeFlow:
     # distinct (unit type, household) arcs, then household types by their unit-type sets
     th = _distinct(unit_type[local] * g.n_households + hh)
     t_of, h_of = th // g.n_households, th % g.n_households
-    hh_used, hh_local = np.unique(h_of, return_inverse=True)
-    hh_local = hh_local.ravel()
+    # households in the network, and each arc's position among them (no sort needed)
+    present = np.zeros(g.n_households, dtype=bool)
+    present[h_of] = True
+    hh_used = np.flatnonzero(present).astype(np.int64)
+    position = np.cumsum(present) - 1
+    hh_local = position[h_of]
     g1, g2 = _hash_rows(hh_local, t_of, len(hh_used), n_types, 1)
     hdeg = np.bincount(hh_local, minlength=len(hh_used))
     if len(hh_used):
@@ -283,8 +287,12 @@ def _homes_from_flow(g: _Graph, units: IntArray, flow: _TypeFlow, vacancies: Int
     left = {h: int(vacancies[h]) for h in flow.households.tolist()}
     cursor = dict.fromkeys(members, 0)
     taken = dict.fromkeys(queues, 0)
+    used = flow.arc_flow > 0
     for t, ht, f in zip(
-        flow.arc_type.tolist(), flow.arc_htype.tolist(), flow.arc_flow.tolist(), strict=True
+        flow.arc_type[used].tolist(),
+        flow.arc_htype[used].tolist(),
+        flow.arc_flow[used].tolist(),
+        strict=True,
     ):
         for _ in range(f):
             pos = queues[t][taken[t]]
@@ -371,8 +379,9 @@ def max_children_placed(
     if len(hard_comps):
         hard_units_mask = connected & unit_comp_hard
         lower = _greedy(g, hard_units_mask, backends, spare_singles=False)
-        other = _greedy(g, hard_units_mask, backends, spare_singles=True)
-        lower = _better_by_component(g, comp_of_unit, n_comp, lower, other)
+        if _short_of(g, comp_of_unit, n_comp, lower, ub_by_comp, hard_comps):
+            other = _greedy(g, hard_units_mask, backends, spare_singles=True)
+            lower = _better_by_component(g, comp_of_unit, n_comp, lower, other)
         if plan is not None:
             checked = _checked_plan(g, np.asarray(plan, dtype=np.int64))
             lower = _better_by_component(g, comp_of_unit, n_comp, lower, checked)
@@ -438,6 +447,21 @@ def max_children_placed(
         components_unproven=unproven,
         notes=tuple(notes),
     )
+
+
+def _short_of(
+    g: _Graph,
+    comp_of_unit: IntArray,
+    n_comp: int,
+    homes: IntArray,
+    bound: IntArray,
+    comps: IntArray,
+) -> bool:
+    """Whether a placement falls short of the bound on any of the given components."""
+    value = np.zeros(n_comp, dtype=np.int64)
+    placed = homes >= 0
+    np.add.at(value, comp_of_unit[placed], g.sizes[placed])
+    return bool(np.any(value[comps] < bound[comps]))
 
 
 def _units_by_component(comp_of_unit: IntArray, connected: BoolArray) -> dict[int, IntArray]:
