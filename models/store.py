@@ -58,26 +58,6 @@ def _field_kinds(cls: type) -> list[tuple[str, Any]]:
     return kinds
 
 
-def _to_columns(cls: type) -> typing.Callable[[Any], dict[str, Any]]:
-    """A converter from a domain object to its row: sets sorted, tuples and mappings as
-    JSON lists and objects. Built once per class: imports convert 100,000s of records."""
-    kinds = _field_kinds(cls)
-    names = [name for name, _ in kinds]
-    get_all = operator.attrgetter(*names)
-    to_column: dict[Any, typing.Callable[[Any], Any]] = {frozenset: sorted, tuple: list, dict: dict}
-    conversions = [(name, to_column[kind]) for name, kind in kinds if kind is not None]
-
-    def convert(obj: Any) -> dict[str, Any]:
-        row = dict(zip(names, get_all(obj), strict=True))
-        for name, conv in conversions:
-            value = row[name]
-            if value is not None:
-                row[name] = conv(value)
-        return row
-
-    return convert
-
-
 def _from_columns(cls: type[T]) -> typing.Callable[[Mapping[Any, Any]], T]:
     """A converter from a row mapping to `cls`, restoring sets, tuples and mappings."""
     kinds = _field_kinds(cls)
@@ -95,27 +75,9 @@ def _from_columns(cls: type[T]) -> typing.Callable[[Mapping[Any, Any]], T]:
     return convert
 
 
-_child_row = _to_columns(Child)
-_household_row = _to_columns(Household)
-_sibling_link_row = _to_columns(SiblingLink)
-
-
 _child_from_row = _from_columns(Child)
 _household_from_row = _from_columns(Household)
 _link_from_row = _from_columns(SiblingLink)
-
-
-def _link_dict(link: SiblingLink) -> dict[str, Any]:
-    """The row of a sibling link, with the pair ordered (child_a < child_b)."""
-    row = _sibling_link_row(link)
-    if row["child_b"] < row["child_a"]:
-        row["child_a"], row["child_b"] = row["child_b"], row["child_a"]
-    return row
-
-
-# ---------------------------------------------------------------------------
-# Authority
-# ---------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -128,17 +90,73 @@ class UpsertCounts:
     links_updated: int = 0
 
 
+def _json_text(kind: Any) -> typing.Callable[[Any], str]:
+    """JSON text of a set, tuple or mapping field, remembered per distinct value.
+
+    Codes repeat across an authority (the same languages, needs, ethnicities), so most
+    values are encoded once: json.dumps per cell would be a third of an import.
+    """
+    memo: dict[Any, str] = {}
+    dumps = json.dumps
+
+    def encode(value: Any) -> str:
+        key = tuple(value.items()) if kind is dict else value
+        text = memo.get(key)
+        if text is None:
+            if kind is frozenset:
+                text = dumps(sorted(value))
+            elif kind is dict:
+                text = dumps(dict(value))
+            else:
+                text = dumps(list(value))
+            if len(memo) < 100_000:
+                memo[key] = text
+        return text
+
+    return encode
+
+
+def _driver_rows(
+    table: Table, cls: type, objects: Iterable[Any], dialect_name: str
+) -> list[list[Any]]:
+    """Domain objects as rows of driver-ready values, in the table's column order.
+
+    The stored forms are those SQLAlchemy's own types write: JSON as text (sets sorted),
+    and on SQLite dates as ISO text. Column names are the dataclass field names, so a
+    field added to matching.domain needs only its column (a missing one fails loudly).
+    """
+    kinds = dict(_field_kinds(cls))
+    names = [column.key for column in table.columns]
+    get_all = operator.attrgetter(*names)
+    plan: list[tuple[int, typing.Callable[[Any], Any]]] = []
+    for i, column in enumerate(table.columns):
+        if isinstance(column.type, JSON):
+            plan.append((i, _json_text(kinds[column.key])))
+        elif isinstance(column.type, Date) and dialect_name == "sqlite":
+            plan.append((i, date.isoformat))
+    rows = []
+    for obj in objects:
+        row = list(get_all(obj))
+        for i, convert in plan:
+            value = row[i]
+            if value is not None:
+                row[i] = convert(value)
+        rows.append(row)
+    return rows
+
+
 def _split_new(
-    session: Session, key_columns: Sequence[Any], rows: list[dict[str, Any]]
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Split rows into (new, existing) by their primary key, with one query."""
-    names = [c.key for c in key_columns]
-    existing = {tuple(row) for row in session.execute(select(*key_columns))}
-    new: list[dict[str, Any]] = []
-    old: list[dict[str, Any]] = []
+    session: Session, table: Table, rows: list[list[Any]]
+) -> tuple[list[list[Any]], list[list[Any]]]:
+    """Split rows into (new, already stored) by their primary key, with one query."""
+    names = [column.key for column in table.columns]
+    positions = [names.index(column.key) for column in table.primary_key]
+    existing = {tuple(row) for row in session.execute(select(*table.primary_key.columns))}
+    new: list[list[Any]] = []
+    old: list[list[Any]] = []
     seen: set[tuple[Any, ...]] = set()
     for row in rows:
-        key = tuple(row[n] for n in names)
+        key = tuple(row[i] for i in positions)
         if key in seen:
             raise ValueError(f"duplicate key {key!r} in one upsert")
         seen.add(key)
@@ -146,43 +164,29 @@ def _split_new(
     return new, old
 
 
-def _driver_values(table: Table, dialect_name: str) -> list[tuple[str, Any]]:
-    """Per column, how to make a value ready for the DB driver (None: as it is).
-
-    The same stored forms SQLAlchemy's own types write: JSON as text, and on SQLite,
-    dates as ISO text (SQLite has no date type).
-    """
-    dumps = json.dumps
-    converters: list[tuple[str, Any]] = []
-    for column in table.columns:
-        if isinstance(column.type, JSON):
-            converters.append((column.key, dumps))
-        elif isinstance(column.type, Date) and dialect_name == "sqlite":
-            converters.append((column.key, date.isoformat))
-    return converters
-
-
-def _executemany(session: Session, statement: Any, rows: list[dict[str, Any]]) -> None:
+def _executemany(session: Session, statement: Any, table: Table, rows: list[list[Any]]) -> None:
     """Run `statement` once per row through the driver's executemany.
 
-    At import scale (150,000 rows) SQLAlchemy's per-row parameter processing costs
-    several times the database work, so the statement is compiled once and the
-    parameters are handed to the driver ready-made (see `_driver_values`).
+    At import scale SQLAlchemy's per-row parameter processing costs several times the
+    database work, so the statement is compiled once and the driver gets ready-made
+    parameters. Bound names are column names, or `key_<column>` in the WHERE clause.
     """
     connection = session.connection()
     compiled = statement.compile(dialect=connection.dialect)
+    index = {column.key: i for i, column in enumerate(table.columns)}
+    index.update({f"key_{name}": i for name, i in list(index.items())})
     positions = compiled.positiontup
-    if positions is None:  # named paramstyle (psycopg): dictionaries as they are
-        connection.exec_driver_sql(compiled.string, rows)
-    else:  # positional paramstyle (sqlite3): tuples in the compiled order
-        connection.exec_driver_sql(
-            compiled.string, [tuple(map(row.__getitem__, positions)) for row in rows]
-        )
+    params: list[Any]
+    if positions is None:  # a named paramstyle: dictionaries
+        names = list(compiled.params)
+        params = [{n: row[index[n]] for n in names} for row in rows]
+    else:  # a positional paramstyle (sqlite3): tuples in the compiled order
+        order = [index[name] for name in positions]
+        params = [tuple(row[i] for i in order) for row in rows]
+    connection.exec_driver_sql(compiled.string, params)
 
 
-def _copy_rows(
-    session: Session, target: str, columns: list[str], rows: list[dict[str, Any]]
-) -> None:
+def _copy_rows(session: Session, target: str, columns: list[str], rows: list[list[Any]]) -> None:
     """PostgreSQL COPY ... FROM STDIN of `rows` into `target` (psycopg 3)."""
     preparer = session.get_bind().dialect.identifier_preparer
     column_list = ", ".join(preparer.quote(c) for c in columns)
@@ -191,11 +195,11 @@ def _copy_rows(
     statement = f"COPY {preparer.quote(target)} ({column_list}) FROM STDIN"
     with dbapi.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[attr-defined]
         for row in rows:
-            copy.write_row([row[c] for c in columns])
+            copy.write_row(row)
 
 
 def _pg_bulk_write(
-    session: Session, table: Table, new: list[dict[str, Any]], old: list[dict[str, Any]]
+    session: Session, table: Table, new: list[list[Any]], old: list[list[Any]]
 ) -> None:
     """INSERT by COPY; UPDATE from a COPY-filled temporary table in one statement.
 
@@ -224,37 +228,30 @@ def _pg_bulk_write(
         connection.exec_driver_sql(f"DROP TABLE {staging}")
 
 
-def _bulk_write(
-    session: Session, model: type[Base], new: list[dict[str, Any]], old: list[dict[str, Any]]
-) -> None:
+def _bulk_write(session: Session, table: Table, new: list[list[Any]], old: list[list[Any]]) -> None:
     """INSERT the new rows and UPDATE the old ones by primary key, in bulk."""
-    table = typing.cast(Table, model.__table__)
-    if not new and not old:
-        return
     dialect = session.get_bind().dialect
-    converters = _driver_values(table, dialect.name)
-    for rows in (new, old):
-        for row in rows:
-            for key, convert in converters:
-                value = row[key]
-                if value is not None:
-                    row[key] = convert(value)
     if dialect.name == "postgresql" and dialect.driver == "psycopg":
         _pg_bulk_write(session, table, new, old)
         return
     if new:
-        _executemany(session, insert(table), new)
+        _executemany(session, insert(table), table, new)
     if old:
         keys = [column.key for column in table.primary_key]
         # Bound names must differ from column names, which are reserved for SET.
-        where = [table.c[key] == bindparam(f"key_{key}") for key in keys]
         statement = (
             update(table)
-            .where(*where)
+            .where(*[table.c[key] == bindparam(f"key_{key}") for key in keys])
             .values({c.key: bindparam(c.key) for c in table.columns if c.key not in keys})
         )
-        params = [{**row, **{f"key_{k}": row[k] for k in keys}} for row in old]
-        _executemany(session, statement, params)
+        _executemany(session, statement, table, old)
+
+
+def _ordered_pair(link: SiblingLink) -> SiblingLink:
+    """The link with child_a < child_b, the one order a pair is stored in."""
+    if link.child_b < link.child_a:
+        return dataclasses.replace(link, child_a=link.child_b, child_b=link.child_a)
+    return link
 
 
 def upsert_authority(session: Session, authority: Authority) -> UpsertCounts:
@@ -263,27 +260,24 @@ def upsert_authority(session: Session, authority: Authority) -> UpsertCounts:
     Records already stored but absent from `authority` are left as they are. Sibling
     pairs are matched in either order. Flushes but does not commit.
     """
-    children = [_child_row(c) for c in authority.children]
-    households = [_household_row(h) for h in authority.households]
-    links = [_link_dict(link) for link in authority.links]
-
-    new_c, old_c = _split_new(session, [ChildRow.child_id], children)
-    new_h, old_h = _split_new(session, [HouseholdRow.household_id], households)
-    new_l, old_l = _split_new(session, [SiblingLinkRow.child_a, SiblingLinkRow.child_b], links)
-
-    # Children before links: links refer to children by foreign key.
-    _bulk_write(session, ChildRow, new_c, old_c)
-    _bulk_write(session, HouseholdRow, new_h, old_h)
-    _bulk_write(session, SiblingLinkRow, new_l, old_l)
     session.flush()
-    return UpsertCounts(
-        children_inserted=len(new_c),
-        children_updated=len(old_c),
-        households_inserted=len(new_h),
-        households_updated=len(old_h),
-        links_inserted=len(new_l),
-        links_updated=len(old_l),
-    )
+    dialect_name = session.get_bind().dialect.name
+    counts: dict[str, int] = {}
+    sources: list[tuple[str, type[Base], type, Sequence[Any]]] = [
+        ("children", ChildRow, Child, authority.children),
+        ("households", HouseholdRow, Household, authority.households),
+        ("links", SiblingLinkRow, SiblingLink, [_ordered_pair(x) for x in authority.links]),
+    ]
+    # Children before links: links refer to children by foreign key.
+    for label, model, cls, records in sources:
+        table = typing.cast(Table, model.__table__)
+        rows = _driver_rows(table, cls, records, dialect_name)
+        new, old = _split_new(session, table, rows)
+        if new or old:
+            _bulk_write(session, table, new, old)
+        counts[f"{label}_inserted"] = len(new)
+        counts[f"{label}_updated"] = len(old)
+    return UpsertCounts(**counts)
 
 
 def _json_value(value: Any) -> Any:
