@@ -30,7 +30,7 @@ def test_upgrade_downgrade_upgrade(migration_database_url: str) -> None:
     url = migration_database_url
     upgrade(url)
     tables, revision = _tables_and_revision(url)
-    assert TABLES <= tables
+    assert tables >= TABLES
     assert revision == head_revision()
 
     downgrade(url, "base")
