@@ -30,7 +30,12 @@ def report(authority: Authority) -> GapReport:
     return gap_report(authority, as_of=AS_OF)
 
 
-def _export_texts(report: GapReport) -> dict[str, str]:
+@pytest.fixture(scope="module")
+def charts(report: GapReport) -> dict[str, bytes]:
+    return render_charts(report)
+
+
+def _export_texts(report: GapReport, charts: dict[str, bytes] | None = None) -> dict[str, str]:
     texts: dict[str, str] = {}
     out = io.StringIO()
     write_json(report, out)
@@ -43,7 +48,7 @@ def _export_texts(report: GapReport) -> dict[str, str]:
     with zipfile.ZipFile(io.BytesIO(binary.getvalue())) as archive:
         for name in archive.namelist():
             texts[f"xlsx:{name}"] = archive.read(name).decode("utf-8", errors="replace")
-    for name, data in render_charts(report).items():
+    for name, data in (charts or {}).items():
         if name.endswith(".svg"):
             texts[name] = data.decode("utf-8")
         else:
@@ -51,9 +56,11 @@ def _export_texts(report: GapReport) -> dict[str, str]:
     return texts
 
 
-def test_no_child_identifier_in_any_export(authority: Authority, report: GapReport) -> None:
+def test_no_child_identifier_in_any_export(
+    authority: Authority, report: GapReport, charts: dict[str, bytes]
+) -> None:
     assert report.children_unplaceable > 0  # so targets and personas are exported too
-    texts = _export_texts(report)
+    texts = _export_texts(report, charts)
     assert texts["report.json"] and texts["unplaceable_by_profile.svg"]
     ids = {c.child_id for c in authority.children}
     names = {c.first_name for c in authority.children if c.first_name}
@@ -68,7 +75,7 @@ def test_no_child_identifier_in_any_export(authority: Authority, report: GapRepo
 
 def test_unsuppressed_export_still_names_nobody(authority: Authority) -> None:
     report = gap_report(authority, as_of=AS_OF, suppress=False)
-    texts = _export_texts(report)
+    texts = _export_texts(report)  # tables carry every label a chart shows
     ids = sorted(c.child_id for c in authority.children)
     for text in texts.values():
         assert not any(child_id in text for child_id in ids)
@@ -83,8 +90,14 @@ def test_json_and_csv_hold_the_report(report: GapReport) -> None:
     write_csv(report, out)
     rows = list(csv.reader(io.StringIO(out.getvalue())))
     tables = {row[0].removesuffix(":header") for row in rows}
-    assert {"summary", "demand_vs_supply", "unplaceable", "recruitment_targets", "personas",
-            "method_and_notes"} <= tables
+    assert {
+        "summary",
+        "demand_vs_supply",
+        "unplaceable",
+        "recruitment_targets",
+        "personas",
+        "method_and_notes",
+    } <= tables
     summary = {row[1]: row[2] for row in rows if row[0] == "summary"}
     assert summary["children_unplaceable"] == str(data["children_unplaceable"])
     assert "c" in {cell for row in rows for cell in row}
@@ -110,8 +123,7 @@ def test_xlsx_workbook_sheets(report: GapReport) -> None:
     assert summary["suppressed"] is True
 
 
-def test_charts_are_png_and_svg(report: GapReport) -> None:
-    charts = render_charts(report)
+def test_charts_are_png_and_svg(charts: dict[str, bytes]) -> None:
     assert set(charts) == {
         f"{name}.{fmt}"
         for name in ("demand_vs_supply", "unplaceable_by_profile", "recruitment_targets")
