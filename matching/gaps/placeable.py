@@ -216,8 +216,10 @@ def _type_flow(g: _Graph, units: IntArray, vacancies: IntArray) -> _TypeFlow:
     local = np.repeat(np.arange(n_units, dtype=np.int64), lengths)
     idx = _gather_ranges(g.unit_start[units], lengths)
     hh = g.pair_household[idx] if len(idx) else empty
-    usable = vacancies[hh] >= g.sizes[units][local] if len(hh) else np.zeros(0, bool)
-    local, hh = local[usable], hh[usable]
+    # pairs already fit the full vacancies (see _graph); re-check only on what is left
+    if vacancies is not g.vacancies and len(hh):
+        usable = vacancies[hh] >= g.sizes[units][local]
+        local, hh = local[usable], hh[usable]
     degree = np.bincount(local, minlength=n_units)
     h1, h2 = _hash_rows(local, hh, n_units, g.n_households, 0)
     keys = np.stack([g.sizes[units], degree, h1, h2], axis=1)
