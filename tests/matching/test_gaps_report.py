@@ -275,3 +275,15 @@ def test_profiles_follow_the_policy_file() -> None:
     bands = {row["profile"]["plan"]: row["profile"]["age_band"] for row in out["by_profile"]}
     assert bands == {"long_term_foster": "12+", "adoption": "0-11"}
     assert out["method"]["profiles"]["age_bands"] == ["0-11", "12+"]
+
+
+def test_empty_authorities_give_an_empty_report() -> None:
+    out = gap_report(Authority((), (make_household("H001"),), ()), as_of=AS_OF).to_dict()
+    assert out["children_waiting"] == 0 and out["by_profile"] == []
+    assert out["recruitment_targets"] == [] and out["personas"] == []
+    out = gap_report(
+        Authority((make_child("C001"),), (), ()), as_of=AS_OF, suppress=False
+    ).to_dict()
+    assert out["children_unplaceable"] == 1
+    assert out["by_profile"][0]["feasible_households"] == 0
+    assert out["recruitment_targets"][0]["children_placed"] == 1
