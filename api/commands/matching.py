@@ -320,7 +320,9 @@ def round_command(
             "--time-limit", metavar="SECONDS", min=0.1, help="Solver time limit (allocate mode)"
         ),
     ] = 30.0,
-    seed: Annotated[int, typer.Option("--seed", min=0, help="Random seed of the solver")] = 0,
+    seed: Annotated[
+        int, typer.Option("--seed", min=0, max=2**31 - 1, help="Random seed of the solver")
+    ] = 0,
     as_of: AsOfOption = None,
     as_json: JsonOption = False,
     policy_file: PolicyOption = None,
