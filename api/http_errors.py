@@ -7,6 +7,7 @@
     LoginThrottled                         429     TooManyRequests
     request too large                      413     PayloadTooLarge
     bad parameters or body                 422     RequestValidationError (+ problems)
+    text the database cannot store (NUL)   422     RequestValidationError
     database unreachable                   503     ServiceUnavailable
     anything else                          500     InternalError (logged, never shown)
 
@@ -23,7 +24,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.errors import error_body, http_status
@@ -134,6 +135,16 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         name = _HTTP_NAMES.get(exc.status_code, "HTTPError")
         return error_response(exc.status_code, name, str(exc.detail), headers=exc.headers)
+
+    @app.exception_handler(DataError)
+    async def _unstorable(_request: Request, exc: DataError) -> JSONResponse:
+        # e.g. a NUL character PostgreSQL text cannot hold: the input's fault, not ours
+        log.info("value refused by the database: %s", exc.orig or exc)
+        return error_response(422, "RequestValidationError", "a value cannot be stored as given")
+
+    @app.exception_handler(UnicodeEncodeError)
+    async def _unencodable(_request: Request, exc: UnicodeEncodeError) -> JSONResponse:
+        return error_response(422, "RequestValidationError", "text is not valid Unicode")
 
     @app.exception_handler(OperationalError)
     async def _database(_request: Request, exc: OperationalError) -> JSONResponse:

@@ -32,7 +32,7 @@ class UserOut(_FromRow):
 
 
 class UserIn(BaseModel):
-    username: str = Field(min_length=1, max_length=64)
+    username: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._@-]+$")
     password: str = Field(min_length=8, max_length=256)
     role: Literal["family_finder", "recruitment", "panel", "admin"]
 
@@ -118,7 +118,7 @@ class ImportCounts(BaseModel):
 
 class ProposalIn(BaseModel):
     source: Literal["shortlist", "round"]
-    run_id: int = Field(ge=1)
+    run_id: int = Field(ge=1, le=2**31 - 1)
     household_id: str = Field(min_length=1)
     child_id: str | None = Field(
         default=None, description="For a round: a child of the unit to propose"

@@ -18,7 +18,7 @@ router = APIRouter(prefix="/api", tags=["records"])
 
 Limit = Annotated[int, Query(ge=1, le=500)]
 Offset = Annotated[int, Query(ge=0, le=10_000_000)]
-Id = Annotated[str, Path(min_length=1, max_length=64)]
+Id = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
 
 
 def _check_choice(value: str | None, allowed: Collection[str], name: str) -> None:
