@@ -7,19 +7,25 @@ with small-number suppression always on here, the same view the downloads carry.
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
+from sqlalchemy.orm import Session
 
 from api.deps import DbSession
 from api.pages.web import GapsPage, app_policy, error_page, render, today
 from api.services.audit import record
 from api.services.gap_exports import MEDIA_TYPES, export_gaps
 from api.services.gaps import gap_report_for
-from matching.gaps import render_charts
+from api.services.snapshot import get_snapshot
+from matching.gaps import GapReport, render_charts
 from matching.gaps.targets import AddSpecError, parse_add_spec
+from matching.policy import Policy
 
 router = APIRouter(include_in_schema=False)
 
@@ -29,6 +35,29 @@ CHARTS = {
     "recruitment_targets": "Recruitment targets",
 }
 MAX_WHAT_IF_LINES = 10
+
+# The published report and its charts take seconds to compute (the charts most of it)
+# and are the same for everyone until the data changes: kept per data fingerprint.
+_CACHE_SIZE = 8
+_cache: OrderedDict[tuple[str, date, str], tuple[GapReport, dict[str, bytes]]] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def published_report(
+    session: Session, policy: Policy, on: date
+) -> tuple[GapReport, dict[str, bytes]]:
+    """Today's suppressed gap report and its charts, computed once per data version."""
+    key = (get_snapshot(session, policy).fingerprint, on, policy.version)
+    with _cache_lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+        report = gap_report_for(session, as_of=on, policy=policy, suppress=True)
+        entry = (report, render_charts(report))
+        _cache[key] = entry
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+        return entry
 
 
 def _inline_svg(svg: bytes, label: str) -> Markup:
@@ -49,7 +78,7 @@ def _target_sentence(target: dict[str, Any]) -> str:
     placed = target["children_placed"]
     needed_text = "a few (fewer than 6)" if needed == "c" else str(needed)
     placed_text = "a few (fewer than 6)" if placed == "c" else str(placed)
-    return f"Recruit {needed_text} {label} households: they would place {placed_text} children."
+    return f"{label[:1].upper()}{label[1:]}: {needed_text} more would place {placed_text} children."
 
 
 @router.get("/gaps", response_class=HTMLResponse)
@@ -67,11 +96,11 @@ def gaps_page(request: Request, session: DbSession, actor: GapsPage, add: str = 
                 specs.append(parse_add_spec(line))
             except AddSpecError as error:
                 errors.append({"text": f"Line {n}: {error}", "href": "#add"})
-    report = gap_report_for(
-        session, as_of=on, policy=policy, add=specs if not errors else (), suppress=True
-    )
+    report, charts = published_report(session, policy, on)
+    if specs and not errors:
+        # the what-if is its own report; the charts stay those of today's pool
+        report = gap_report_for(session, as_of=on, policy=policy, add=specs, suppress=True)
     data = report.to_dict()
-    charts = render_charts(report)
     record(
         session,
         actor,
@@ -105,8 +134,7 @@ def download(request: Request, session: DbSession, actor: GapsPage, name: str) -
         body = export_gaps(session, actor, as_of=on, policy=policy, fmt=fmt, suppress=True)  # type: ignore[arg-type]
         media = MEDIA_TYPES[fmt]
     elif stem in CHARTS and fmt in ("svg", "png"):
-        report = gap_report_for(session, as_of=on, policy=policy, suppress=True)
-        body = render_charts(report)[name]
+        body = published_report(session, policy, on)[1][name]
         record(session, actor, "export_gaps", subject=f"chart {name} as_of={on} suppressed=True")
         session.commit()
         media = "image/svg+xml" if fmt == "svg" else "image/png"

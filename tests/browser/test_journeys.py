@@ -240,7 +240,7 @@ def test_rounds_journey(visitor: Visitor) -> None:
     visitor.goto("/rounds")
     assert_accessible(page)
     page.check("input[name=mode][value=allocate]")
-    page.fill("#time_limit_s", "5")
+    page.fill("#time_limit_s", "2")
     page.click("button:has-text('Start round')")
     page.wait_for_url(re.compile(r"/rounds/\d+$"))
     # The page polls until the round is done.
