@@ -1,7 +1,8 @@
 # familyfinder: the two commands are `make run` and `make test`.
 #
-#   make run    create .venv if needed, install, import fixtures/demo into the embedded
-#               SQLite database familyfinder.db and print the summary
+#   make run    create .venv if needed, install, and serve the demo (familyfinder serve
+#               --demo: fixtures/demo imported into the embedded SQLite database
+#               familyfinder.db when it is empty, one demo user per role)
 #   make test   install, then ruff check, ruff format --check, mypy, lint-imports, pytest
 #   make lint   the static checks only
 #
@@ -31,8 +32,7 @@ $(INSTALLED): pyproject.toml | $(BIN)/python
 install: $(INSTALLED)
 
 run: install
-	FAMILYFINDER_DATABASE_URL=$(RUN_DATABASE_URL) $(BIN)/familyfinder import $(DEMO_DIR) $(if $(DEMO_AS_OF),--as-of $(DEMO_AS_OF))
-	FAMILYFINDER_DATABASE_URL=$(RUN_DATABASE_URL) $(BIN)/familyfinder summary
+	FAMILYFINDER_DATABASE_URL=$(RUN_DATABASE_URL) $(BIN)/familyfinder serve --demo --demo-dir $(DEMO_DIR) $(if $(DEMO_AS_OF),--demo-as-of $(DEMO_AS_OF))
 
 lint: install
 	$(BIN)/ruff check .

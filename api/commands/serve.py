@@ -8,10 +8,10 @@ from typing import Annotated
 
 import typer
 
-from api.commands.common import display_url, open_session, reporting_errors, state
+from api.commands.common import display_url, open_session, parse_date, reporting_errors, state
 from api.errors import CONFIGURATION_EXIT_CODE
 from api.security import secret_key_problem
-from api.services.demo import DEMO_DIR, prepare_demo
+from api.services.demo import DEMO_AS_OF, DEMO_DIR, prepare_demo
 
 
 def serve_command(
@@ -29,6 +29,9 @@ def serve_command(
     demo_dir: Annotated[
         Path, typer.Option(help="Authority directory loaded by --demo", hidden=True)
     ] = DEMO_DIR,
+    demo_as_of: Annotated[
+        str | None, typer.Option(help="Reference date of the --demo import", hidden=True)
+    ] = None,
 ) -> None:
     """Serve the REST API (docs at /docs). Needs FAMILYFINDER_SECRET_KEY (32+ characters)
     unless --demo."""
@@ -45,7 +48,8 @@ def serve_command(
         # Demo only: tokens signed with a throwaway key lapse when the server stops.
         settings = settings.model_copy(update={"secret_key": secrets.token_urlsafe(48)})
     with reporting_errors(), open_session(ctx) as session:  # migrates first
-        setup = prepare_demo(session, demo_dir) if demo else None
+        as_of = parse_date(demo_as_of) if demo_as_of else DEMO_AS_OF
+        setup = prepare_demo(session, demo_dir, as_of=as_of) if demo else None
         app = create_app(settings)
     typer.echo(f"database: {display_url(settings.database_url)}")
     if setup is not None:
