@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.orm import Base, UtcDateTime, utcnow
@@ -111,7 +111,7 @@ class RoundJobRow(Base):
     params: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16))  # queued | running | done | failed
     stage: Mapped[str | None] = mapped_column(String(64))
-    fraction: Mapped[float | None] = mapped_column()
+    fraction: Mapped[float | None] = mapped_column(Float)
     round_run_id: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
