@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Path, Query, Request, status
 
 from api.deps import AdminUser, DbSession, FinderUser, PanelRecorder, PanelUser
 from api.schemas import DecisionIn, Proposal, ProposalIn, ProposalPage, RecommendationIn
@@ -16,7 +16,9 @@ ProposalId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 @router.post("", response_model=Proposal, status_code=status.HTTP_201_CREATED)
-def create_proposal(body: ProposalIn, actor: FinderUser, session: DbSession) -> Proposal:
+def create_proposal(
+    request: Request, body: ProposalIn, actor: FinderUser, session: DbSession
+) -> Proposal:
     """Propose a unit for a household, freezing the rationale and taking the vacancies.
 
     409 when a child of the unit is already in a live proposal or the household has
@@ -29,6 +31,7 @@ def create_proposal(body: ProposalIn, actor: FinderUser, session: DbSession) -> 
         run_id=body.run_id,
         household_id=body.household_id,
         child_id=body.child_id,
+        policy=request.app.state.policy,
     )
     return Proposal.model_validate(row)
 

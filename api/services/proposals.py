@@ -19,7 +19,10 @@ from typing import Any, Literal
 from sqlalchemy.orm import Session
 
 from api.services.audit import AccessDenied, Actor, record
+from api.services.snapshot import get_snapshot
 from matching.errors import ConflictError, FamilyFinderError, NotFoundError
+from matching.policy import Policy
+from matching.shortlist import shortlist
 from models.accounts import OPEN_PROPOSAL_STATUSES, RELEASED_PROPOSAL_STATUSES, ProposalRow
 from models.accounts_store import (
     add_proposal,
@@ -32,7 +35,7 @@ from models.accounts_store import (
     release_vacancies,
     reserve_vacancies,
 )
-from models.store import bump_data_version, get_round_run, get_shortlist_run
+from models.store import RoundRunRecord, bump_data_version, get_round_run, get_shortlist_run
 
 Source = Literal["shortlist", "round"]
 Recommendation = Literal["recommended", "not_recommended"]
@@ -77,8 +80,40 @@ def _from_shortlist(session: Session, run_id: int, household_id: str) -> dict[st
     }
 
 
+# How far down a unit's shortlist a round's household is looked for to explain it.
+EXPLAIN_DEPTH = 200
+
+
+def _explain_round_choice(
+    session: Session, policy: Policy, run: RoundRunRecord, child_id: str, household_id: str
+) -> dict[str, Any] | None:
+    """The engine's explanation of a round's pair, when the data and policy are the ones
+    the round ran on (same fingerprint and version, so the same scores); else None."""
+    snapshot = get_snapshot(session, policy)
+    if snapshot.fingerprint != run.inputs_fingerprint or policy.version != run.policy_version:
+        return None
+    result = shortlist(
+        snapshot.context, child_id, as_of=run.as_of, policy=policy, top=EXPLAIN_DEPTH
+    )
+    candidate = next((c for c in result.candidates if c.household_id == household_id), None)
+    if candidate is None:
+        return None
+    explained = candidate.to_dict()
+    return {
+        "kinship": explained["kinship"],
+        "contributions": explained["contributions"],
+        "questions": explained["questions"],
+        "excluded_counts": dict(result.excluded_counts),
+        "n_feasible": result.n_feasible,
+    }
+
+
 def _from_round(
-    session: Session, run_id: int, household_id: str, child_id: str | None
+    session: Session,
+    run_id: int,
+    household_id: str,
+    child_id: str | None,
+    policy: Policy | None,
 ) -> dict[str, Any]:
     run = get_round_run(session, run_id)
     if child_id is None:
@@ -95,7 +130,7 @@ def _from_round(
         raise NotFoundError(
             f"household {household_id!r} is not an option for {child_id!r} in round {run_id}"
         )
-    return {
+    rationale: dict[str, Any] = {
         "source": {
             "kind": "round",
             "run_id": run.id,
@@ -122,7 +157,14 @@ def _from_round(
         "policy_version": run.policy_version,
         "inputs_fingerprint": run.inputs_fingerprint,
         "as_of": run.as_of.isoformat(),
+        "explained": False,
     }
+    explanation = (
+        _explain_round_choice(session, policy, run, child_id, household_id) if policy else None
+    )
+    if explanation is not None:
+        rationale.update(explanation, explained=True)
+    return rationale
 
 
 def create_proposal(
@@ -133,6 +175,7 @@ def create_proposal(
     run_id: int,
     household_id: str,
     child_id: str | None = None,
+    policy: Policy | None = None,
 ) -> ProposalRow:
     """Propose a unit for a household from a stored shortlist or round; committed.
 
@@ -144,7 +187,7 @@ def create_proposal(
         if source == "shortlist":
             rationale = _from_shortlist(session, run_id, household_id)
         else:
-            rationale = _from_round(session, run_id, household_id, child_id)
+            rationale = _from_round(session, run_id, household_id, child_id, policy)
         unit: list[str] = rationale["unit"]
         for member in unit:
             get_child_row(session, member)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -215,3 +216,51 @@ def test_fifty_concurrent_proposals_never_overfill(
         "/api/proposals", params={"limit": 100}, headers=api_env.headers["admin"]
     ).json()
     assert sum(p["household_id"] == CONTESTED for p in listed["items"]) == places
+
+
+def test_proposal_from_a_round_is_explained_and_reserved(api_env: ApiEnv) -> None:
+    finder = api_env.headers["family_finder"]
+    started = api_env.client.post(
+        "/api/rounds", json={**AS_OF, "mode": "allocate", "time_limit_s": 5}, headers=finder
+    )
+    round_id = started.json()["round_id"]
+    for _ in range(300):
+        job = api_env.client.get(f"/api/rounds/{round_id}", headers=finder).json()
+        if job["status"] in ("done", "failed"):
+            break
+        time.sleep(0.1)
+    assert job["status"] == "done", job
+    unit = next(u for u in job["result"]["units"] if u["children"] == ["C001", "C002", "C003"])
+    household = unit["candidates"][0]["household_id"]
+    before = vacancies(api_env, household)
+
+    created = api_env.client.post(
+        "/api/proposals",
+        json={
+            "source": "round",
+            "run_id": job["run_id"],
+            "household_id": household,
+            "child_id": "C002",
+        },
+        headers=finder,
+    )
+    assert created.status_code == 201, created.text
+    proposal = created.json()
+    assert proposal["unit"] == ["C001", "C002", "C003"] and proposal["places"] == 3
+    rationale = proposal["rationale"]
+    assert rationale["source"]["kind"] == "round" and rationale["explained"] is True
+    assert rationale["score"] == unit["candidates"][0]["score"]
+    assert rationale["contributions"] and rationale["excluded_counts"]
+    assert vacancies(api_env, household) == before - 3
+    # Any child of the unit is now held.
+    again = api_env.client.post(
+        "/api/proposals",
+        json={
+            "source": "round",
+            "run_id": job["run_id"],
+            "household_id": household,
+            "child_id": "C003",
+        },
+        headers=finder,
+    )
+    assert again.status_code == 409
