@@ -109,7 +109,8 @@ def import_files(
         problems = error.problems
         errors = [
             {
-                "text": f"The files were not imported: {len(problems)} problems",
+                "text": f"The files were not imported: {len(problems)} problem"
+                + ("s" if len(problems) != 1 else ""),
                 "href": "#import-problems",
             }
         ]
