@@ -73,7 +73,7 @@ def _inline_svg(svg: bytes, label: str) -> Markup:
 
 def _target_sentence(target: dict[str, Any]) -> str:
     profile = target["profile"]
-    label = profile.get("label") if isinstance(profile, dict) else str(profile)
+    label = str(profile.get("label", "")) if isinstance(profile, dict) else str(profile)
     needed = target["households_needed"]
     placed = target["children_placed"]
     needed_text = "a few (fewer than 6)" if needed == "c" else str(needed)
