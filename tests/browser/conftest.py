@@ -23,6 +23,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, Page, sync_playwright
 
 CHROMIUM = Path(os.environ.get("FAMILYFINDER_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -46,15 +48,24 @@ DEMO_PASSWORDS = {
 }
 SERVER_START_S = 120
 
-if os.environ.get("FAMILYFINDER_TEST_DATABASE_URL", "").startswith("postgresql"):
-    pytest.skip("browser tests run once, in the SQLite pass", allow_module_level=True)
-if not CHROMIUM.exists():
-    pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
+BROWSER_DIR = Path(__file__).resolve().parent
 
-from axe_playwright_python.sync_playwright import Axe  # noqa: E402
-from playwright.sync_api import Browser, Page, sync_playwright  # noqa: E402
 
-pytestmark = pytest.mark.browser
+def _skip_reason() -> str | None:
+    if os.environ.get("FAMILYFINDER_TEST_DATABASE_URL", "").startswith("postgresql"):
+        return "browser tests run once, in the SQLite pass"
+    if not CHROMIUM.exists():
+        return f"no Chromium at {CHROMIUM} (apt-get install chromium)"
+    return None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    reason = _skip_reason()
+    if reason is None:
+        return
+    for item in items:
+        if BROWSER_DIR in item.path.parents:
+            item.add_marker(pytest.mark.skip(reason=reason))
 
 
 def _free_port() -> int:
