@@ -180,6 +180,7 @@ def create_app(
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
     app.state.round_executor = executor
+    app.state.account_cache = {}
     install_error_handlers(app)
     for module in (auth, records, proposals, operations):
         app.include_router(module.router)

@@ -11,6 +11,7 @@ AdminUser      admin only
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
@@ -57,11 +58,28 @@ def get_current_user(
         claims = read_token(request.app.state.secret_key, token)
     except InvalidToken:
         raise HTTPException(401, "invalid or expired token", headers=BEARER) from None
-    user = active_user(session, claims.username)
-    session.rollback()  # end the lookup's transaction; the route starts its own
-    if user is None:
+    role = _account_role(request, session, claims.username)
+    if role is None:
         raise HTTPException(401, "the account is unknown or disabled", headers=BEARER)
-    return Actor(username=user.username, role=user.role, client_address=client_address(request))
+    return Actor(username=claims.username, role=role, client_address=client_address(request))
+
+
+# Accounts looked up in the last few seconds, per app: a disabled account or a changed
+# role takes effect within ACCOUNT_CACHE_SECONDS, and a busy client costs no query.
+ACCOUNT_CACHE_SECONDS = 5.0
+
+
+def _account_role(request: Request, session: Session, username: str) -> str | None:
+    cache: dict[str, tuple[float, str | None]] = request.app.state.account_cache
+    now = time.monotonic()
+    hit = cache.get(username)
+    if hit is not None and now - hit[0] < ACCOUNT_CACHE_SECONDS:
+        return hit[1]
+    user = active_user(session, username)
+    session.rollback()  # end the lookup's transaction; the route starts its own
+    role = user.role if user is not None else None
+    cache[username] = (now, role)
+    return role
 
 
 CurrentUser = Annotated[Actor, Depends(get_current_user)]

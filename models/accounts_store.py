@@ -112,8 +112,7 @@ def append_audit_event(
         subject=subject,
         client_address=client_address,
     )
-    session.add(row)
-    session.flush()
+    session.add(row)  # sent with the transaction's next flush, batched with its fellows
     return row
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from api.services.audit import AccessDenied, Actor, record
 from api.services.shortlists import run_shortlist
+from api.services.snapshot import get_snapshot
 from matching.errors import FamilyFinderError
 from matching.policy import Policy
 from matching.vocab import MAX_CHILD_AGE
@@ -102,17 +103,17 @@ def child_record(session: Session, actor: Actor, child_id: str) -> ChildRow:
 def child_shortlist(
     session: Session, actor: Actor, child_id: str, *, as_of: date, top: int, policy: Policy
 ) -> dict[str, Any]:
-    """The stored shortlist for the child's unit, its read audited for each child."""
+    """The stored shortlist for the child's unit, its read audited for each child.
+
+    The audit rows are added first and committed by `run_shortlist` with the stored run,
+    in one transaction: the read is recorded if and only if the shortlist is served.
+    """
+    unit = get_snapshot(session, policy).context.unit_by_child.get(child_id, ())
+    for member in unit:
+        record(
+            session, actor, "read_shortlist", child_id=member, subject=f"shortlist as_of={as_of}"
+        )
     run = run_shortlist(
         session, child_id, as_of=as_of, top=top, policy=policy, requested_by=actor.username
     )
-    try:
-        for member in run.result["unit"]:
-            record(
-                session, actor, "read_shortlist", child_id=member, subject=f"shortlist:{run.run_id}"
-            )
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     return run.result

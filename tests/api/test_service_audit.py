@@ -46,7 +46,7 @@ def test_reads_and_exports_are_recorded(api_env: ApiEnv) -> None:
     # A sibling group's shortlist is a read of every child in it.
     shortlist_reads = [e for e in events(api_env) if e["action"] == "read_shortlist"]
     assert sorted(str(e["child_id"]) for e in shortlist_reads) == ["C001", "C002", "C003"]
-    assert {e["subject"] for e in shortlist_reads} == {f"shortlist:{shown['run_id']}"}
+    assert {e["subject"] for e in shortlist_reads} == {f"shortlist as_of={shown['as_of']}"}
 
     export = events(api_env, username="recruitment")
     assert [e["action"] for e in export] == ["export_gaps"]
