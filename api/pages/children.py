@@ -268,7 +268,7 @@ def propose(
         )
     except ConflictError as error:
         message = (
-            f"Your proposal was not made: another family finder got there first. {error}. "
+            f"Your proposal was not made: another family finder got there first ({error}). "
             "The shortlist below is up to date: choose again."
         )
         return _child_page(
