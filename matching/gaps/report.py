@@ -158,22 +158,55 @@ def gap_report(
     add: Sequence[AddSpec] = (),
     suppress: bool = True,
     seed: int = 0,
+    method: str = "auto",
 ) -> GapReport:
     """The needs-gap report of `authority` on `as_of` under `policy` (default if None).
 
     `add` lists hypothetical households (what-if); `suppress=False` publishes exact
     small counts (for internal use only); `seed` drives the persona clustering.
+    `method` chooses how the feasible pairs are found: "typed" evaluates the hard rules
+    once per unit type × household type (`matching.gaps.typed`; only without a minimum
+    round score, since it computes no score), "pairs" runs the engine's
+    `build_instance` pair by pair (scores included), "auto" takes "typed" whenever the
+    policy's `min_round_score` is 0. Both give exactly the same feasible pairs.
     """
     from matching.feasibility import build_instance
+    from matching.gaps.typed import typed_feasibility
     from matching.policy import default_policy
 
     policy = policy if policy is not None else default_policy()
+    if method not in ("auto", "typed", "pairs"):
+        raise ValueError(f"unknown method {method!r}: auto, typed or pairs")
+    scored = policy.min_round_score > 0
+    if method == "typed" and scored:
+        raise ValueError("the typed method computes no score: min_round_score must be 0")
+    typed = method == "typed" or (method == "auto" and not scored)
+    description: dict[str, str] = {}
 
     def build(a: Authority) -> MatchingInstance:
+        if typed:
+            return typed_feasibility(a, as_of=as_of, policy=policy).instance()
         return build_instance(a, as_of=as_of, policy=policy).instance
 
     started = time.perf_counter()
-    instance = build(authority)
+    if typed:
+        types = typed_feasibility(authority, as_of=as_of, policy=policy)
+        instance = types.instance()
+        description["feasibility"] = (
+            f"hard rules evaluated once per type: {types.n_unit_types} unit types x "
+            f"{types.n_household_types} household types (units and households grouped by "
+            "every attribute a rule reads except location and connected children; those "
+            "two rules applied per unit), no score needed (min_round_score 0); "
+            f"{types.n_groups} groups of interchangeable households, expanded to "
+            f"{len(instance.pair_unit)} feasible pairs"
+        )
+    else:
+        instance = build(authority)
+        description["feasibility"] = (
+            "engine's build_instance pair by pair: hard rules and score for every "
+            f"(unit, household), pairs scoring below min_round_score "
+            f"{policy.min_round_score:g} dropped; {len(instance.pair_unit)} feasible pairs"
+        )
     built = time.perf_counter() - started
     report = analyse_gaps(
         authority,
@@ -186,6 +219,7 @@ def gap_report(
         suppress=suppress,
         seed=seed,
     )
+    report.method = {**description, **report.method}
     report.timings_s = {"feasibility": round(built, 3), **report.timings_s}
     return report
 

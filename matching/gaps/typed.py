@@ -1,0 +1,327 @@
+"""Hard-rule feasibility of a whole authority, evaluated on types instead of pairs.
+
+Placeability depends only on which (unit, household) pairs pass the hard rules (and the
+policy's `min_round_score`; this module is used only when that is 0, so no score is
+needed). Most units and households are interchangeable for the rules, so the rules are
+evaluated once per *unit type* against a pool of *household type* representatives, with
+the rule functions of `matching.rules` (no second implementation):
+
+* household types group the candidate households (available, with a vacancy) by every
+  column a rule reads except location and connected children: kind (term for foster
+  carers only), approved ages, capacity, will-not-consider needs (restricted to needs
+  some waiting child has), smoker, pets, wheelchair access and the ages of children in
+  the home; ages are clipped to the range the waiting units can tell apart, so two
+  households are typed together exactly when no waiting unit's rules separate them;
+* unit types group the waiting units by everything a rule reads of them: plans, youngest
+  and eldest age, size, needs refused by some household, and the requirements with the
+  ages they apply to.
+
+The two rules that are not functions of these types are applied per item:
+`connected_to_child` (a connected household serves only units all of whose children it
+is connected to: its pairs come from the pool's connected-children index) and
+`safeguarding_distance` (run per unit that has a minimum distance, against the candidate
+pool). The result (`TypedFeasibility`) gives, for every unit, its feasible households
+as a union of household groups; `pairs()` expands it into the exact pair list that
+`matching.feasibility.build_instance` would emit (tested to be equal).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import numpy.typing as npt
+
+from matching.domain import Authority, Child
+from matching.feasibility import unit_priority
+from matching.instance import MatchingInstance, RoundHousehold, RoundUnit
+from matching.policy import Policy
+from matching.pool import HouseholdPool
+from matching.rules import HARD_RULES, UnitFeatures, safeguarding_distance
+from matching.siblings import sibling_units
+from matching.vocab import NOT_FAMILY_FOUND_PLANS
+
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+# Rules evaluated type against type; the other two are applied per item (see above).
+TYPED_RULES = tuple(
+    name for name in HARD_RULES if name not in ("connected_to_child", "safeguarding_distance")
+)
+_FOSTER = 0  # KIND_CODES["foster"]: the only kind whose term a rule reads
+
+
+@dataclass(frozen=True)
+class TypedFeasibility:
+    """Feasible pairs of an authority as unit groups × household groups.
+
+    Households are numbered as in `authority.households`. `group_of_household` puts every
+    household that is feasible for some unit into a group (-1 otherwise); households of a
+    group are feasible for exactly the same units. `unit_groups[i]` lists the groups
+    feasible for unit i (sorted).
+    """
+
+    units: tuple[RoundUnit, ...]
+    unit_children: tuple[tuple[Child, ...], ...]
+    households: tuple[RoundHousehold, ...]
+    group_of_household: IntArray
+    unit_groups: tuple[IntArray, ...]
+    unit_type: IntArray  # rule-evaluation type of each unit
+    n_unit_types: int
+    n_household_types: int
+    apart_units: tuple[tuple[int, int], ...]
+    sibling_contact_units: tuple[tuple[int, int], ...]
+
+    @property
+    def n_groups(self) -> int:
+        return int(self.group_of_household.max()) + 1 if len(self.group_of_household) else 0
+
+    def group_members(self) -> list[IntArray]:
+        """Households of each group, ascending."""
+        order = np.argsort(self.group_of_household, kind="stable")
+        grouped = self.group_of_household[order]
+        starts = np.searchsorted(grouped, np.arange(self.n_groups + 1))
+        return [order[starts[g] : starts[g + 1]] for g in range(self.n_groups)]
+
+    def n_pairs(self) -> int:
+        """How many (unit, household) pairs the groups stand for."""
+        sizes = np.bincount(self.group_of_household[self.group_of_household >= 0])
+        return int(sum(int(sizes[g].sum()) for g in self.unit_groups))
+
+    def instance(self) -> MatchingInstance:
+        """The matching instance with every feasible pair (scores 0: not computed)."""
+        members = self.group_members()
+        pair_unit: list[IntArray] = []
+        pair_household: list[IntArray] = []
+        for u, groups in enumerate(self.unit_groups):
+            if not len(groups):
+                continue
+            rows = np.sort(np.concatenate([members[g] for g in groups.tolist()]))
+            pair_unit.append(np.full(len(rows), u, dtype=np.int64))
+            pair_household.append(rows)
+
+        def cat(parts: list[IntArray]) -> npt.NDArray[np.int32]:
+            return (np.concatenate(parts) if parts else np.zeros(0, np.int64)).astype(np.int32)
+
+        pu = cat(pair_unit)
+        return MatchingInstance(
+            units=self.units,
+            households=self.households,
+            pair_unit=pu,
+            pair_household=cat(pair_household),
+            pair_score=np.zeros(len(pu), dtype=np.float64),
+            apart_units=self.apart_units,
+            sibling_contact_units=self.sibling_contact_units,
+        )
+
+
+def _is_round_unit(children: list[Child]) -> bool:
+    # the same selection as matching.feasibility.build_instance (tested equal)
+    return all(c.status == "waiting" and c.plan not in NOT_FAMILY_FOUND_PLANS for c in children)
+
+
+def _unit_key(f: UnitFeatures, refused_needs: int) -> tuple[object, ...]:
+    young = f.ages_with("no_younger_children")
+    old = f.ages_with("no_older_children")
+    reqs = f.requirements
+    return (
+        tuple(sorted(f.plans)),
+        f.min_age,
+        f.max_age,
+        f.size,
+        f.need_mask & refused_needs,
+        "no_smokers" in reqs,
+        "no_pets" in reqs,
+        max(young) if young else -1,
+        min(old) if old else -1,
+        "no_other_children" in reqs,
+        "wheelchair_access" in reqs,
+    )
+
+
+def typed_feasibility(authority: Authority, *, as_of: date, policy: Policy) -> TypedFeasibility:
+    """The feasible pairs of `authority` on `as_of`, grouped into types (see module doc).
+
+    Requires `policy.min_round_score == 0` (no pair is dropped for its score).
+    """
+    if policy.min_round_score > 0:
+        raise ValueError("typed feasibility ignores scores: min_round_score must be 0")
+    by_id = {c.child_id: c for c in authority.children}
+    units: list[RoundUnit] = []
+    unit_children: list[tuple[Child, ...]] = []
+    features: list[UnitFeatures] = []
+    for unit_ids in sibling_units(by_id, authority.links):
+        children = [by_id[c] for c in unit_ids]
+        if not _is_round_unit(children):
+            continue
+        features.append(UnitFeatures.from_children(children, as_of))
+        unit_children.append(tuple(children))
+        units.append(RoundUnit(children=unit_ids, priority=unit_priority(children, as_of, policy)))
+    n_units = len(units)
+    households = authority.households
+    round_households = tuple(
+        RoundHousehold(h.household_id, h.vacancies, h.lat, h.lon) for h in households
+    )
+    candidates = np.array(
+        [i for i, h in enumerate(households) if h.status == "available" and h.vacancies > 0],
+        dtype=np.int64,
+    )
+    pool = HouseholdPool.from_households(households[i] for i in candidates)
+    n_c = pool.size
+
+    # --- household rule types: columns clipped to what the waiting units can tell apart
+    max_age = max((f.max_age for f in features), default=0)
+    max_size = max((f.size for f in features), default=1)
+    refused = 0
+    for f in features:
+        refused |= f.need_mask
+    columns = np.stack(
+        [
+            pool.kind.astype(np.int64),
+            np.where(pool.kind == _FOSTER, pool.term, 0).astype(np.int64),
+            np.clip(pool.min_age, 0, max_age + 1).astype(np.int64),
+            np.clip(pool.max_age, -1, max_age).astype(np.int64),
+            np.clip(pool.capacity, 0, max_size).astype(np.int64),
+            pool.will_not_consider & refused,
+            pool.smoker.astype(np.int64),
+            pool.pets.astype(np.int64),
+            pool.wheelchair.astype(np.int64),
+            pool.has_children.astype(np.int64),
+            np.clip(pool.home_min_age, 0, max_age).astype(np.int64),
+            np.clip(pool.home_max_age, 0, max_age).astype(np.int64),
+        ],
+        axis=1,
+    )
+    if n_c:
+        _, first, htype = np.unique(columns, axis=0, return_index=True, return_inverse=True)
+        htype = htype.ravel().astype(np.int64)
+    else:
+        first, htype = np.zeros(0, np.int64), np.zeros(0, np.int64)
+    n_htypes = len(first)
+    reps = HouseholdPool.from_households(pool.households[i] for i in first.tolist())
+
+    # --- unit rule types, each evaluated once against the representatives
+    keys: dict[tuple[object, ...], int] = {}
+    unit_type = np.empty(n_units, dtype=np.int64)
+    type_rep: list[int] = []
+    for u, f in enumerate(features):
+        key = _unit_key(f, refused)
+        t = keys.get(key)
+        if t is None:
+            t = keys[key] = len(type_rep)
+            type_rep.append(u)
+        unit_type[u] = t
+    feasible_htypes: list[IntArray] = []
+    for u in type_rep:
+        excluded = np.zeros(n_htypes, dtype=bool)
+        for name in TYPED_RULES:
+            excluded |= HARD_RULES[name](features[u], reps)
+        feasible_htypes.append(np.flatnonzero(~excluded).astype(np.int64))
+    type_ok = np.zeros((len(type_rep), n_htypes), dtype=bool)
+    for t, hs in enumerate(feasible_htypes):
+        type_ok[t, hs] = True
+
+    # --- per-unit exceptions: safeguarding distance and connected households
+    distance_excluded: dict[int, IntArray] = {}
+    for u, f in enumerate(features):
+        if any(c.min_distance_km is not None for c in f.children):
+            rows = np.flatnonzero(safeguarding_distance(f, pool)).astype(np.int64)
+            if len(rows):
+                distance_excluded[u] = rows
+    connected_pairs: dict[int, IntArray] = {}
+    for u, f in enumerate(features):
+        rows = pool.connected_rows(f.children[0].child_id)
+        for child in f.children[1:]:
+            if not len(rows):
+                break
+            rows = np.intersect1d(rows, pool.connected_rows(child.child_id))
+        if len(rows):
+            rows = rows[type_ok[unit_type[u], htype[rows]]]
+            if u in distance_excluded:
+                rows = np.setdiff1d(rows, distance_excluded[u])
+            if len(rows):
+                connected_pairs[u] = np.unique(rows)
+
+    # --- groups: non-connected households by (rule type, units excluding them by
+    # distance); each connected household feasible for some unit on its own
+    group_key = np.stack(
+        [np.where(pool.is_connected, -1, htype), np.zeros(n_c, np.int64)], axis=1
+    ).astype(np.int64)
+    excluding: dict[int, list[int]] = {}
+    for u, rows in distance_excluded.items():
+        for r in rows.tolist():
+            excluding.setdefault(r, []).append(u)
+    signature: dict[tuple[int, ...], int] = {}
+    for r, us in excluding.items():
+        group_key[r, 1] = signature.setdefault(tuple(us), len(signature) + 1)
+    for rows in connected_pairs.values():
+        group_key[rows, 1] = -1 - rows  # a group of its own
+    use = ~pool.is_connected
+    for rows in connected_pairs.values():
+        use[rows] = True
+    group = np.full(n_c, -1, dtype=np.int64)
+    if bool(use.any()):
+        _, g_first, inverse = np.unique(
+            group_key[use], axis=0, return_index=True, return_inverse=True
+        )
+        group[use] = inverse.ravel()
+        used_rows = np.flatnonzero(use)
+        group_htype = htype[used_rows[g_first]]
+        group_connected = pool.is_connected[used_rows[g_first]]
+    else:
+        group_htype = np.zeros(0, np.int64)
+        group_connected = np.zeros(0, bool)
+    n_groups = len(group_htype)
+    plain = np.flatnonzero(~group_connected)
+    plain_by_type: list[IntArray] = [
+        plain[type_ok[t, group_htype[plain]]] for t in range(len(type_rep))
+    ]
+    unit_groups: list[IntArray] = []
+    for u in range(n_units):
+        groups = plain_by_type[unit_type[u]]
+        if u in distance_excluded:
+            # every member of a group shares the units excluding it by distance
+            rows = distance_excluded[u]
+            groups = np.setdiff1d(groups, group[rows[~pool.is_connected[rows]]])
+        if u in connected_pairs:
+            groups = np.union1d(groups, group[connected_pairs[u]])
+        unit_groups.append(groups)
+
+    group_of_household = np.full(len(households), -1, dtype=np.int64)
+    group_of_household[candidates] = group
+    # groups feasible for no unit are dropped, so every group stands for real pairs
+    reachable = np.zeros(n_groups, dtype=bool)
+    for groups in unit_groups:
+        reachable[groups] = True
+    renumber = np.cumsum(reachable) - 1
+    group_of_household = np.where(
+        (group_of_household >= 0) & reachable[np.maximum(group_of_household, 0)],
+        renumber[np.maximum(group_of_household, 0)],
+        -1,
+    )
+    unit_groups = [renumber[g] for g in unit_groups]
+
+    unit_of = {c: i for i, unit in enumerate(units) for c in unit.children}
+    apart: set[tuple[int, int]] = set()
+    contact: set[tuple[int, int]] = set()
+    for link in authority.links:
+        a, b = unit_of.get(link.child_a), unit_of.get(link.child_b)
+        if a is None or b is None or a == b:
+            continue
+        pair = (min(a, b), max(a, b))
+        contact.add(pair)
+        if link.assessment == "apart":
+            apart.add(pair)
+    return TypedFeasibility(
+        units=tuple(units),
+        unit_children=tuple(unit_children),
+        households=round_households,
+        group_of_household=group_of_household.astype(np.int64),
+        unit_groups=tuple(g.astype(np.int64) for g in unit_groups),
+        unit_type=unit_type,
+        n_unit_types=len(type_rep),
+        n_household_types=n_htypes,
+        apart_units=tuple(sorted(apart)),
+        sibling_contact_units=tuple(sorted(contact)),
+    )

@@ -1,0 +1,154 @@
+"""The typed feasibility pass finds exactly the engine's feasible pairs, and the report
+computed on it equals the per-pair report."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from matching.domain import Authority, SiblingLink
+from matching.feasibility import build_instance
+from matching.gaps.report import gap_report
+from matching.gaps.typed import typed_feasibility
+from matching.instance import MatchingInstance
+from matching.policy import default_policy
+from matching.rounds import RoundParams, solve_round
+from matching.synthetic import generate_authority
+from tests.matching.test_gaps_report import make_child, make_household
+
+AS_OF = date(2026, 6, 1)
+
+
+def assert_same_instance(ours: MatchingInstance, theirs: MatchingInstance) -> None:
+    assert ours.units == theirs.units
+    assert ours.households == theirs.households
+    assert np.array_equal(ours.pair_unit, theirs.pair_unit)
+    assert np.array_equal(ours.pair_household, theirs.pair_household)
+    assert ours.apart_units == theirs.apart_units
+    assert ours.sibling_contact_units == theirs.sibling_contact_units
+
+
+def typed_and_pairs(authority: Authority) -> tuple[MatchingInstance, MatchingInstance]:
+    policy = default_policy()
+    typed = typed_feasibility(authority, as_of=AS_OF, policy=policy).instance()
+    return typed, build_instance(authority, as_of=AS_OF, policy=policy).instance
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    n_children=st.integers(1, 160),
+    n_households=st.integers(0, 160),
+    seed=st.integers(0, 10_000),
+)
+def test_typed_pairs_equal_the_engine_on_random_authorities(
+    n_children: int, n_households: int, seed: int
+) -> None:
+    authority = generate_authority(n_children, n_households, seed=seed, as_of=AS_OF)
+    assert_same_instance(*typed_and_pairs(authority))
+
+
+def test_distance_separates_households_that_differ_only_by_location() -> None:
+    # Both households pass every other rule; only the far one keeps the child safe.
+    child = make_child("C001", min_distance_km=20.0, home_lat=54.77, home_lon=-1.57)
+    other = make_child("C002")
+    near = make_household("H001", lat=54.78, lon=-1.56)
+    far = make_household("H002", lat=55.95, lon=-3.19)
+    authority = Authority((child, other), (near, far), ())
+    typed, pairs = typed_and_pairs(authority)
+    assert_same_instance(typed, pairs)
+    feasible = {
+        (typed.units[u].children, typed.households[h].household_id)
+        for u, h in zip(typed.pair_unit.tolist(), typed.pair_household.tolist(), strict=True)
+    }
+    assert (("C001",), "H001") not in feasible
+    assert (("C001",), "H002") in feasible
+    assert (("C002",), "H001") in feasible
+
+
+def test_connected_household_serves_only_the_siblings_it_knows() -> None:
+    a = make_child("C001", plan="kinship")
+    b = make_child("C002", plan="kinship")
+    c = make_child("C003", plan="kinship")
+    links = (SiblingLink("C001", "C002", "full", "together"),)
+    aunt = make_household(
+        "H001",
+        kind="connected",
+        term=None,
+        approved_places=2,
+        max_sibling_group=2,
+        vacancies=2,
+        connected_child_ids=("C001", "C002"),
+    )
+    only_one = make_household(
+        "H002",
+        kind="connected",
+        term=None,
+        approved_places=2,
+        max_sibling_group=2,
+        vacancies=2,
+        connected_child_ids=("C001", "C003"),
+    )
+    authority = Authority((a, b, c), (aunt, only_one), links)
+    typed, pairs = typed_and_pairs(authority)
+    assert_same_instance(typed, pairs)
+    feasible = {
+        (typed.units[u].children, typed.households[h].household_id)
+        for u, h in zip(typed.pair_unit.tolist(), typed.pair_household.tolist(), strict=True)
+    }
+    assert feasible == {(("C001", "C002"), "H001"), (("C003",), "H002")}
+
+
+def test_interchangeable_units_and_households_share_one_type() -> None:
+    # Locations and names differ, nothing a rule reads does: one type each, one group.
+    children = tuple(
+        make_child(f"C{i:03d}", first_name=f"N{i}", home_lat=54.0 + i / 100) for i in range(30)
+    )
+    households = tuple(
+        make_household(f"H{i:03d}", lat=54.5 + i / 100, lon=-1.5 - i / 100) for i in range(50)
+    )
+    authority = Authority(children, households, ())
+    types = typed_feasibility(authority, as_of=AS_OF, policy=default_policy())
+    assert (types.n_unit_types, types.n_household_types, types.n_groups) == (1, 1, 1)
+    assert types.n_pairs() == 30 * 50
+    assert_same_instance(*typed_and_pairs(authority))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_typed_report_equals_the_per_pair_report(seed: int) -> None:
+    authority = generate_authority(300, 400, seed=seed, as_of=AS_OF)
+    typed = gap_report(authority, as_of=AS_OF, suppress=False, method="typed")
+    pairs = gap_report(authority, as_of=AS_OF, suppress=False, method="pairs")
+    assert typed.children_placeable == pairs.children_placeable
+    assert typed.children_unplaceable == pairs.children_unplaceable
+    assert typed.units_unplaceable == pairs.units_unplaceable
+    assert typed.by_profile == pairs.by_profile
+    assert typed.supply == pairs.supply
+    assert "unit types" in typed.method["feasibility"]
+    assert "build_instance" in pairs.method["feasibility"]
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_typed_instance_agrees_with_the_allocate_round(seed: int) -> None:
+    authority = generate_authority(120, 160, seed=seed, as_of=AS_OF)
+    report = gap_report(authority, as_of=AS_OF, suppress=False)
+    instance = typed_feasibility(authority, as_of=AS_OF, policy=default_policy()).instance()
+    theirs = solve_round(instance, RoundParams(mode="allocate", time_limit_s=20))
+    assert report.placeability.exact and theirs.status == "OPTIMAL"
+    assert report.children_placeable == theirs.children_placed
+
+
+def test_a_minimum_round_score_falls_back_to_scored_pairs() -> None:
+    authority = generate_authority(80, 100, seed=5, as_of=AS_OF)
+    policy = default_policy().model_copy(update={"min_round_score": 40.0})
+    report = gap_report(authority, as_of=AS_OF, policy=policy, suppress=False)
+    assert "min_round_score 40" in report.method["feasibility"]
+    scored = build_instance(authority, as_of=AS_OF, policy=policy).instance
+    assert report.placeability.feasible_households.sum() == len(scored.pair_unit)
+    with pytest.raises(ValueError, match="min_round_score"):
+        gap_report(authority, as_of=AS_OF, policy=policy, method="typed")
+    with pytest.raises(ValueError, match="unknown method"):
+        gap_report(authority, as_of=AS_OF, method="fast")
