@@ -6,11 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from api.deps import DbSession
 from api.pages.web import CsrfChecked, FinderPage, app_policy, error_page, render, today
+from api.services.audit import Actor
+from api.services.proposals import create_proposal
 from api.services.round_jobs import round_status, submit_round
-from matching.errors import NotFoundError
+from matching.errors import ConflictError, NotFoundError
 from matching.rounds import RoundParams
 from models.store import list_round_runs
 
@@ -100,9 +103,14 @@ def start_round(
     return RedirectResponse(f"/rounds/{job.id}", status_code=303)
 
 
-@router.get("/rounds/{job_id}", response_class=HTMLResponse)
-def round_page(
-    request: Request, session: DbSession, actor: FinderPage, job_id: int
+def _round_page(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    job_id: int,
+    *,
+    errors: list[dict[str, str]] | None = None,
+    status_code: int = 200,
 ) -> HTMLResponse:
     try:
         job, run = round_status(session, job_id)
@@ -116,9 +124,56 @@ def round_page(
         request,
         "round.html",
         actor,
+        status_code=status_code,
         title=f"Matching round {job.id}",
         job=job,
+        run_id=run.id if run is not None else None,
         result=result,
         placed=placed,
         units_shown=UNITS_SHOWN,
+        errors=errors or [],
     )
+
+
+@router.get("/rounds/{job_id}", response_class=HTMLResponse)
+def round_page(
+    request: Request, session: DbSession, actor: FinderPage, job_id: int
+) -> HTMLResponse:
+    return _round_page(request, session, actor, job_id)
+
+
+@router.post("/rounds/{job_id}/proposals", response_model=None, dependencies=[CsrfChecked])
+def propose_from_round(
+    request: Request,
+    session: DbSession,
+    actor: FinderPage,
+    job_id: int,
+    run_id: Annotated[int, Form()],
+    child_id: Annotated[str, Form()],
+    household_id: Annotated[str, Form()],
+) -> Response:
+    try:
+        proposal = create_proposal(
+            session,
+            actor,
+            source="round",
+            run_id=run_id,
+            household_id=household_id,
+            child_id=child_id,
+        )
+    except (ConflictError, NotFoundError) as error:
+        message = f"Your proposal for {child_id} was not made: {error}."
+        if isinstance(error, ConflictError):
+            message = (
+                f"Your proposal for {child_id} was not made: another family finder got there "
+                f"first ({error})."
+            )
+        return _round_page(
+            request,
+            session,
+            actor,
+            job_id,
+            errors=[{"text": message, "href": "#round-results"}],
+            status_code=409 if isinstance(error, ConflictError) else 404,
+        )
+    return RedirectResponse(f"/proposals/{proposal.id}?created=1", status_code=303)

@@ -1,0 +1,64 @@
+"""The rounds page: start a round, follow it to its result, propose from it."""
+
+from __future__ import annotations
+
+import re
+import time
+
+from tests.api.conftest import ApiEnv
+from tests.api.test_pages_access import csrf_of, sign_in
+
+
+def test_start_a_round_watch_it_and_propose_from_its_result(api_env: ApiEnv) -> None:
+    client = sign_in(api_env, "family_finder")
+    form = client.get("/rounds").text
+    token = csrf_of(form)
+
+    bad = client.post("/rounds", data={"csrf_token": token, "mode": "allocate"})
+    assert bad.status_code == 422
+    assert "Time limit must be a whole number" in bad.text
+
+    started = client.post(
+        "/rounds",
+        data={
+            "csrf_token": token,
+            "mode": "allocate",
+            "per_unit": "3",
+            "max_appearances": "3",
+            "time_limit_s": "2",
+        },
+    )
+    assert started.status_code == 303
+    round_url = started.headers["location"]
+    assert re.fullmatch(r"/rounds/\d+", round_url)
+
+    deadline = time.monotonic() + 30
+    while True:
+        page = client.get(round_url).text
+        if 'id="round-done"' in page:
+            break
+        assert "data-poll-seconds" in page  # still running: the page refreshes itself
+        assert time.monotonic() < deadline, "the round did not finish"
+        time.sleep(0.3)
+    assert "Not placed, with reasons" in page
+    proposals = re.findall(
+        r'name="run_id" value="(\d+)">\s*<input type="hidden" name="child_id" value="([^"]+)">'
+        r'\s*<input type="hidden" name="household_id" value="([^"]+)">',
+        page,
+    )
+    assert proposals, "an allocation offers a proposal per placed unit"
+    run_id, child_id, household_id = proposals[0]
+    data = {
+        "csrf_token": csrf_of(page),
+        "run_id": run_id,
+        "child_id": child_id,
+        "household_id": household_id,
+    }
+    made = client.post(round_url + "/proposals", data=data)
+    assert made.status_code == 303
+    paper = client.get(made.headers["location"]).text
+    assert "Proposal made" in paper and household_id in paper and "round" in paper
+
+    again = client.post(round_url + "/proposals", data=data)
+    assert again.status_code == 409
+    assert "another family finder got there first" in again.text
