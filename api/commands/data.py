@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -80,6 +81,23 @@ def _progress_bar(directory: Path) -> Iterator[ProgressCallback | None]:
         yield report
 
 
+@contextmanager
+def _without_cyclic_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector for one bulk import.
+
+    An import allocates millions of small acyclic objects, and the collector would scan
+    them again and again (measured: a third of the time of a 100,000-child import).
+    Reference counting still frees everything; the command's process ends soon after.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def import_command(ctx: typer.Context, directory: DirArgument, as_of: AsOfOption = None) -> None:
     """Validate an authority's CSV files and save them in one transaction.
 
@@ -88,7 +106,12 @@ def import_command(ctx: typer.Context, directory: DirArgument, as_of: AsOfOption
     """
     reference = parse_date(as_of)
     settings = state(ctx).settings
-    with reporting_errors(), open_session(ctx) as session, _progress_bar(directory) as progress:
+    with (
+        reporting_errors(),
+        open_session(ctx) as session,
+        _progress_bar(directory) as progress,
+        _without_cyclic_gc(),
+    ):
         summary = import_directory(
             session,
             directory,
