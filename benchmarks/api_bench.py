@@ -182,8 +182,8 @@ def main() -> None:
 
         warm_started = time.perf_counter()
         with httpx.Client(timeout=120) as client:
-            shortlist(client)  # loads the pool snapshot
-        print(f"first (cold) shortlist: {time.perf_counter() - warm_started:.2f} s")
+            shortlist(client)
+        print(f"first shortlist (pool loaded at start): {time.perf_counter() - warm_started:.2f} s")
         measure(shortlist, clients=1, requests=10, max_seconds=30)  # warm-up
 
         rows = []

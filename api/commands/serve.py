@@ -12,6 +12,7 @@ from api.commands.common import display_url, open_session, parse_date, reporting
 from api.errors import CONFIGURATION_EXIT_CODE
 from api.security import secret_key_problem
 from api.services.demo import DEMO_AS_OF, DEMO_DIR, prepare_demo
+from api.services.snapshot import get_snapshot
 
 
 def serve_command(
@@ -51,6 +52,8 @@ def serve_command(
         as_of = parse_date(demo_as_of) if demo_as_of else DEMO_AS_OF
         setup = prepare_demo(session, demo_dir, as_of=as_of) if demo else None
         app = create_app(settings)
+        # Load the pool once now, so the first shortlist does not wait for it.
+        get_snapshot(session, app.state.policy)
     typer.echo(f"database: {display_url(settings.database_url)}")
     if setup is not None:
         loaded = "imported" if setup.imported else "already loaded"
