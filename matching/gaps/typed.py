@@ -122,9 +122,9 @@ def _is_round_unit(children: list[Child]) -> bool:
 
 
 def _unit_key(f: UnitFeatures, refused_needs: int) -> tuple[object, ...]:
-    young = f.ages_with("no_younger_children")
-    old = f.ages_with("no_older_children")
     reqs = f.requirements
+    young = f.ages_with("no_younger_children") if "no_younger_children" in reqs else []
+    old = f.ages_with("no_older_children") if "no_older_children" in reqs else []
     return (
         tuple(sorted(f.plans)),
         f.min_age,
@@ -248,13 +248,15 @@ def typed_feasibility(authority: Authority, *, as_of: date, policy: Policy) -> T
     group_key = np.stack(
         [np.where(pool.is_connected, -1, htype), np.zeros(n_c, np.int64)], axis=1
     ).astype(np.int64)
-    excluding: dict[int, list[int]] = {}
-    for u, rows in distance_excluded.items():
-        for r in rows.tolist():
-            excluding.setdefault(r, []).append(u)
-    signature: dict[tuple[int, ...], int] = {}
-    for r, us in excluding.items():
-        group_key[r, 1] = signature.setdefault(tuple(us), len(signature) + 1)
+    # partition refinement: per distance unit, the households it excludes move to fresh
+    # classes, so two households end in one class exactly when the same units exclude them
+    classes = np.zeros(n_c, dtype=np.int64)
+    fresh = 1
+    for rows in distance_excluded.values():
+        distinct, inverse = np.unique(classes[rows], return_inverse=True)
+        classes[rows] = fresh + inverse.ravel()
+        fresh += len(distinct)
+    group_key[:, 1] = classes
     for rows in connected_pairs.values():
         group_key[rows, 1] = -1 - rows  # a group of its own
     use = ~pool.is_connected
