@@ -1,8 +1,10 @@
 """The needs-gap report: who waits, who cannot be placed, and whom to recruit.
 
-`gap_report(authority, as_of=..., policy=...)` builds the feasibility instance with the
-engine (`matching.feasibility.build_instance`), so "feasible" means exactly what it means
-in a matching round, and then:
+`gap_report(authority, as_of=..., policy=...)` finds the feasible pairs with the engine's
+hard rules, so "feasible" means exactly what it means in a matching round: evaluated
+once per unit type x household type (`matching.gaps.typed`) when the policy has no
+minimum round score, else pair by pair with scores (`matching.feasibility.build_instance`);
+`method` in the report says which. It then:
 
 * groups the waiting units by profile (demand) and the available households by profile
   (supply), with the feasible households of each unit profile;
