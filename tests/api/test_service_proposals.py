@@ -132,9 +132,19 @@ def test_proposal_freezes_the_rationale_and_takes_the_vacancy(api_env: ApiEnv) -
 
 def test_a_household_with_no_vacancy_left_is_a_409(api_env: ApiEnv) -> None:
     runs = seed_contenders(api_env, 3, places=2)
-    codes = [propose(api_env, run, CONTESTED).status_code for run in runs]
-    assert codes == [201, 201, 409]
+    responses = [propose(api_env, run, CONTESTED) for run in runs]
+    assert [r.status_code for r in responses] == [201, 201, 409]
+    assert "fewer than 1 vacancies" in responses[2].json()["detail"]
     assert vacancies(api_env, CONTESTED) == 0
+    # Declining one gives its vacancy back: the third unit can now be proposed.
+    declined = api_env.client.post(
+        f"/api/proposals/{responses[0].json()['id']}/decision",
+        json={"decision": "declined", "reasons": "not a match after introductions"},
+        headers=api_env.headers["admin"],
+    )
+    assert declined.status_code == 200 and declined.json()["status"] == "declined"
+    assert vacancies(api_env, CONTESTED) == 1
+    assert propose(api_env, runs[2], CONTESTED).status_code == 201
 
 
 def test_unknown_run_or_household_not_on_it_is_404(api_env: ApiEnv) -> None:
