@@ -88,6 +88,20 @@ def failed_logins_since(session: Session, *, username: str, since: datetime) -> 
     )
 
 
+def failed_logins_from(session: Session, *, client_address: str, since: datetime) -> int:
+    """Failures from one client address since `since`, whatever the usernames."""
+    return int(
+        session.scalar(
+            select(func.count()).where(
+                LoginAttemptRow.client_address == client_address[:64],
+                LoginAttemptRow.succeeded.is_(False),
+                LoginAttemptRow.attempted_at > since,
+            )
+        )
+        or 0
+    )
+
+
 # ---------------------------------------------------------------------------
 # Audit trail (append-only: no function here changes or removes an event)
 # ---------------------------------------------------------------------------

@@ -11,14 +11,17 @@ from matching.errors import FamilyFinderError
 from models.accounts import ROLES, UserRow
 from models.accounts_store import (
     add_user,
+    failed_logins_from,
     failed_logins_since,
     find_user,
     list_users,
     record_login_attempt,
 )
 
-# Five wrong passwords in fifteen minutes lock the username for the rest of the window.
+# Five wrong passwords in fifteen minutes lock the username for the rest of the window;
+# fifty from one address (guessing across many usernames) lock that address.
 MAX_FAILED_LOGINS = 5
+MAX_FAILED_LOGINS_PER_ADDRESS = 50
 THROTTLE_WINDOW = timedelta(minutes=15)
 
 
@@ -64,20 +67,24 @@ def authenticate(
 ) -> UserRow:
     """The user if the password is right; every attempt is recorded and committed.
 
-    Raises LoginThrottled once MAX_FAILED_LOGINS failures fall within THROTTLE_WINDOW
+    Raises LoginThrottled once MAX_FAILED_LOGINS failures for the username, or
+    MAX_FAILED_LOGINS_PER_ADDRESS from the client address, fall within THROTTLE_WINDOW
     (before the password is even checked), AuthenticationFailed otherwise.
     """
     now = now or datetime.now(UTC)
     try:
-        if failed_logins_since(session, username=username, since=now - THROTTLE_WINDOW) >= (
-            MAX_FAILED_LOGINS
+        since = now - THROTTLE_WINDOW
+        if (
+            failed_logins_since(session, username=username, since=since) >= MAX_FAILED_LOGINS
+            or failed_logins_from(session, client_address=client_address, since=since)
+            >= MAX_FAILED_LOGINS_PER_ADDRESS
         ):
             record_login_attempt(
                 session, username=username, client_address=client_address, succeeded=False
             )
             session.commit()
             raise LoginThrottled(
-                f"too many failed sign-ins for this user; try again in "
+                f"too many failed sign-ins; try again in "
                 f"{int(THROTTLE_WINDOW.total_seconds() // 60)} minutes"
             )
         user = find_user(session, username)

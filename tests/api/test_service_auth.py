@@ -11,6 +11,7 @@ from api import security
 from api.app import create_app
 from api.cli import app as cli
 from api.services import children as children_service
+from api.services import users as users_service
 from api.services.users import MAX_FAILED_LOGINS
 from api.settings import Settings
 from tests.api.conftest import PASSWORDS, SECRET, ApiEnv
@@ -51,6 +52,15 @@ def test_wrong_password_is_401_and_repeated_failures_are_throttled(api_env: ApiE
     # Locked now, even with the right password; other users are unaffected.
     assert login(api_env, "panel", PASSWORDS["panel"]) == 429
     assert login(api_env, "admin", PASSWORDS["admin"]) == 200
+
+
+def test_guessing_across_usernames_from_one_address_is_throttled(
+    api_env: ApiEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(users_service, "MAX_FAILED_LOGINS_PER_ADDRESS", 4)
+    for name in ("ann", "bob", "cat", "dan"):
+        assert login(api_env, name, "guess-guess") == 401
+    assert login(api_env, "admin", PASSWORDS["admin"]) == 429
 
 
 def test_expired_forged_and_malformed_tokens_are_401(api_env: ApiEnv) -> None:
