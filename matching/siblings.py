@@ -36,7 +36,9 @@ def together_graph(child_ids: Iterable[str], links: Iterable[SiblingLink]) -> nx
     """A graph of every child with an edge for each `together` link."""
     graph: nx.Graph = nx.Graph()
     graph.add_nodes_from(child_ids)
-    graph.add_edges_from((l.child_a, l.child_b) for l in links if l.assessment == "together")
+    graph.add_edges_from(
+        (link.child_a, link.child_b) for link in links if link.assessment == "together"
+    )
     return graph
 
 

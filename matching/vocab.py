@@ -8,11 +8,33 @@ from __future__ import annotations
 
 # DfE SSDA903 / school census ethnicity codes.
 ETHNICITIES = frozenset(
-    "WBRI WIRI WIRT WOTH WROM MWBC MWBA MWAS MOTH AIND APKN ABAN AOTH "
-    "BCRB BAFR BOTH CHNE OOTH REFU NOBT".split()
+    [
+        "WBRI",
+        "WIRI",
+        "WIRT",
+        "WOTH",
+        "WROM",
+        "MWBC",
+        "MWBA",
+        "MWAS",
+        "MOTH",
+        "AIND",
+        "APKN",
+        "ABAN",
+        "AOTH",
+        "BCRB",
+        "BAFR",
+        "BOTH",
+        "CHNE",
+        "OOTH",
+        "REFU",
+        "NOBT",
+    ]
 )
 # DfE legal status codes (empty for an unborn child).
-LEGAL_STATUSES = frozenset("C1 C2 D1 E1 J1 J2 J3 L1 L2 L3 V2 V3 V4".split())
+LEGAL_STATUSES = frozenset(
+    ["C1", "C2", "D1", "E1", "J1", "J2", "J3", "L1", "L2", "L3", "V2", "V3", "V4"]
+)
 SEXES = frozenset({"female", "male", "unknown"})
 RELIGIONS = frozenset(
     {"none", "christian", "muslim", "hindu", "sikh", "jewish", "buddhist", "other", "unknown"}
