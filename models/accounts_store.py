@@ -25,7 +25,7 @@ from models.accounts import (
     RoundJobRow,
     UserRow,
 )
-from models.orm import ChildRow, HouseholdRow, utcnow
+from models.orm import ChildRow, HouseholdRow, SiblingLinkRow, utcnow
 
 # ---------------------------------------------------------------------------
 # Users and sign-in attempts
@@ -228,6 +228,17 @@ def page_households(
         .offset(offset)
     )
     return list(rows), int(total or 0)
+
+
+def sibling_link_rows_touching(session: Session, child_ids: Sequence[str]) -> list[SiblingLinkRow]:
+    """Every sibling link with at least one end among `child_ids`, in a stable order."""
+    ids = list(child_ids)
+    statement = (
+        select(SiblingLinkRow)
+        .where(SiblingLinkRow.child_a.in_(ids) | SiblingLinkRow.child_b.in_(ids))
+        .order_by(SiblingLinkRow.child_a, SiblingLinkRow.child_b)
+    )
+    return list(session.scalars(statement))
 
 
 def get_household_row(session: Session, household_id: str) -> HouseholdRow:

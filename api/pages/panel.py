@@ -9,12 +9,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from api.deps import DbSession
-from api.pages.drawings import criterion_colours, score_bar, sibling_group
+from api.pages.drawings import criterion_colours, score_bar
 from api.pages.web import (
     CsrfChecked,
     PanelPage,
     PanelRecorderPage,
-    app_policy,
     error_page,
     render,
 )
@@ -22,7 +21,6 @@ from api.services.audit import AccessDenied, Actor
 from api.services.children import child_record
 from api.services.households import household_record
 from api.services.proposals import list_proposals, proposal_record, record_recommendation
-from api.services.snapshot import get_snapshot
 from matching.errors import ConflictError, NotFoundError
 from matching.rules import RULE_NAMES
 from models.accounts import OPEN_PROPOSAL_STATUSES
@@ -68,8 +66,11 @@ def _paper(
 ) -> HTMLResponse:
     try:
         proposal = proposal_record(session, actor, proposal_id)
-        children = [child_record(session, actor, c) for c in proposal.unit]
-        household = household_record(session, actor, proposal.household_id)
+        # The records are shown as frozen in the proposal; these reads check the actor
+        # may see them (and audit the reads) as the REST endpoints do.
+        for member in proposal.unit:
+            child_record(session, actor, member)
+        household_record(session, actor, proposal.household_id)
     except NotFoundError:
         return error_page(
             request, actor, 404, "Proposal not found", f"There is no proposal {proposal_id}."
@@ -79,8 +80,7 @@ def _paper(
     rationale: dict[str, Any] = proposal.rationale
     contributions = rationale.get("contributions", [])
     colours = criterion_colours(c["criterion"] for c in contributions)
-    snapshot = get_snapshot(session, app_policy(request))
-    _group, links = sibling_group(proposal.unit[0], snapshot.authority.links)
+    records: dict[str, Any] = rationale["records"]
     chosen_score = rationale.get("score")
     alternatives = []
     for alt in rationale.get("alternatives", []):
@@ -104,12 +104,12 @@ def _paper(
         title=f"Panel paper: proposal {proposal.id}",
         proposal=proposal,
         rationale=rationale,
-        children=children,
-        household=household,
+        children=records["children"],
+        household=records["household"],
         contributions=contributions,
         colours=colours,
         bar=score_bar(contributions, colours),
-        links=links,
+        links=records["sibling_links"],
         rules=RULE_NAMES,
         alternatives=alternatives,
         status_tags=STATUS_TAGS,

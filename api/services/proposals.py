@@ -34,7 +34,9 @@ from models.accounts_store import (
     release_children,
     release_vacancies,
     reserve_vacancies,
+    sibling_link_rows_touching,
 )
+from models.orm import ChildRow, HouseholdRow
 from models.store import RoundRunRecord, bump_data_version, get_round_run, get_shortlist_run
 
 Source = Literal["shortlist", "round"]
@@ -167,6 +169,53 @@ def _from_round(
     return rationale
 
 
+def _frozen_records(
+    session: Session, children: list[ChildRow], household: HouseholdRow
+) -> dict[str, Any]:
+    """The records the panel reads, as they were when the match was proposed: a panel
+    paper must not change when a record is edited after the proposal."""
+    links = sibling_link_rows_touching(session, [c.child_id for c in children])
+    return {
+        "children": [
+            {
+                "child_id": c.child_id,
+                "first_name": c.first_name,
+                "date_of_birth": c.date_of_birth.isoformat(),
+                "plan": c.plan,
+                "legal_status": c.legal_status,
+                "needs": dict(c.needs or {}),
+                "requirements": sorted(c.requirements or []),
+                "wishes": list(c.wishes or []),
+            }
+            for c in children
+        ],
+        "household": {
+            "household_id": household.household_id,
+            "name": household.name,
+            "kind": household.kind,
+            "term": household.term,
+            "provider": household.provider,
+            "approved_min_age": household.approved_min_age,
+            "approved_max_age": household.approved_max_age,
+            "approved_places": household.approved_places,
+            "max_sibling_group": household.max_sibling_group,
+            "vacancies_before": household.vacancies,
+            "skills": sorted(household.skills or []),
+            "children_in_home_ages": list(household.children_in_home_ages or []),
+        },
+        "sibling_links": [
+            {
+                "child_a": link.child_a,
+                "child_b": link.child_b,
+                "relationship": link.relationship,
+                "assessment": link.assessment,
+                "assessed_on": link.assessed_on.isoformat() if link.assessed_on else None,
+            }
+            for link in links
+        ],
+    }
+
+
 def create_proposal(
     session: Session,
     actor: Actor,
@@ -189,9 +238,9 @@ def create_proposal(
         else:
             rationale = _from_round(session, run_id, household_id, child_id, policy)
         unit: list[str] = rationale["unit"]
-        for member in unit:
-            get_child_row(session, member)
-        get_household_row(session, household_id)
+        child_rows = [get_child_row(session, member) for member in unit]
+        household_row = get_household_row(session, household_id)
+        rationale["records"] = _frozen_records(session, child_rows, household_row)
         now = datetime.now(UTC)
         rationale["proposed_by"] = actor.username
         rationale["proposed_at"] = now.isoformat()

@@ -13,6 +13,8 @@ from fastapi.testclient import TestClient
 
 from api.pages import SESSION_COOKIE
 from api.services.audit import audit_trail
+from models.orm import ChildRow, HouseholdRow
+from models.store import bump_data_version
 from tests.api.conftest import PASSWORDS, ROLES, ApiEnv
 
 PAGES = ("/children", "/children/C001", "/rounds", "/panel", "/gaps", "/admin")
@@ -246,3 +248,35 @@ def test_unknown_child_is_a_404_page(api_env: ApiEnv) -> None:
     response = client.get("/children/C999")
     assert response.status_code == 404
     assert "Child not found" in response.text
+
+
+def test_panel_paper_shows_the_records_as_they_were_when_proposed(api_env: ApiEnv) -> None:
+    finder = sign_in(api_env, "family_finder")
+    page = finder.get("/children/C005").text
+    run_id, household = _first_candidate(page)
+    location = finder.post(
+        "/children/C005/proposals",
+        data={"run_id": run_id, "household_id": household, "csrf_token": csrf_of(page)},
+    ).headers["location"]
+    paper_url = location.split("?")[0]
+
+    # The records change after the proposal (a later import corrects them).
+    with api_env.session() as session:
+        child = session.get(ChildRow, "C005")
+        home = session.get(HouseholdRow, household)
+        assert child is not None and home is not None
+        child.first_name = "Renamed"
+        child.legal_status = "E1"
+        home.name = "Renamed household"
+        bump_data_version(session)
+        session.commit()
+
+    paper = sign_in(api_env, "panel").get(paper_url).text
+    assert "Dee (C005)" in paper and "Renamed" not in paper
+    assert "The Okafors (H002)" in paper
+    assert "Vacancies when proposed" in paper and "1 (this proposal reserves 1)" in paper
+    assert "C005 and C006: half siblings, assessed apart on 2026-01-10" in paper
+    frozen = api_env.client.get(
+        "/api/proposals/" + paper_url.rsplit("/", 1)[1], headers=api_env.headers["panel"]
+    ).json()
+    assert frozen["rationale"]["records"]["children"][0]["first_name"] == "Dee"
