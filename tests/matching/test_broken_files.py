@@ -12,7 +12,8 @@ from matching.csv_format import read_authority
 from matching.errors import Problem, ValidationError
 
 BROKEN = Path(__file__).resolve().parents[2] / "fixtures" / "broken"
-TINY = Path("/work/shared/examples/tiny")
+# The hand-worked authority from shared/examples/tiny, kept in the repo.
+TINY = Path(__file__).resolve().parents[2] / "fixtures" / "tiny"
 AS_OF = date(2026, 6, 1)
 CASES = sorted(path.name for path in BROKEN.iterdir() if path.is_dir())
 

@@ -24,7 +24,8 @@ from matching.domain import Authority, Child, Household, SiblingLink
 from matching.errors import Problem, ValidationError
 from matching.siblings import find_contradictions
 
-TINY = Path("/work/shared/examples/tiny")
+# The hand-worked authority from shared/examples/tiny, kept in the repo.
+TINY = Path(__file__).resolve().parents[2] / "fixtures" / "tiny"
 AS_OF = date(2026, 6, 1)
 
 

@@ -18,7 +18,8 @@ from matching.synthetic import generate_authority
 from tests.matching.checker import failing_rules, make_child, make_household
 
 AS_OF = date(2026, 6, 1)
-TINY = Path("/work/shared/examples/tiny")
+# The hand-worked authority from shared/examples/tiny, kept in the repo.
+TINY = Path(__file__).resolve().parents[2] / "fixtures" / "tiny"
 
 
 def tiny() -> Authority:

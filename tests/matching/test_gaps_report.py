@@ -18,7 +18,8 @@ from matching.rounds import RoundParams, random_instance, solve_round
 from matching.synthetic import generate_authority
 
 AS_OF = date(2026, 6, 1)
-TINY = Path("/work/shared/examples/tiny")
+# The hand-worked authority from shared/examples/tiny, kept in the repo.
+TINY = Path(__file__).resolve().parents[2] / "fixtures" / "tiny"
 REQUIRED_KEYS = {
     "children_waiting",
     "children_placeable",

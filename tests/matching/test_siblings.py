@@ -12,7 +12,8 @@ from matching.csv_format import read_authority
 from matching.domain import SiblingLink
 from matching.siblings import find_contradictions, sibling_units, unit_of
 
-TINY = Path("/work/shared/examples/tiny")
+# The hand-worked authority from shared/examples/tiny, kept in the repo.
+TINY = Path(__file__).resolve().parents[2] / "fixtures" / "tiny"
 
 
 def link(a: str, b: str, assessment: str, relationship: str = "full") -> SiblingLink:

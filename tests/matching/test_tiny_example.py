@@ -12,7 +12,8 @@ from matching.domain import Authority
 from matching.shortlist import MatchingContext, shortlist
 from tests.matching.checker import failing_rules
 
-TINY = Path("/work/shared/examples/tiny")
+# The hand-worked authority from shared/examples/tiny, kept in the repo.
+TINY = Path(__file__).resolve().parents[2] / "fixtures" / "tiny"
 AS_OF = date(2026, 6, 1)
 
 UNITS = {
