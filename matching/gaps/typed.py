@@ -276,33 +276,47 @@ def typed_feasibility(authority: Authority, *, as_of: date, policy: Policy) -> T
         group_connected = np.zeros(0, bool)
     n_groups = len(group_htype)
     plain = np.flatnonzero(~group_connected)
-    plain_by_type: list[IntArray] = [
-        plain[type_ok[t, group_htype[plain]]] for t in range(len(type_rep))
-    ]
-    unit_groups: list[IntArray] = []
-    for u in range(n_units):
+    plain_htype = group_htype[plain]
+    plain_by_type: list[IntArray] = [plain[type_ok[t, plain_htype]] for t in range(len(type_rep))]
+    # Most units use their type's groups as they are (one shared array per type); only
+    # units with a distance or connected exception get an array of their own. A scratch
+    # mask marks excluded groups (no sorting set operations per unit).
+    own: dict[int, IntArray] = {}
+    scratch = np.zeros(n_groups, dtype=bool)
+    for u in sorted(set(distance_excluded) | set(connected_pairs)):
         groups = plain_by_type[unit_type[u]]
         if u in distance_excluded:
             # every member of a group shares the units excluding it by distance
             rows = distance_excluded[u]
-            groups = np.setdiff1d(groups, group[rows[~pool.is_connected[rows]]])
+            gone = group[rows[~pool.is_connected[rows]]]
+            scratch[gone] = True
+            groups = groups[~scratch[groups]]
+            scratch[gone] = False
         if u in connected_pairs:
-            groups = np.union1d(groups, group[connected_pairs[u]])
-        unit_groups.append(groups)
+            # connected households are groups of their own, never in a type's list
+            groups = np.sort(np.concatenate([groups, np.unique(group[connected_pairs[u]])]))
+        own[u] = groups
 
     group_of_household = np.full(len(households), -1, dtype=np.int64)
     group_of_household[candidates] = group
     # groups feasible for no unit are dropped, so every group stands for real pairs
     reachable = np.zeros(n_groups, dtype=bool)
-    for groups in unit_groups:
+    plain_used = np.zeros(len(type_rep), dtype=bool)
+    plain_used[unit_type[[u for u in range(n_units) if u not in own]]] = True
+    for t in np.flatnonzero(plain_used).tolist():
+        reachable[plain_by_type[t]] = True
+    for groups in own.values():
         reachable[groups] = True
     renumber = np.cumsum(reachable) - 1
-    group_of_household = np.where(
-        (group_of_household >= 0) & reachable[np.maximum(group_of_household, 0)],
-        renumber[np.maximum(group_of_household, 0)],
-        -1,
+    in_group = group_of_household >= 0
+    group_of_household[in_group] = np.where(
+        reachable[group_of_household[in_group]], renumber[group_of_household[in_group]], -1
     )
-    unit_groups = [renumber[g] for g in unit_groups]
+    by_type = [renumber[g] for g in plain_by_type]
+    own_renumbered = {u: renumber[g] for u, g in own.items()}
+    unit_groups = [
+        own_renumbered[u] if u in own_renumbered else by_type[unit_type[u]] for u in range(n_units)
+    ]
 
     unit_of = {c: i for i, unit in enumerate(units) for c in unit.children}
     apart: set[tuple[int, int]] = set()
@@ -320,7 +334,7 @@ def typed_feasibility(authority: Authority, *, as_of: date, policy: Policy) -> T
         unit_children=tuple(unit_children),
         households=round_households,
         group_of_household=group_of_household.astype(np.int64),
-        unit_groups=tuple(g.astype(np.int64) for g in unit_groups),
+        unit_groups=tuple(unit_groups),
         unit_type=unit_type,
         n_unit_types=len(type_rep),
         n_household_types=n_htypes,

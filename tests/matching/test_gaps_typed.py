@@ -12,13 +12,15 @@ from hypothesis import strategies as st
 
 from matching.domain import Authority, SiblingLink
 from matching.feasibility import build_instance
+from matching.gaps.placeable import max_children_placed
 from matching.gaps.report import gap_report
-from matching.gaps.typed import typed_feasibility
+from matching.gaps.typed import TypedFeasibility, typed_feasibility
+from matching.gaps.typed_placeable import typed_max_children_placed
 from matching.instance import MatchingInstance
 from matching.policy import default_policy
 from matching.rounds import RoundParams, solve_round
 from matching.synthetic import generate_authority
-from tests.matching.test_gaps_report import make_child, make_household
+from tests.matching.test_gaps_report import hall_authority, make_child, make_household
 
 AS_OF = date(2026, 6, 1)
 
@@ -152,3 +154,96 @@ def test_a_minimum_round_score_falls_back_to_scored_pairs() -> None:
         gap_report(authority, as_of=AS_OF, policy=policy, method="typed")
     with pytest.raises(ValueError, match="unknown method"):
         gap_report(authority, as_of=AS_OF, method="fast")
+
+
+def assert_valid_placement(types: TypedFeasibility, homes: np.ndarray) -> None:
+    """Every placed unit is in a feasible household, within vacancies, apart kept apart."""
+    instance = types.instance()
+    feasible = set(zip(instance.pair_unit.tolist(), instance.pair_household.tolist(), strict=True))
+    load = np.zeros(len(instance.households), dtype=np.int64)
+    for u, h in enumerate(homes.tolist()):
+        if h >= 0:
+            assert (u, h) in feasible
+            load[h] += instance.units[u].size
+    assert all(load[i] <= max(h.vacancies, 0) for i, h in enumerate(instance.households))
+    for a, b in instance.apart_units:
+        assert homes[a] < 0 or homes[a] != homes[b]
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    n_children=st.integers(1, 250),
+    n_households=st.integers(0, 200),
+    seed=st.integers(0, 10_000),
+)
+def test_typed_placeable_equals_the_pairs_path_on_random_authorities(
+    n_children: int, n_households: int, seed: int
+) -> None:
+    authority = generate_authority(n_children, n_households, seed=seed, as_of=AS_OF)
+    types = typed_feasibility(authority, as_of=AS_OF, policy=default_policy())
+    pairs = max_children_placed(types.instance())
+    typed = typed_max_children_placed(types)
+    assert typed.children_placeable == pairs.children_placeable
+    assert len(typed.unplaced_units) == len(pairs.unplaced_units)
+    assert typed.exact == pairs.exact
+    assert_valid_placement(types, typed.homes)
+    assert np.array_equal(typed.feasible_households, pairs.feasible_households)
+    # Never expanding the sibling components gives an honest bound pair around the answer.
+    bounds = typed_max_children_placed(types, max_hard_pairs=0)
+    assert bounds.children_placeable <= pairs.children_placeable <= bounds.upper_bound
+    assert bounds.exact == (bounds.children_placeable == bounds.upper_bound)
+    if bounds.exact:
+        assert bounds.children_placeable == pairs.children_placeable
+    else:
+        assert "lower bound" in bounds.method
+    assert_valid_placement(types, bounds.homes)
+
+
+def test_typed_placeable_on_the_hall_violators() -> None:
+    types = typed_feasibility(hall_authority(), as_of=AS_OF, policy=default_policy())
+    result = typed_max_children_placed(types, max_hard_pairs=0)
+    assert (result.children_waiting, result.children_placeable, result.exact) == (4, 2, True)
+    assert len(result.unplaced_units) == 2
+    assert "without pair expansion" in result.method
+
+
+def test_a_sibling_bound_that_is_not_met_is_reported_as_a_bound() -> None:
+    # The 12-year-old pair fits both households, the two 14-year-olds only H001. Best
+    # fit puts the pair in H001 (2 vacancies, fewer than H002's 3), leaving the singles
+    # out: the greedy places 2, the flow bound is 4, and CP-SAT (expanded) finds 4.
+    pair = (
+        make_child("C001", date_of_birth=date(2014, 1, 1)),
+        make_child("C002", date_of_birth=date(2014, 1, 1)),
+    )
+    links = (SiblingLink("C001", "C002", "full", "together"),)
+    singles = (
+        make_child("C003", date_of_birth=date(2012, 1, 1)),
+        make_child("C004", date_of_birth=date(2012, 1, 1)),
+    )
+    households = (
+        make_household("H001", approved_places=2, max_sibling_group=2, vacancies=2),
+        make_household(
+            "H002",
+            approved_min_age=0,
+            approved_max_age=12,
+            approved_places=3,
+            max_sibling_group=2,
+            vacancies=3,
+        ),
+    )
+    authority = Authority((*pair, *singles), households, links)
+    types = typed_feasibility(authority, as_of=AS_OF, policy=default_policy())
+    exact = typed_max_children_placed(types)
+    assert (exact.children_placeable, exact.exact) == (4, True)
+    bounds = typed_max_children_placed(types, max_hard_pairs=0)
+    assert (bounds.children_placeable, bounds.upper_bound, bounds.exact) == (2, 4, False)
+    assert "lower bound, upper bound 4" in bounds.method
+    assert any("gap 2" in note for note in bounds.notes)
+
+
+def test_no_available_household_places_nobody() -> None:
+    authority = Authority((make_child("C001"),), (make_household("H001", status="on_hold"),), ())
+    types = typed_feasibility(authority, as_of=AS_OF, policy=default_policy())
+    assert types.n_groups == 0
+    result = typed_max_children_placed(types)
+    assert (result.children_placeable, result.exact) == (0, True)
