@@ -183,7 +183,8 @@ def test_propose_then_a_second_proposal_gets_the_conflict_message(api_env: ApiEn
     assert "another family finder got there first" in response.text
 
 
-def test_panel_records_a_recommendation(api_env: ApiEnv) -> None:
+def _propose_dee_first_candidate(api_env: ApiEnv) -> tuple[str, str]:
+    """A family finder proposes C005's first shortlisted household: (paper URL, household)."""
     finder = sign_in(api_env, "family_finder")
     page = finder.get("/children/C005").text
     run_id, household = _first_candidate(page)
@@ -191,7 +192,11 @@ def test_panel_records_a_recommendation(api_env: ApiEnv) -> None:
         "/children/C005/proposals",
         data={"run_id": run_id, "household_id": household, "csrf_token": csrf_of(page)},
     ).headers["location"]
-    paper_url = location.split("?")[0]
+    return location.split("?")[0], household
+
+
+def test_panel_records_a_recommendation(api_env: ApiEnv) -> None:
+    paper_url, _household = _propose_dee_first_candidate(api_env)
 
     panel = sign_in(api_env, "panel")
     assert paper_url in panel.get("/panel").text
@@ -251,14 +256,7 @@ def test_unknown_child_is_a_404_page(api_env: ApiEnv) -> None:
 
 
 def test_panel_paper_shows_the_records_as_they_were_when_proposed(api_env: ApiEnv) -> None:
-    finder = sign_in(api_env, "family_finder")
-    page = finder.get("/children/C005").text
-    run_id, household = _first_candidate(page)
-    location = finder.post(
-        "/children/C005/proposals",
-        data={"run_id": run_id, "household_id": household, "csrf_token": csrf_of(page)},
-    ).headers["location"]
-    paper_url = location.split("?")[0]
+    paper_url, household = _propose_dee_first_candidate(api_env)
 
     # The records change after the proposal (a later import corrects them).
     with api_env.session() as session:
