@@ -28,9 +28,10 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
+import numpy.typing as npt
 
 from matching.domain import Authority, Child, Household
 from matching.gaps.personas import Persona, build_personas
@@ -57,9 +58,15 @@ from matching.gaps.targets import (
     pool_centre,
     spec_households,
 )
-from matching.instance import MatchingInstance
+from matching.gaps.typed import TypedFeasibility
+from matching.gaps.typed import with_households as typed_with_households
+from matching.gaps.typed_placeable import typed_max_children_placed
+from matching.instance import MatchingInstance, RoundHousehold, RoundUnit
 
 BuildInstance = Callable[[Authority], MatchingInstance]
+IntArray = npt.NDArray[np.int64]
+# Above this many feasible pairs the typed graph is never expanded into a pair list.
+EXPAND_MAX_PAIRS = 3_000_000
 
 BY_PROFILE_COUNTS = (
     "waiting_units",
@@ -161,6 +168,7 @@ def gap_report(
     suppress: bool = True,
     seed: int = 0,
     method: str = "auto",
+    expand_max_pairs: int = EXPAND_MAX_PAIRS,
 ) -> GapReport:
     """The needs-gap report of `authority` on `as_of` under `policy` (default if None).
 
@@ -170,7 +178,11 @@ def gap_report(
     once per unit type × household type (`matching.gaps.typed`; only without a minimum
     round score, since it computes no score), "pairs" runs the engine's
     `build_instance` pair by pair (scores included), "auto" takes "typed" whenever the
-    policy's `min_round_score` is 0. Both give exactly the same feasible pairs.
+    policy's `min_round_score` is 0. Both give exactly the same feasible pairs. The
+    typed pairs are expanded into a pair list only up to `expand_max_pairs`; above it
+    (national scale) every figure is computed on the groups
+    (`matching.gaps.typed_placeable`), and `method["placeable"]` says whether the
+    placeable count is exact or a bound.
     """
     from matching.feasibility import build_instance
     from matching.gaps.typed import typed_feasibility
@@ -191,17 +203,43 @@ def gap_report(
         return build_instance(a, as_of=as_of, policy=policy).instance
 
     started = time.perf_counter()
+    settings = ProfileSettings.from_policy(policy)
+    common: dict[str, Any] = {
+        "as_of": as_of,
+        "settings": settings,
+        "policy_version": str(getattr(policy, "version", "")),
+        "add": add,
+        "suppress": suppress,
+        "seed": seed,
+        "time_limit_s": 10.0,
+    }
     if typed:
         types = typed_feasibility(authority, as_of=as_of, policy=policy)
-        instance = types.instance()
-        description["feasibility"] = (
+        n_pairs = types.n_pairs()
+        typed_text = (
             f"hard rules evaluated once per type: {types.n_unit_types} unit types x "
             f"{types.n_household_types} household types (units and households grouped by "
             "every attribute a rule reads except location and connected children; those "
             "two rules applied per unit), no score needed (min_round_score 0); "
-            f"{types.n_groups} groups of interchangeable households, expanded to "
-            f"{len(instance.pair_unit)} feasible pairs"
+            f"{types.n_groups} groups of interchangeable households standing for "
+            f"{n_pairs} feasible pairs"
         )
+        if n_pairs > expand_max_pairs:
+            description["feasibility"] = (
+                f"{typed_text}, never expanded (more than {expand_max_pairs}): placeable, "
+                "profiles, targets and what-if computed on the groups"
+            )
+            built = time.perf_counter() - started
+
+            def build_types(a: Authority) -> TypedFeasibility:
+                return typed_feasibility(a, as_of=as_of, policy=policy)
+
+            report = _analyse(authority, _Typed(types, build_types), **common)
+            report.method = {**description, **report.method}
+            report.timings_s = {"feasibility": round(built, 3), **report.timings_s}
+            return report
+        instance = types.instance()
+        description["feasibility"] = f"{typed_text}, expanded to pairs"
     else:
         instance = build(authority)
         description["feasibility"] = (
@@ -210,17 +248,7 @@ def gap_report(
             f"{policy.min_round_score:g} dropped; {len(instance.pair_unit)} feasible pairs"
         )
     built = time.perf_counter() - started
-    report = analyse_gaps(
-        authority,
-        instance,
-        as_of=as_of,
-        build=build,
-        settings=ProfileSettings.from_policy(policy),
-        policy_version=str(getattr(policy, "version", "")),
-        add=add,
-        suppress=suppress,
-        seed=seed,
-    )
+    report = _analyse(authority, _Pairs(instance, build), **common)
     report.method = {**description, **report.method}
     report.timings_s = {"feasibility": round(built, 3), **report.timings_s}
     return report
@@ -261,6 +289,108 @@ def _with_extra(
     return merge_households(instance, extra)
 
 
+class _Feasible(Protocol):
+    """What the analysis needs of a feasibility graph: pairs or typed."""
+
+    @property
+    def units(self) -> tuple[RoundUnit, ...]: ...
+
+    @property
+    def apart_units(self) -> tuple[tuple[int, int], ...]: ...
+
+    @property
+    def households(self) -> tuple[RoundHousehold, ...]: ...
+
+    def placeable(self, plan: IntArray | None, time_limit_s: float) -> Placeability:
+        """The placeable computation (with a caller's plan as a lower bound)."""
+        ...
+
+    def with_households(self, authority: Authority, households: Sequence[Household]) -> _Feasible:
+        """This graph with `households` appended, for `authority`'s children."""
+        ...
+
+    def feasible_by_profile(self, profile_of_unit: IntArray, n: int) -> tuple[IntArray, IntArray]:
+        """Per profile: distinct feasible households and their vacancies."""
+        ...
+
+
+@dataclass(frozen=True)
+class _Pairs:
+    instance: MatchingInstance
+    build: BuildInstance
+
+    @property
+    def units(self) -> tuple[RoundUnit, ...]:
+        return self.instance.units
+
+    @property
+    def apart_units(self) -> tuple[tuple[int, int], ...]:
+        return self.instance.apart_units
+
+    @property
+    def households(self) -> tuple[RoundHousehold, ...]:
+        return self.instance.households
+
+    def placeable(self, plan: IntArray | None, time_limit_s: float) -> Placeability:
+        return max_children_placed(self.instance, plan=plan, time_limit_s=time_limit_s)
+
+    def with_households(self, authority: Authority, households: Sequence[Household]) -> _Pairs:
+        return _Pairs(_with_extra(authority, self.instance, households, self.build), self.build)
+
+    def feasible_by_profile(self, profile_of_unit: IntArray, n: int) -> tuple[IntArray, IntArray]:
+        instance = self.instance
+        vacancies = np.array([h.vacancies for h in instance.households], dtype=np.int64)
+        n_h = max(len(vacancies), 1)
+        pairs = np.unique(profile_of_unit[instance.pair_unit] * n_h + instance.pair_household)
+        pair_profile, pair_household = pairs // n_h, pairs % n_h
+        feasible = np.bincount(pair_profile, minlength=n)
+        vac = np.bincount(pair_profile, weights=vacancies[pair_household], minlength=n)
+        return feasible.astype(np.int64), vac.astype(np.int64)
+
+
+@dataclass(frozen=True)
+class _Typed:
+    types: TypedFeasibility
+    build: Callable[[Authority], TypedFeasibility]
+
+    @property
+    def units(self) -> tuple[RoundUnit, ...]:
+        return self.types.units
+
+    @property
+    def apart_units(self) -> tuple[tuple[int, int], ...]:
+        return self.types.apart_units
+
+    @property
+    def households(self) -> tuple[RoundHousehold, ...]:
+        return self.types.households
+
+    def placeable(self, plan: IntArray | None, time_limit_s: float) -> Placeability:
+        return typed_max_children_placed(self.types, plan=plan, time_limit_s=time_limit_s)
+
+    def with_households(self, authority: Authority, households: Sequence[Household]) -> _Typed:
+        extra = self.build(Authority(authority.children, tuple(households), authority.links))
+        return _Typed(typed_with_households(self.types, extra), self.build)
+
+    def feasible_by_profile(self, profile_of_unit: IntArray, n: int) -> tuple[IntArray, IntArray]:
+        # a household is feasible for a profile when one of the profile's units takes
+        # its group: mark the groups per (profile, group list) once, then weigh them
+        types = self.types
+        members = types.group_members()
+        size = np.array([len(m) for m in members], dtype=np.int64)
+        vacancies = np.array([h.vacancies for h in types.households], dtype=np.int64)
+        group_vac = np.array([int(vacancies[m].sum()) for m in members], dtype=np.int64)
+        marked = np.zeros((n, len(members)), dtype=bool)
+        seen: set[tuple[int, int]] = set()
+        for u, groups in enumerate(types.unit_groups):
+            key = (int(profile_of_unit[u]), id(groups))
+            if key in seen:
+                continue
+            seen.add(key)
+            marked[key[0], groups] = True
+        return marked.astype(np.int64) @ size, marked.astype(np.int64) @ group_vac
+
+
 def analyse_gaps(
     authority: Authority,
     instance: MatchingInstance,
@@ -280,20 +410,45 @@ def analyse_gaps(
     called again only for hypothetical households (targets, what-if), never for the pool.
     `time_limit_s` bounds the CP-SAT work of each placeable computation.
     """
+    return _analyse(
+        authority,
+        _Pairs(instance, build),
+        as_of=as_of,
+        settings=settings,
+        policy_version=policy_version,
+        add=add,
+        suppress=suppress,
+        seed=seed,
+        time_limit_s=time_limit_s,
+    )
+
+
+def _analyse(
+    authority: Authority,
+    graph: _Feasible,
+    *,
+    as_of: date,
+    settings: ProfileSettings | None,
+    policy_version: str,
+    add: Sequence[AddSpec],
+    suppress: bool,
+    seed: int,
+    time_limit_s: float,
+) -> GapReport:
     settings = settings or ProfileSettings()
     timings: dict[str, float] = {}
     clock = time.perf_counter()
     children_by_id = {c.child_id: c for c in authority.children}
     unit_children: list[tuple[Child, ...]] = [
-        tuple(children_by_id[c] for c in u.children) for u in instance.units
+        tuple(children_by_id[c] for c in u.children) for u in graph.units
     ]
     profiles = tuple(unit_profile(ch, as_of, settings) for ch in unit_children)
 
-    placeability = max_children_placed(instance, time_limit_s=time_limit_s)
+    placeability = graph.placeable(None, time_limit_s)
     timings["placeable"] = time.perf_counter() - clock
     clock = time.perf_counter()
 
-    by_profile = _by_profile(instance, profiles, placeability)
+    by_profile = _by_profile(graph, profiles, placeability)
     supply = _supply(authority.households, settings)
     timings["profiles"] = time.perf_counter() - clock
     clock = time.perf_counter()
@@ -305,14 +460,14 @@ def analyse_gaps(
     targets = derive_targets(
         needs,
         settings,
-        apart=frozenset((min(a, b), max(a, b)) for a, b in instance.apart_units),
+        apart=frozenset((min(a, b), max(a, b)) for a, b in graph.apart_units),
         fallback_location=centre,
     )
     with_targets = placeability.children_placeable
     targets_exact = placeability.exact
     if targets:
         with_targets, targets_exact = _verify_targets(
-            authority, instance, targets, placeability, build, as_of, notes, time_limit_s
+            authority, graph, targets, placeability, as_of, notes, time_limit_s
         )
     timings["targets"] = time.perf_counter() - clock
     clock = time.perf_counter()
@@ -320,10 +475,10 @@ def analyse_gaps(
     what_if = None
     if add:
         added = spec_households(add, as_of=as_of, default_location=centre)
-        merged = _with_extra(authority, instance, added, build)
+        merged = graph.with_households(authority, added)
         plan = np.full(len(merged.units), -1, dtype=np.int64)
         plan[: len(placeability.homes)] = placeability.homes
-        result = max_children_placed(merged, plan=plan, time_limit_s=time_limit_s)
+        result = merged.placeable(plan, time_limit_s)
         what_if = WhatIf(tuple(add), len(added), result.children_placeable, result.exact)
     timings["what_if"] = time.perf_counter() - clock
     clock = time.perf_counter()
@@ -381,24 +536,19 @@ def analyse_gaps(
 
 
 def _by_profile(
-    instance: MatchingInstance, profiles: Sequence[UnitProfile], placeability: Placeability
+    graph: _Feasible, profiles: Sequence[UnitProfile], placeability: Placeability
 ) -> list[ProfileRow]:
     distinct = sorted(set(profiles), key=UnitProfile.sort_key)
     index = {p: i for i, p in enumerate(distinct)}
     unit_profile_index = np.array([index[p] for p in profiles], dtype=np.int64)
-    sizes = np.array([u.size for u in instance.units], dtype=np.int64)
+    sizes = np.array([u.size for u in graph.units], dtype=np.int64)
     n = len(distinct)
     waiting_units = np.bincount(unit_profile_index, minlength=n)
     waiting_children = np.bincount(unit_profile_index, weights=sizes, minlength=n)
     left = ~placeability.placed
     units_left = np.bincount(unit_profile_index[left], minlength=n)
     children_left = np.bincount(unit_profile_index[left], weights=sizes[left], minlength=n)
-    vacancies = np.array([h.vacancies for h in instance.households], dtype=np.int64)
-    n_h = max(len(vacancies), 1)
-    pairs = np.unique(unit_profile_index[instance.pair_unit] * n_h + instance.pair_household)
-    pair_profile, pair_household = pairs // n_h, pairs % n_h
-    feasible = np.bincount(pair_profile, minlength=n)
-    feasible_vacancies = np.bincount(pair_profile, weights=vacancies[pair_household], minlength=n)
+    feasible, feasible_vacancies = graph.feasible_by_profile(unit_profile_index, n)
     return [
         ProfileRow(
             profile=p,
@@ -426,10 +576,9 @@ def _supply(households: Sequence[Household], settings: ProfileSettings) -> list[
 
 def _verify_targets(
     authority: Authority,
-    instance: MatchingInstance,
+    graph: _Feasible,
     targets: list[Target],
     base: Placeability,
-    build: BuildInstance,
     as_of: date,
     notes: list[str],
     time_limit_s: float,
@@ -454,7 +603,7 @@ def _verify_targets(
     ids = set(by_id)
     links = tuple(x for x in authority.links if x.child_a in ids and x.child_b in ids)
     partial = Authority(tuple(targeted), authority.households, links)
-    merged = _with_extra(partial, instance, households, build)
+    merged = graph.with_households(partial, households)
     index = {h.household_id: i for i, h in enumerate(merged.households)}
     plan = np.full(len(merged.units), -1, dtype=np.int64)
     plan[: len(base.homes)] = base.homes
@@ -465,10 +614,10 @@ def _verify_targets(
             owner[h] = t_index
             for u in planned.units:
                 plan[u] = h
-    result = max_children_placed(merged, plan=plan, time_limit_s=time_limit_s)
+    result = merged.placeable(plan, time_limit_s)
     if result.children_placeable < result.children_waiting:
-        merged = _with_extra(authority, instance, households, build)
-        result = max_children_placed(merged, plan=plan, time_limit_s=time_limit_s)
+        merged = graph.with_households(authority, households)
+        result = merged.placeable(plan, time_limit_s)
     sizes = np.array([u.size for u in merged.units], dtype=np.int64)
     placed = result.homes >= 0
     by_target = np.bincount(

@@ -86,8 +86,18 @@ class TypedFeasibility:
 
     def n_pairs(self) -> int:
         """How many (unit, household) pairs the groups stand for."""
-        sizes = np.bincount(self.group_of_household[self.group_of_household >= 0])
-        return int(sum(int(sizes[g].sum()) for g in self.unit_groups))
+        sizes = np.bincount(
+            self.group_of_household[self.group_of_household >= 0], minlength=self.n_groups
+        )
+        # units of a rule type share one array: sum each distinct array once
+        per_array: dict[int, int] = {}
+        total = 0
+        for groups in self.unit_groups:
+            n = per_array.get(id(groups))
+            if n is None:
+                n = per_array[id(groups)] = int(sizes[groups].sum())
+            total += n
+        return total
 
     def instance(self) -> MatchingInstance:
         """The matching instance with every feasible pair (scores 0: not computed)."""
@@ -340,4 +350,38 @@ def typed_feasibility(authority: Authority, *, as_of: date, policy: Policy) -> T
         n_household_types=n_htypes,
         apart_units=tuple(sorted(apart)),
         sibling_contact_units=tuple(sorted(contact)),
+    )
+
+
+def with_households(base: TypedFeasibility, extra: TypedFeasibility) -> TypedFeasibility:
+    """`base` with the households of `extra` appended as groups of their own.
+
+    `extra` is the typed feasibility of (some of) the same children against other
+    households only (e.g. hypothetical recruits); its units are matched to `base`'s by
+    their children, and units of `extra` that are not units of `base` are ignored. The
+    rules are per pair, so the result's pairs are those of the combined authority.
+    """
+    offset = base.n_groups
+    index = {u.children: i for i, u in enumerate(base.units)}
+    unit_groups = list(base.unit_groups)
+    for e, unit in enumerate(extra.units):
+        u = index.get(unit.children)
+        groups = extra.unit_groups[e]
+        if u is None or not len(groups):
+            continue
+        unit_groups[u] = np.concatenate([unit_groups[u], groups + offset])
+    extra_groups = np.where(
+        extra.group_of_household >= 0, extra.group_of_household + offset, -1
+    ).astype(np.int64)
+    return TypedFeasibility(
+        units=base.units,
+        unit_children=base.unit_children,
+        households=base.households + extra.households,
+        group_of_household=np.concatenate([base.group_of_household, extra_groups]),
+        unit_groups=tuple(unit_groups),
+        unit_type=base.unit_type,
+        n_unit_types=base.n_unit_types,
+        n_household_types=base.n_household_types + extra.n_household_types,
+        apart_units=base.apart_units,
+        sibling_contact_units=base.sibling_contact_units,
     )

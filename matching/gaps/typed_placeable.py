@@ -103,13 +103,16 @@ def typed_max_children_placed(
     *,
     time_limit_s: float = 10.0,
     max_hard_pairs: int = MAX_HARD_PAIRS,
+    plan: IntArray | None = None,
 ) -> Placeability:
     """The most children today's pool can place, from the typed graph (no pair list).
 
     Same answer as `max_children_placed(tf.instance())` whenever it is exact there and the
     sibling / apart components have at most `max_hard_pairs` pairs (they are then solved
     by that function on their own pairs); otherwise the placement found is a lower bound
-    and `upper_bound` the flow bound, and `method` says so.
+    and `upper_bound` the flow bound, and `method` says so. `plan` (a household per unit,
+    -1 for none) is a placement known to the caller; its feasible part is a lower bound,
+    as in `max_children_placed`.
     """
     n_u = len(tf.units)
     sizes = np.array([u.size for u in tf.units], dtype=np.int64)
@@ -162,7 +165,12 @@ def typed_max_children_placed(
     expand = len(hard_units) > 0 and hard_pairs <= max_hard_pairs
     if expand:
         sub, households = _sub_instance(tf, hard_units, members, group_hard)
-        result = max_children_placed(sub, time_limit_s=time_limit_s)
+        sub_plan = None
+        if plan is not None:
+            local = np.full(len(tf.households) + 1, -1, dtype=np.int64)
+            local[households] = np.arange(len(households))
+            sub_plan = local[np.where(plan[hard_units] >= 0, plan[hard_units], -1)]
+        result = max_children_placed(sub, time_limit_s=time_limit_s, plan=sub_plan)
         placed_sub = result.homes >= 0
         homes[hard_units[placed_sub]] = households[result.homes[placed_sub]]
         exact = result.exact
@@ -181,23 +189,20 @@ def typed_max_children_placed(
             "first, best fit) as lower bound, the max-flow relaxation (groups may split) "
             "as upper bound"
         )
-    took = homes >= 0
-    np.subtract.at(remaining, homes[took], sizes[took])
-
-    # single children not yet placed (all of them outside the expanded components):
-    # exact max-flow on the vacancies left, then households within each group
-    singles = np.flatnonzero((degree > 0) & ~constrained & ~took & ~(hard & expand))
-    singles_value = 0
-    if len(singles):
-        s_classes = _Classes(tf, singles)
-        group_left = np.array([int(remaining[m].sum()) for m in members], dtype=np.int64)
-        s_children = np.bincount(s_classes.of_unit, minlength=s_classes.n).astype(np.int64)
-        singles_value, _, arc_flow = _flow(
-            s_children, s_classes.arc_class, s_classes.arc_group, group_left
+    skip = hard & expand  # solved above, single children included
+    homes, singles_value = _with_singles(
+        tf, homes, sizes, vacancies, constrained, skip, degree, priority, members
+    )
+    if plan is not None and len(hard_units) and not expand:
+        checked = _checked_plan(tf, np.asarray(plan, dtype=np.int64), sizes, vacancies, priority)
+        other, other_singles = _with_singles(
+            tf, checked, sizes, vacancies, constrained, skip, degree, priority, members
         )
-        _fill(singles, s_classes, priority, arc_flow, members, remaining, homes)
+        if int(sizes[other >= 0].sum()) >= int(sizes[homes >= 0].sum()):
+            homes, singles_value = other, other_singles
     placed = homes >= 0
     placeable = int(sizes[placed].sum())
+    n_singles = int(((degree > 0) & ~constrained & ~skip).sum())
     if expand:
         bound = singles_value + hard_bound if exact else min(upper, singles_value + hard_bound)
     else:
@@ -212,7 +217,7 @@ def typed_max_children_placed(
         f"typed graph without pair expansion: {n_u} units in {classes.n} classes of "
         f"identical feasible group lists x {n_g} groups of interchangeable households; "
         f"max-flow by OR-Tools SimpleMaxFlow on {n_arcs} class-group arcs "
-        f"(upper bound {upper}); {len(singles)} single children outside expanded "
+        f"(upper bound {upper}); {n_singles} single children outside expanded "
         "components placed by max-flow on the vacancies left"
         + (f"; {hard_how}" if hard_how else "")
         + ("" if exact else f"; the figure is a lower bound, upper bound {bound}")
@@ -270,6 +275,68 @@ def _sub_instance(
         sibling_contact_units=contact,
     )
     return instance, households
+
+
+def _with_singles(
+    tf: TypedFeasibility,
+    homes: IntArray,
+    sizes: IntArray,
+    vacancies: IntArray,
+    constrained: BoolArray,
+    skip: BoolArray,
+    degree: IntArray,
+    priority: npt.NDArray[np.float64],
+    members: list[IntArray],
+) -> tuple[IntArray, int]:
+    """`homes` completed with a max-flow of the single children not placed and not in
+    `skip`, on the vacancies `homes` leaves; (homes, children the flow placed)."""
+    homes = homes.copy()
+    remaining = vacancies.copy()
+    took = homes >= 0
+    np.subtract.at(remaining, homes[took], sizes[took])
+    singles = np.flatnonzero((degree > 0) & ~constrained & ~took & ~skip)
+    if not len(singles):
+        return homes, 0
+    classes = _Classes(tf, singles)
+    group_left = np.array([int(remaining[m].sum()) for m in members], dtype=np.int64)
+    children = np.bincount(classes.of_unit, minlength=classes.n).astype(np.int64)
+    value, _, arc_flow = _flow(children, classes.arc_class, classes.arc_group, group_left)
+    _fill(singles, classes, priority, arc_flow, members, remaining, homes)
+    return homes, value
+
+
+def _checked_plan(
+    tf: TypedFeasibility,
+    plan: IntArray,
+    sizes: IntArray,
+    vacancies: IntArray,
+    priority: npt.NDArray[np.float64],
+) -> IntArray:
+    """The feasible part of a caller's plan (as `placeable._checked_plan`): the household
+    is in one of the unit's groups, within vacancies, never with a unit assessed apart."""
+    homes = np.full(len(sizes), -1, dtype=np.int64)
+    load = np.zeros(len(vacancies), dtype=np.int64)
+    partners: dict[int, list[int]] = {}
+    for a, b in tf.apart_units:
+        partners.setdefault(a, []).append(b)
+        partners.setdefault(b, []).append(a)
+    planned = np.flatnonzero(plan >= 0)
+    for u in planned[np.lexsort((planned, -priority[planned]))].tolist():
+        h = int(plan[u])
+        if h >= len(vacancies):
+            continue
+        g = int(tf.group_of_household[h])
+        groups = tf.unit_groups[u]
+        at = int(np.searchsorted(groups, g))
+        if g < 0 or at >= len(groups) or groups[at] != g:
+            continue
+        if load[h] + sizes[u] > vacancies[h]:
+            continue
+        if any(homes[p] == h for p in partners.get(u, ())):
+            continue
+        homes[u] = h
+        load[h] += sizes[u]
+    return homes
 
 
 def _fill(
