@@ -645,7 +645,7 @@ def read_authority(
             where = vocab.CHILDREN_FILE if existing is None else "children.csv or the records held"
             _cross_record(parsed, existing, problems, where)
     except _TooManyProblems:
-        pass
+        pass  # the cap was reached: the problems so far are reported below
     finally:
         if collecting:
             gc.enable()

@@ -55,6 +55,10 @@ def _skip_reason() -> str | None:
     if os.environ.get("FAMILYFINDER_TEST_DATABASE_URL", "").startswith("postgresql"):
         return "browser tests run once, in the SQLite pass"
     if not CHROMIUM.exists():
+        if os.environ.get("CI") == "true":
+            # CI installs Chromium itself: a missing browser there is a broken setup,
+            # not a reason to pass without the browser tests.
+            raise pytest.UsageError(f"CI=true but no Chromium at {CHROMIUM}")
         return f"no Chromium at {CHROMIUM} (apt-get install chromium)"
     return None
 
