@@ -35,6 +35,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+import numpy as np
+
 from matching.domain import Child, Household
 from matching.errors import Problem, ValidationError
 from matching.gaps.profiles import ProfileSettings, kind_label
@@ -416,9 +418,12 @@ def derive_targets(
     household per unit when it needs more), never putting two units assessed apart, or
     two units whose safeguarding distances cannot both be met, in one household.
     """
-    candidates: dict[tuple[Any, ...], _Need] = {}
-    for n in needs:
-        key = (
+
+    # Whether one need's minimal profile covers another's depends only on the fields of
+    # this key, so the cover is computed once per pair of distinct keys and the greedy
+    # counts uncovered units per key (same choices as counting unit by unit).
+    def key_of(n: _Need) -> tuple[Any, ...]:
+        return (
             n.kind,
             n.term,
             n.min_age,
@@ -427,35 +432,45 @@ def derive_targets(
             n.wheelchair,
             n.area,
         )
+
+    candidates: dict[tuple[Any, ...], _Need] = {}
+    by_key: dict[tuple[Any, ...], list[_Need]] = {}
+    for n in needs:
+        key = key_of(n)
         candidates.setdefault(key, n)
-    uncovered = {n.unit: n for n in needs}
-    chosen: list[tuple[_Need, list[_Need]]] = []
+        by_key.setdefault(key, []).append(n)
     ordered = sorted(candidates.items(), key=lambda kv: repr(kv[0]))
-    while uncovered:
-        best_key, best = max(
-            ordered,
-            key=lambda kv: (
-                sum(_covers(kv[1], n) for n in uncovered.values()),
-                -len(kv[1].key_skills),
-                -(kv[1].max_age - kv[1].min_age),
-            ),
-        )
+    keys = [k for k, _ in ordered]
+    covers = np.array(
+        [[_covers(candidates[a], candidates[b]) for b in keys] for a in keys], dtype=bool
+    ).reshape(len(keys), len(keys))
+    uncovered_count = np.array([len(by_key[k]) for k in keys], dtype=np.int64)
+    tie = [(-len(c.key_skills), -(c.max_age - c.min_age)) for _, c in ordered]
+    available = list(range(len(keys)))
+    chosen: list[tuple[_Need, list[_Need]]] = []
+    while uncovered_count.sum() > 0:
+        score = covers @ uncovered_count
+        # the first candidate (in `ordered`) with the most units, then the fewest skills,
+        # then the narrowest age range
+        best = max(available, key=lambda i: (int(score[i]), *tie[i]))
+        hit = np.flatnonzero(covers[best] & (uncovered_count > 0))
         covered = sorted(
-            (n for n in uncovered.values() if _covers(best, n)), key=lambda n: (-n.size, n.unit)
+            (n for j in hit.tolist() for n in by_key[keys[j]]), key=lambda n: (-n.size, n.unit)
         )
-        chosen.append((best, covered))
-        for n in covered:
-            del uncovered[n.unit]
-        ordered = [kv for kv in ordered if kv[0] != best_key]
+        chosen.append((ordered[best][1], covered))
+        uncovered_count[hit] = 0
+        available.remove(best)
 
     targets: list[Target] = []
     for profile, members in chosen:
         households: list[TargetHousehold] = []
+        # households that still have room, in the order they were opened (first fit)
+        open_households: list[tuple[TargetHousehold, list[int]]] = []
         for n in members:
             placed = False
             if n.size < settings.max_target_places and n.kind != "connected":
-                for h in households:
-                    if h.children + n.size > settings.max_target_places:
+                for at, (h, load) in enumerate(open_households):
+                    if load[0] + n.size > settings.max_target_places:
                         continue
                     if any((min(n.unit, u), max(n.unit, u)) in apart for u in h.units):
                         continue
@@ -464,11 +479,17 @@ def derive_targets(
                         continue
                     h.units.append(n.unit)
                     h.needs.append(n)
+                    load[0] += n.size
+                    if load[0] >= settings.max_target_places:
+                        del open_households[at]
                     placed = True
                     break
             if not placed:
                 location = _location_for([n], fallback_location)
-                households.append(TargetHousehold([n.unit], [n], location))
+                household = TargetHousehold([n.unit], [n], location)
+                households.append(household)
+                if n.size < settings.max_target_places:
+                    open_households.append((household, [n.size]))
         places = max(max(h.children for h in households), 1)
         targets.append(
             Target(
