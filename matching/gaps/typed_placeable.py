@@ -147,12 +147,17 @@ def typed_max_children_placed(
     hard = hard_comp[comp_of_unit] & (degree > 0)
     group_hard: BoolArray = hard_comp[label[classes.n :]]
 
-    # upper bound: one flow over everything (children as flow)
+    # upper bound: one flow over everything (children as flow), computed only when the
+    # placement found does not already place every waiting child
     group_vac = np.array([int(vacancies[m].sum()) for m in members], dtype=np.int64)
     class_children = np.bincount(classes.of_unit, weights=sizes, minlength=classes.n).astype(
         np.int64
     )
-    upper, _, _ = _flow(class_children, classes.arc_class, classes.arc_group, group_vac)
+
+    def flow_bound() -> int:
+        value, _, _ = _flow(class_children, classes.arc_class, classes.arc_group, group_vac)
+        return value
+
     n_arcs = len(classes.arc_class)
 
     notes: list[str] = []
@@ -182,31 +187,51 @@ def typed_max_children_placed(
             f"{result.method})"
         )
     elif len(hard_units):
-        _greedy(tf, np.flatnonzero(constrained), sizes, degree, members, remaining, homes)
         hard_how = (
             f"{len(hard_units)} units in components with sibling groups or 'apart' pairs "
             f"({hard_pairs} pairs, too many to expand): greedy placement (largest groups "
-            "first, best fit) as lower bound, the max-flow relaxation (groups may split) "
-            "as upper bound"
+            "first, best fit, or the caller's plan when better) as lower bound, the max-flow "
+            "relaxation (groups may split) as upper bound"
         )
     skip = hard & expand  # solved above, single children included
-    homes, singles_value = _with_singles(
-        tf, homes, sizes, vacancies, constrained, skip, degree, priority, members
-    )
+    found: list[tuple[IntArray, int]] = []
     if plan is not None and len(hard_units) and not expand:
         checked = _checked_plan(tf, np.asarray(plan, dtype=np.int64), sizes, vacancies, priority)
-        other, other_singles = _with_singles(
-            tf, checked, sizes, vacancies, constrained, skip, degree, priority, members
+        found.append(
+            _with_singles(
+                tf, checked, sizes, vacancies, constrained, skip, degree, priority, members
+            )
         )
-        if int(sizes[other >= 0].sum()) >= int(sizes[homes >= 0].sum()):
-            homes, singles_value = other, other_singles
+    if not found or int(sizes[found[0][0] >= 0].sum()) < waiting:
+        if len(hard_units) and not expand:
+            _greedy(tf, np.flatnonzero(constrained), sizes, degree, members, remaining, homes)
+        # the greedy first, so the caller's plan wins a tie (as in max_children_placed)
+        found.insert(
+            0,
+            _with_singles(
+                tf, homes, sizes, vacancies, constrained, skip, degree, priority, members
+            ),
+        )
+    homes, singles_value = found[-1]
+    if len(found) == 2 and int(sizes[found[0][0] >= 0].sum()) > int(sizes[homes >= 0].sum()):
+        homes, singles_value = found[0]
     placed = homes >= 0
     placeable = int(sizes[placed].sum())
     n_singles = int(((degree > 0) & ~constrained & ~skip).sum())
+    upper = "not needed: every waiting child placed"
     if expand:
-        bound = singles_value + hard_bound if exact else min(upper, singles_value + hard_bound)
+        if exact:
+            bound = singles_value + hard_bound
+        else:
+            bound = min(flow_bound(), singles_value + hard_bound)
+            upper = str(bound)
+    elif not len(hard_units) or placeable == waiting:
+        bound = placeable  # single children only: the flow is exact
+        if placeable < waiting:
+            upper = "the singles' max-flow itself (exact)"
     else:
-        bound = upper
+        bound = flow_bound()
+        upper = str(bound)
         exact = placeable >= bound
         if not exact:
             notes.append(
