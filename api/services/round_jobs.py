@@ -130,5 +130,8 @@ def round_status(session: Session, job_id: int) -> tuple[RoundJobRow, RoundRunRe
     """The job and, once it is done, its stored round."""
     job = get_round_job(session, job_id)
     run = get_round_run(session, job.round_run_id) if job.round_run_id is not None else None
+    # Detach the job before ending the read: a rollback would expire it, and reading it
+    # again could see the round finished while `run` above is still None.
+    session.expunge(job)
     session.rollback()
     return job, run

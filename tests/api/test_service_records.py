@@ -8,6 +8,8 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
+from api.services.round_jobs import round_status
+from models.accounts_store import add_round_job, update_round_job
 from tests.api.conftest import TINY, TINY_AS_OF, ApiEnv
 
 AS_OF = TINY_AS_OF.isoformat()
@@ -159,3 +161,16 @@ def test_gap_report_formats_and_suppression(api_env: ApiEnv) -> None:
     as_xlsx = get(api_env, "/api/gaps", role="recruitment", as_of=AS_OF, format="xlsx")
     workbook = load_workbook(io.BytesIO(as_xlsx.content))
     assert "Summary" in workbook.sheetnames
+
+
+def test_round_status_is_one_consistent_reading(api_env: ApiEnv) -> None:
+    with api_env.session() as session:
+        job_id = add_round_job(session, requested_by="admin", params={}).id
+        session.commit()
+    with api_env.session() as reader:
+        job, run = round_status(reader, job_id)
+        # The round finishes right after the reading: the reading must not change.
+        with api_env.session() as writer:
+            update_round_job(writer, job_id, status="done", stage="done")
+            writer.commit()
+        assert (job.status, job.stage, run) == ("queued", None, None)
