@@ -58,7 +58,7 @@ from matching.gaps.targets import (
     pool_centre,
     spec_households,
 )
-from matching.gaps.typed import TypedFeasibility
+from matching.gaps.typed import TypedFeasibility, UnitCache
 from matching.gaps.typed import with_households as typed_with_households
 from matching.gaps.typed_placeable import typed_max_children_placed
 from matching.instance import MatchingInstance, RoundHousehold, RoundUnit
@@ -214,7 +214,8 @@ def gap_report(
         "time_limit_s": 10.0,
     }
     if typed:
-        types = typed_feasibility(authority, as_of=as_of, policy=policy)
+        cache: UnitCache = {}
+        types = typed_feasibility(authority, as_of=as_of, policy=policy, cache=cache)
         n_pairs = types.n_pairs()
         typed_text = (
             f"hard rules evaluated once per type: {types.n_unit_types} unit types x "
@@ -232,7 +233,7 @@ def gap_report(
             built = time.perf_counter() - started
 
             def build_types(a: Authority) -> TypedFeasibility:
-                return typed_feasibility(a, as_of=as_of, policy=policy)
+                return typed_feasibility(a, as_of=as_of, policy=policy, cache=cache)
 
             report = _analyse(authority, _Typed(types, build_types), **common)
             report.method = {**description, **report.method}

@@ -150,10 +150,17 @@ def _unit_key(f: UnitFeatures, refused_needs: int) -> tuple[object, ...]:
     )
 
 
-def typed_feasibility(authority: Authority, *, as_of: date, policy: Policy) -> TypedFeasibility:
+UnitCache = dict[tuple[str, ...], tuple[tuple[Child, ...], UnitFeatures, RoundUnit]]
+
+
+def typed_feasibility(
+    authority: Authority, *, as_of: date, policy: Policy, cache: UnitCache | None = None
+) -> TypedFeasibility:
     """The feasible pairs of `authority` on `as_of`, grouped into types (see module doc).
 
-    Requires `policy.min_round_score == 0` (no pair is dropped for its score).
+    Requires `policy.min_round_score == 0` (no pair is dropped for its score). `cache`
+    (kept by the caller for one `as_of` and `policy`) reuses each unit's features and
+    priority across calls over the same children, e.g. with hypothetical households.
     """
     if policy.min_round_score > 0:
         raise ValueError("typed feasibility ignores scores: min_round_score must be 0")
@@ -162,12 +169,22 @@ def typed_feasibility(authority: Authority, *, as_of: date, policy: Policy) -> T
     unit_children: list[tuple[Child, ...]] = []
     features: list[UnitFeatures] = []
     for unit_ids in sibling_units(by_id, authority.links):
-        children = [by_id[c] for c in unit_ids]
-        if not _is_round_unit(children):
+        children = tuple(by_id[c] for c in unit_ids)
+        hit = cache.get(unit_ids) if cache is not None else None
+        if hit is not None and all(a is b for a, b in zip(hit[0], children, strict=True)):
+            features.append(hit[1])
+            unit_children.append(children)
+            units.append(hit[2])
             continue
-        features.append(UnitFeatures.from_children(children, as_of))
-        unit_children.append(tuple(children))
-        units.append(RoundUnit(children=unit_ids, priority=unit_priority(children, as_of, policy)))
+        if not _is_round_unit(list(children)):
+            continue
+        f = UnitFeatures.from_children(children, as_of)
+        unit = RoundUnit(children=unit_ids, priority=unit_priority(children, as_of, policy))
+        features.append(f)
+        unit_children.append(children)
+        units.append(unit)
+        if cache is not None:
+            cache[unit_ids] = (children, f, unit)
     n_units = len(units)
     households = authority.households
     round_households = tuple(
