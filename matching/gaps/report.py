@@ -4,7 +4,9 @@
 hard rules, so "feasible" means exactly what it means in a matching round: evaluated
 once per unit type x household type (`matching.gaps.typed`) when the policy has no
 minimum round score, else pair by pair with scores (`matching.feasibility.build_instance`);
-`method` in the report says which. It then:
+`method` in the report says which. Above `EXPAND_MAX_PAIRS` typed pairs (national
+scale) the groups are never expanded into a pair list: every step below runs on them
+(`matching.gaps.typed_placeable`). It then:
 
 * groups the waiting units by profile (demand) and the available households by profile
   (supply), with the feasible households of each unit profile;
