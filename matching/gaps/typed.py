@@ -268,7 +268,9 @@ def typed_feasibility(
             if u in distance_excluded:
                 rows = np.setdiff1d(rows, distance_excluded[u])
             if len(rows):
-                connected_pairs[u] = np.unique(rows)
+                # connected_rows are ascending and distinct, and intersecting, masking
+                # and setdiff keep them so
+                connected_pairs[u] = rows
 
     # --- groups: non-connected households by (rule type, units excluding them by
     # distance); each connected household feasible for some unit on its own
@@ -321,7 +323,7 @@ def typed_feasibility(
             scratch[gone] = False
         if u in connected_pairs:
             # connected households are groups of their own, never in a type's list
-            groups = np.sort(np.concatenate([groups, np.unique(group[connected_pairs[u]])]))
+            groups = np.sort(np.concatenate([groups, group[connected_pairs[u]]]))
         own[u] = groups
 
     group_of_household = np.full(len(households), -1, dtype=np.int64)
