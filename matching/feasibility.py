@@ -10,13 +10,13 @@ round can say why a unit has no household ("age_range: 812, capacity: 90, ...").
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
 
-from matching.domain import Authority, Child
+from matching.domain import Authority, Child, SiblingLink
 from matching.instance import MatchingInstance, RoundHousehold, RoundUnit
 from matching.policy import Policy, default_policy
 from matching.pool import HouseholdPool
@@ -76,6 +76,25 @@ def _is_round_unit(children: Sequence[Child]) -> bool:
     return all(c.status == "waiting" and c.plan not in NOT_FAMILY_FOUND_PLANS for c in children)
 
 
+def sibling_unit_pairs(
+    units: Sequence[RoundUnit], links: Iterable[SiblingLink]
+) -> tuple[tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]]:
+    """(apart_units, sibling_contact_units): sorted pairs of unit indices holding two
+    linked siblings, those assessed `apart` and all of them (for contact)."""
+    unit_of = {c: i for i, unit in enumerate(units) for c in unit.children}
+    apart: set[tuple[int, int]] = set()
+    contact: set[tuple[int, int]] = set()
+    for link in links:
+        a, b = unit_of.get(link.child_a), unit_of.get(link.child_b)
+        if a is None or b is None or a == b:
+            continue
+        pair = (min(a, b), max(a, b))
+        contact.add(pair)
+        if link.assessment == "apart":
+            apart.add(pair)
+    return tuple(sorted(apart)), tuple(sorted(contact))
+
+
 def build_instance(
     authority: Authority,
     *,
@@ -116,17 +135,7 @@ def build_instance(
         units.append(RoundUnit(children=unit_ids, priority=unit_priority(children, as_of, policy)))
         counts.append({name: int(np.count_nonzero(masks[name])) for name in RULE_NAMES})
 
-    unit_of = {c: i for i, unit in enumerate(units) for c in unit.children}
-    apart: set[tuple[int, int]] = set()
-    contact: set[tuple[int, int]] = set()
-    for link in authority.links:
-        a, b = unit_of.get(link.child_a), unit_of.get(link.child_b)
-        if a is None or b is None or a == b:
-            continue
-        pair = (min(a, b), max(a, b))
-        contact.add(pair)
-        if link.assessment == "apart":
-            apart.add(pair)
+    apart, contact = sibling_unit_pairs(units, authority.links)
 
     def cat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
         return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype=dtype)
@@ -139,7 +148,7 @@ def build_instance(
         pair_unit=cat(pair_units, np.int32),
         pair_household=cat(pair_rows, np.int32),
         pair_score=cat(pair_scores, np.float64),
-        apart_units=tuple(sorted(apart)),
-        sibling_contact_units=tuple(sorted(contact)),
+        apart_units=apart,
+        sibling_contact_units=contact,
     )
     return FeasibilityResult(instance, tuple(counts), tuple(skipped))

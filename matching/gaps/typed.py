@@ -34,7 +34,7 @@ import numpy as np
 import numpy.typing as npt
 
 from matching.domain import Authority, Child
-from matching.feasibility import unit_priority
+from matching.feasibility import sibling_unit_pairs, unit_priority
 from matching.instance import MatchingInstance, RoundHousehold, RoundUnit
 from matching.policy import Policy
 from matching.pool import HouseholdPool
@@ -347,17 +347,7 @@ def typed_feasibility(
         own_renumbered[u] if u in own_renumbered else by_type[unit_type[u]] for u in range(n_units)
     ]
 
-    unit_of = {c: i for i, unit in enumerate(units) for c in unit.children}
-    apart: set[tuple[int, int]] = set()
-    contact: set[tuple[int, int]] = set()
-    for link in authority.links:
-        a, b = unit_of.get(link.child_a), unit_of.get(link.child_b)
-        if a is None or b is None or a == b:
-            continue
-        pair = (min(a, b), max(a, b))
-        contact.add(pair)
-        if link.assessment == "apart":
-            apart.add(pair)
+    apart, contact = sibling_unit_pairs(units, authority.links)
     return TypedFeasibility(
         units=tuple(units),
         unit_children=tuple(unit_children),
@@ -367,8 +357,8 @@ def typed_feasibility(
         unit_type=unit_type,
         n_unit_types=len(type_rep),
         n_household_types=n_htypes,
-        apart_units=tuple(sorted(apart)),
-        sibling_contact_units=tuple(sorted(contact)),
+        apart_units=apart,
+        sibling_contact_units=contact,
     )
 
 
