@@ -8,8 +8,11 @@ already scaled from ``prep`` (the one place scores become integers).
 Workers: measured on this 2-core machine (see benchmarks/rounds.py and the report), a
 single worker with ``linearization_level=2`` proved the 1k×2k sibling rounds as fast as
 8 workers while using a fraction of the memory, and a single worker is deterministic:
-for a given seed the same model gives the same answer when the search finishes within
-its time limit. So ``DEFAULT_WORKERS = 1``; callers may ask for more.
+every solve is limited by ``max_deterministic_time`` (CP-SAT's work count, independent
+of machine load), so for a given seed the same model gives the same answer. The wall
+clock only stops a solve as a safety net (``max_time_in_seconds`` and a timer), and the
+outcome says when it may have. So ``DEFAULT_WORKERS = 1``; callers may ask for more,
+but CP-SAT's parallel portfolio is not deterministic.
 """
 
 from __future__ import annotations
@@ -41,6 +44,10 @@ class ComponentOutcome:
     chosen: dict[int, int]
     status: str
     bound: tuple[int, int] | None
+    # deterministic seconds CP-SAT spent (reproducible for one worker)
+    det_time: float = 0.0
+    # the wall-clock safety net may have stopped the search before its deterministic limit
+    cut_by_wall: bool = False
 
 
 def contact_near_pairs(
@@ -153,6 +160,7 @@ def solve_component(
     apart: list[tuple[int, int]],
     contact: list[tuple[int, int]],
     contact_km: float,
+    det_limit: float,
     deadline: float,
     seed: int,
     workers: int,
@@ -160,9 +168,12 @@ def solve_component(
 ) -> ComponentOutcome:
     """Solve one component with CP-SAT, starting from ``hint`` (unit -> pair or -1).
 
-    ``deadline`` is a ``time.perf_counter()`` instant: the search gets whatever time is
-    left once the model is built. ``room`` overrides the households' vacancies (the
-    room left by units held fixed outside the model).
+    ``det_limit`` is the search's budget in CP-SAT deterministic seconds: it decides
+    where the search stops, reproducibly. ``deadline`` is a ``time.perf_counter()``
+    instant used only as a safety net (the wall time left once the model is built);
+    ``cut_by_wall`` in the outcome says whether it may have stopped the search first.
+    ``room`` overrides the households' vacancies (the room left by units held fixed
+    outside the model).
     """
     cm = ComponentModel(prep, units, pairs, prep.vacancies if room is None else room)
     cm.add_one_home_per_unit()
@@ -176,6 +187,7 @@ def solve_component(
     solver = cp_model.CpSolver()
     prm = solver.parameters
     prm.max_time_in_seconds = time_limit_s
+    prm.max_deterministic_time = max(det_limit, 1e-3)
     prm.random_seed = seed
     prm.num_workers = workers
     if workers == 1:
@@ -188,8 +200,13 @@ def solve_component(
     finally:
         timer.cancel()
     name = solver.status_name(status)
+    det = float(solver.deterministic_time)
+    # a search that neither finished nor used its deterministic budget was stopped by
+    # the wall clock (or the deadline had passed before it could start)
+    finished = status in (cp_model.OPTIMAL, cp_model.INFEASIBLE, cp_model.MODEL_INVALID)
+    cut = not finished and det < prm.max_deterministic_time
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return ComponentOutcome({}, name, None)
+        return ComponentOutcome({}, name, None, det, cut)
     values = solver.response_proto.solution
     chosen = {u: -1 for u in cm.by_unit}
     for p in cm.pairs:
@@ -197,4 +214,4 @@ def solve_component(
             chosen[int(prep.pair_unit[p])] = p
     # the bound is on BIG × children + weight: split it lexicographically
     b = int(np.floor(solver.best_objective_bound + 1e-6))
-    return ComponentOutcome(chosen, name, (b // big, b % big))
+    return ComponentOutcome(chosen, name, (b // big, b % big), det, cut)

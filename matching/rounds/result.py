@@ -85,6 +85,10 @@ class RoundResult:
     ``gap`` is the relative coverage gap when coverage falls short of its bound, else
     the relative objective gap; 0.0 means proven optimal.
     ``assignments[u]`` holds unit ``u``'s (household index, score) pairs, best first.
+    ``deterministic`` is True when the same instance, parameters and seed give this
+    same result on any run: the search is bounded by CP-SAT deterministic time, so it
+    is False only when the wall-clock safety net may have stopped the search early
+    (a machine too slow or loaded for the time limit) or with more than one worker.
     """
 
     mode: Mode
@@ -102,6 +106,7 @@ class RoundResult:
     sibling_contact: tuple[SiblingContact, ...] = ()
     seed: int = 0
     workers: int = 1
+    deterministic: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable view of the result."""
@@ -128,4 +133,5 @@ class RoundResult:
             "sibling_contact": [c._asdict() for c in self.sibling_contact],
             "seed": self.seed,
             "workers": self.workers,
+            "deterministic": self.deterministic,
         }

@@ -23,15 +23,22 @@ Allocate mode, step by step:
 4. Every CP-SAT plan is re-checked for feasibility and kept only when it beats the
    current plan, so the result is never below the flow/greedy fallback.
 
-Time: the flow phase (about 1–3 s at 10k units × 20k households) cannot be
-interrupted; CP-SAT gets the rest of ``time_limit_s``, measured from the call, and is
-stopped from outside if its own soft limit overruns.
+Time and determinism: ``time_limit_s`` is turned once into a budget of CP-SAT
+deterministic seconds (``DET_PER_SECOND`` × the limit; CP-SAT counts work, not time,
+so the budget means the same on a busy or an idle machine). The budget is shared among
+components by their pair counts (what one leaves unused goes to the next); the
+neighbourhood search runs steps until the deterministic seconds they used (plus a
+fixed charge per step for model building) reach its share, each step capped at
+``_LNS_STEP_DET``; every CP-SAT solve has ``max_deterministic_time`` set. Flows and
+greedy are deterministic, so with one worker (the default) a round is identical for
+a given instance, seed and time limit.
 
-Determinism: flows and greedy are deterministic; CP-SAT runs with one worker and the
-given seed, which is deterministic whenever a model is solved within its limit (tiny
-and medium components, and the neighbourhood steps, which finish in ~0.1 s each). On a
-large component the neighbourhood search walks the same sequence of improvements for a
-given seed, but how far it gets depends on the machine's speed within the time limit.
+The wall clock is kept only as a safety net: each solve also has ``max_time_in_seconds``
+up to the round's deadline and a timer that stops it, and no component or step starts
+once the deadline has passed. If the machine is so slow (or so loaded) that the net
+fires, the result is still valid and never below the fallback, but may differ from run
+to run; ``RoundResult.deterministic`` is then False. It is also False with more than
+one worker: CP-SAT's parallel portfolio is not deterministic.
 """
 
 from __future__ import annotations
@@ -70,14 +77,31 @@ Progress = Callable[[str, float], None]
 # a component with at most this many feasible pairs is modelled whole in CP-SAT
 FULL_MODEL_PAIRS = 30_000
 # a pruned component up to this many candidate pairs is one CP-SAT model; larger ones
-# are improved by neighbourhoods of about _LNS_UNITS units, _LNS_STEP_S seconds each
+# are improved by neighbourhoods of about _LNS_UNITS units
 SINGLE_MODEL_PAIRS = 15_000
 _LNS_SEEDS = 30
 _LNS_UNITS = 250
-_LNS_STEP_S = 3.0
-_LNS_SHARE = 0.5  # of a mid-sized pruned component's time, before the single model
+# of a mid-sized pruned component's budget, before the single model: on the 1k×2k
+# sibling benchmark 0.25 reached a smaller gap than 0.5 with the same budget
+_LNS_SHARE = 0.25
 # time kept back from the limit for building the result
 _RESERVE_S = 0.1
+
+# The search budget is in CP-SAT deterministic seconds, never wall seconds, so where the
+# search stops does not depend on machine load. Measured on this 2-core machine (1k×2k
+# sibling round, one worker, 47 solves): 1.42 deterministic s in 11.8 s of CP-SAT wall
+# time (0.12 per second), 0.094-0.12 per second of the whole round including model
+# building and the flow phase. 0.08 uses about half the limit on an idle machine (8-12 s
+# of 20 s, gap 0.24-0.27%, as good as the wall-clock search it replaced), so the
+# wall-clock safety net does not fire unless the machine is about twice as slow.
+DET_PER_SECOND = 0.08
+# one neighbourhood step may use at most this many deterministic seconds (typical
+# steps use 0.01-0.02 and finish)
+_LNS_STEP_DET = 0.3
+# a step is also charged for its model building (Python, not counted by CP-SAT):
+# about _STEP_OVERHEAD_S plus _PAIR_OVERHEAD_S per candidate pair of the component
+_STEP_OVERHEAD_S = 0.03
+_PAIR_OVERHEAD_S = 5e-7
 
 
 def _no_progress(stage: str, fraction: float) -> None:
@@ -210,6 +234,7 @@ def _allocation_result(
     started: float,
     params: RoundParams,
     workers: int,
+    deterministic: bool = True,
 ) -> RoundResult:
     km = params.sibling_contact_km
     children, weight = _unit_values(prep, chosen, km)
@@ -238,6 +263,7 @@ def _allocation_result(
         sibling_contact=_contact_report(prep, chosen, km),
         seed=params.seed,
         workers=workers,
+        deterministic=deterministic,
     )
 
 
@@ -398,6 +424,7 @@ def _allocate(
     workers = params.workers or DEFAULT_WORKERS
     km = params.sibling_contact_km
     deadline = started + params.time_limit_s - _RESERVE_S
+    budget = DET_PER_SECOND * max(params.time_limit_s - _RESERVE_S, 0.0)
     if prep.n_pairs == 0:  # nothing can be placed: that is the (proven) optimum
         empty = np.full(prep.n_units, -1, dtype=np.int64)
         return _allocation_result(
@@ -442,6 +469,7 @@ def _allocate(
         c for c in range(n_comp) if (int(comp_children[c]), int(comp_weight[c])) < bounds[c]
     ]
     used_cp_sat = False
+    cut = False
     if open_comps:
         units_of = np.argsort(label, kind="stable")
         ustart = np.searchsorted(label[units_of], np.arange(n_comp + 1))
@@ -450,13 +478,13 @@ def _allocate(
         size_of = {c: int(pstart[c + 1] - pstart[c]) for c in open_comps}
         open_comps.sort(key=lambda c: (size_of[c], c))
         rank = np.arange(prep.n_pairs) - prep.unit_start[prep.pair_unit]
-        search = _Search(prep, params, workers, label)
+        search = _Search(prep, params, workers, label, deadline)
         left = sum(size_of.values())
         for i, c in enumerate(open_comps):
-            now = time.perf_counter()
-            if deadline - now < 0.05:
+            if time.perf_counter() >= deadline:  # safety net: the machine is too slow
+                search.cut = True
                 break
-            comp_deadline = now + (deadline - now) * size_of[c] / max(left, 1)
+            comp_budget = (budget - search.det_used) * size_of[c] / max(left, 1)
             left -= size_of[c]
             units = units_of[ustart[c] : ustart[c + 1]]
             pairs = pairs_of_comp[pstart[c] : pstart[c + 1]]
@@ -464,7 +492,7 @@ def _allocate(
             used_cp_sat = True
             if len(pairs) <= FULL_MODEL_PAIRS:
                 # modelled whole: CP-SAT's bound is valid for the component
-                chosen, cp_bound = search.solve(chosen, units, pairs, comp_deadline)
+                chosen, cp_bound = search.solve(chosen, units, pairs, comp_budget)
                 if cp_bound is not None:
                     bounds[c] = min(bounds[c], cp_bound)
                 continue
@@ -474,12 +502,14 @@ def _allocate(
             if len(pairs) <= SINGLE_MODEL_PAIRS:
                 # neighbourhood steps improve the start quickly and reliably; one model
                 # of the pruned component then polishes (and often proves) it
-                now = time.perf_counter()
-                lns_until = now + _LNS_SHARE * (comp_deadline - now)
-                chosen = search.neighbourhoods(chosen, units, pairs, lns_until)
-                chosen, _ = search.solve(chosen, units, pairs, comp_deadline)
+                before = search.det_used
+                chosen = search.neighbourhoods(chosen, units, pairs, _LNS_SHARE * comp_budget)
+                rest = comp_budget - (search.det_used - before)
+                if rest > 0 and not search.cut:
+                    chosen, _ = search.solve(chosen, units, pairs, rest)
             else:
-                chosen = search.neighbourhoods(chosen, units, pairs, comp_deadline)
+                chosen = search.neighbourhoods(chosen, units, pairs, comp_budget)
+        cut = search.cut
     report("done", 1.0)
     bound = (sum(b[0] for b in bounds.values()), sum(b[1] for b in bounds.values()))
     solver = "min_cost_flow+cp_sat" if used_cp_sat else "min_cost_flow"
@@ -487,8 +517,16 @@ def _allocate(
         prep, chosen
     ):  # pragma: no cover - the fallback plans are feasible by construction
         raise RuntimeError("internal error: the round plan breaks a hard constraint")
+    deterministic = workers == 1 and not cut
     return _allocation_result(
-        prep, chosen, bound, solver=solver, started=started, params=params, workers=workers
+        prep,
+        chosen,
+        bound,
+        solver=solver,
+        started=started,
+        params=params,
+        workers=workers,
+        deterministic=deterministic,
     )
 
 
@@ -496,13 +534,23 @@ class _Search:
     """CP-SAT improvement of a feasible plan, one (sub)model at a time.
 
     Every answer is re-checked by ``_violations`` and kept only if the whole plan's
-    (children, weight) value improves, so the plan never gets worse.
+    (children, weight) value improves, so the plan never gets worse. ``det_used`` sums
+    the deterministic seconds spent (and charged); ``cut`` records that the wall-clock
+    safety net may have changed the outcome.
     """
 
     def __init__(
-        self, prep: PreparedRound, params: RoundParams, workers: int, label: IntArray
+        self,
+        prep: PreparedRound,
+        params: RoundParams,
+        workers: int,
+        label: IntArray,
+        deadline: float,
     ) -> None:
         self.prep, self.params, self.workers, self.label = prep, params, workers, label
+        self.deadline = deadline
+        self.det_used = 0.0
+        self.cut = False
         self.km = params.sibling_contact_km
         self.partners: dict[int, list[int]] = {}
         for a, b in prep.apart + prep.contact:
@@ -519,10 +567,11 @@ class _Search:
         return int(children.sum()), int(weight.sum())
 
     def solve(
-        self, chosen: IntArray, units: IntArray, pairs: IntArray, deadline: float
+        self, chosen: IntArray, units: IntArray, pairs: IntArray, det_limit: float
     ) -> tuple[IntArray, tuple[int, int] | None]:
-        """Free ``units`` (the rest stays fixed) over candidate ``pairs``; returns the
-        plan kept and CP-SAT's bound on the freed units' (children, weight)."""
+        """Free ``units`` (the rest stays fixed) over candidate ``pairs`` for at most
+        ``det_limit`` deterministic seconds; returns the plan kept and CP-SAT's bound
+        on the freed units' (children, weight)."""
         prep = self.prep
         free = np.zeros(prep.n_units, dtype=bool)
         free[units] = True
@@ -559,11 +608,14 @@ class _Search:
             apart=apart,
             contact=contact,
             contact_km=self.km,
-            deadline=deadline,
+            det_limit=det_limit,
+            deadline=self.deadline,
             seed=self.params.seed,
             workers=self.workers,
             room=room,
         )
+        self.det_used += out.det_time
+        self.cut |= out.cut_by_wall
         if not out.chosen:
             return chosen, out.bound
         trial = chosen.copy()
@@ -574,14 +626,16 @@ class _Search:
         return trial, out.bound
 
     def neighbourhoods(
-        self, chosen: IntArray, units: IntArray, pairs: IntArray, deadline: float
+        self, chosen: IntArray, units: IntArray, pairs: IntArray, det_budget: float
     ) -> IntArray:
         """Large-neighbourhood search for a component too big for one model.
 
         Each step frees a random batch of the units that break the network structure
         (sibling groups, units in `apart` or contact pairs), their partners and the
         units now holding their candidate households, and re-solves them exactly
-        (up to a short limit) with everything else fixed.
+        (up to ``_LNS_STEP_DET``) with everything else fixed. Steps run until they
+        have used ``det_budget`` deterministic seconds, each also charged a fixed
+        amount for building its model, so their number does not depend on the clock.
         """
         prep = self.prep
         allowed = np.zeros(prep.n_pairs, dtype=bool)
@@ -594,7 +648,12 @@ class _Search:
         if len(special) == 0:
             special = units
         rng = np.random.default_rng(self.params.seed)
-        while deadline - time.perf_counter() > 0.5:
+        charge = DET_PER_SECOND * (_STEP_OVERHEAD_S + _PAIR_OVERHEAD_S * len(pairs))
+        spent = 0.0
+        while spent + charge < det_budget:
+            if time.perf_counter() >= self.deadline:  # safety net: the machine is too slow
+                self.cut = True
+                break
             seeds = rng.choice(special, min(len(special), _LNS_SEEDS), replace=False)
             free = set(seeds.tolist())
             for u in seeds.tolist():
@@ -611,6 +670,9 @@ class _Search:
                 holders = rng.choice(holders, room_for, replace=False)
             batch = np.array(sorted(free | set(holders.tolist())), dtype=np.int64)
             batch_pairs = pairs[np.isin(prep.pair_unit[pairs], batch)]
-            step_deadline = min(deadline, time.perf_counter() + _LNS_STEP_S)
-            chosen, _ = self.solve(chosen, batch, batch_pairs, step_deadline)
+            step = min(_LNS_STEP_DET, det_budget - spent - charge)
+            before = self.det_used
+            chosen, _ = self.solve(chosen, batch, batch_pairs, step)
+            spent += self.det_used - before + charge
+            self.det_used += charge
         return chosen

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from matching.instance import MatchingInstance, RoundHousehold, RoundUnit
-from matching.rounds import RoundParams, greedy_round, random_instance, solve_round
+from matching.rounds import RoundParams, RoundResult, greedy_round, random_instance, solve_round
 from tests.matching.round_checker import check_round, round_problems
 
 
@@ -187,7 +187,10 @@ def test_rounds_are_valid_optimal_or_bounded_and_never_below_greedy(
     check_round(inst, result, params)
     greedy = greedy_round(inst, params)
     check_round(inst, greedy, params)
-    coverage = (lambda r: r.children_placed) if mode == "allocate" else (lambda r: r.units_covered)
+
+    def coverage(r: RoundResult) -> int:
+        return r.children_placed if mode == "allocate" else r.units_covered
+
     assert (coverage(result), result.objective) >= (coverage(greedy), greedy.objective)
     assert result.status in ("OPTIMAL", "FEASIBLE")
     if mode == "shortlist":
@@ -288,3 +291,32 @@ def test_pruned_components_are_solved_validly_and_never_below_greedy(
     greedy = greedy_round(inst, params)
     assert (result.children_placed, result.objective) >= (greedy.children_placed, greedy.objective)
     assert result.wall_s < 5
+
+
+def test_a_cut_search_is_identical_on_a_busy_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the pruned path: neighbourhood steps then one model, each bounded by CP-SAT's
+    # deterministic time, so another process eating CPU must not change the round
+    import subprocess
+    import sys
+
+    import matching.rounds.solve as solve_module
+
+    monkeypatch.setattr(solve_module, "FULL_MODEL_PAIRS", 100)
+    monkeypatch.setattr(solve_module, "SINGLE_MODEL_PAIRS", 100_000)
+    inst = random_instance(
+        120, 150, sibling_share=0.4, apart_share=0.2, min_feasible=5, max_feasible=30, seed=7
+    )
+    params = RoundParams(mode="allocate", time_limit_s=4, prune_to=4, seed=3)
+    quiet = solve_round(inst, params)
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.2)  # let the spinner get going
+        busy = solve_round(inst, params)
+    finally:
+        spinner.kill()
+        spinner.wait()
+    check_round(inst, quiet, params)
+    assert quiet.solver == "min_cost_flow+cp_sat" and quiet.status == "FEASIBLE"
+    assert quiet.deterministic and busy.deterministic
+    assert busy.assignments == quiet.assignments and busy.objective == quiet.objective
+    assert busy.best_bound == quiet.best_bound
