@@ -151,3 +151,28 @@ def live_server(api_env: ApiEnv) -> Iterator[LiveServer]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def tiny_url(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A database of the configured kind holding the tiny authority, shared by the module."""
+    from tests.api.cli_support import import_into
+
+    if is_postgres(database_url):
+        url = create_throwaway_database(database_url, "ff_cli")
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('cli') / 'tiny.db'}"
+    try:
+        import_into(url, TINY)
+        yield url
+    finally:
+        if is_postgres(database_url):
+            drop_database(url)
+
+
+@pytest.fixture
+def tiny(tiny_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The CLI pointed at the module's tiny database, with the shipped policy."""
+    monkeypatch.setenv("FAMILYFINDER_DATABASE_URL", tiny_url)
+    monkeypatch.delenv("FAMILYFINDER_POLICY_FILE", raising=False)
+    return tiny_url

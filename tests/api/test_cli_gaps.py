@@ -6,18 +6,13 @@ import json
 import re
 import shutil
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner, Result
 
-from api.cli import app
-from tests.conftest import create_throwaway_database, drop_database, is_postgres
+from tests.api.cli_support import AS_OF, TINY, import_into, run
 
-TINY = Path(__file__).resolve().parents[2] / "fixtures" / "tiny"
-AS_OF = "2026-06-01"
 # Every child id and first name of the tiny authority, as whole words.
 IDENTIFYING = re.compile(rb"\b(C00[1-6]|Ava|Ben|Cal|Dee|Eli)\b")
 # A household that would take Dee (13, harmful sexual behaviour and attachment trauma,
@@ -28,44 +23,11 @@ FOR_DEE = (
 )
 
 
-def run(*args: str) -> Result:
-    return CliRunner().invoke(app, list(args))
-
-
 def gaps_json(*args: str) -> dict[str, Any]:
     result = run("gaps", "--as-of", AS_OF, "--json", *args)
     assert result.exit_code == 0, result.output
     data: dict[str, Any] = json.loads(result.stdout)
     return data
-
-
-def _import(url: str, directory: Path) -> None:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("FAMILYFINDER_DATABASE_URL", url)
-        result = run("import", str(directory), "--as-of", AS_OF)
-    assert result.exit_code == 0, result.output
-
-
-@pytest.fixture(scope="module")
-def tiny_url(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A database of the configured kind holding the tiny authority, shared by the module."""
-    if is_postgres(database_url):
-        url = create_throwaway_database(database_url, "ff_cli_gaps")
-    else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('gaps') / 'tiny.db'}"
-    try:
-        _import(url, TINY)
-        yield url
-    finally:
-        if is_postgres(database_url):
-            drop_database(url)
-
-
-@pytest.fixture
-def tiny(tiny_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setenv("FAMILYFINDER_DATABASE_URL", tiny_url)
-    monkeypatch.delenv("FAMILYFINDER_POLICY_FILE", raising=False)
-    return tiny_url
 
 
 def test_tiny_nobody_is_unplaceable(tiny: str) -> None:
@@ -151,7 +113,7 @@ def test_add_places_a_child_the_pool_cannot(fresh_database_url: str, tmp_path: P
     okafors = "54.5246,-1.5526,2019-09-12,available"
     assert okafors in text
     households.write_text(text.replace(okafors, okafors.replace("available", "on_hold")))
-    _import(fresh_database_url, directory)
+    import_into(fresh_database_url, directory)
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("FAMILYFINDER_DATABASE_URL", fresh_database_url)

@@ -10,25 +10,19 @@ from __future__ import annotations
 import json
 import shutil
 from collections import Counter
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session
-from typer.testing import CliRunner, Result
 
-from api.cli import app
 from api.services.exports import write_directory
 from matching.fingerprint import authority_fingerprint
 from matching.synthetic import generate_authority
 from models.db import make_engine
 from models.store import RoundRunRecord, get_round_run, list_round_runs, load_authority
-from tests.conftest import create_throwaway_database, drop_database, is_postgres
-
-TINY = Path(__file__).resolve().parents[2] / "fixtures" / "tiny"
-AS_OF = "2026-06-01"
+from tests.api.cli_support import AS_OF, TINY, import_into, run
 
 # fixtures/tiny/README.md: "the sibling group goes to the Harpers, the baby to the Lees
 # (fostering for adoption), Dee to the Okafors, Eli to Aunt Jo (kinship first)".
@@ -38,10 +32,6 @@ TINY_ALLOCATION = {
     ("C005",): "H002",
     ("C006",): "H005",
 }
-
-
-def run(*args: str) -> Result:
-    return CliRunner().invoke(app, list(args))
 
 
 def round_json(*args: str) -> dict[str, Any]:
@@ -58,35 +48,6 @@ def stored_rounds(url: str) -> list[RoundRunRecord]:
             return list_round_runs(session, limit=1000)
     finally:
         engine.dispose()
-
-
-def _import(url: str, directory: Path, as_of: str = AS_OF) -> None:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("FAMILYFINDER_DATABASE_URL", url)
-        result = run("import", str(directory), "--as-of", as_of)
-    assert result.exit_code == 0, result.output
-
-
-@pytest.fixture(scope="module")
-def tiny_url(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A database of the configured kind holding the tiny authority, shared by the module."""
-    if is_postgres(database_url):
-        url = create_throwaway_database(database_url, "ff_cli_round")
-    else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('round') / 'tiny.db'}"
-    try:
-        _import(url, TINY)
-        yield url
-    finally:
-        if is_postgres(database_url):
-            drop_database(url)
-
-
-@pytest.fixture
-def tiny(tiny_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setenv("FAMILYFINDER_DATABASE_URL", tiny_url)
-    monkeypatch.delenv("FAMILYFINDER_POLICY_FILE", raising=False)
-    return tiny_url
 
 
 @pytest.fixture
@@ -188,7 +149,7 @@ def test_progress_on_a_terminal_does_not_change_the_result(
 def test_shortlist_mode_respects_k_and_m(fresh_cli: str, tmp_path: Path) -> None:
     authority = generate_authority(60, 90, seed=11, as_of=date(2026, 6, 1))
     write_directory(authority, tmp_path / "synthetic")
-    _import(fresh_cli, tmp_path / "synthetic")
+    import_into(fresh_cli, tmp_path / "synthetic")
 
     for k, m in ((2, 1), (3, 2), (1, 5)):
         data = round_json("--mode", "shortlist", "--per-unit", str(k), "--max-appearances", str(m))
@@ -237,7 +198,7 @@ def test_unplaced_units_say_why(fresh_cli: str, tmp_path: Path) -> None:
     children.write_text(
         text + baby.replace("C004", "C007").replace("2026-05-20", "2026-05-25") + "\n"
     )
-    _import(fresh_cli, directory)
+    import_into(fresh_cli, directory)
 
     data = round_json()
     assert data["children_placed"] == 5

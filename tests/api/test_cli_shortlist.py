@@ -8,24 +8,18 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session
-from typer.testing import CliRunner, Result
 
-from api.cli import app
 from matching.fingerprint import authority_fingerprint
 from matching.policy import default_policy_text
 from matching.rules import RULE_NAMES
 from models.db import make_engine
 from models.store import ShortlistRunRecord, list_shortlist_runs, load_authority
-from tests.conftest import create_throwaway_database, drop_database, is_postgres
-
-TINY = Path(__file__).resolve().parents[2] / "fixtures" / "tiny"
-AS_OF = "2026-06-01"
+from tests.api.cli_support import AS_OF, TINY, run
 
 # Dee's column of the hard-rule table in fixtures/tiny/README.md, counted by rule.
 DEE_EXCLUDED = {
@@ -37,10 +31,6 @@ DEE_EXCLUDED = {
     "requirement": 1,  # Browns have a 7-year-old
     "safeguarding_distance": 4,  # all but the Okafors and the Patels within 30 km
 }
-
-
-def run(*args: str) -> Result:
-    return CliRunner().invoke(app, list(args))
 
 
 def shortlist_json(*args: str) -> dict[str, Any]:
@@ -66,35 +56,6 @@ def stored_fingerprint(url: str) -> str:
             return authority_fingerprint(load_authority(session))
     finally:
         engine.dispose()
-
-
-def _import(url: str, directory: Path) -> None:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("FAMILYFINDER_DATABASE_URL", url)
-        result = run("import", str(directory), "--as-of", AS_OF)
-    assert result.exit_code == 0, result.output
-
-
-@pytest.fixture(scope="module")
-def tiny_url(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A database of the configured kind holding the tiny authority, shared by the module."""
-    if is_postgres(database_url):
-        url = create_throwaway_database(database_url, "ff_cli_sl")
-    else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('shortlist') / 'tiny.db'}"
-    try:
-        _import(url, TINY)
-        yield url
-    finally:
-        if is_postgres(database_url):
-            drop_database(url)
-
-
-@pytest.fixture
-def tiny(tiny_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setenv("FAMILYFINDER_DATABASE_URL", tiny_url)
-    monkeypatch.delenv("FAMILYFINDER_POLICY_FILE", raising=False)
-    return tiny_url
 
 
 def test_dee_has_only_the_okafors_and_the_rules_count_the_others(tiny: str) -> None:
