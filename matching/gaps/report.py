@@ -681,6 +681,9 @@ def _publish(report: GapReport) -> dict[str, Any]:
         entry: dict[str, Any] = {"profile": row.profile.to_dict()}
         for j, name in enumerate(BY_PROFILE_COUNTS):
             entry[name] = shown(r * n_cols + j)
+        # the short names the published format pins (children, as in the headline counts)
+        entry["waiting"] = entry["waiting_children"]
+        entry["unplaceable"] = entry["children_unplaceable"]
         by_profile.append(entry)
 
     supply_cells, supply_totals = suppress_grid(

@@ -111,6 +111,10 @@ def test_hall_violators_are_unplaceable_and_grouped_by_profile() -> None:
     assert out["children_unplaceable"] == 2 and out["units_unplaceable"] == 2
     rows = {row["profile"]["plan"]: row for row in out["by_profile"]}
     assert rows["long_term_foster"]["waiting_children"] == 3
+    # the keys the published format pins: the profile, waiting, feasible households,
+    # unplaceable (children)
+    assert rows["long_term_foster"]["waiting"] == 3
+    assert rows["long_term_foster"]["unplaceable"] == 2
     assert rows["long_term_foster"]["units_unplaceable"] == 2
     assert rows["long_term_foster"]["feasible_households"] == 1
     assert rows["long_term_foster"]["profile"]["age_band"] == "10-15"
@@ -123,8 +127,9 @@ def test_small_counts_are_suppressed_by_default() -> None:
     assert out["children_unplaceable"] == "c"
     assert out["children_placeable"] == "c"
     for row in out["by_profile"]:
-        for key in ("waiting_units", "waiting_children", "units_unplaceable"):
+        for key in ("waiting_units", "waiting_children", "units_unplaceable", "waiting"):
             assert row[key] in (0, "c")
+        assert row["unplaceable"] == row["children_unplaceable"]
 
 
 def test_recruitment_targets_place_what_they_claim() -> None:
