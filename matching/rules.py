@@ -8,6 +8,7 @@ their order are exactly the table in the domain reference (shared/domain.md);
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -17,7 +18,7 @@ import numpy.typing as npt
 
 from matching.domain import Child
 from matching.errors import NotFamilyFoundError
-from matching.geo import haversine_km_to_many
+from matching.geo import EARTH_RADIUS_KM, haversine_km_to_many
 from matching.pool import NEED_INDEX, HouseholdPool, need_bits
 from matching.vocab import NEED_CODES, NOT_FAMILY_FOUND_PLANS
 
@@ -186,10 +187,21 @@ def safeguarding_distance(unit: UnitFeatures, pool: HouseholdPool) -> BoolArray:
     for child in unit.children:
         if child.min_distance_km is None or child.home_lat is None or child.home_lon is None:
             continue
+        # Only households whose latitude differs by less than the radius can be nearer
+        # (great-circle km >= Earth radius x latitude difference); a hair of slack keeps
+        # rounding on the safe side.
+        reach = child.min_distance_km / EARTH_RADIUS_KM + 1e-9
+        lat = math.radians(child.home_lat)
+        lo, hi = np.searchsorted(pool.lat_sorted, (lat - reach, lat + reach))
+        rows = pool.lat_order[lo:hi]
         km = haversine_km_to_many(
-            child.home_lat, child.home_lon, pool.lat_rad, pool.lon_rad, pool.cos_lat
+            child.home_lat,
+            child.home_lon,
+            pool.lat_rad[rows],
+            pool.lon_rad[rows],
+            pool.cos_lat[rows],
         )
-        excluded |= km < child.min_distance_km
+        excluded[rows[km < child.min_distance_km]] = True
     return excluded
 
 
