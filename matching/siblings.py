@@ -47,8 +47,29 @@ def sibling_units(child_ids: Iterable[str], links: Iterable[SiblingLink]) -> lis
 
     Units are returned sorted by their first child id, so the result is deterministic.
     """
-    graph = together_graph(child_ids, links)
-    units = [tuple(sorted(component)) for component in nx.connected_components(graph)]
+    # Union-find over the together links only: at national scale almost every child is
+    # a unit alone, and a graph of every child costs more than the components.
+    parent: dict[str, str] = {}
+
+    def root(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for link in links:
+        if link.assessment != "together":
+            continue
+        a = parent.setdefault(link.child_a, link.child_a)
+        b = parent.setdefault(link.child_b, link.child_b)
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[ra] = rb
+    components: dict[str, list[str]] = {}
+    for child in parent:
+        components.setdefault(root(child), []).append(child)
+    units = [tuple(sorted(c)) for c in components.values()]
+    units.extend((c,) for c in dict.fromkeys(child_ids) if c not in parent)
     return sorted(units)
 
 

@@ -6,11 +6,14 @@ import random
 from datetime import date
 from pathlib import Path
 
+import networkx as nx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from matching.csv_format import read_authority
 from matching.domain import SiblingLink
-from matching.siblings import find_contradictions, sibling_units, unit_of
+from matching.siblings import find_contradictions, sibling_units, together_graph, unit_of
 
 # The hand-worked authority from shared/examples/tiny, kept in the repo.
 TINY = Path(__file__).resolve().parents[2] / "fixtures" / "tiny"
@@ -114,3 +117,25 @@ def test_every_contradiction_is_reported_in_link_order() -> None:
 def test_unit_of_an_unknown_child_raises() -> None:
     with pytest.raises(KeyError):
         unit_of("Z", [("A",)])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.sampled_from("ABCDEFGHIJ"), max_size=10),
+    st.lists(
+        st.tuples(
+            st.sampled_from("ABCDEFGHIJKL"),
+            st.sampled_from("ABCDEFGHIJKL"),
+            st.sampled_from(["together", "apart", "pending"]),
+        ),
+        max_size=14,
+    ),
+)
+def test_units_are_the_together_graph_components(
+    child_ids: list[str], raw_links: list[tuple[str, str, str]]
+) -> None:
+    # the graph definition, with networkx, against the union-find the service runs
+    links = [link(a, b, assessment) for a, b, assessment in raw_links if a != b]
+    graph = together_graph(child_ids, links)
+    expected = sorted(tuple(sorted(c)) for c in nx.connected_components(graph))
+    assert sibling_units(child_ids, links) == expected
