@@ -24,6 +24,7 @@ from matching.vocab import NEED_CODES, NOT_FAMILY_FOUND_PLANS
 
 BoolArray = npt.NDArray[np.bool_]
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
 
 # A child under this age (whole years) is not placed with carers who smoke: fostering
 # guidance on smoking (as adopted in fostering services' smoking policies), quoted in
@@ -181,19 +182,36 @@ def requirement(unit: UnitFeatures, pool: HouseholdPool) -> BoolArray:
     return excluded
 
 
+def _within_reach(pool: HouseholdPool, lat: float, lon: float, km: float) -> IntArray:
+    """Rows that may be nearer than `km` to (lat, lon): a superset, by two lower bounds
+    of the haversine distance, so that only these need the exact one.
+
+    Latitude: the distance is at least the Earth's radius times the latitude difference.
+    Longitude: h >= cos(lat1) cos(lat2) sin^2(dlon / 2), with cos(lat2) at least its
+    smallest value over the latitude band. A hair of slack keeps rounding on the safe side.
+    """
+    reach = km / EARTH_RADIUS_KM + 1e-9
+    phi = math.radians(lat)
+    lo, hi = np.searchsorted(pool.lat_sorted, (phi - reach, phi + reach))
+    rows: IntArray = pool.lat_order[lo:hi]
+    if abs(phi) + reach >= 1.5:  # near a pole: the latitude band alone
+        return rows
+    cos_min = min(math.cos(phi - reach), math.cos(phi + reach))
+    s = math.sin(reach / 2) / math.sqrt(math.cos(phi) * cos_min)
+    if s >= 1.0:
+        return rows
+    dlon = np.abs(pool.lon_rad[rows] - math.radians(lon))
+    dlon = np.minimum(dlon, 2 * math.pi - dlon)
+    return rows[dlon <= 2 * math.asin(s) + 1e-9]
+
+
 def safeguarding_distance(unit: UnitFeatures, pool: HouseholdPool) -> BoolArray:
     """The household is nearer a child's birth-family home than its `min_distance_km`."""
     excluded = _none(pool)
     for child in unit.children:
         if child.min_distance_km is None or child.home_lat is None or child.home_lon is None:
             continue
-        # Only households whose latitude differs by less than the radius can be nearer
-        # (great-circle km >= Earth radius x latitude difference); a hair of slack keeps
-        # rounding on the safe side.
-        reach = child.min_distance_km / EARTH_RADIUS_KM + 1e-9
-        lat = math.radians(child.home_lat)
-        lo, hi = np.searchsorted(pool.lat_sorted, (lat - reach, lat + reach))
-        rows = pool.lat_order[lo:hi]
+        rows = _within_reach(pool, child.home_lat, child.home_lon, child.min_distance_km)
         km = haversine_km_to_many(
             child.home_lat,
             child.home_lon,

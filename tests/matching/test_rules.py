@@ -6,9 +6,12 @@ from datetime import date
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from matching.domain import Child, Household
 from matching.errors import NotFamilyFoundError
+from matching.geo import haversine_km
 from matching.pool import HouseholdPool
 from matching.rules import HARD_RULES, UnitFeatures, hard_exclusions
 from tests.matching.checker import failing_rules, make_child, make_household
@@ -170,3 +173,30 @@ def test_safeguarding_uses_great_circle_distance_per_child() -> None:
 def test_plan_not_family_found_is_an_error(plan: str) -> None:
     with pytest.raises(NotFamilyFoundError, match=plan):
         UnitFeatures.from_children([make_child(plan=plan)], AS_OF)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    home=st.tuples(st.floats(-89.9, 89.9), st.floats(-180, 180)),
+    km=st.floats(0.5, 3000),
+    places=st.lists(st.tuples(st.floats(-89.9, 89.9), st.floats(-180, 180)), max_size=40),
+    near=st.lists(st.tuples(st.floats(-0.5, 0.5), st.floats(-0.5, 0.5)), max_size=40),
+)
+def test_safeguarding_distance_equals_the_haversine_over_the_whole_pool(
+    home: tuple[float, float],
+    km: float,
+    places: list[tuple[float, float]],
+    near: list[tuple[float, float]],
+) -> None:
+    # The rule looks only at a band around the child's home: it must exclude exactly the
+    # households the plain great-circle distance excludes, poles and antimeridian too.
+    points = places + [(max(-90.0, min(90.0, home[0] + a)), home[1] + b) for a, b in near]
+    households = [
+        make_household(household_id=f"H{i}", lat=lat, lon=((lon + 180) % 360) - 180)
+        for i, (lat, lon) in enumerate(points)
+    ]
+    child = make_child(min_distance_km=km, home_lat=home[0], home_lon=home[1])
+    pool = HouseholdPool.from_households(households)
+    mask = HARD_RULES["safeguarding_distance"](UnitFeatures.from_children([child], AS_OF), pool)
+    expected = [haversine_km(home[0], home[1], h.lat, h.lon) < km for h in households]
+    assert mask.tolist() == expected
