@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 from sklearn.cluster import KMeans
 
-from matching.domain import Child
+from matching.domain import Child, age_on
 from matching.gaps.profiles import HouseholdProfile, ProfileSettings, kind_label
 from matching.gaps.targets import PLAN_HOUSEHOLD
 from matching.vocab import NEED_CODES
@@ -59,13 +59,57 @@ class Persona:
 
 def unit_vector(children: Sequence[Child], as_of: date) -> npt.NDArray[np.float64]:
     """The persona features of one unit: need levels, oldest age, size (all ~0..1)."""
-    levels = np.zeros(len(NEED_CODES), dtype=np.float64)
-    for c in children:
-        for code, level in c.needs.items():
-            j = NEED_CODES.index(code)
-            levels[j] = max(levels[j], level / 2.0)
-    oldest = max(c.age_on(as_of) for c in children) / 17.0
-    return np.concatenate([levels, [oldest, len(children) / 3.0]])
+    row: npt.NDArray[np.float64] = unit_vectors([children], as_of)[0]
+    return row
+
+
+def unit_vectors(units: Sequence[Sequence[Child]], as_of: date) -> npt.NDArray[np.float64]:
+    """The persona features of each unit, one row per unit (see `unit_vector`)."""
+    return _scaled(_features(units, as_of))
+
+
+_NEED_COLUMN = {code: j for j, code in enumerate(NEED_CODES)}
+
+
+def _features(units: Sequence[Sequence[Child]], as_of: date) -> npt.NDArray[np.int64]:
+    """Per unit, unscaled: the highest level of each need code, the oldest child's age
+    and the group size (whole numbers, scaled in one go by `_scaled`)."""
+    rows: list[list[int]] = []
+    for children in units:
+        row = [0] * (len(NEED_CODES) + 2)
+        for c in children:
+            for code, level in c.needs.items():
+                j = _NEED_COLUMN[code]
+                row[j] = max(row[j], level)
+        # the oldest child is the one born first: age never increases with the birth date
+        row[-2] = age_on(min(c.date_of_birth for c in children), as_of)
+        row[-1] = len(children)
+        rows.append(row)
+    return np.array(rows, dtype=np.int64).reshape(len(units), len(NEED_CODES) + 2)
+
+
+def _scaled(features: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
+    """Need levels / 2, age / 17, size / 3: the same floats as dividing one by one."""
+    scaled: npt.NDArray[np.float64] = features / np.array([2.0] * len(NEED_CODES) + [17.0, 3.0])
+    return scaled
+
+
+def _distinct_rows(features: npt.NDArray[np.int64], most: int) -> int:
+    """How many distinct rows `features` has, counting no further than `most`.
+
+    The scaling to features is one-to-one, so these are also the distinct feature
+    vectors; the scan usually stops after a few rows, where sorting every row would not.
+    """
+    seen: set[bytes] = set()
+    for row in features:
+        seen.add(row.tobytes())
+        if len(seen) >= most:
+            break
+    return len(seen)
+
+
+def _child_id(child: Child) -> str:
+    return child.child_id
 
 
 def _closeness(profile: HouseholdProfile, plan: str, band: str, size: int, needs: set[str]) -> int:
@@ -95,25 +139,26 @@ def build_personas(
     """
     if not units:
         return [], "no unplaceable units, so no personas"
-    x = np.vstack([unit_vector(u, as_of) for u in units])
-    k = min(MAX_PERSONAS, len(np.unique(x, axis=0)))
+    # features computed once: the clustering and the description of each persona
+    features = _features(units, as_of)
+    x = _scaled(features)
+    k = _distinct_rows(features, MAX_PERSONAS)
     model = KMeans(n_clusters=k, random_state=seed, n_init=4).fit(x)
     labels = model.labels_
     personas: list[Persona] = []
     for cluster in range(k):
-        members = [units[int(i)] for i in np.flatnonzero(labels == cluster)]
+        at = np.flatnonzero(labels == cluster)
+        members = [units[int(i)] for i in at]
         if not members:
             continue
-        levels = np.vstack([unit_vector(m, as_of)[: len(NEED_CODES)] for m in members]) * 2
+        levels = x[at, : len(NEED_CODES)] * 2
         mean = levels.mean(axis=0)
         needs = tuple(NEED_CODES[j] for j in np.argsort(-mean, kind="stable") if mean[j] >= 1.0)
-        oldest = sorted(max(c.age_on(as_of) for c in m) for m in members)
+        oldest = sorted(features[at, -2].tolist())
         band = settings.age_band(oldest[len(oldest) // 2])
-        sizes = sorted(len(m) for m in members)
+        sizes = sorted(features[at, -1].tolist())
         size = sizes[len(sizes) // 2]
-        plan = Counter(sorted(m, key=lambda c: c.child_id)[0].plan for m in members).most_common(1)[
-            0
-        ][0]
+        plan = Counter(min(m, key=_child_id).plan for m in members).most_common(1)[0][0]
         ranked = sorted(
             supply.items(),
             key=lambda kv: (-_closeness(kv[0], plan, band, size, set(needs)), -kv[1], kv[0]),

@@ -12,12 +12,14 @@ what can be published without identifying a child.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
-from matching.domain import Child, Household
+from matching.domain import Child, Household, age_on
 from matching.vocab import NEED_CODES, NEED_LEVELS, PLANS
 
 
@@ -81,25 +83,39 @@ class ProfileSettings:
 
     def age_band(self, age: int) -> str:
         """Label of the band holding `age`, e.g. "10-15" or "16+"."""
-        bands = self.age_bands
-        for i in range(len(bands) - 1, -1, -1):
-            if age >= bands[i]:
-                return _band_label(bands, i)
-        return _band_label(bands, 0)
+        # the last band starting at or below `age` (the first band for a negative age)
+        return _bands(tuple(self.age_bands)).labels[max(bisect_right(self.age_bands, age) - 1, 0)]
 
     def band_range(self, label: str) -> tuple[int, int]:
         """The whole years a band label covers (the open band ends at 17)."""
-        for i in range(len(self.age_bands)):
-            if _band_label(self.age_bands, i) == label:
-                high = self.age_bands[i + 1] - 1 if i + 1 < len(self.age_bands) else 17
-                return self.age_bands[i], high
-        raise ValueError(f"unknown age band {label!r}")
+        try:
+            return _bands(tuple(self.age_bands)).ranges[label]
+        except KeyError:
+            raise ValueError(f"unknown age band {label!r}") from None
 
     def age_band_labels(self) -> list[str]:
-        return [_band_label(self.age_bands, i) for i in range(len(self.age_bands))]
+        return list(_bands(tuple(self.age_bands)).labels)
 
     def size_band(self, size: int) -> str:
         return str(size) if size < self.max_size_band else f"{self.max_size_band}+"
+
+
+@dataclass(frozen=True)
+class _Bands:
+    labels: tuple[str, ...]
+    ranges: dict[str, tuple[int, int]]  # label -> (lowest, highest) whole years
+
+
+@lru_cache(maxsize=16)
+def _bands(bands: tuple[int, ...]) -> _Bands:
+    """The labels and year ranges of the age bands, built once per band list: profiles
+    look them up for every unit and household (hundreds of thousands of times)."""
+    labels = tuple(_band_label(bands, i) for i in range(len(bands)))
+    ranges: dict[str, tuple[int, int]] = {}
+    for i, label in enumerate(labels):
+        high = bands[i + 1] - 1 if i + 1 < len(bands) else 17
+        ranges.setdefault(label, (bands[i], high))
+    return _Bands(labels, ranges)
 
 
 def _band_label(bands: Sequence[int], i: int) -> str:
@@ -152,27 +168,59 @@ class UnitProfile:
 
 def unit_profile(children: Sequence[Child], as_of: date, settings: ProfileSettings) -> UnitProfile:
     """The profile of a unit: the oldest child's age band, its size, its highest need level."""
-    if not children:
+    return unit_profiles([children], as_of, settings)[0]
+
+
+def unit_profiles(
+    units: Sequence[Sequence[Child]], as_of: date, settings: ProfileSettings
+) -> tuple[UnitProfile, ...]:
+    """The profile of each unit (see `unit_profile`).
+
+    At national scale there are tens of thousands of units but only hundreds of
+    profiles: each unit is reduced to the few facts its profile depends on, and the
+    profile is built once per distinct facts.
+    """
+    made: dict[tuple[Any, ...], UnitProfile] = {}
+    out: list[UnitProfile] = []
+    for children in units:
+        facts = _unit_facts(children, as_of, settings)
+        profile = made.get(facts)
+        if profile is None:
+            plan, oldest, size, level, key = facts
+            profile = made[facts] = UnitProfile(
+                plan=plan,
+                age_band=settings.age_band(oldest),
+                size_band=settings.size_band(size),
+                need_level=NEED_LEVEL_NAMES[min(level, 2)],
+                key_needs=tuple(sorted(key)),
+            )
+        out.append(profile)
+    return tuple(out)
+
+
+def _unit_facts(
+    children: Sequence[Child], as_of: date, settings: ProfileSettings
+) -> tuple[str, int, int, int, frozenset[str]]:
+    """(plan, oldest age, size, highest need level, key need codes) of one unit."""
+    if len(children) == 1:  # most units: no groupwise minimum or maximum to take
+        (child,) = children
+        born, plan, needs = child.date_of_birth, child.plan, list(child.needs.items())
+    elif not children:
         raise ValueError("a unit has at least one child")
-    oldest = max(c.age_on(as_of) for c in children)
-    level = max((lvl for c in children for lvl in c.needs.values()), default=0)
-    key = sorted(
-        {
-            code
-            for c in children
-            for code, lvl in c.needs.items()
-            if code in settings.key_needs and lvl >= settings.key_need_min_level
-        }
-    )
-    # siblings share a plan; if a record disagrees, the first child's (by id) is used
-    plan = sorted(children, key=lambda c: c.child_id)[0].plan
-    return UnitProfile(
-        plan=plan,
-        age_band=settings.age_band(oldest),
-        size_band=settings.size_band(len(children)),
-        need_level=NEED_LEVEL_NAMES[min(level, 2)],
-        key_needs=tuple(key),
-    )
+    else:
+        # the oldest child is the one born first: age never increases with the birth date
+        born = min(c.date_of_birth for c in children)
+        # siblings share a plan; if a record disagrees, the first child's (by id) is used
+        plan = min(children, key=_child_id).plan
+        needs = [item for c in children for item in c.needs.items()]
+    level = max((lvl for _, lvl in needs), default=0)
+    floor = settings.key_need_min_level
+    key = frozenset(code for code, lvl in needs if lvl >= floor and code in settings.key_needs)
+    return plan, age_on(born, as_of), len(children), level, key
+
+
+def _child_id(child: Child) -> str:
+    return child.child_id
 
 
 @dataclass(frozen=True, order=True)
@@ -205,16 +253,41 @@ def kind_label(kind: str, term: str | None) -> str:
 
 def household_profile(household: Household, settings: ProfileSettings) -> HouseholdProfile:
     """The profile of a household: kind and term, age bands approved, places, key skills."""
-    bands = tuple(
-        label
-        for label in settings.age_band_labels()
-        if settings.band_range(label)[0] <= household.approved_max_age
-        and settings.band_range(label)[1] >= household.approved_min_age
-    )
-    places = min(household.approved_places, household.max_sibling_group)
-    return HouseholdProfile(
-        kind=kind_label(household.kind, household.term),
-        age_bands=bands,
-        places_band=settings.size_band(max(places, 1)),
-        skills=tuple(sorted(set(household.skills) & set(settings.key_needs))),
-    )
+    return household_profiles([household], settings)[0]
+
+
+def household_profiles(
+    households: Sequence[Household], settings: ProfileSettings
+) -> list[HouseholdProfile]:
+    """The profile of each household (see `household_profile`), built once per distinct
+    facts it depends on: a national pool has tens of thousands of households but few
+    profiles."""
+    key_needs = frozenset(settings.key_needs)
+    made: dict[tuple[Any, ...], HouseholdProfile] = {}
+    out: list[HouseholdProfile] = []
+    for h in households:
+        places = min(h.approved_places, h.max_sibling_group)
+        facts = (
+            h.kind,
+            h.term,
+            h.approved_min_age,
+            h.approved_max_age,
+            places,
+            key_needs.intersection(h.skills),
+        )
+        profile = made.get(facts)
+        if profile is None:
+            bands = tuple(
+                label
+                for label in settings.age_band_labels()
+                if settings.band_range(label)[0] <= h.approved_max_age
+                and settings.band_range(label)[1] >= h.approved_min_age
+            )
+            profile = made[facts] = HouseholdProfile(
+                kind=kind_label(h.kind, h.term),
+                age_bands=bands,
+                places_band=settings.size_band(max(places, 1)),
+                skills=tuple(sorted(facts[-1])),
+            )
+        out.append(profile)
+    return out

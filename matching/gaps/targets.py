@@ -36,8 +36,9 @@ from datetime import date
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
-from matching.domain import Child, Household
+from matching.domain import Child, Household, age_on
 from matching.errors import Problem, ValidationError
 from matching.gaps.profiles import ProfileSettings, kind_label
 from matching.geo import haversine_km
@@ -326,25 +327,32 @@ def _grid(lat: float, lon: float, step: float) -> tuple[float, float]:
 
 
 def _home(children: Sequence[Child]) -> tuple[float, float] | None:
-    for c in sorted(children, key=lambda c: c.child_id):
+    by_id = sorted(children, key=_child_id)
+    for c in by_id:
         if c.home_lat is not None and c.home_lon is not None:
             return (c.home_lat, c.home_lon)
-    for c in sorted(children, key=lambda c: c.child_id):
+    for c in by_id:
         if c.school_lat is not None and c.school_lon is not None:
             return (c.school_lat, c.school_lon)
     return None
+
+
+def _child_id(child: Child) -> str:
+    return child.child_id
 
 
 def unit_need(
     unit: int, children: Sequence[Child], as_of: date, settings: ProfileSettings
 ) -> _Need:
     """The minimal recruitable household profile for one unit."""
-    plan = sorted(children, key=lambda c: c.child_id)[0].plan
+    plan = min(children, key=_child_id).plan
     kind, term = PLAN_HOUSEHOLD.get(plan, ("foster", "long"))
-    ages = [c.age_on(as_of) for c in children]
-    low = settings.band_range(settings.age_band(min(ages)))[0]
-    high = settings.band_range(settings.age_band(max(ages)))[1]
+    # the youngest child is the one born last, the oldest the one born first
+    births = [c.date_of_birth for c in children]
+    low = settings.band_range(settings.age_band(age_on(max(births), as_of)))[0]
+    high = settings.band_range(settings.age_band(age_on(min(births), as_of)))[1]
     home = _home(children)
+    key_needs, floor = settings.key_needs, settings.key_need_min_level
     return _Need(
         unit=unit,
         size=len(children),
@@ -356,7 +364,7 @@ def unit_need(
             code
             for c in children
             for code, lvl in c.needs.items()
-            if code in settings.key_needs and lvl >= settings.key_need_min_level
+            if code in key_needs and lvl >= floor
         ),
         wheelchair=any("wheelchair_access" in c.requirements for c in children),
         area=None if home is None else _grid(*home, settings.area_grid_degrees),
@@ -377,6 +385,31 @@ def _covers(target: _Need, need: _Need) -> bool:
         and target.key_skills >= need.key_skills
         and (target.wheelchair or not need.wheelchair)
     )
+
+
+def _cover_matrix(needs: Sequence[_Need]) -> npt.NDArray[np.bool_]:
+    """`_covers(a, b)` for every pair of `needs` (rows a, columns b), in numpy: the
+    candidates can number in the thousands at national scale."""
+    campaign: dict[tuple[Any, ...], int] = {}
+    codes = np.array(
+        [campaign.setdefault((n.kind, n.term, n.area), len(campaign)) for n in needs],
+        dtype=np.int64,
+    )
+    names = sorted({s for n in needs for s in n.key_skills})
+    has = np.array([[s in n.key_skills for s in names] for n in needs], dtype=bool)
+    has = has.reshape(len(needs), len(names))
+    low = np.array([n.min_age for n in needs], dtype=np.int64)
+    high = np.array([n.max_age for n in needs], dtype=np.int64)
+    wheelchair = np.array([n.wheelchair for n in needs], dtype=bool)
+    lacks = (~has).astype(np.int64) @ has.T.astype(np.int64)  # [a, b]: b's skills a lacks
+    covers: npt.NDArray[np.bool_] = (
+        (codes[:, None] == codes[None, :])
+        & (low[:, None] <= low[None, :])
+        & (high[:, None] >= high[None, :])
+        & (lacks == 0)
+        & (wheelchair[:, None] | ~wheelchair[None, :])
+    )
+    return covers
 
 
 def _location_for(needs: Sequence[_Need], fallback: tuple[float, float]) -> tuple[float, float]:
@@ -441,25 +474,29 @@ def derive_targets(
         by_key.setdefault(key, []).append(n)
     ordered = sorted(candidates.items(), key=lambda kv: repr(kv[0]))
     keys = [k for k, _ in ordered]
-    covers = np.array(
-        [[_covers(candidates[a], candidates[b]) for b in keys] for a in keys], dtype=bool
-    ).reshape(len(keys), len(keys))
+    n_keys = len(keys)
+    covers = _cover_matrix([c for _, c in ordered])
     uncovered_count = np.array([len(by_key[k]) for k in keys], dtype=np.int64)
-    tie = [(-len(c.key_skills), -(c.max_age - c.min_age)) for _, c in ordered]
-    available = list(range(len(keys)))
+    # the first candidate (in `ordered`) with the most units, then the fewest skills,
+    # then the narrowest age range: `rank` orders the candidates by all but the units
+    # (the best last), so the best candidate has the largest score * n_keys + rank
+    tie = [(-len(c.key_skills), -(c.max_age - c.min_age), -i) for i, (_, c) in enumerate(ordered)]
+    rank = np.empty(n_keys, dtype=np.int64)
+    rank[sorted(range(n_keys), key=tie.__getitem__)] = np.arange(n_keys)
+    available = np.ones(n_keys, dtype=bool)
+    # units each candidate would cover, kept up to date as units get covered
+    score = covers.astype(np.int64) @ uncovered_count
     chosen: list[tuple[_Need, list[_Need]]] = []
     while uncovered_count.sum() > 0:
-        score = covers @ uncovered_count
-        # the first candidate (in `ordered`) with the most units, then the fewest skills,
-        # then the narrowest age range
-        best = max(available, key=lambda i: (int(score[i]), *tie[i]))
+        best = int(np.argmax(np.where(available, score * n_keys + rank, -1)))
         hit = np.flatnonzero(covers[best] & (uncovered_count > 0))
         covered = sorted(
             (n for j in hit.tolist() for n in by_key[keys[j]]), key=lambda n: (-n.size, n.unit)
         )
         chosen.append((ordered[best][1], covered))
+        score -= covers[:, hit].astype(np.int64) @ uncovered_count[hit]
         uncovered_count[hit] = 0
-        available.remove(best)
+        available[best] = False
 
     targets: list[Target] = []
     for profile, members in chosen:
