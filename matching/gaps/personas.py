@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from sklearn.cluster import KMeans
+from threadpoolctl import threadpool_limits
 
 from matching.domain import Child, age_on
 from matching.gaps.profiles import HouseholdProfile, ProfileSettings, kind_label
@@ -143,7 +144,11 @@ def build_personas(
     features = _features(units, as_of)
     x = _scaled(features)
     k = _distinct_rows(features, MAX_PERSONAS)
-    model = KMeans(n_clusters=k, random_state=seed, n_init=4).fit(x)
+    # one OpenMP thread: alone the clustering takes tens of milliseconds, but its
+    # threads wait on each other for a second when the other core is busy; and the
+    # centres (summed per thread) no longer depend on the machine's core count
+    with threadpool_limits(limits=1, user_api="openmp"):
+        model = KMeans(n_clusters=k, random_state=seed, n_init=4).fit(x)
     labels = model.labels_
     personas: list[Persona] = []
     for cluster in range(k):

@@ -93,6 +93,11 @@ class ProfileSettings:
         except KeyError:
             raise ValueError(f"unknown age band {label!r}") from None
 
+    def age_band_bounds(self, age: int) -> tuple[int, int]:
+        """`band_range(age_band(age))`: the whole years of the band holding `age`."""
+        bands = tuple(self.age_bands)
+        return _bands(bands).bounds[max(bisect_right(bands, age) - 1, 0)]
+
     def age_band_labels(self) -> list[str]:
         return list(_bands(tuple(self.age_bands)).labels)
 
@@ -103,7 +108,8 @@ class ProfileSettings:
 @dataclass(frozen=True)
 class _Bands:
     labels: tuple[str, ...]
-    ranges: dict[str, tuple[int, int]]  # label -> (lowest, highest) whole years
+    bounds: tuple[tuple[int, int], ...]  # (lowest, highest) whole years of each band
+    ranges: dict[str, tuple[int, int]]  # label -> its bounds
 
 
 @lru_cache(maxsize=16)
@@ -111,11 +117,13 @@ def _bands(bands: tuple[int, ...]) -> _Bands:
     """The labels and year ranges of the age bands, built once per band list: profiles
     look them up for every unit and household (hundreds of thousands of times)."""
     labels = tuple(_band_label(bands, i) for i in range(len(bands)))
+    bounds = tuple(
+        (low, bands[i + 1] - 1 if i + 1 < len(bands) else 17) for i, low in enumerate(bands)
+    )
     ranges: dict[str, tuple[int, int]] = {}
-    for i, label in enumerate(labels):
-        high = bands[i + 1] - 1 if i + 1 < len(bands) else 17
-        ranges.setdefault(label, (bands[i], high))
-    return _Bands(labels, ranges)
+    for label, bound in zip(labels, bounds, strict=True):
+        ranges.setdefault(label, bound)
+    return _Bands(labels, bounds, ranges)
 
 
 def _band_label(bands: Sequence[int], i: int) -> str:

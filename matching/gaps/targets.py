@@ -349,8 +349,8 @@ def unit_need(
     kind, term = PLAN_HOUSEHOLD.get(plan, ("foster", "long"))
     # the youngest child is the one born last, the oldest the one born first
     births = [c.date_of_birth for c in children]
-    low = settings.band_range(settings.age_band(age_on(max(births), as_of)))[0]
-    high = settings.band_range(settings.age_band(age_on(min(births), as_of)))[1]
+    low = settings.age_band_bounds(age_on(max(births), as_of))[0]
+    high = settings.age_band_bounds(age_on(min(births), as_of))[1]
     home = _home(children)
     key_needs, floor = settings.key_needs, settings.key_need_min_level
     return _Need(
@@ -557,8 +557,10 @@ def materialise_target(target: Target, *, index: int, as_of: date) -> list[House
     Connected-person households are assessed for their named children.
     """
     out: list[Household] = []
+    skills = frozenset(target.skills)
     for j, h in enumerate(target.households):
         children = [c for n in h.needs for c in n.children]
+        places = max(target.places, h.children)
         needs: dict[str, int] = {}
         for c in children:
             for code, level in c.needs.items():
@@ -574,13 +576,13 @@ def materialise_target(target: Target, *, index: int, as_of: date) -> list[House
                 provider="in_house",
                 approved_min_age=target.min_age,
                 approved_max_age=target.max_age,
-                approved_places=max(target.places, h.children),
-                max_sibling_group=max(target.places, h.children),
-                vacancies=max(target.places, h.children),
+                approved_places=places,
+                max_sibling_group=places,
+                vacancies=places,
                 lat=location[0],
                 lon=location[1],
                 status="available",
-                skills=frozenset(needs) | frozenset(target.skills),
+                skills=frozenset(needs) | skills,
                 will_consider=needs,
                 ethnicities=tuple(sorted({c.ethnicity for c in children})),
                 religion=religions[0] if len(religions) == 1 else None,
