@@ -256,6 +256,10 @@ class HouseholdPool:
         rows = self._connected_rows.get(child_id)
         return rows if rows is not None else np.zeros(0, dtype=np.int64)
 
+    def connected_child_ids(self) -> list[str]:
+        """Ids of the children some household of the pool is connected to."""
+        return list(self._connected_rows)
+
     def served(self, plan: str) -> BoolArray:
         """Rows whose kind serves `plan` (connected households: any family-based plan)."""
         cached = self._served.get(plan)

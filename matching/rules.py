@@ -208,19 +208,36 @@ def _within_reach(pool: HouseholdPool, lat: float, lon: float, km: float) -> Int
 def safeguarding_distance(unit: UnitFeatures, pool: HouseholdPool) -> BoolArray:
     """The household is nearer a child's birth-family home than its `min_distance_km`."""
     excluded = _none(pool)
+    excluded[too_near(unit, pool)] = True
+    return excluded
+
+
+def too_near(unit: UnitFeatures, pool: HouseholdPool, rows: IntArray | None = None) -> IntArray:
+    """The rows (of `rows`, ascending; default the whole pool) that
+    `safeguarding_distance` excludes, ascending; with `rows` only those households'
+    distances are computed."""
+    near: list[IntArray] = []
     for child in unit.children:
         if child.min_distance_km is None or child.home_lat is None or child.home_lon is None:
             continue
-        rows = _within_reach(pool, child.home_lat, child.home_lon, child.min_distance_km)
+        if rows is None:
+            look = _within_reach(pool, child.home_lat, child.home_lon, child.min_distance_km)
+        else:
+            look = rows
         km = haversine_km_to_many(
             child.home_lat,
             child.home_lon,
-            pool.lat_rad[rows],
-            pool.lon_rad[rows],
-            pool.cos_lat[rows],
+            pool.lat_rad[look],
+            pool.lon_rad[look],
+            pool.cos_lat[look],
         )
-        excluded[rows[km < child.min_distance_km]] = True
-    return excluded
+        near.append(look[km < child.min_distance_km])
+    if not near:
+        return np.zeros(0, dtype=np.int64)
+    if len(near) == 1 and rows is not None:
+        return near[0]  # already ascending (the band of the whole pool is by latitude)
+    together: IntArray = np.unique(np.concatenate(near)).astype(np.int64)
+    return together
 
 
 # The domain table, in its order.
