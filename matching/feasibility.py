@@ -50,8 +50,12 @@ def unit_priority(children: Sequence[Child], as_of: date, policy: Policy) -> flo
     (`[priority]`: 1 at day 0, `at_first_threshold` at 121 days, `at_second_threshold`
     at 426 days, then `per_year_beyond` per further 365 days, capped at `maximum`).
     """
+    return priority_for_days(max((days_waiting(c, as_of) for c in children), default=0), policy)
+
+
+def priority_for_days(days: int, policy: Policy) -> float:
+    """Priority of a unit whose longest-waiting child has waited `days` (see above)."""
     p = policy.priority
-    days = max((days_waiting(c, as_of) for c in children), default=0)
     t1, t2 = p.first_threshold_days, p.second_threshold_days
     if days <= t1:
         value = 1.0 + (p.at_first_threshold - 1.0) * days / t1

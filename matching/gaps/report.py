@@ -42,8 +42,8 @@ from matching.gaps.profiles import (
     HouseholdProfile,
     ProfileSettings,
     UnitProfile,
-    household_profile,
-    unit_profile,
+    household_profiles,
+    unit_profiles,
 )
 from matching.gaps.suppression import (
     SUPPRESSED,
@@ -60,7 +60,7 @@ from matching.gaps.targets import (
     pool_centre,
     spec_households,
 )
-from matching.gaps.typed import TypedFeasibility, UnitCache
+from matching.gaps.typed import TypedFeasibility, unit_table
 from matching.gaps.typed import with_households as typed_with_households
 from matching.gaps.typed_placeable import typed_max_children_placed
 from matching.instance import MatchingInstance, RoundHousehold, RoundUnit
@@ -216,8 +216,8 @@ def gap_report(
         "time_limit_s": 10.0,
     }
     if typed:
-        cache: UnitCache = {}
-        types = typed_feasibility(authority, as_of=as_of, policy=policy, cache=cache)
+        table = unit_table(authority, as_of=as_of, policy=policy)
+        types = typed_feasibility(authority, as_of=as_of, policy=policy, table=table)
         n_pairs = types.n_pairs()
         typed_text = (
             f"hard rules evaluated once per type: {types.n_unit_types} unit types x "
@@ -233,11 +233,7 @@ def gap_report(
                 "profiles, targets and what-if computed on the groups"
             )
             built = time.perf_counter() - started
-
-            def build_types(a: Authority) -> TypedFeasibility:
-                return typed_feasibility(a, as_of=as_of, policy=policy, cache=cache)
-
-            report = _analyse(authority, _Typed(types, build_types), **common)
+            report = _analyse(authority, _Typed(types), **common)
             report.method = {**description, **report.method}
             report.timings_s = {"feasibility": round(built, 3), **report.timings_s}
             return report
@@ -354,7 +350,6 @@ class _Pairs:
 @dataclass(frozen=True)
 class _Typed:
     types: TypedFeasibility
-    build: Callable[[Authority], TypedFeasibility]
 
     @property
     def units(self) -> tuple[RoundUnit, ...]:
@@ -372,26 +367,30 @@ class _Typed:
         return typed_max_children_placed(self.types, plan=plan, time_limit_s=time_limit_s)
 
     def with_households(self, authority: Authority, households: Sequence[Household]) -> _Typed:
-        extra = self.build(Authority(authority.children, tuple(households), authority.links))
-        return _Typed(typed_with_households(self.types, extra), self.build)
+        # the units of `authority` (whole units of this graph) get the new households
+        table = self.types.table
+        ids = {c.child_id for c in authority.children}
+        units = sorted({table.unit_of_child[c] for c in ids if c in table.unit_of_child})
+        units = [u for u in units if all(c.child_id in ids for c in table.unit_children[u])]
+        chosen = np.array(units, dtype=np.int64)
+        return _Typed(typed_with_households(self.types, households, chosen))
 
     def feasible_by_profile(self, profile_of_unit: IntArray, n: int) -> tuple[IntArray, IntArray]:
         # a household is feasible for a profile when one of the profile's units takes
         # its group: mark the groups per (profile, group list) once, then weigh them
         types = self.types
-        members = types.group_members()
-        size = np.array([len(m) for m in members], dtype=np.int64)
+        grouped = types.group_of_household >= 0
+        groups_of = types.group_of_household[grouped]
+        n_g = types.n_groups
+        size = np.bincount(groups_of, minlength=n_g)
         vacancies = np.array([h.vacancies for h in types.households], dtype=np.int64)
-        group_vac = np.array([int(vacancies[m].sum()) for m in members], dtype=np.int64)
-        marked = np.zeros((n, len(members)), dtype=bool)
-        seen: set[tuple[int, int]] = set()
-        for u, groups in enumerate(types.unit_groups):
-            key = (int(profile_of_unit[u]), id(groups))
-            if key in seen:
-                continue
-            seen.add(key)
-            marked[key[0], groups] = True
-        return marked.astype(np.int64) @ size, marked.astype(np.int64) @ group_vac
+        group_vac = np.bincount(groups_of, weights=vacancies[grouped], minlength=n_g)
+        marked = np.zeros((n, n_g), dtype=bool)
+        n_lists = len(types.lists)
+        for key in np.unique(profile_of_unit * n_lists + types.unit_list).tolist():
+            marked[key // n_lists, types.lists[key % n_lists]] = True
+        feasible = marked.astype(np.int64) @ size
+        return feasible.astype(np.int64), (marked @ group_vac).round().astype(np.int64)
 
 
 def analyse_gaps(
@@ -441,11 +440,11 @@ def _analyse(
     settings = settings or ProfileSettings()
     timings: dict[str, float] = {}
     clock = time.perf_counter()
-    children_by_id = {c.child_id: c for c in authority.children}
+    child_of_id = {c.child_id: c for c in authority.children}.__getitem__
     unit_children: list[tuple[Child, ...]] = [
-        tuple(children_by_id[c] for c in u.children) for u in graph.units
+        tuple(map(child_of_id, u.children)) for u in graph.units
     ]
-    profiles = tuple(unit_profile(ch, as_of, settings) for ch in unit_children)
+    profiles = unit_profiles(unit_children, as_of, settings)
 
     placeability = graph.placeable(None, time_limit_s)
     timings["placeable"] = time.perf_counter() - clock
@@ -568,10 +567,9 @@ def _by_profile(
 
 def _supply(households: Sequence[Household], settings: ProfileSettings) -> list[SupplyRow]:
     counts: dict[HouseholdProfile, list[int]] = defaultdict(lambda: [0, 0])
-    for h in households:
-        if h.status != "available" or h.vacancies <= 0:
-            continue
-        entry = counts[household_profile(h, settings)]
+    offering = [h for h in households if h.status == "available" and h.vacancies > 0]
+    for h, profile in zip(offering, household_profiles(offering, settings), strict=True):
+        entry = counts[profile]
         entry[0] += 1
         entry[1] += h.vacancies
     return [SupplyRow(p, c[0], c[1]) for p, c in sorted(counts.items())]

@@ -9,38 +9,43 @@ the rule functions of `matching.rules` (no second implementation):
 * household types group the candidate households (available, with a vacancy) by every
   column a rule reads except location and connected children: kind (term for foster
   carers only), approved ages, capacity, will-not-consider needs (restricted to needs
-  some waiting child has), smoker, pets, wheelchair access and the ages of children in
+  some waiting unit has), smoker, pets, wheelchair access and the ages of children in
   the home; ages are clipped to the range the waiting units can tell apart, so two
   households are typed together exactly when no waiting unit's rules separate them;
 * unit types group the waiting units by everything a rule reads of them: plans, youngest
-  and eldest age, size, needs refused by some household, and the requirements with the
-  ages they apply to.
+  and eldest age, size, needs some household refuses, and the requirements with the ages
+  they apply to.
 
 The two rules that are not functions of these types are applied per item:
 `connected_to_child` (a connected household serves only units all of whose children it
 is connected to: its pairs come from the pool's connected-children index) and
 `safeguarding_distance` (run per unit that has a minimum distance, against the candidate
 pool). The result (`TypedFeasibility`) gives, for every unit, its feasible households
-as a union of household groups; `pairs()` expands it into the exact pair list that
-`matching.feasibility.build_instance` would emit (tested to be equal).
+as a list of household groups (units share one list object per distinct list);
+`pairs()` expands it into the exact pair list that `matching.feasibility.build_instance`
+would emit (tested to be equal).
+
+The units are prepared once (`UnitTable`); `with_households` evaluates new households
+(recruits, what-if) against the same units without preparing them again.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
 import numpy.typing as npt
 
-from matching.domain import Authority, Child
-from matching.feasibility import sibling_unit_pairs, unit_priority
+from matching.domain import Authority, Child, Household
+from matching.feasibility import days_waiting, priority_for_days, sibling_unit_pairs
 from matching.instance import MatchingInstance, RoundHousehold, RoundUnit
 from matching.policy import Policy
-from matching.pool import HouseholdPool
-from matching.rules import HARD_RULES, UnitFeatures, safeguarding_distance
+from matching.pool import HouseholdPool, need_bits
+from matching.rules import HARD_RULES, UnitFeatures, too_near
 from matching.siblings import sibling_units
-from matching.vocab import NOT_FAMILY_FOUND_PLANS
+from matching.vocab import NEED_CODES, NOT_FAMILY_FOUND_PLANS
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -50,32 +55,157 @@ TYPED_RULES = tuple(
     name for name in HARD_RULES if name not in ("connected_to_child", "safeguarding_distance")
 )
 _FOSTER = 0  # KIND_CODES["foster"]: the only kind whose term a rule reads
+_NEED_BITS = len(NEED_CODES)
+
+
+@dataclass
+class UnitTable:
+    """The waiting units of an authority with what the rules read of them, built once.
+
+    `rule_key[u]` numbers the distinct rule-relevant attributes of unit u other than its
+    needs (`need_mask[u]`); the type of a unit against a pool is the pair of the two,
+    with the needs restricted to those the pool refuses.
+    """
+
+    as_of: date
+    units: tuple[RoundUnit, ...]
+    unit_children: tuple[tuple[Child, ...], ...]
+    rule_key: IntArray
+    need_mask: IntArray
+    eldest: IntArray
+    size: IntArray
+    distance_units: IntArray  # units with a child who has a safeguarding distance
+    unit_of_child: dict[str, int]
+    apart_units: tuple[tuple[int, int], ...]
+    sibling_contact_units: tuple[tuple[int, int], ...]
+    _features: dict[int, UnitFeatures] = field(default_factory=dict, repr=False)
+
+    def features(self, u: int) -> UnitFeatures:
+        """The rules' features of unit u (computed on first use)."""
+        f = self._features.get(u)
+        if f is None:
+            f = self._features[u] = UnitFeatures.from_children(self.unit_children[u], self.as_of)
+        return f
+
+
+def _is_round_unit(children: Sequence[Child]) -> bool:
+    # the same selection as matching.feasibility.build_instance (tested equal)
+    return all(c.status == "waiting" and c.plan not in NOT_FAMILY_FOUND_PLANS for c in children)
+
+
+def _rule_key(children: Sequence[Child], ages: Sequence[int]) -> tuple[object, ...]:
+    """What the typed rules read of a unit, needs apart (see `matching.rules`)."""
+    reqs: set[str] = set()
+    young = old = -1
+    for child, age in zip(children, ages, strict=True):
+        reqs |= child.requirements
+        if "no_younger_children" in child.requirements:
+            young = max(young, age)
+        if "no_older_children" in child.requirements:
+            old = age if old < 0 else min(old, age)
+    return (
+        tuple(sorted({c.plan for c in children})),
+        min(ages),
+        max(ages),
+        len(children),
+        "no_smokers" in reqs,
+        "no_pets" in reqs,
+        young,
+        old,
+        "no_other_children" in reqs,
+        "wheelchair_access" in reqs,
+    )
+
+
+def unit_table(authority: Authority, *, as_of: date, policy: Policy) -> UnitTable:
+    """The waiting units of `authority` (as a round forms them) on `as_of`."""
+    by_id = {c.child_id: c for c in authority.children}
+    ages: dict[date, int] = {}  # by date of birth: far fewer dates than children
+    priorities: dict[int, float] = {}
+    keys: dict[tuple[object, ...], int] = {}
+    units: list[RoundUnit] = []
+    unit_children: list[tuple[Child, ...]] = []
+    rule_key: list[int] = []
+    need_mask: list[int] = []
+    eldest: list[int] = []
+    distance_units: list[int] = []
+    unit_of_child: dict[str, int] = {}
+    for unit_ids in sibling_units(by_id, authority.links):
+        children = tuple(by_id[c] for c in unit_ids)
+        if not _is_round_unit(children):
+            continue
+        unit_ages = []
+        for c in children:
+            age = ages.get(c.date_of_birth)
+            if age is None:
+                age = ages[c.date_of_birth] = c.age_on(as_of)
+            unit_ages.append(age)
+        days = max(days_waiting(c, as_of) for c in children)
+        priority = priorities.get(days)
+        if priority is None:
+            priority = priorities[days] = priority_for_days(days, policy)
+        u = len(units)
+        units.append(RoundUnit(children=unit_ids, priority=priority))
+        unit_children.append(children)
+        rule_key.append(keys.setdefault(_rule_key(children, unit_ages), len(keys)))
+        need_mask.append(need_bits(code for c in children for code in c.needs))
+        eldest.append(max(unit_ages))
+        if any(c.min_distance_km is not None for c in children):
+            distance_units.append(u)
+        for child_id in unit_ids:
+            unit_of_child[child_id] = u
+    apart, contact = sibling_unit_pairs(units, authority.links)
+    return UnitTable(
+        as_of=as_of,
+        units=tuple(units),
+        unit_children=tuple(unit_children),
+        rule_key=np.array(rule_key, dtype=np.int64),
+        need_mask=np.array(need_mask, dtype=np.int64),
+        eldest=np.array(eldest, dtype=np.int64),
+        size=np.array([len(c) for c in unit_children], dtype=np.int64),
+        distance_units=np.array(distance_units, dtype=np.int64),
+        unit_of_child=unit_of_child,
+        apart_units=apart,
+        sibling_contact_units=contact,
+    )
 
 
 @dataclass(frozen=True)
 class TypedFeasibility:
     """Feasible pairs of an authority as unit groups × household groups.
 
-    Households are numbered as in `authority.households`. `group_of_household` puts every
-    household that is feasible for some unit into a group (-1 otherwise); households of a
-    group are feasible for exactly the same units. `unit_groups[i]` lists the groups
-    feasible for unit i (sorted).
+    Households are numbered as in `authority.households` (then any added ones).
+    `group_of_household` puts every household that is feasible for some unit into a
+    group (-1 otherwise); households of a group are feasible for exactly the same units.
+    `lists` holds each distinct feasible group list once (sorted); unit i's is
+    `lists[unit_list[i]]`.
     """
 
     units: tuple[RoundUnit, ...]
     unit_children: tuple[tuple[Child, ...], ...]
     households: tuple[RoundHousehold, ...]
     group_of_household: IntArray
-    unit_groups: tuple[IntArray, ...]
+    lists: tuple[IntArray, ...]
+    unit_list: IntArray
     unit_type: IntArray  # rule-evaluation type of each unit
     n_unit_types: int
     n_household_types: int
     apart_units: tuple[tuple[int, int], ...]
     sibling_contact_units: tuple[tuple[int, int], ...]
+    table: UnitTable = field(repr=False, compare=False)
 
     @property
     def n_groups(self) -> int:
         return int(self.group_of_household.max()) + 1 if len(self.group_of_household) else 0
+
+    @property
+    def unit_groups(self) -> tuple[IntArray, ...]:
+        """Each unit's feasible groups (units with one list share the array)."""
+        return tuple(self.lists[i] for i in self.unit_list.tolist())
+
+    def groups_of(self, u: int) -> IntArray:
+        """Unit u's feasible groups."""
+        return self.lists[int(self.unit_list[u])]
 
     def group_members(self) -> list[IntArray]:
         """Households of each group, ascending."""
@@ -89,15 +219,8 @@ class TypedFeasibility:
         sizes = np.bincount(
             self.group_of_household[self.group_of_household >= 0], minlength=self.n_groups
         )
-        # units of a rule type share one array: sum each distinct array once
-        per_array: dict[int, int] = {}
-        total = 0
-        for groups in self.unit_groups:
-            n = per_array.get(id(groups))
-            if n is None:
-                n = per_array[id(groups)] = int(sizes[groups].sum())
-            total += n
-        return total
+        per_list = np.array([int(sizes[g].sum()) for g in self.lists], dtype=np.int64)
+        return int(per_list[self.unit_list].sum()) if len(self.unit_list) else 0
 
     def instance(self) -> MatchingInstance:
         """The matching instance with every feasible pair (scores 0: not computed)."""
@@ -126,83 +249,59 @@ class TypedFeasibility:
         )
 
 
-def _is_round_unit(children: list[Child]) -> bool:
-    # the same selection as matching.feasibility.build_instance (tested equal)
-    return all(c.status == "waiting" and c.plan not in NOT_FAMILY_FOUND_PLANS for c in children)
+@dataclass(frozen=True)
+class _Assessment:
+    """Rows of one pool in groups, and the feasible groups of the assessed units."""
+
+    group_of_row: IntArray  # -1: feasible for none of the units
+    lists: list[IntArray]
+    unit_list: IntArray  # per assessed unit
+    unit_type: IntArray
+    n_unit_types: int
+    n_household_types: int
+
+    @property
+    def n_groups(self) -> int:
+        return int(self.group_of_row.max()) + 1 if len(self.group_of_row) else 0
 
 
-def _unit_key(f: UnitFeatures, refused_needs: int) -> tuple[object, ...]:
-    reqs = f.requirements
-    young = f.ages_with("no_younger_children") if "no_younger_children" in reqs else []
-    old = f.ages_with("no_older_children") if "no_older_children" in reqs else []
-    return (
-        tuple(sorted(f.plans)),
-        f.min_age,
-        f.max_age,
-        f.size,
-        f.need_mask & refused_needs,
-        "no_smokers" in reqs,
-        "no_pets" in reqs,
-        max(young) if young else -1,
-        min(old) if old else -1,
-        "no_other_children" in reqs,
-        "wheelchair_access" in reqs,
-    )
+def _ranges(starts: IntArray, ends: IntArray) -> IntArray:
+    """The concatenation of `range(starts[i], ends[i])` for every i."""
+    lengths = ends - starts
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    offsets = np.cumsum(lengths) - lengths
+    return np.repeat(starts - offsets, lengths) + np.arange(total, dtype=np.int64)
 
 
-UnitCache = dict[tuple[str, ...], tuple[tuple[Child, ...], UnitFeatures, RoundUnit]]
+def _group_lists(lists: Sequence[IntArray], starts: IntArray, ends: IntArray) -> list[IntArray]:
+    """For each list `hs` of household types: its groups, the concatenated ranges
+    `range(starts[h], ends[h])` for h in hs (most types are one group, some none)."""
+    count = ends - starts
+    several = count > 1
+    out = []
+    for hs in lists:
+        if several[hs].any():
+            out.append(_ranges(starts[hs], ends[hs]))
+        else:
+            out.append(starts[hs[count[hs] == 1]])
+    return out
 
 
-def typed_feasibility(
-    authority: Authority, *, as_of: date, policy: Policy, cache: UnitCache | None = None
-) -> TypedFeasibility:
-    """The feasible pairs of `authority` on `as_of`, grouped into types (see module doc).
-
-    Requires `policy.min_round_score == 0` (no pair is dropped for its score). `cache`
-    (kept by the caller for one `as_of` and `policy`) reuses each unit's features and
-    priority across calls over the same children, e.g. with hypothetical households.
-    """
-    if policy.min_round_score > 0:
-        raise ValueError("typed feasibility ignores scores: min_round_score must be 0")
-    by_id = {c.child_id: c for c in authority.children}
-    units: list[RoundUnit] = []
-    unit_children: list[tuple[Child, ...]] = []
-    features: list[UnitFeatures] = []
-    for unit_ids in sibling_units(by_id, authority.links):
-        children = tuple(by_id[c] for c in unit_ids)
-        hit = cache.get(unit_ids) if cache is not None else None
-        if hit is not None and all(a is b for a, b in zip(hit[0], children, strict=True)):
-            features.append(hit[1])
-            unit_children.append(children)
-            units.append(hit[2])
-            continue
-        if not _is_round_unit(list(children)):
-            continue
-        f = UnitFeatures.from_children(children, as_of)
-        unit = RoundUnit(children=unit_ids, priority=unit_priority(children, as_of, policy))
-        features.append(f)
-        unit_children.append(children)
-        units.append(unit)
-        if cache is not None:
-            cache[unit_ids] = (children, f, unit)
-    n_units = len(units)
-    households = authority.households
-    round_households = tuple(
-        RoundHousehold(h.household_id, h.vacancies, h.lat, h.lon) for h in households
-    )
-    candidates = np.array(
-        [i for i, h in enumerate(households) if h.status == "available" and h.vacancies > 0],
-        dtype=np.int64,
-    )
-    pool = HouseholdPool.from_households(households[i] for i in candidates)
+def _assess(table: UnitTable, pool: HouseholdPool, units: IntArray) -> _Assessment:
+    """Evaluate the rules for `units` (indices into `table`) against every row of `pool`."""
     n_c = pool.size
+    if n_c == 0 or len(units) == 0:
+        none = np.zeros(len(units), dtype=np.int64)
+        return _Assessment(np.full(n_c, -1, np.int64), [none[:0]], none, none, 0, 0)
+    # needs some unit has and some household refuses: the only ones that separate
+    refused = int(np.bitwise_or.reduce(pool.will_not_consider))
+    refused &= int(np.bitwise_or.reduce(table.need_mask[units]))
+    max_age = int(table.eldest[units].max())
+    max_size = int(table.size[units].max())
 
-    # --- household rule types: columns clipped to what the waiting units can tell apart
-    max_age = max((f.max_age for f in features), default=0)
-    max_size = max((f.size for f in features), default=1)
-    refused = 0
-    for f in features:
-        refused |= f.need_mask
+    # --- household rule types: columns clipped to what these units can tell apart
     columns = np.stack(
         [
             pool.kind.astype(np.int64),
@@ -220,57 +319,64 @@ def typed_feasibility(
         ],
         axis=1,
     )
-    if n_c:
-        _, first, htype = np.unique(columns, axis=0, return_index=True, return_inverse=True)
-        htype = htype.ravel().astype(np.int64)
-    else:
-        first, htype = np.zeros(0, np.int64), np.zeros(0, np.int64)
+    _, first, htype = np.unique(columns, axis=0, return_index=True, return_inverse=True)
+    htype = htype.ravel().astype(np.int64)
     n_htypes = len(first)
-    reps = HouseholdPool.from_households(pool.households[i] for i in first.tolist())
+    reps = pool.take(first)
 
     # --- unit rule types, each evaluated once against the representatives
-    keys: dict[tuple[object, ...], int] = {}
-    unit_type = np.empty(n_units, dtype=np.int64)
-    type_rep: list[int] = []
-    for u, f in enumerate(features):
-        key = _unit_key(f, refused)
-        t = keys.get(key)
-        if t is None:
-            t = keys[key] = len(type_rep)
-            type_rep.append(u)
-        unit_type[u] = t
+    type_code = (table.rule_key[units] << _NEED_BITS) | (table.need_mask[units] & refused)
+    _, type_first, unit_type = np.unique(type_code, return_index=True, return_inverse=True)
+    unit_type = unit_type.ravel().astype(np.int64)
+    n_types = len(type_first)
     feasible_htypes: list[IntArray] = []
-    for u in type_rep:
+    for rep in units[type_first].tolist():
+        f = table.features(rep)
         excluded = np.zeros(n_htypes, dtype=bool)
         for name in TYPED_RULES:
-            excluded |= HARD_RULES[name](features[u], reps)
+            excluded |= HARD_RULES[name](f, reps)
         feasible_htypes.append(np.flatnonzero(~excluded).astype(np.int64))
-    type_ok = np.zeros((len(type_rep), n_htypes), dtype=bool)
-    for t, hs in enumerate(feasible_htypes):
-        type_ok[t, hs] = True
 
-    # --- per-unit exceptions: safeguarding distance and connected households
+    # --- per-unit exceptions (positions in `units`): safeguarding distance, connected
+    position = {u: i for i, u in enumerate(units.tolist())}
+    # Distances only to the households the unit's type accepts: within one household
+    # type the others are infeasible for the unit whatever their distance, so leaving
+    # them out keeps every group exact (and at local-authority scale most households are
+    # near most birth-family homes).
+    by_htype = np.argsort(htype, kind="stable")
+    htype_start = np.searchsorted(htype[by_htype], np.arange(n_htypes), side="left")
+    htype_end = np.searchsorted(htype[by_htype], np.arange(n_htypes), side="right")
     distance_excluded: dict[int, IntArray] = {}
-    for u, f in enumerate(features):
-        if any(c.min_distance_km is not None for c in f.children):
-            rows = np.flatnonzero(safeguarding_distance(f, pool)).astype(np.int64)
+    for u in table.distance_units.tolist():
+        i = position.get(u)
+        if i is not None:
+            hs = feasible_htypes[unit_type[i]]
+            accepted = np.sort(by_htype[_ranges(htype_start[hs], htype_end[hs])])
+            rows = too_near(table.features(u), pool, accepted)
             if len(rows):
-                distance_excluded[u] = rows
+                distance_excluded[i] = rows
     connected_pairs: dict[int, IntArray] = {}
-    for u, f in enumerate(features):
-        rows = pool.connected_rows(f.children[0].child_id)
-        for child in f.children[1:]:
+    linked_units = {table.unit_of_child.get(c, -1) for c in pool.connected_child_ids()}
+    for u in sorted(linked_units - {-1}):
+        i = position.get(u)
+        if i is None:
+            continue
+        children = table.unit_children[u]
+        rows = pool.connected_rows(children[0].child_id)
+        for child in children[1:]:
             if not len(rows):
                 break
             rows = np.intersect1d(rows, pool.connected_rows(child.child_id))
         if len(rows):
-            rows = rows[type_ok[unit_type[u], htype[rows]]]
-            if u in distance_excluded:
-                rows = np.setdiff1d(rows, distance_excluded[u])
+            ok = feasible_htypes[unit_type[i]]
+            at = np.minimum(np.searchsorted(ok, htype[rows]), max(len(ok) - 1, 0))
+            rows = rows[ok[at] == htype[rows]] if len(ok) else rows[:0]
+            if i in distance_excluded and len(rows):
+                rows = rows[~np.isin(rows, distance_excluded[i])]
             if len(rows):
-                # connected_rows are ascending and distinct, and intersecting, masking
-                # and setdiff keep them so
-                connected_pairs[u] = rows
+                # connected_rows are ascending and distinct, and intersecting and masking
+                # keep them so
+                connected_pairs[i] = rows
 
     # --- groups: non-connected households by (rule type, units excluding them by
     # distance); each connected household feasible for some unit on its own
@@ -292,105 +398,173 @@ def typed_feasibility(
     for rows in connected_pairs.values():
         use[rows] = True
     group = np.full(n_c, -1, dtype=np.int64)
-    if bool(use.any()):
-        _, g_first, inverse = np.unique(
-            group_key[use], axis=0, return_index=True, return_inverse=True
-        )
-        group[use] = inverse.ravel()
-        used_rows = np.flatnonzero(use)
-        group_htype = htype[used_rows[g_first]]
-        group_connected = pool.is_connected[used_rows[g_first]]
-    else:
-        group_htype = np.zeros(0, np.int64)
-        group_connected = np.zeros(0, bool)
+    # unique sorts the keys: connected groups (htype -1) first, then the plain ones by
+    # household type, so each type's groups are one contiguous range
+    _, g_first, inverse = np.unique(group_key[use], axis=0, return_index=True, return_inverse=True)
+    group[use] = inverse.ravel()
+    used_rows = np.flatnonzero(use)
+    group_htype = htype[used_rows[g_first]]
+    group_connected = pool.is_connected[used_rows[g_first]]
     n_groups = len(group_htype)
-    plain = np.flatnonzero(~group_connected)
-    plain_htype = group_htype[plain]
-    plain_by_type: list[IntArray] = [plain[type_ok[t, plain_htype]] for t in range(len(type_rep))]
+    n_connected = int(group_connected.sum())
+    plain_htype = group_htype[n_connected:]
+    type_start = n_connected + np.searchsorted(plain_htype, np.arange(n_htypes), side="left")
+    type_end = n_connected + np.searchsorted(plain_htype, np.arange(n_htypes), side="right")
+    plain_by_type = _group_lists(feasible_htypes, type_start, type_end)
+
     # Most units use their type's groups as they are (one shared array per type); only
     # units with a distance or connected exception get an array of their own. A scratch
     # mask marks excluded groups (no sorting set operations per unit).
     own: dict[int, IntArray] = {}
     scratch = np.zeros(n_groups, dtype=bool)
-    for u in sorted(set(distance_excluded) | set(connected_pairs)):
-        groups = plain_by_type[unit_type[u]]
-        if u in distance_excluded:
+    for i in sorted(set(distance_excluded) | set(connected_pairs)):
+        groups = plain_by_type[unit_type[i]]
+        if i in distance_excluded:
             # every member of a group shares the units excluding it by distance
-            rows = distance_excluded[u]
+            rows = distance_excluded[i]
             gone = group[rows[~pool.is_connected[rows]]]
             scratch[gone] = True
             groups = groups[~scratch[groups]]
             scratch[gone] = False
-        if u in connected_pairs:
+        if i in connected_pairs:
             # connected households are groups of their own, never in a type's list
-            groups = np.sort(np.concatenate([groups, group[connected_pairs[u]]]))
-        own[u] = groups
+            groups = np.sort(np.concatenate([groups, group[connected_pairs[i]]]))
+        own[i] = groups
 
-    group_of_household = np.full(len(households), -1, dtype=np.int64)
-    group_of_household[candidates] = group
     # groups feasible for no unit are dropped, so every group stands for real pairs
     reachable = np.zeros(n_groups, dtype=bool)
-    plain_used = np.zeros(len(type_rep), dtype=bool)
-    plain_used[unit_type[[u for u in range(n_units) if u not in own]]] = True
+    plain_used = np.zeros(n_types, dtype=bool)
+    plain_used[unit_type] = True
+    if own:
+        # a type may be used only by units with their own list
+        own_units = np.fromiter(own, dtype=np.int64, count=len(own))
+        counts = np.bincount(unit_type, minlength=n_types)
+        counts -= np.bincount(unit_type[own_units], minlength=n_types)
+        plain_used = counts > 0
     for t in np.flatnonzero(plain_used).tolist():
         reachable[plain_by_type[t]] = True
     for groups in own.values():
         reachable[groups] = True
     renumber = np.cumsum(reachable) - 1
-    in_group = group_of_household >= 0
-    group_of_household[in_group] = np.where(
-        reachable[group_of_household[in_group]], renumber[group_of_household[in_group]], -1
-    )
-    by_type = [renumber[g] for g in plain_by_type]
-    own_renumbered = {u: renumber[g] for u, g in own.items()}
-    unit_groups = [
-        own_renumbered[u] if u in own_renumbered else by_type[unit_type[u]] for u in range(n_units)
-    ]
+    group = np.where(group >= 0, np.where(reachable[np.maximum(group, 0)], renumber[group], -1), -1)
 
-    apart, contact = sibling_unit_pairs(units, authority.links)
-    return TypedFeasibility(
-        units=tuple(units),
-        unit_children=tuple(unit_children),
-        households=round_households,
-        group_of_household=group_of_household.astype(np.int64),
-        unit_groups=tuple(unit_groups),
+    # each distinct list once: types with equal lists share it (fewer flow classes)
+    lists: list[IntArray] = []
+    by_content: dict[bytes, int] = {}
+
+    every_group = bool(reachable.all())  # then the renumbering is the identity
+
+    def intern(groups: IntArray) -> int:
+        groups = groups if every_group else renumber[groups]
+        key = groups.tobytes()
+        at = by_content.get(key)
+        if at is None:
+            at = by_content[key] = len(lists)
+            lists.append(groups)
+        return at
+
+    type_list = np.full(n_types, -1, dtype=np.int64)
+    for t in np.flatnonzero(plain_used).tolist():
+        type_list[t] = intern(plain_by_type[t])
+    unit_list = type_list[unit_type]
+    for i, groups in own.items():
+        unit_list[i] = intern(groups)
+    return _Assessment(
+        group_of_row=group.astype(np.int64),
+        lists=lists,
+        unit_list=unit_list,
         unit_type=unit_type,
-        n_unit_types=len(type_rep),
+        n_unit_types=n_types,
         n_household_types=n_htypes,
-        apart_units=apart,
-        sibling_contact_units=contact,
     )
 
 
-def with_households(base: TypedFeasibility, extra: TypedFeasibility) -> TypedFeasibility:
-    """`base` with the households of `extra` appended as groups of their own.
+def _candidates(households: Sequence[Household]) -> IntArray:
+    return np.array(
+        [i for i, h in enumerate(households) if h.status == "available" and h.vacancies > 0],
+        dtype=np.int64,
+    )
 
-    `extra` is the typed feasibility of (some of) the same children against other
-    households only (e.g. hypothetical recruits); its units are matched to `base`'s by
-    their children, and units of `extra` that are not units of `base` are ignored. The
-    rules are per pair, so the result's pairs are those of the combined authority.
+
+def _round_households(households: Sequence[Household]) -> tuple[RoundHousehold, ...]:
+    return tuple(RoundHousehold(h.household_id, h.vacancies, h.lat, h.lon) for h in households)
+
+
+def typed_feasibility(
+    authority: Authority, *, as_of: date, policy: Policy, table: UnitTable | None = None
+) -> TypedFeasibility:
+    """The feasible pairs of `authority` on `as_of`, grouped into types (see module doc).
+
+    Requires `policy.min_round_score == 0` (no pair is dropped for its score). `table`
+    is the authority's units when the caller has already prepared them.
     """
+    if policy.min_round_score > 0:
+        raise ValueError("typed feasibility ignores scores: min_round_score must be 0")
+    if table is None:
+        table = unit_table(authority, as_of=as_of, policy=policy)
+    households = authority.households
+    candidates = _candidates(households)
+    pool = HouseholdPool.from_households(households[i] for i in candidates.tolist())
+    assessed = _assess(table, pool, np.arange(len(table.units), dtype=np.int64))
+    group_of_household = np.full(len(households), -1, dtype=np.int64)
+    group_of_household[candidates] = assessed.group_of_row
+    return TypedFeasibility(
+        units=table.units,
+        unit_children=table.unit_children,
+        households=_round_households(households),
+        group_of_household=group_of_household,
+        lists=tuple(assessed.lists),
+        unit_list=assessed.unit_list,
+        unit_type=assessed.unit_type,
+        n_unit_types=assessed.n_unit_types,
+        n_household_types=assessed.n_household_types,
+        apart_units=table.apart_units,
+        sibling_contact_units=table.sibling_contact_units,
+        table=table,
+    )
+
+
+def with_households(
+    base: TypedFeasibility, households: Sequence[Household], units: IntArray | None = None
+) -> TypedFeasibility:
+    """`base` with `households` appended, evaluated for `units` (default: every unit).
+
+    The rules are per pair, so the new households' pairs are those they would have in
+    the combined authority; units left out of `units` get no pair with them. The new
+    households form groups of their own, after `base`'s.
+    """
+    table = base.table
+    chosen = np.arange(len(base.units), dtype=np.int64) if units is None else units
+    candidates = _candidates(households)
+    pool = HouseholdPool.from_households(households[i] for i in candidates.tolist())
+    assessed = _assess(table, pool, chosen)
     offset = base.n_groups
-    index = {u.children: i for i, u in enumerate(base.units)}
-    unit_groups = list(base.unit_groups)
-    for e, unit in enumerate(extra.units):
-        u = index.get(unit.children)
-        groups = extra.unit_groups[e]
-        if u is None or not len(groups):
+    extra = np.full(len(households), -1, dtype=np.int64)
+    extra[candidates] = np.where(assessed.group_of_row >= 0, assessed.group_of_row + offset, -1)
+    lists = list(base.lists)
+    unit_list = base.unit_list.copy()
+    merged: dict[tuple[int, int], int] = {}  # (base list, new list) -> combined list
+    for u, new in zip(chosen.tolist(), assessed.unit_list.tolist(), strict=True):
+        if not len(assessed.lists[new]):
             continue
-        unit_groups[u] = np.concatenate([unit_groups[u], groups + offset])
-    extra_groups = np.where(
-        extra.group_of_household >= 0, extra.group_of_household + offset, -1
-    ).astype(np.int64)
+        key = (int(unit_list[u]), new)
+        at = merged.get(key)
+        if at is None:
+            # the new groups are numbered after every base group: still sorted
+            at = merged[key] = len(lists)
+            lists.append(np.concatenate([base.lists[key[0]], assessed.lists[new] + offset]))
+        unit_list[u] = at
     return TypedFeasibility(
         units=base.units,
         unit_children=base.unit_children,
-        households=base.households + extra.households,
-        group_of_household=np.concatenate([base.group_of_household, extra_groups]),
-        unit_groups=tuple(unit_groups),
+        households=base.households + _round_households(households),
+        group_of_household=np.concatenate([base.group_of_household, extra]),
+        lists=tuple(lists),
+        unit_list=unit_list,
         unit_type=base.unit_type,
         n_unit_types=base.n_unit_types,
-        n_household_types=base.n_household_types + extra.n_household_types,
+        n_household_types=base.n_household_types + assessed.n_household_types,
         apart_units=base.apart_units,
         sibling_contact_units=base.sibling_contact_units,
+        table=table,
     )

@@ -24,6 +24,8 @@ question of `matching.gaps.placeable.max_children_placed` on that graph directly
 
 from __future__ import annotations
 
+from functools import cached_property
+
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
@@ -46,26 +48,38 @@ class _Classes:
     """Units grouped by their feasible group list, with the class → group arcs."""
 
     def __init__(self, tf: TypedFeasibility, units: IntArray) -> None:
-        by_object: dict[int, int] = {}
-        by_content: dict[bytes, int] = {}
-        lists: list[IntArray] = []
-        of_unit = np.empty(len(units), dtype=np.int64)
-        for i, u in enumerate(units.tolist()):
-            groups = tf.unit_groups[u]
-            # units of a rule type share one array object (see typed.py): look the
-            # content up once per object; distinct types with equal lists merge
-            c = by_object.get(id(groups))
-            if c is None:
-                c = by_content.setdefault(groups.tobytes(), len(lists))
-                if c == len(lists):
-                    lists.append(groups)
-                by_object[id(groups)] = c
-            of_unit[i] = c
-        self.of_unit = of_unit
-        self.lists = lists
-        lengths = np.array([len(g) for g in lists], dtype=np.int64)
-        self.arc_class = np.repeat(np.arange(len(lists), dtype=np.int64), lengths)
-        self.arc_group = np.concatenate(lists).astype(np.int64) if lists else np.zeros(0, np.int64)
+        # the typed graph holds each distinct list once (see typed.py): a class is a list,
+        # numbered in order of first appearance among `units` (a stable flow input)
+        used, first, of_unit = np.unique(
+            tf.unit_list[units], return_index=True, return_inverse=True
+        )
+        order = np.argsort(first, kind="stable")
+        rank = np.empty(len(used), dtype=np.int64)
+        rank[order] = np.arange(len(used), dtype=np.int64)
+        used = used[order]
+        self.of_unit = rank[of_unit.ravel()]
+        self.lists = [tf.lists[i] for i in used.tolist()]
+
+    @cached_property
+    def arc_class(self) -> IntArray:
+        """Class of each class → group arc (arcs listed class by class)."""
+        lengths = np.array([len(g) for g in self.lists], dtype=np.int64)
+        return np.repeat(np.arange(len(self.lists), dtype=np.int64), lengths)
+
+    @cached_property
+    def arc_group(self) -> IntArray:
+        """Group of each class → group arc."""
+        if not self.lists:
+            return np.zeros(0, np.int64)
+        return np.concatenate(self.lists).astype(np.int64, copy=False)
+
+    @property
+    def n_arcs(self) -> int:
+        return sum(len(g) for g in self.lists)
+
+    def sums(self, per_group: IntArray) -> IntArray:
+        """For each class, the sum of `per_group` over its groups."""
+        return np.array([int(per_group[g].sum()) for g in self.lists], dtype=np.int64)
 
     @property
     def n(self) -> int:
@@ -77,25 +91,39 @@ def _flow(
     arc_class: IntArray,
     arc_set: IntArray,
     set_cap: IntArray,
-) -> tuple[int, IntArray, IntArray]:
-    """Max-flow source → classes → groups → sink; (value, flow per class, flow per arc)."""
+    *,
+    arc_flows: bool = True,
+) -> tuple[int, IntArray]:
+    """Max-flow source → classes → groups → sink; (value, flow per class → group arc,
+    empty unless `arc_flows`). Arcs from an empty class or into a full group carry
+    nothing and are left out of the network."""
     n_c, n_s = len(class_cap), len(set_cap)
+    keep: IntArray | slice = slice(None)
+    if not bool((class_cap > 0).all() and (set_cap > 0).all()):
+        keep = np.flatnonzero((class_cap[arc_class] > 0) & (set_cap[arc_set] > 0))
+    m = len(arc_class) if isinstance(keep, slice) else len(keep)
+    if m == 0:
+        return 0, np.zeros(len(arc_class), np.int64)
     source, sink = n_c + n_s, n_c + n_s + 1
-    if len(arc_class) == 0:
-        return 0, np.zeros(n_c, np.int64), np.zeros(0, np.int64)
+    # one int32 array per column, filled in place: the arcs number in the millions
+    tails = np.empty(n_c + m + n_s, dtype=np.int32)
+    heads = np.empty(n_c + m + n_s, dtype=np.int32)
+    caps = np.empty(n_c + m + n_s, dtype=np.int64)
+    tails[:n_c], heads[:n_c], caps[:n_c] = source, np.arange(n_c), class_cap
+    tails[n_c : n_c + m] = arc_class[keep]
+    heads[n_c : n_c + m] = arc_set[keep]
+    heads[n_c : n_c + m] += n_c
+    caps[n_c : n_c + m] = int(class_cap.sum()) + 1
+    tails[n_c + m :], heads[n_c + m :], caps[n_c + m :] = n_c + np.arange(n_s), sink, set_cap
     solver = ortools_max_flow.SimpleMaxFlow()
-    big = int(class_cap.sum()) + 1
-    tails = np.concatenate([np.full(n_c, source), arc_class, n_c + np.arange(n_s)])
-    heads = np.concatenate([np.arange(n_c), n_c + arc_set, np.full(n_s, sink)])
-    caps = np.concatenate([class_cap, np.full(len(arc_class), big), set_cap])
-    solver.add_arcs_with_capacity(
-        tails.astype(np.int32), heads.astype(np.int32), caps.astype(np.int64)
-    )
+    solver.add_arcs_with_capacity(tails, heads, caps)
     status = solver.solve(source, sink)
     if status != solver.OPTIMAL:
         raise RuntimeError(f"max-flow failed with status {status}")
-    flows = np.asarray(solver.flows(np.arange(len(tails), dtype=np.int32)), dtype=np.int64)
-    return int(solver.optimal_flow()), flows[:n_c], flows[n_c : n_c + len(arc_class)]
+    flows = np.zeros(len(arc_class), dtype=np.int64)
+    if arc_flows:
+        flows[keep] = solver.flows(np.arange(n_c, n_c + m, dtype=np.int32))
+    return int(solver.optimal_flow()), flows
 
 
 def typed_max_children_placed(
@@ -124,41 +152,46 @@ def typed_max_children_placed(
     homes = np.full(n_u, -1, dtype=np.int64)
     all_units = np.arange(n_u, dtype=np.int64)
     classes = _Classes(tf, all_units)
-    class_households = np.zeros(classes.n, dtype=np.int64)
-    np.add.at(class_households, classes.arc_class, group_size[classes.arc_group])
-    degree = class_households[classes.of_unit] if n_u else np.zeros(0, np.int64)
+    degree = classes.sums(group_size)[classes.of_unit] if n_u else np.zeros(0, np.int64)
     waiting = int(sizes.sum())
     if n_u == 0:
         return Placeability(0, 0, 0, True, homes, degree, "no waiting units")
 
-    # components over classes and groups (= over units and households)
-    adjacency = sp.coo_matrix(
-        (np.ones(len(classes.arc_class)), (classes.arc_class, classes.n + classes.arc_group)),
-        shape=(classes.n + n_g, classes.n + n_g),
-    )
-    _, label = connected_components(adjacency, directed=False)
-    comp_of_unit = label[classes.of_unit]
     in_apart = np.zeros(n_u, dtype=bool)
     for a, b in tf.apart_units:
         in_apart[a] = in_apart[b] = True
     constrained = ((sizes > 1) | in_apart) & (degree > 0)
-    hard_comp = np.zeros(int(label.max()) + 1, dtype=bool)
-    hard_comp[comp_of_unit[constrained]] = True
-    hard = hard_comp[comp_of_unit] & (degree > 0)
-    group_hard: BoolArray = hard_comp[label[classes.n :]]
+    if int(degree[constrained].sum()) > max_hard_pairs:
+        # too many pairs to expand whatever the components: skip computing them
+        hard = constrained
+        group_hard: BoolArray = np.zeros(n_g, dtype=bool)
+    else:
+        # components over classes and groups (= over units and households)
+        adjacency = sp.coo_matrix(
+            (np.ones(len(classes.arc_class)), (classes.arc_class, classes.n + classes.arc_group)),
+            shape=(classes.n + n_g, classes.n + n_g),
+        )
+        _, label = connected_components(adjacency, directed=False)
+        comp_of_unit = label[classes.of_unit]
+        hard_comp = np.zeros(int(label.max()) + 1, dtype=bool)
+        hard_comp[comp_of_unit[constrained]] = True
+        hard = hard_comp[comp_of_unit] & (degree > 0)
+        group_hard = hard_comp[label[classes.n :]]
 
     # upper bound: one flow over everything (children as flow), computed only when the
     # placement found does not already place every waiting child
-    group_vac = np.array([int(vacancies[m].sum()) for m in members], dtype=np.int64)
+    group_vac = _group_sums(tf, vacancies, n_g)
     class_children = np.bincount(classes.of_unit, weights=sizes, minlength=classes.n).astype(
         np.int64
     )
 
     def flow_bound() -> int:
-        value, _, _ = _flow(class_children, classes.arc_class, classes.arc_group, group_vac)
+        value, _ = _flow(
+            class_children, classes.arc_class, classes.arc_group, group_vac, arc_flows=False
+        )
         return value
 
-    n_arcs = len(classes.arc_class)
+    n_arcs = classes.n_arcs
 
     notes: list[str] = []
     exact = True
@@ -188,7 +221,7 @@ def typed_max_children_placed(
         )
     elif len(hard_units):
         hard_how = (
-            f"{len(hard_units)} units in components with sibling groups or 'apart' pairs "
+            f"{len(hard_units)} units in sibling groups or 'apart' pairs "
             f"({hard_pairs} pairs, too many to expand): greedy placement (largest groups "
             "first, best fit, or the caller's plan when better) as lower bound, the max-flow "
             "relaxation (groups may split) as upper bound"
@@ -259,6 +292,14 @@ def typed_max_children_placed(
     )
 
 
+def _group_sums(tf: TypedFeasibility, per_household: IntArray, n_groups: int) -> IntArray:
+    """Sum of `per_household` over the households of each group."""
+    grouped = tf.group_of_household >= 0
+    return np.bincount(
+        tf.group_of_household[grouped], weights=per_household[grouped], minlength=n_groups
+    ).astype(np.int64)
+
+
 def _sub_instance(
     tf: TypedFeasibility, units: IntArray, members: list[IntArray], group_hard: BoolArray
 ) -> tuple[MatchingInstance, IntArray]:
@@ -271,7 +312,7 @@ def _sub_instance(
     pair_unit: list[IntArray] = []
     pair_household: list[IntArray] = []
     for i, u in enumerate(units.tolist()):
-        groups = tf.unit_groups[u]
+        groups = tf.groups_of(u)
         if not len(groups):
             continue
         rows = np.sort(local[np.concatenate([members[g] for g in groups.tolist()])])
@@ -323,9 +364,9 @@ def _with_singles(
     if not len(singles):
         return homes, 0
     classes = _Classes(tf, singles)
-    group_left = np.array([int(remaining[m].sum()) for m in members], dtype=np.int64)
+    group_left = _group_sums(tf, remaining, len(members))
     children = np.bincount(classes.of_unit, minlength=classes.n).astype(np.int64)
-    value, _, arc_flow = _flow(children, classes.arc_class, classes.arc_group, group_left)
+    value, arc_flow = _flow(children, classes.arc_class, classes.arc_group, group_left)
     _fill(singles, classes, priority, arc_flow, members, remaining, homes)
     return homes, value
 
@@ -338,29 +379,43 @@ def _checked_plan(
     priority: npt.NDArray[np.float64],
 ) -> IntArray:
     """The feasible part of a caller's plan (as `placeable._checked_plan`): the household
-    is in one of the unit's groups, within vacancies, never with a unit assessed apart."""
+    is in one of the unit's groups, within vacancies, never with a unit assessed apart;
+    units are taken in priority order, so a higher priority unit keeps its place."""
+    n_h = len(vacancies)
     homes = np.full(len(sizes), -1, dtype=np.int64)
-    load = np.zeros(len(vacancies), dtype=np.int64)
+    planned = np.flatnonzero((plan >= 0) & (plan < n_h))
+    # feasible pairs, all at once: is the household's group in the unit's list?
+    group = tf.group_of_household[plan[planned]]
+    planned, group = planned[group >= 0], group[group >= 0]
+    by_list = np.argsort(tf.unit_list[planned], kind="stable")
+    lists = tf.unit_list[planned][by_list]
+    bounds = np.flatnonzero(np.diff(lists)) + 1
+    keep = np.zeros(len(planned), dtype=bool)
+    for at in np.split(by_list, bounds) if len(by_list) else []:
+        keep[at] = np.isin(group[at], tf.lists[int(tf.unit_list[planned[at[0]]])])
+    planned = np.sort(planned[keep])
+    # Capacity binds only in households planned beyond their vacancies, and an apart
+    # pair only between partners: those units are taken one by one in priority order,
+    # every other unit keeps its planned household whatever the order.
+    h_of = plan[planned]
+    load = np.bincount(h_of, weights=sizes[planned], minlength=n_h)
     partners: dict[int, list[int]] = {}
     for a, b in tf.apart_units:
         partners.setdefault(a, []).append(b)
         partners.setdefault(b, []).append(a)
-    planned = np.flatnonzero(plan >= 0)
-    for u in planned[np.lexsort((planned, -priority[planned]))].tolist():
+    in_partner = np.isin(planned, np.fromiter(partners, dtype=np.int64, count=len(partners)))
+    contested = (load[h_of] > vacancies[h_of]) | in_partner
+    homes[planned[~contested]] = h_of[~contested]
+    taken = np.zeros(n_h, dtype=np.int64)
+    one_by_one = planned[contested]
+    for u in one_by_one[np.lexsort((one_by_one, -priority[one_by_one]))].tolist():
         h = int(plan[u])
-        if h >= len(vacancies):
-            continue
-        g = int(tf.group_of_household[h])
-        groups = tf.unit_groups[u]
-        at = int(np.searchsorted(groups, g))
-        if g < 0 or at >= len(groups) or groups[at] != g:
-            continue
-        if load[h] + sizes[u] > vacancies[h]:
+        if taken[h] + sizes[u] > vacancies[h]:
             continue
         if any(homes[p] == h for p in partners.get(u, ())):
             continue
         homes[u] = h
-        load[h] += sizes[u]
+        taken[h] += sizes[u]
     return homes
 
 
@@ -426,7 +481,7 @@ def _greedy(
     order = constrained[np.lexsort((constrained, degree[constrained], -sizes[constrained]))]
     for u in order.tolist():
         size = int(sizes[u])
-        groups = tf.unit_groups[u]
+        groups = tf.groups_of(u)
         groups = groups[group_max[groups] >= size]
         if not len(groups):
             continue
