@@ -93,17 +93,18 @@ def _flow(
     set_cap: IntArray,
     *,
     arc_flows: bool = True,
-) -> tuple[int, IntArray]:
-    """Max-flow source → classes → groups → sink; (value, flow per class → group arc,
-    empty unless `arc_flows`). Arcs from an empty class or into a full group carry
-    nothing and are left out of the network."""
+) -> tuple[int, IntArray, BoolArray]:
+    """Max-flow source → classes → groups → sink; (value, flow per class → group arc
+    (zeros unless `arc_flows`), the classes and groups on the source side of a minimum
+    cut). Arcs from an empty class or into a full group carry nothing and are left out
+    of the network."""
     n_c, n_s = len(class_cap), len(set_cap)
     keep: IntArray | slice = slice(None)
     if not bool((class_cap > 0).all() and (set_cap > 0).all()):
         keep = np.flatnonzero((class_cap[arc_class] > 0) & (set_cap[arc_set] > 0))
     m = len(arc_class) if isinstance(keep, slice) else len(keep)
     if m == 0:
-        return 0, np.zeros(len(arc_class), np.int64)
+        return 0, np.zeros(len(arc_class), np.int64), np.zeros(n_c + n_s, dtype=bool)
     source, sink = n_c + n_s, n_c + n_s + 1
     # one int32 array per column, filled in place: the arcs number in the millions
     tails = np.empty(n_c + m + n_s, dtype=np.int32)
@@ -123,7 +124,9 @@ def _flow(
     flows = np.zeros(len(arc_class), dtype=np.int64)
     if arc_flows:
         flows[keep] = solver.flows(np.arange(n_c, n_c + m, dtype=np.int32))
-    return int(solver.optimal_flow()), flows
+    source_side = np.zeros(n_c + n_s + 2, dtype=bool)
+    source_side[np.asarray(solver.get_source_side_min_cut(), dtype=np.int64)] = True
+    return int(solver.optimal_flow()), flows, source_side[: n_c + n_s]
 
 
 def typed_max_children_placed(
@@ -186,10 +189,18 @@ def typed_max_children_placed(
     )
 
     def flow_bound() -> int:
-        value, _ = _flow(
+        value, _, _ = _flow(
             class_children, classes.arc_class, classes.arc_group, group_vac, arc_flows=False
         )
         return value
+
+    def cut_bound(in_cut: BoolArray) -> int:
+        # Any set X of groups gives a cut of that flow: the children of every class with
+        # a group outside X, plus the vacancies of X. The single children's minimum cut
+        # usually makes it equal to the placement found, which proves it optimal
+        # without solving the larger flow.
+        outside = classes.sums((~in_cut).astype(np.int64)) > 0
+        return int(class_children[outside].sum() + group_vac[in_cut].sum())
 
     n_arcs = classes.n_arcs
 
@@ -224,10 +235,10 @@ def typed_max_children_placed(
             f"{len(hard_units)} units in sibling groups or 'apart' pairs "
             f"({hard_pairs} pairs, too many to expand): greedy placement (largest groups "
             "first, best fit, or the caller's plan when better) as lower bound, the max-flow "
-            "relaxation (groups may split) as upper bound"
+            "relaxation (groups may split) or a cut of it as upper bound"
         )
     skip = hard & expand  # solved above, single children included
-    found: list[tuple[IntArray, int]] = []
+    found: list[tuple[IntArray, int, BoolArray | None]] = []
     if plan is not None and len(hard_units) and not expand:
         checked = _checked_plan(tf, np.asarray(plan, dtype=np.int64), sizes, vacancies, priority)
         found.append(
@@ -245,9 +256,9 @@ def typed_max_children_placed(
                 tf, homes, sizes, vacancies, constrained, skip, degree, priority, members
             ),
         )
-    homes, singles_value = found[-1]
+    homes, singles_value, in_cut = found[-1]
     if len(found) == 2 and int(sizes[found[0][0] >= 0].sum()) > int(sizes[homes >= 0].sum()):
-        homes, singles_value = found[0]
+        homes, singles_value, in_cut = found[0]
     placed = homes >= 0
     placeable = int(sizes[placed].sum())
     n_singles = int(((degree > 0) & ~constrained & ~skip).sum())
@@ -263,8 +274,14 @@ def typed_max_children_placed(
         if placeable < waiting:
             upper = "the singles' max-flow itself (exact)"
     else:
-        bound = flow_bound()
-        upper = str(bound)
+        bound = cut_bound(in_cut) if in_cut is not None else waiting
+        if bound > placeable:
+            bound = min(bound, flow_bound())
+            upper = f"{bound}, the max-flow relaxation"
+        else:
+            upper = (
+                f"{bound}, a cut of the max-flow relaxation from the single children's minimum cut"
+            )
         exact = placeable >= bound
         if not exact:
             notes.append(
@@ -353,22 +370,29 @@ def _with_singles(
     degree: IntArray,
     priority: npt.NDArray[np.float64],
     members: list[IntArray],
-) -> tuple[IntArray, int]:
+) -> tuple[IntArray, int, BoolArray | None]:
     """`homes` completed with a max-flow of the single children not placed and not in
-    `skip`, on the vacancies `homes` leaves; (homes, children the flow placed)."""
+    `skip`, on the vacancies `homes` leaves; (homes, children the flow placed, the
+    groups on the source side of its minimum cut, None without a flow)."""
     homes = homes.copy()
     remaining = vacancies.copy()
     took = homes >= 0
     np.subtract.at(remaining, homes[took], sizes[took])
     singles = np.flatnonzero((degree > 0) & ~constrained & ~took & ~skip)
     if not len(singles):
-        return homes, 0
+        return homes, 0, None
     classes = _Classes(tf, singles)
     group_left = _group_sums(tf, remaining, len(members))
     children = np.bincount(classes.of_unit, minlength=classes.n).astype(np.int64)
-    value, arc_flow = _flow(children, classes.arc_class, classes.arc_group, group_left)
+    value, arc_flow, side = _flow(children, classes.arc_class, classes.arc_group, group_left)
     _fill(singles, classes, priority, arc_flow, members, remaining, homes)
-    return homes, value
+    # the cut's groups, with those reached from its classes over arcs left out of the
+    # network because the group was full (in the full network they are on that side too)
+    in_cut = side[classes.n :].copy()
+    reached = [classes.lists[c] for c in np.flatnonzero(side[: classes.n]).tolist()]
+    if reached:
+        in_cut[np.concatenate(reached)] = True
+    return homes, value, in_cut
 
 
 def _checked_plan(

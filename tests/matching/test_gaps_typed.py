@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import networkx as nx
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -171,6 +172,20 @@ def assert_valid_placement(types: TypedFeasibility, homes: np.ndarray) -> None:
         assert homes[a] < 0 or homes[a] != homes[b]
 
 
+def relaxation(instance: MatchingInstance) -> int:
+    """Max-flow with sibling groups free to split: children -> households, networkx."""
+    graph = nx.DiGraph()
+    for u, unit in enumerate(instance.units):
+        graph.add_edge("s", ("u", u), capacity=unit.size)
+    for h, household in enumerate(instance.households):
+        graph.add_edge(("h", h), "t", capacity=max(household.vacancies, 0))
+    for u, h in zip(instance.pair_unit.tolist(), instance.pair_household.tolist(), strict=True):
+        graph.add_edge(("u", u), ("h", h))
+    if "s" not in graph or "t" not in graph:
+        return 0
+    return int(nx.maximum_flow_value(graph, "s", "t"))
+
+
 @settings(max_examples=30, deadline=None)
 @given(
     n_children=st.integers(1, 250),
@@ -192,6 +207,9 @@ def test_typed_placeable_equals_the_pairs_path_on_random_authorities(
     # Never expanding the sibling components gives an honest bound pair around the answer.
     bounds = typed_max_children_placed(types, max_hard_pairs=0)
     assert bounds.children_placeable <= pairs.children_placeable <= bounds.upper_bound
+    # an upper bound is never below the relaxation (a cut is at least the max-flow)
+    if bounds.upper_bound > bounds.children_placeable:
+        assert bounds.upper_bound >= relaxation(types.instance())
     assert bounds.exact == (bounds.children_placeable == bounds.upper_bound)
     if bounds.exact:
         assert bounds.children_placeable == pairs.children_placeable
@@ -284,3 +302,26 @@ def test_the_report_on_unexpanded_groups_equals_the_per_pair_report(seed: int) -
     placed_by_targets = sum(t.children_placed for t in groups.targets)
     assert placed_by_targets == sum(t.children_claimed for t in groups.targets)
     assert groups.children_placeable_with_targets == groups.children_placeable + placed_by_targets
+
+
+def test_a_cut_proves_the_greedy_optimal_without_the_relaxation_flow() -> None:
+    # Two 14-year-olds (a sibling pair) and three single 14-year-olds want H001 (2
+    # places) and H002 (2 places): 4 children at most. The greedy puts the pair in one,
+    # the singles' flow fills the other; the singles' minimum cut, carried over to the
+    # relaxation, is 4 too, so the answer is exact without a second flow.
+    pair = (
+        make_child("C001", date_of_birth=date(2012, 1, 1)),
+        make_child("C002", date_of_birth=date(2012, 1, 1)),
+    )
+    links = (SiblingLink("C001", "C002", "full", "together"),)
+    singles = tuple(make_child(f"C00{i}", date_of_birth=date(2012, 1, 1)) for i in (3, 4, 5))
+    households = tuple(
+        make_household(h, approved_places=2, max_sibling_group=2, vacancies=2)
+        for h in ("H001", "H002")
+    )
+    authority = Authority((*pair, *singles), households, links)
+    types = typed_feasibility(authority, as_of=AS_OF, policy=default_policy())
+    result = typed_max_children_placed(types, max_hard_pairs=0)
+    assert (result.children_placeable, result.upper_bound, result.exact) == (4, 4, True)
+    assert "a cut of the max-flow relaxation" in result.method
+    assert result.homes[0] >= 0  # the sibling pair is placed, together
