@@ -416,7 +416,9 @@ def _checked_plan(
     bounds = np.flatnonzero(np.diff(lists)) + 1
     keep = np.zeros(len(planned), dtype=bool)
     for at in np.split(by_list, bounds) if len(by_list) else []:
-        keep[at] = np.isin(group[at], tf.lists[int(tf.unit_list[planned[at[0]]])])
+        groups = tf.lists[int(tf.unit_list[planned[at[0]]])]  # sorted
+        pos = np.minimum(np.searchsorted(groups, group[at]), max(len(groups) - 1, 0))
+        keep[at] = groups[pos] == group[at] if len(groups) else False
     planned = np.sort(planned[keep])
     # Capacity binds only in households planned beyond their vacancies, and an apart
     # pair only between partners: those units are taken one by one in priority order,

@@ -325,3 +325,34 @@ def test_a_cut_proves_the_greedy_optimal_without_the_relaxation_flow() -> None:
     assert (result.children_placeable, result.upper_bound, result.exact) == (4, 4, True)
     assert "a cut of the max-flow relaxation" in result.method
     assert result.homes[0] >= 0  # the sibling pair is placed, together
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    n_children=st.integers(1, 120),
+    n_households=st.integers(1, 80),
+    seed=st.integers(0, 10_000),
+    data=st.data(),
+)
+def test_a_callers_plan_is_checked_as_the_pairs_path_checks_it(
+    n_children: int, n_households: int, seed: int, data: st.DataObject
+) -> None:
+    # any plan, feasible or not, over capacity or not: the typed check keeps exactly
+    # the part the per-pair check keeps (the same priority order decides conflicts)
+    from matching.gaps import placeable, typed_placeable
+
+    authority = generate_authority(n_children, n_households, seed=seed, as_of=AS_OF)
+    types = typed_feasibility(authority, as_of=AS_OF, policy=default_policy())
+    instance = types.instance()
+    n_u, n_h = len(types.units), len(types.households)
+    # mostly feasible households (so capacity and apart pairs bind), some not
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    plan = rng.integers(-1, n_h + 1, size=n_u)
+    for u in range(n_u):
+        feasible = instance.pair_household[instance.pair_unit == u]
+        if len(feasible) and rng.random() < 0.8:
+            plan[u] = rng.choice(feasible)
+    graph = placeable._graph(instance)
+    expected = placeable._checked_plan(graph, plan)
+    got = typed_placeable._checked_plan(types, plan, graph.sizes, graph.vacancies, graph.priority)
+    assert np.array_equal(got, expected)
