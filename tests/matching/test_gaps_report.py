@@ -293,3 +293,19 @@ def test_empty_authorities_give_an_empty_report() -> None:
     assert out["children_unplaceable"] == 1
     assert out["by_profile"][0]["feasible_households"] == 0
     assert out["recruitment_targets"][0]["children_placed"] == 1
+
+
+def test_the_report_leaves_garbage_collection_as_it_found_it() -> None:
+    # the report keeps the authority out of collections while it runs, then gives it back
+    import gc
+
+    authority = generate_authority(60, 40, seed=1, as_of=AS_OF)
+    assert gc.get_freeze_count() == 0
+    gap_report(authority, as_of=AS_OF)
+    assert gc.get_freeze_count() == 0
+    gc.freeze()  # a process that froze its own heap keeps it frozen
+    try:
+        gap_report(authority, as_of=AS_OF)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
