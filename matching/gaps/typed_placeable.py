@@ -19,7 +19,11 @@ question of `matching.gaps.placeable.max_children_placed` on that graph directly
   (largest groups first, best fit on households with the fewest vacancies left) is the
   lower bound and the flow the upper bound, and the result says it is a bound;
 * single children outside those components: max-flow on the vacancies left, turned into
-  households within each group (any filling of a group's vacancies is feasible).
+  households within each group (any filling of a group's vacancies is feasible);
+* before solving the upper-bound flow, the single children's minimum cut is carried over
+  to it (any set of groups gives a cut: the children of classes reaching outside it plus
+  its vacancies); when that cut equals the placement found, the placement is proved
+  optimal with one flow instead of two (the national case).
 """
 
 from __future__ import annotations
