@@ -356,3 +356,43 @@ def test_a_callers_plan_is_checked_as_the_pairs_path_checks_it(
     expected = placeable._checked_plan(graph, plan)
     got = typed_placeable._checked_plan(types, plan, graph.sizes, graph.vacancies, graph.priority)
     assert np.array_equal(got, expected)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    n_children=st.integers(1, 150),
+    n_households=st.integers(0, 120),
+    n_extra=st.integers(0, 60),
+    seed=st.integers(0, 10_000),
+    some_units=st.booleans(),
+)
+def test_households_added_to_the_typed_graph_have_the_pairs_of_the_combined_authority(
+    n_children: int, n_households: int, n_extra: int, seed: int, some_units: bool
+) -> None:
+    # Recruits and what-if households are assessed against the prepared units: their
+    # pairs must be exactly those of the authority with them in its pool (connected
+    # households of the second draw name the same child ids, so they connect too).
+    from dataclasses import replace
+
+    from matching.gaps.typed import with_households
+
+    authority = generate_authority(n_children, n_households, seed=seed, as_of=AS_OF)
+    other = generate_authority(n_children, n_extra, seed=seed + 1, as_of=AS_OF)
+    extra = tuple(replace(h, household_id=f"X{h.household_id}") for h in other.households)
+    policy = default_policy()
+    base = typed_feasibility(authority, as_of=AS_OF, policy=policy)
+    units = np.arange(0, len(base.units), 2, dtype=np.int64) if some_units else None
+    merged = with_households(base, extra, units).instance()
+    combined = Authority(authority.children, authority.households + extra, authority.links)
+    expected = typed_feasibility(combined, as_of=AS_OF, policy=policy).instance()
+    assert merged.units == expected.units
+    assert merged.households == expected.households
+    n_base = len(authority.households)
+    chosen = set(range(len(base.units))) if units is None else set(units.tolist())
+    want = {
+        (u, h)
+        for u, h in zip(expected.pair_unit.tolist(), expected.pair_household.tolist(), strict=True)
+        if h < n_base or u in chosen
+    }
+    got = set(zip(merged.pair_unit.tolist(), merged.pair_household.tolist(), strict=True))
+    assert got == want
