@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.http_errors import ERROR_RESPONSES, install_error_handlers
 from api.pages import install_pages
+from api.pages.web import page_csp
 from api.routes import auth, operations, proposals, records
 from api.security import DEFAULT_TOKEN_LIFETIME, secret_key_problem
 from api.settings import Settings
@@ -44,6 +45,8 @@ API_HEADERS = (
     (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'"),
     (b"cache-control", b"no-store"),
 )
+# The interactive API docs load their scripts from a CDN: no page policy there.
+DOCS_PATHS = ("/docs", "/redoc")
 
 
 class SecurityMiddleware:
@@ -69,7 +72,13 @@ class SecurityMiddleware:
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
             await _too_large(send, limit)
             return
-        extra = SECURITY_HEADERS + (API_HEADERS if path.startswith("/api/") else ())
+        extra: tuple[tuple[bytes, bytes], ...]
+        if path.startswith("/api/"):
+            extra = SECURITY_HEADERS + API_HEADERS
+        elif path.startswith(DOCS_PATHS):
+            extra = SECURITY_HEADERS
+        else:
+            extra = (*SECURITY_HEADERS, (b"content-security-policy", page_csp().encode()))
         received = 0
         too_large = False
         started = False
@@ -93,7 +102,12 @@ class SecurityMiddleware:
                 return
             if message["type"] == "http.response.start":
                 started = True
-                message = {**message, "headers": [*message.get("headers", []), *extra]}
+                headers = list(message.get("headers", []))
+                # a page that set its own policy (with its script nonce) keeps it: two
+                # policies would both apply and the nonce-less one block the script
+                own = {name.lower() for name, _ in headers}
+                headers += [(name, value) for name, value in extra if name not in own]
+                message = {**message, "headers": headers}
             await send(message)
 
         await self.app(scope, limited_receive, secured_send)

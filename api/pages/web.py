@@ -184,7 +184,8 @@ def render(
             for href, text, roles in NAVIGATION
             if actor.role in roles
         ]
-    return templates.TemplateResponse(
+    nonce = secrets.token_urlsafe(16)
+    response = templates.TemplateResponse(
         request,
         template,
         {
@@ -192,10 +193,31 @@ def render(
             "navigation": navigation,
             "csrf_token": csrf_token(request),
             "csrf_field": CSRF_FIELD,
+            # GOV.UK's template marks its one inline script with it
+            "cspNonce": nonce,
             **context,
         },
         status_code=status_code,
     )
+    response.headers["content-security-policy"] = page_csp(nonce)
+    return response
+
+
+# Pages and their downloads: everything from this origin, no plugin, no other site may
+# frame them or receive their forms. Inline styles are allowed for the charts
+# (matplotlib's SVG styles its elements inline); inline scripts only with the page's
+# nonce (GOV.UK's template has one). Responses that do not come from `render` get the
+# policy without a nonce from the security middleware (`api.app`).
+_PAGE_CSP = (
+    "default-src 'self'; script-src 'self'{nonce}; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+
+
+def page_csp(nonce: str | None = None) -> str:
+    """The pages' Content-Security-Policy, letting inline scripts with `nonce` run."""
+    return _PAGE_CSP.format(nonce=f" 'nonce-{nonce}'" if nonce else "")
 
 
 def error_page(

@@ -278,3 +278,37 @@ def test_panel_paper_shows_the_records_as_they_were_when_proposed(api_env: ApiEn
         "/api/proposals/" + paper_url.rsplit("/", 1)[1], headers=api_env.headers["panel"]
     ).json()
     assert frozen["rationale"]["records"]["children"][0]["first_name"] == "Dee"
+
+
+def test_pages_carry_a_content_security_policy_that_lets_only_their_own_script_run(
+    api_env: ApiEnv,
+) -> None:
+    client = sign_in(api_env, "admin")
+    nonces = set()
+    for path in ("/login", *PAGES):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        policies = response.headers.get_list("content-security-policy")
+        assert len(policies) == 1, (path, policies)  # two would both apply
+        policy = policies[0]
+        assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy
+        assert "'unsafe-inline'" not in policy.split("script-src", 1)[1].split(";")[0]
+        nonce = re.search(r"'nonce-([^']+)'", policy)
+        assert nonce, policy
+        # every inline script on the page carries this response's nonce, and only it
+        scripts = re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>", response.text)
+        assert scripts, path
+        assert all(f'nonce="{nonce.group(1)}"' in attrs for attrs in scripts), (path, scripts)
+        nonces.add(nonce.group(1))
+    assert len(nonces) == 1 + len(PAGES)  # a fresh nonce per response
+    # responses that are not rendered pages get the policy without a nonce
+    static = client.get("/static/familyfinder.css")
+    assert static.status_code == 200
+    assert "script-src 'self';" in static.headers["content-security-policy"]
+    # the API keeps its stricter policy; the interactive docs load a CDN's scripts
+    assert (
+        client.get("/api/health")
+        .headers["content-security-policy"]
+        .startswith("default-src 'none'")
+    )
+    assert "content-security-policy" not in client.get("/docs").headers

@@ -148,6 +148,16 @@ class Visitor:
         self.context = browser.new_context(viewport={"width": 1280, "height": 900})
         self.context.set_default_timeout(30_000)
         self.page: Page = self.context.new_page()
+        # what the pages' Content-Security-Policy blocked (checked when the visit ends)
+        self.blocked: list[str] = []
+        self.page.on(
+            "console",
+            lambda message: (
+                self.blocked.append(message.text)
+                if "Content Security Policy" in message.text
+                else None
+            ),
+        )
 
     def goto(self, path: str) -> Page:
         self.page.goto(self.base + path)
@@ -168,6 +178,7 @@ def visitor(browser: Browser, server: str) -> Iterator[Visitor]:
     one = Visitor(browser, server)
     yield one
     one.context.close()
+    assert not one.blocked, one.blocked  # nothing a page needs is refused by its policy
 
 
 @pytest.fixture
@@ -175,6 +186,7 @@ def second_visitor(browser: Browser, server: str) -> Iterator[Visitor]:
     one = Visitor(browser, server)
     yield one
     one.context.close()
+    assert not one.blocked, one.blocked
 
 
 def screenshot(page: Page, name: str) -> Path:

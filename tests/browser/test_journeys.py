@@ -201,6 +201,13 @@ def test_recruitment_journey(visitor: Visitor) -> None:
     assert page.url.endswith("/gaps")
     assert page.locator("#headline .govuk-heading-xl").count() == 4
     assert page.locator("figure svg[role=img]").count() == 3
+    # GOV.UK's inline script ran (it carries the page's nonce) and the charts' inline
+    # styles applied: the bars are drawn, not left black by a refused style
+    assert page.evaluate("document.body.classList.contains('govuk-frontend-supported')")
+    fills = page.evaluate(
+        "[...document.querySelectorAll('figure svg path')].map(p => getComputedStyle(p).fill)"
+    )
+    assert any(fill not in ("rgb(0, 0, 0)", "none") for fill in fills)
     assert page.locator("#by-profile tbody tr").count() >= 1
     # No child-level data anywhere: no child id, no first name column.
     assert not re.search(r"C\d{6}", page.content())
