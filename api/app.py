@@ -23,6 +23,7 @@ from api.pages import install_pages
 from api.pages.web import page_csp
 from api.routes import auth, operations, proposals, records
 from api.security import DEFAULT_TOKEN_LIFETIME, secret_key_problem
+from api.services.round_jobs import fail_interrupted_jobs
 from api.settings import Settings
 from matching.errors import PolicyError
 from matching.policy import Policy, default_policy, load_policy
@@ -175,6 +176,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        fail_interrupted_jobs(_app.state.session_factory)
         yield
         executor.shutdown(wait=False, cancel_futures=True)
         engine.dispose()

@@ -384,3 +384,13 @@ def get_round_job(session: Session, job_id: int) -> RoundJobRow:
 
 def update_round_job(session: Session, job_id: int, **values: Any) -> None:
     session.execute(update(RoundJobRow).where(RoundJobRow.id == job_id).values(**values))
+
+
+def fail_unfinished_round_jobs(session: Session, *, error: str, finished_at: datetime) -> int:
+    """Mark every queued or running job failed with `error`; how many there were."""
+    result = session.execute(
+        update(RoundJobRow)
+        .where(RoundJobRow.status.in_(("queued", "running")))
+        .values(status="failed", error=error, finished_at=finished_at)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

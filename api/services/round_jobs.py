@@ -23,12 +23,18 @@ from matching.errors import FamilyFinderError
 from matching.policy import Policy
 from matching.rounds import RoundParams
 from models.accounts import RoundJobRow
-from models.accounts_store import add_round_job, get_round_job, update_round_job
+from models.accounts_store import (
+    add_round_job,
+    fail_unfinished_round_jobs,
+    get_round_job,
+    update_round_job,
+)
 from models.db import session_scope
 from models.store import RoundRunRecord, get_round_run
 
 log = logging.getLogger("familyfinder.rounds")
 PROGRESS_INTERVAL_S = 1.0
+INTERRUPTED = "interrupted: the service stopped before this round finished; start the round again"
 
 
 def submit_round(
@@ -124,6 +130,23 @@ def _run_job(
                 error="internal error; it has been logged",
                 finished_at=datetime.now(UTC),
             )
+
+
+def fail_interrupted_jobs(factory: sessionmaker[Session]) -> int:
+    """At start-up: jobs a previous run of the service left queued or running will never
+    finish (the executor lived in that process), so they are marked failed and say so.
+
+    One service process per database: the executor is in-process (`familyfinder serve`
+    runs one).
+    """
+    with session_scope(factory) as session:
+        count = fail_unfinished_round_jobs(
+            session, error=INTERRUPTED, finished_at=datetime.now(UTC)
+        )
+        session.commit()
+    if count:
+        log.warning("%d round job(s) interrupted by the last stop marked failed", count)
+    return count
 
 
 def round_status(session: Session, job_id: int) -> tuple[RoundJobRow, RoundRunRecord | None]:

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from api.services.round_jobs import round_status
 from models.accounts_store import add_round_job, update_round_job
-from tests.api.conftest import TINY, TINY_AS_OF, ApiEnv
+from tests.api.conftest import TINY, TINY_AS_OF, ApiEnv, _new_database, build_env
 
 AS_OF = TINY_AS_OF.isoformat()
 
@@ -174,3 +174,28 @@ def test_round_status_is_one_consistent_reading(api_env: ApiEnv) -> None:
             update_round_job(writer, job_id, status="done", stage="done")
             writer.commit()
         assert (job.status, job.stage, run) == ("queued", None, None)
+
+
+def test_rounds_a_stopped_service_left_unfinished_are_reported_failed(
+    database_url: str, tmp_path: Path
+) -> None:
+    # A round queued or running when the service stopped will never finish: on the next
+    # start its job says so instead of showing "running" for ever; finished ones stay.
+    url, drop = _new_database(database_url, tmp_path, "ff_api")
+    env = build_env(url)
+    try:
+        with env.session() as session:
+            running = add_round_job(session, requested_by="admin", params={}).id
+            update_round_job(session, running, status="running", stage="solving")
+            queued = add_round_job(session, requested_by="admin", params={}).id
+            done = add_round_job(session, requested_by="admin", params={}).id
+            update_round_job(session, done, status="done", stage="done")
+            session.commit()
+        with env.client:  # the service starts
+            jobs = {job: get(env, f"/api/rounds/{job}").json() for job in (running, queued, done)}
+        assert [jobs[j]["status"] for j in (running, queued, done)] == ["failed", "failed", "done"]
+        assert "interrupted" in jobs[running]["error"]
+        assert "start the round again" in jobs[queued]["error"]
+    finally:
+        env.app.state.engine.dispose()
+        drop()
