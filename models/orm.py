@@ -220,3 +220,5 @@ class DataVersionRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     version: Mapped[int] = mapped_column(Integer)
     changed_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    # the stored authority's fingerprint at this version, when the writer knew it
+    fingerprint: Mapped[str | None] = mapped_column(String(64))

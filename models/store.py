@@ -577,6 +577,7 @@ def list_round_runs(session: Session, *, limit: int = 50) -> list[RoundRunRecord
 class DataVersion:
     version: int
     changed_at: datetime | None
+    fingerprint: str | None = None  # of the stored authority, when a writer recorded it
 
 
 def current_data_version(session: Session) -> int:
@@ -587,11 +588,13 @@ def current_data_version(session: Session) -> int:
 def data_version_stamp(session: Session) -> DataVersion:
     """The data version with the time of its last change (one primary-key read)."""
     row = session.execute(
-        select(DataVersionRow.version, DataVersionRow.changed_at).where(DataVersionRow.id == 1)
+        select(DataVersionRow.version, DataVersionRow.changed_at, DataVersionRow.fingerprint).where(
+            DataVersionRow.id == 1
+        )
     ).first()
     if row is None:
         return DataVersion(0, None)
-    return DataVersion(int(row[0]), row[1])
+    return DataVersion(int(row[0]), row[1], row[2])
 
 
 def bump_data_version(session: Session) -> int:
@@ -604,9 +607,20 @@ def bump_data_version(session: Session) -> int:
     bumped = session.execute(
         update(DataVersionRow)
         .where(DataVersionRow.id == 1)
-        .values(version=DataVersionRow.version + 1, changed_at=utcnow())
+        .values(version=DataVersionRow.version + 1, changed_at=utcnow(), fingerprint=None)
     )
     if typing.cast(Any, bumped).rowcount == 0:  # the row was deleted by hand: recreate it
         session.add(DataVersionRow(id=1, version=1, changed_at=utcnow()))
     session.flush()
     return current_data_version(session)
+
+
+def record_fingerprint(session: Session, fingerprint: str) -> None:
+    """Store the fingerprint of the authority as this transaction leaves it. No commit.
+
+    Call it after `bump_data_version`, in the same transaction, only with the
+    fingerprint of everything stored (as an import computes it).
+    """
+    session.execute(
+        update(DataVersionRow).where(DataVersionRow.id == 1).values(fingerprint=fingerprint)
+    )

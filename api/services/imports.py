@@ -22,6 +22,7 @@ from models.store import (
     UpsertCounts,
     bump_data_version,
     load_authority,
+    record_fingerprint,
     record_import_run,
     upsert_authority,
 )
@@ -132,6 +133,7 @@ def import_directory(
         # In the same transaction: pool snapshots held by other processes see the change.
         bump_data_version(session)
         fingerprint = authority_fingerprint(merge_authority(existing, incoming))
+        record_fingerprint(session, fingerprint)  # spares each reader computing it
         run = record_import_run(
             session,
             requested_by=requested_by or _requested_by(),

@@ -98,7 +98,7 @@ def get_snapshot(session: Session, policy: Policy) -> Snapshot:
         snapshot = Snapshot(
             authority=authority,
             context=MatchingContext.prepare(authority),
-            fingerprint=authority_fingerprint(authority),
+            fingerprint=stamp.fingerprint or authority_fingerprint(authority),
             data_version=stamp.version,
             changed_at=stamp.changed_at,
             policy=policy,

@@ -119,3 +119,39 @@ def test_concurrent_requests_share_one_load(fresh_database_url: str) -> None:
         assert snapshot_loads() == loads + 1
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("source", ["tiny", "demo", "synthetic"])
+def test_an_import_records_the_fingerprint_readers_would_compute(
+    db_session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: str
+) -> None:
+    # The import's fingerprint is stored with the version; it must be exactly the one of
+    # what the database then holds, and a snapshot must take it instead of computing it.
+    import api.services.snapshot as snapshot_module
+    from api.services.exports import write_directory
+    from matching.synthetic import generate_authority
+
+    if source == "synthetic":
+        directory = tmp_path / "synthetic"
+        directory.mkdir()
+        write_directory(generate_authority(300, 200, seed=5, as_of=AS_OF), directory)
+    else:
+        directory = Path(__file__).resolve().parents[2] / "fixtures" / source
+    as_of = date(2026, 11, 1) if source == "demo" else AS_OF  # the demo's own date
+    summary = import_directory(db_session, directory, as_of=as_of, requested_by="test")
+    stamp = data_version_stamp(db_session)
+    assert stamp.fingerprint == summary.inputs_fingerprint
+    assert stamp.fingerprint == authority_fingerprint(load_authority(db_session))
+
+    def not_again(_authority: object) -> str:
+        raise AssertionError("the snapshot recomputed a fingerprint the import stored")
+
+    monkeypatch.setattr(snapshot_module, "authority_fingerprint", not_again)
+    assert get_snapshot(db_session, default_policy()).fingerprint == stamp.fingerprint
+
+    # any other write clears it: readers compute it again
+    bump_data_version(db_session)
+    db_session.commit()
+    assert data_version_stamp(db_session).fingerprint is None
+    monkeypatch.setattr(snapshot_module, "authority_fingerprint", authority_fingerprint)
+    assert get_snapshot(db_session, default_policy()).fingerprint == stamp.fingerprint
