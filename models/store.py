@@ -280,9 +280,23 @@ def upsert_authority(session: Session, authority: Authority) -> UpsertCounts:
     return UpsertCounts(**counts)
 
 
-def _json_value(value: Any) -> Any:
-    # SQLite hands back JSON as text; psycopg has already parsed it.
-    return json.loads(value) if isinstance(value, str) else value
+def _json_values() -> typing.Callable[[Any], Any]:
+    """A JSON column's decoder, remembering each distinct text (the same needs, skills
+    and languages repeat across an authority). The decoded value is shared between rows:
+    every such field is converted into a new set, tuple or mapping per record."""
+    memo: dict[str, Any] = {}
+    loads = json.loads
+
+    def decode(value: Any) -> Any:
+        # SQLite hands back JSON as text; psycopg has already parsed it.
+        if not isinstance(value, str):
+            return value
+        decoded = memo.get(value)
+        if decoded is None:
+            decoded = memo[value] = loads(value)
+        return decoded
+
+    return decode
 
 
 def _fetch_rows(session: Session, model: type[Base]) -> list[dict[str, Any]]:
@@ -299,7 +313,7 @@ def _fetch_rows(session: Session, model: type[Base]) -> list[dict[str, Any]]:
     converters: list[tuple[str, Any]] = []
     for column in table.columns:
         if isinstance(column.type, JSON):
-            converters.append((column.key, _json_value))
+            converters.append((column.key, _json_values()))
         elif sqlite and isinstance(column.type, Date):
             converters.append((column.key, date.fromisoformat))
         elif sqlite and isinstance(column.type, Boolean):
