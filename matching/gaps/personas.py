@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -29,6 +30,8 @@ from matching.gaps.targets import PLAN_HOUSEHOLD
 from matching.vocab import NEED_CODES
 
 MAX_PERSONAS = 4
+
+_BY_ID = attrgetter("child_id")  # sort key: children by id
 
 
 @dataclass(frozen=True)
@@ -109,10 +112,6 @@ def _distinct_rows(features: npt.NDArray[np.int64], most: int) -> int:
     return len(seen)
 
 
-def _child_id(child: Child) -> str:
-    return child.child_id
-
-
 def _closeness(profile: HouseholdProfile, plan: str, band: str, size: int, needs: set[str]) -> int:
     kind, term = PLAN_HOUSEHOLD.get(plan, ("foster", "long"))
     serves = profile.kind == kind_label(kind, term) or (
@@ -163,7 +162,7 @@ def build_personas(
         band = settings.age_band(oldest[len(oldest) // 2])
         sizes = sorted(features[at, -1].tolist())
         size = sizes[len(sizes) // 2]
-        plan = Counter(min(m, key=_child_id).plan for m in members).most_common(1)[0][0]
+        plan = Counter(min(m, key=_BY_ID).plan for m in members).most_common(1)[0][0]
         ranked = sorted(
             supply.items(),
             key=lambda kv: (-_closeness(kv[0], plan, band, size, set(needs)), -kv[1], kv[0]),

@@ -17,10 +17,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date
 from functools import lru_cache
+from operator import attrgetter
 from typing import Any
 
 from matching.domain import Child, Household, age_on
 from matching.vocab import NEED_CODES, NEED_LEVELS, PLANS
+
+_BY_ID = attrgetter("child_id")  # sort key: children by id
 
 
 @dataclass(frozen=True)
@@ -219,16 +222,12 @@ def _unit_facts(
         # the oldest child is the one born first: age never increases with the birth date
         born = min(c.date_of_birth for c in children)
         # siblings share a plan; if a record disagrees, the first child's (by id) is used
-        plan = min(children, key=_child_id).plan
+        plan = min(children, key=_BY_ID).plan
         needs = [item for c in children for item in c.needs.items()]
     level = max((lvl for _, lvl in needs), default=0)
     floor = settings.key_need_min_level
     key = frozenset(code for code, lvl in needs if lvl >= floor and code in settings.key_needs)
     return plan, age_on(born, as_of), len(children), level, key
-
-
-def _child_id(child: Child) -> str:
-    return child.child_id
 
 
 @dataclass(frozen=True, order=True)

@@ -33,6 +33,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -56,6 +57,8 @@ PLAN_HOUSEHOLD: dict[str, tuple[str, str | None]] = {
 }
 HYPOTHETICAL_KINDS = frozenset({"foster", "adopter", "ffa", "residential"})
 KM_PER_DEGREE_LAT = 111.195
+
+_BY_ID = attrgetter("child_id")  # sort key: children by id
 
 
 class AddSpecError(ValidationError):
@@ -327,7 +330,7 @@ def _grid(lat: float, lon: float, step: float) -> tuple[float, float]:
 
 
 def _home(children: Sequence[Child]) -> tuple[float, float] | None:
-    by_id = sorted(children, key=_child_id)
+    by_id = sorted(children, key=_BY_ID)
     for c in by_id:
         if c.home_lat is not None and c.home_lon is not None:
             return (c.home_lat, c.home_lon)
@@ -337,15 +340,11 @@ def _home(children: Sequence[Child]) -> tuple[float, float] | None:
     return None
 
 
-def _child_id(child: Child) -> str:
-    return child.child_id
-
-
 def unit_need(
     unit: int, children: Sequence[Child], as_of: date, settings: ProfileSettings
 ) -> _Need:
     """The minimal recruitable household profile for one unit."""
-    plan = min(children, key=_child_id).plan
+    plan = min(children, key=_BY_ID).plan
     kind, term = PLAN_HOUSEHOLD.get(plan, ("foster", "long"))
     # the youngest child is the one born last, the oldest the one born first
     births = [c.date_of_birth for c in children]
