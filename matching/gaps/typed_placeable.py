@@ -250,7 +250,15 @@ def typed_max_children_placed(
                 tf, checked, sizes, vacancies, constrained, skip, degree, priority, members
             )
         )
-    if not found or int(sizes[found[0][0] >= 0].sum()) < waiting:
+    # the caller's plan completed is optimal when every child is placed, or when the
+    # single children's cut proves it: then the greedy and its flow are not needed
+    proven = bool(found) and (
+        int(sizes[found[0][0] >= 0].sum()) == waiting
+        or (
+            found[0][2] is not None and cut_bound(found[0][2]) == int(sizes[found[0][0] >= 0].sum())
+        )
+    )
+    if not proven:
         if len(hard_units) and not expand:
             _greedy(tf, np.flatnonzero(constrained), sizes, degree, members, remaining, homes)
         # the greedy first, so the caller's plan wins a tie (as in max_children_placed)

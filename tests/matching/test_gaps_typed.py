@@ -216,6 +216,15 @@ def test_typed_placeable_equals_the_pairs_path_on_random_authorities(
     else:
         assert "lower bound" in bounds.method
     assert_valid_placement(types, bounds.homes)
+    # Given an optimal placement as the caller's plan, the unexpanded path keeps its
+    # value, and claims exactness only with a bound that proves it.
+    planned = typed_max_children_placed(types, max_hard_pairs=0, plan=pairs.homes)
+    assert planned.children_placeable >= pairs.children_placeable
+    if pairs.exact:
+        assert planned.children_placeable == pairs.children_placeable
+    assert planned.upper_bound >= planned.children_placeable
+    assert planned.exact == (planned.upper_bound == planned.children_placeable)
+    assert_valid_placement(types, planned.homes)
 
 
 def test_typed_placeable_on_the_hall_violators() -> None:
