@@ -446,7 +446,9 @@ def _assess(table: UnitTable, pool: HouseholdPool, units: IntArray) -> _Assessme
     for groups in own.values():
         reachable[groups] = True
     renumber = np.cumsum(reachable) - 1
-    group = np.where(group >= 0, np.where(reachable[np.maximum(group, 0)], renumber[group], -1), -1)
+    kept = group >= 0
+    kept[kept] = reachable[group[kept]]
+    group = np.where(kept, renumber[np.where(kept, group, 0)] if n_groups else -1, -1)
 
     # each distinct list once: types with equal lists share it (fewer flow classes)
     lists: list[IntArray] = []

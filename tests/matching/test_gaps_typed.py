@@ -405,3 +405,25 @@ def test_households_added_to_the_typed_graph_have_the_pairs_of_the_combined_auth
     }
     got = set(zip(merged.pair_unit.tolist(), merged.pair_household.tolist(), strict=True))
     assert got == want
+
+
+def test_a_pool_of_connected_households_of_other_children_places_nobody() -> None:
+    # The only available household is connected to a child who is not waiting: it is a
+    # candidate but feasible for no unit, so there is no group at all (found by the
+    # property test above: the renumbering of groups must cope with none).
+    waiting = make_child("C001", plan="kinship")
+    gone = make_child("C002", plan="kinship", status="placed")
+    aunt = make_household(
+        "H001",
+        kind="connected",
+        term=None,
+        approved_places=1,
+        max_sibling_group=1,
+        vacancies=1,
+        connected_child_ids=("C002",),
+    )
+    authority = Authority((waiting, gone), (aunt,), ())
+    types = typed_feasibility(authority, as_of=AS_OF, policy=default_policy())
+    assert types.n_groups == 0
+    assert typed_max_children_placed(types).children_placeable == 0
+    assert_same_instance(*typed_and_pairs(authority))
