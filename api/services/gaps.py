@@ -33,5 +33,11 @@ def gap_report_for(
     """
     snapshot = get_snapshot(session, policy)
     return gap_report(
-        snapshot.authority, as_of=as_of, policy=policy, add=add, suppress=suppress, seed=seed
+        snapshot.authority,
+        as_of=as_of,
+        policy=policy,
+        add=add,
+        suppress=suppress,
+        seed=seed,
+        pool=snapshot.context.pool,  # the snapshot's pool arrays: not built again
     )

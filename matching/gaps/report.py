@@ -66,6 +66,7 @@ from matching.gaps.typed import TypedFeasibility, unit_table
 from matching.gaps.typed import with_households as typed_with_households
 from matching.gaps.typed_placeable import typed_max_children_placed
 from matching.instance import MatchingInstance, RoundHousehold, RoundUnit
+from matching.pool import HouseholdPool
 
 BuildInstance = Callable[[Authority], MatchingInstance]
 IntArray = npt.NDArray[np.int64]
@@ -173,6 +174,7 @@ def gap_report(
     seed: int = 0,
     method: str = "auto",
     expand_max_pairs: int = EXPAND_MAX_PAIRS,
+    pool: HouseholdPool | None = None,
 ) -> GapReport:
     """The needs-gap report of `authority` on `as_of` under `policy` (default if None).
 
@@ -186,7 +188,8 @@ def gap_report(
     typed pairs are expanded into a pair list only up to `expand_max_pairs`; above it
     (national scale) every figure is computed on the groups
     (`matching.gaps.typed_placeable`), and `method["placeable"]` says whether the
-    placeable count is exact or a bound.
+    placeable count is exact or a bound. `pool`, the pool of all of `authority`'s
+    households when the caller holds one (a service's snapshot), spares building it.
     """
     with _heap_frozen():
         return _gap_report(
@@ -198,6 +201,7 @@ def gap_report(
             seed=seed,
             method=method,
             expand_max_pairs=expand_max_pairs,
+            pool=pool,
         )
 
 
@@ -228,6 +232,7 @@ def _gap_report(
     seed: int,
     method: str,
     expand_max_pairs: int,
+    pool: HouseholdPool | None,
 ) -> GapReport:
     """The report itself (see `gap_report`)."""
     from matching.feasibility import build_instance
@@ -261,7 +266,7 @@ def _gap_report(
     }
     if typed:
         table = unit_table(authority, as_of=as_of, policy=policy)
-        types = typed_feasibility(authority, as_of=as_of, policy=policy, table=table)
+        types = typed_feasibility(authority, as_of=as_of, policy=policy, table=table, pool=pool)
         n_pairs = types.n_pairs()
         typed_text = (
             f"hard rules evaluated once per type: {types.n_unit_types} unit types x "

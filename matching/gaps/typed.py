@@ -493,21 +493,35 @@ def _round_households(households: Sequence[Household]) -> tuple[RoundHousehold, 
 
 
 def typed_feasibility(
-    authority: Authority, *, as_of: date, policy: Policy, table: UnitTable | None = None
+    authority: Authority,
+    *,
+    as_of: date,
+    policy: Policy,
+    table: UnitTable | None = None,
+    pool: HouseholdPool | None = None,
 ) -> TypedFeasibility:
     """The feasible pairs of `authority` on `as_of`, grouped into types (see module doc).
 
     Requires `policy.min_round_score == 0` (no pair is dropped for its score). `table`
-    is the authority's units when the caller has already prepared them.
+    is the authority's units when the caller has already prepared them; `pool` the pool
+    of all its households (row i = `authority.households[i]`, as a service's snapshot
+    holds it), from which the candidates are sliced instead of built again.
     """
     if policy.min_round_score > 0:
         raise ValueError("typed feasibility ignores scores: min_round_score must be 0")
     if table is None:
         table = unit_table(authority, as_of=as_of, policy=policy)
     households = authority.households
-    candidates = _candidates(households)
-    pool = HouseholdPool.from_households(households[i] for i in candidates.tolist())
-    assessed = _assess(table, pool, np.arange(len(table.units), dtype=np.int64))
+    if pool is None:
+        candidates = _candidates(households)
+        candidate_pool = HouseholdPool.from_households(households[i] for i in candidates.tolist())
+    else:
+        if pool.ids != tuple(h.household_id for h in households):
+            raise ValueError("the pool given is not the pool of the authority's households")
+        # the same selection as `_candidates`, on the pool's columns
+        candidates = np.flatnonzero(pool.available & (pool.vacancies > 0)).astype(np.int64)
+        candidate_pool = pool.take(candidates)
+    assessed = _assess(table, candidate_pool, np.arange(len(table.units), dtype=np.int64))
     group_of_household = np.full(len(households), -1, dtype=np.int64)
     group_of_household[candidates] = assessed.group_of_row
     return TypedFeasibility(

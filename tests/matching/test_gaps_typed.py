@@ -427,3 +427,21 @@ def test_a_pool_of_connected_households_of_other_children_places_nobody() -> Non
     assert types.n_groups == 0
     assert typed_max_children_placed(types).children_placeable == 0
     assert_same_instance(*typed_and_pairs(authority))
+
+
+@pytest.mark.parametrize("seed", [0, 4])
+def test_a_report_on_the_callers_pool_equals_one_that_builds_its_own(seed: int) -> None:
+    # a service hands its snapshot's pool (every household, in order) to the report
+    from matching.pool import HouseholdPool
+
+    authority = generate_authority(300, 250, seed=seed, as_of=AS_OF)
+    pool = HouseholdPool.from_households(authority.households)
+    for expand in (0, 3_000_000):
+        own = gap_report(authority, as_of=AS_OF, suppress=False, expand_max_pairs=expand)
+        given = gap_report(
+            authority, as_of=AS_OF, suppress=False, expand_max_pairs=expand, pool=pool
+        )
+        assert given.to_dict() == own.to_dict()
+    other = HouseholdPool.from_households(reversed(authority.households))
+    with pytest.raises(ValueError, match="not the pool of the authority"):
+        gap_report(authority, as_of=AS_OF, pool=other)
