@@ -29,6 +29,7 @@ How it is computed (the `method` text of the result says which path was taken):
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -491,15 +492,21 @@ def _restrict_flow(flow: _TypeFlow, positions: IntArray, keep_type: BoolArray) -
     )
 
 
+def partners_of(apart: Iterable[tuple[int, int]]) -> dict[int, list[int]]:
+    """For each unit in an `apart` pair, the units it must not share a household with."""
+    partners: dict[int, list[int]] = {}
+    for a, b in apart:
+        partners.setdefault(a, []).append(b)
+        partners.setdefault(b, []).append(a)
+    return partners
+
+
 def _checked_plan(g: _Graph, plan: IntArray) -> IntArray:
     """The feasible part of a caller's plan: pairs that exist, within vacancies, never two
     units assessed apart together (units kept in priority order when they conflict)."""
     homes = np.full(g.n_units, -1, dtype=np.int64)
     load = np.zeros(g.n_households, dtype=np.int64)
-    partners: dict[int, list[int]] = {}
-    for a, b in g.apart:
-        partners.setdefault(a, []).append(b)
-        partners.setdefault(b, []).append(a)
+    partners = partners_of(g.apart)
     planned = np.flatnonzero(plan >= 0)
     order = planned[np.lexsort((planned, -g.priority[planned]))]
     for u in order.tolist():
@@ -571,11 +578,8 @@ def _greedy(
     homes = np.full(g.n_units, -1, dtype=np.int64)
     remaining = g.vacancies.copy()
     in_apart = np.zeros(g.n_units, dtype=bool)
-    partners: dict[int, list[int]] = {}
-    for a, b in g.apart:
-        in_apart[a] = in_apart[b] = True
-        partners.setdefault(a, []).append(b)
-        partners.setdefault(b, []).append(a)
+    partners = partners_of(g.apart)
+    in_apart[list(partners)] = True
     constrained = np.flatnonzero(hard_units & ((g.sizes > 1) | in_apart))
     degree = np.diff(g.unit_start)
     free_mask = hard_units & ~((g.sizes > 1) | in_apart)

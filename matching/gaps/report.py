@@ -428,18 +428,15 @@ class _Typed:
         # a household is feasible for a profile when one of the profile's units takes
         # its group: mark the groups per (profile, group list) once, then weigh them
         types = self.types
-        grouped = types.group_of_household >= 0
-        groups_of = types.group_of_household[grouped]
-        n_g = types.n_groups
-        size = np.bincount(groups_of, minlength=n_g)
+        size = types.group_totals()
         vacancies = np.array([h.vacancies for h in types.households], dtype=np.int64)
-        group_vac = np.bincount(groups_of, weights=vacancies[grouped], minlength=n_g)
-        marked = np.zeros((n, n_g), dtype=bool)
+        group_vac = types.group_totals(vacancies)
+        marked = np.zeros((n, types.n_groups), dtype=bool)
         n_lists = len(types.lists)
         for key in np.unique(profile_of_unit * n_lists + types.unit_list).tolist():
             marked[key // n_lists, types.lists[key % n_lists]] = True
-        feasible = marked.astype(np.int64) @ size
-        return feasible.astype(np.int64), (marked @ group_vac).round().astype(np.int64)
+        counts = marked.astype(np.int64)
+        return counts @ size, counts @ group_vac
 
 
 def analyse_gaps(

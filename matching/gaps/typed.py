@@ -214,11 +214,18 @@ class TypedFeasibility:
         starts = np.searchsorted(grouped, np.arange(self.n_groups + 1))
         return [order[starts[g] : starts[g + 1]] for g in range(self.n_groups)]
 
+    def group_totals(self, per_household: IntArray | None = None) -> IntArray:
+        """Per group: its households, or the sum of `per_household` over them."""
+        grouped = self.group_of_household >= 0
+        groups = self.group_of_household[grouped]
+        if per_household is None:
+            return np.bincount(groups, minlength=self.n_groups).astype(np.int64)
+        weights = per_household[grouped]
+        return np.bincount(groups, weights=weights, minlength=self.n_groups).astype(np.int64)
+
     def n_pairs(self) -> int:
         """How many (unit, household) pairs the groups stand for."""
-        sizes = np.bincount(
-            self.group_of_household[self.group_of_household >= 0], minlength=self.n_groups
-        )
+        sizes = self.group_totals()
         per_list = np.array([int(sizes[g].sum()) for g in self.lists], dtype=np.int64)
         return int(per_list[self.unit_list].sum()) if len(self.unit_list) else 0
 
@@ -259,10 +266,6 @@ class _Assessment:
     unit_type: IntArray
     n_unit_types: int
     n_household_types: int
-
-    @property
-    def n_groups(self) -> int:
-        return int(self.group_of_row.max()) + 1 if len(self.group_of_row) else 0
 
 
 def _ranges(starts: IntArray, ends: IntArray) -> IntArray:

@@ -36,7 +36,7 @@ import scipy.sparse as sp
 from ortools.graph.python import max_flow as ortools_max_flow
 from scipy.sparse.csgraph import connected_components
 
-from matching.gaps.placeable import Placeability, max_children_placed
+from matching.gaps.placeable import Placeability, max_children_placed, partners_of
 from matching.gaps.typed import TypedFeasibility
 from matching.instance import MatchingInstance
 
@@ -155,7 +155,7 @@ def typed_max_children_placed(
     vacancies = np.array([max(h.vacancies, 0) for h in tf.households], dtype=np.int64)
     members = tf.group_members()
     n_g = len(members)
-    group_size = np.array([len(m) for m in members], dtype=np.int64)
+    group_size = tf.group_totals()
     homes = np.full(n_u, -1, dtype=np.int64)
     all_units = np.arange(n_u, dtype=np.int64)
     classes = _Classes(tf, all_units)
@@ -187,7 +187,7 @@ def typed_max_children_placed(
 
     # upper bound: one flow over everything (children as flow), computed only when the
     # placement found does not already place every waiting child
-    group_vac = _group_sums(tf, vacancies, n_g)
+    group_vac = tf.group_totals(vacancies)
     class_children = np.bincount(classes.of_unit, weights=sizes, minlength=classes.n).astype(
         np.int64
     )
@@ -321,14 +321,6 @@ def typed_max_children_placed(
     )
 
 
-def _group_sums(tf: TypedFeasibility, per_household: IntArray, n_groups: int) -> IntArray:
-    """Sum of `per_household` over the households of each group."""
-    grouped = tf.group_of_household >= 0
-    return np.bincount(
-        tf.group_of_household[grouped], weights=per_household[grouped], minlength=n_groups
-    ).astype(np.int64)
-
-
 def _sub_instance(
     tf: TypedFeasibility, units: IntArray, members: list[IntArray], group_hard: BoolArray
 ) -> tuple[MatchingInstance, IntArray]:
@@ -394,7 +386,7 @@ def _with_singles(
     if not len(singles):
         return homes, 0, None
     classes = _Classes(tf, singles)
-    group_left = _group_sums(tf, remaining, len(members))
+    group_left = tf.group_totals(remaining)
     children = np.bincount(classes.of_unit, minlength=classes.n).astype(np.int64)
     value, arc_flow, side = _flow(children, classes.arc_class, classes.arc_group, group_left)
     _fill(singles, classes, priority, arc_flow, members, remaining, homes)
@@ -437,10 +429,7 @@ def _checked_plan(
     # every other unit keeps its planned household whatever the order.
     h_of = plan[planned]
     load = np.bincount(h_of, weights=sizes[planned], minlength=n_h)
-    partners: dict[int, list[int]] = {}
-    for a, b in tf.apart_units:
-        partners.setdefault(a, []).append(b)
-        partners.setdefault(b, []).append(a)
+    partners = partners_of(tf.apart_units)
     in_partner = np.isin(planned, np.fromiter(partners, dtype=np.int64, count=len(partners)))
     contested = (load[h_of] > vacancies[h_of]) | in_partner
     homes[planned[~contested]] = h_of[~contested]
@@ -509,10 +498,7 @@ def _greedy(
     """Place sibling groups and `apart` units one by one (largest first, fewest options
     first): the feasible group whose roomiest household has the fewest vacancies that
     still fit, and in it the household with the fewest that fit (best fit)."""
-    partners: dict[int, list[int]] = {}
-    for a, b in tf.apart_units:
-        partners.setdefault(a, []).append(b)
-        partners.setdefault(b, []).append(a)
+    partners = partners_of(tf.apart_units)
     group_max = np.array(
         [int(remaining[m].max()) if len(m) else 0 for m in members], dtype=np.int64
     )
