@@ -48,6 +48,8 @@ API_HEADERS = (
 )
 # The interactive API docs load their scripts from a CDN: no page policy there.
 DOCS_PATHS = ("/docs", "/redoc")
+# Any other response (static files, downloads) gets the pages' policy without a nonce.
+PAGE_HEADERS = ((b"content-security-policy", page_csp().encode()),)
 
 
 class SecurityMiddleware:
@@ -79,7 +81,7 @@ class SecurityMiddleware:
         elif path.startswith(DOCS_PATHS):
             extra = SECURITY_HEADERS
         else:
-            extra = (*SECURITY_HEADERS, (b"content-security-policy", page_csp().encode()))
+            extra = SECURITY_HEADERS + PAGE_HEADERS
         received = 0
         too_large = False
         started = False

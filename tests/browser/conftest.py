@@ -118,7 +118,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             if httpx.get(base + "/api/health", timeout=2).status_code == 200:
                 break
         except httpx.HTTPError:
-            pass
+            pass  # not listening yet: ask again until the deadline below
         if time.monotonic() > deadline:
             process.terminate()
             raise RuntimeError("serve did not answer /api/health in time")
