@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from models.accounts import AuditEventRow
-from models.accounts_store import append_audit_event, list_audit_events
+from models.audit_store import append_audit_event, list_audit_events
 
 
 @dataclass(frozen=True)

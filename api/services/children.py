@@ -14,8 +14,9 @@ from api.services.snapshot import get_snapshot
 from matching.errors import FamilyFinderError
 from matching.policy import Policy
 from matching.vocab import MAX_CHILD_AGE
-from models.accounts_store import ChildFilter, get_child_row, on_panel_agenda, page_children
 from models.orm import ChildRow
+from models.proposal_store import on_panel_agenda
+from models.record_store import ChildFilter, get_child_row, page_children
 
 T = TypeVar("T")
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from api.services.imports import import_directory
 from api.services.users import create_user
-from models.accounts_store import find_user
+from models.account_store import find_user
 from models.store import authority_counts
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "demo"

@@ -6,8 +6,9 @@ from sqlalchemy.orm import Session
 
 from api.services.audit import AccessDenied, Actor
 from api.services.children import Page
-from models.accounts_store import get_household_row, on_panel_agenda, page_households
 from models.orm import HouseholdRow
+from models.proposal_store import on_panel_agenda
+from models.record_store import get_household_row, page_households
 
 
 def list_households(

@@ -24,19 +24,17 @@ from matching.errors import ConflictError, FamilyFinderError, NotFoundError
 from matching.policy import Policy
 from matching.shortlist import shortlist
 from models.accounts import OPEN_PROPOSAL_STATUSES, RELEASED_PROPOSAL_STATUSES, ProposalRow
-from models.accounts_store import (
+from models.orm import ChildRow, HouseholdRow
+from models.proposal_store import (
     add_proposal,
-    get_child_row,
-    get_household_row,
     get_proposal_row,
     hold_children,
     list_proposal_rows,
     release_children,
     release_vacancies,
     reserve_vacancies,
-    sibling_link_rows_touching,
 )
-from models.orm import ChildRow, HouseholdRow
+from models.record_store import get_child_row, get_household_row, sibling_link_rows_touching
 from models.store import RoundRunRecord, bump_data_version, get_round_run, get_shortlist_run
 
 Source = Literal["shortlist", "round"]

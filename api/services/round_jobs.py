@@ -23,13 +23,13 @@ from matching.errors import FamilyFinderError
 from matching.policy import Policy
 from matching.rounds import RoundParams
 from models.accounts import RoundJobRow
-from models.accounts_store import (
+from models.db import session_scope
+from models.round_job_store import (
     add_round_job,
     fail_unfinished_round_jobs,
     get_round_job,
     update_round_job,
 )
-from models.db import session_scope
 from models.store import RoundRunRecord, get_round_run
 
 log = logging.getLogger("familyfinder.rounds")

@@ -8,8 +8,7 @@ from sqlalchemy.orm import Session
 
 from api.security import MIN_PASSWORD_LENGTH, hash_password, verify_password
 from matching.errors import FamilyFinderError
-from models.accounts import ROLES, UserRow
-from models.accounts_store import (
+from models.account_store import (
     add_user,
     failed_logins_from,
     failed_logins_since,
@@ -17,6 +16,7 @@ from models.accounts_store import (
     list_users,
     record_login_attempt,
 )
+from models.accounts import ROLES, UserRow
 
 # Five wrong passwords in fifteen minutes lock the username for the rest of the window;
 # fifty from one address (guessing across many usernames) lock that address.

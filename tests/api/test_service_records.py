@@ -9,7 +9,7 @@ from pathlib import Path
 from openpyxl import load_workbook
 
 from api.services.round_jobs import round_status
-from models.accounts_store import add_round_job, update_round_job
+from models.round_job_store import add_round_job, update_round_job
 from tests.api.conftest import TINY, TINY_AS_OF, ApiEnv, _new_database, build_env
 
 AS_OF = TINY_AS_OF.isoformat()

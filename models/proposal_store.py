@@ -1,0 +1,131 @@
+"""Queries of proposals: the proposals themselves, vacancy reservations and child holds.
+
+Nothing here commits: the service running the use case commits once at its end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from matching.errors import ConflictError, NotFoundError
+from models.accounts import (
+    OPEN_PROPOSAL_STATUSES,
+    ProposalHoldRow,
+    ProposalRow,
+)
+from models.orm import HouseholdRow
+
+
+def reserve_vacancies(session: Session, household_id: str, places: int) -> bool:
+    """Take `places` vacancies from an available household in one conditional UPDATE.
+
+    The WHERE clause re-checks the count under the row lock, so two transactions can
+    never both take the last vacancy; False when there are not enough left.
+    """
+    result = session.execute(
+        update(HouseholdRow)
+        .where(
+            HouseholdRow.household_id == household_id,
+            HouseholdRow.vacancies >= places,
+            HouseholdRow.status == "available",
+        )
+        .values(vacancies=HouseholdRow.vacancies - places)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def release_vacancies(session: Session, household_id: str, places: int) -> None:
+    session.execute(
+        update(HouseholdRow)
+        .where(HouseholdRow.household_id == household_id)
+        .values(vacancies=HouseholdRow.vacancies + places)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def hold_children(session: Session, proposal_id: int, child_ids: Sequence[str]) -> None:
+    """Hold each child for `proposal_id`; ConflictError when one is already held."""
+    try:
+        with session.begin_nested():
+            session.add_all(
+                ProposalHoldRow(child_id=child_id, proposal_id=proposal_id)
+                for child_id in child_ids
+            )
+            session.flush()
+    except IntegrityError:
+        held = held_children(session, child_ids)
+        raise ConflictError(
+            "already in an open proposal: " + (", ".join(sorted(held)) or "one of the unit")
+        ) from None
+
+
+def held_children(session: Session, child_ids: Sequence[str]) -> list[str]:
+    return list(
+        session.scalars(
+            select(ProposalHoldRow.child_id).where(ProposalHoldRow.child_id.in_(child_ids))
+        )
+    )
+
+
+def release_children(session: Session, proposal_id: int) -> None:
+    session.execute(delete(ProposalHoldRow).where(ProposalHoldRow.proposal_id == proposal_id))
+
+
+def add_proposal(session: Session, **values: Any) -> ProposalRow:
+    row = ProposalRow(**values)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def get_proposal_row(
+    session: Session, proposal_id: int, *, for_update: bool = False
+) -> ProposalRow:
+    query = select(ProposalRow).where(ProposalRow.id == proposal_id)
+    if for_update:
+        query = query.with_for_update()
+    row = session.scalars(query).first()
+    if row is None:
+        raise NotFoundError(f"no proposal with id {proposal_id}")
+    return row
+
+
+def list_proposal_rows(
+    session: Session, *, statuses: Sequence[str] | None = None, limit: int = 100, offset: int = 0
+) -> tuple[list[ProposalRow], int]:
+    conditions: list[Any] = []
+    if statuses is not None:
+        conditions.append(ProposalRow.status.in_(statuses))
+    total = session.scalar(select(func.count()).select_from(ProposalRow).where(*conditions))
+    rows = session.scalars(
+        select(ProposalRow).where(*conditions).order_by(ProposalRow.id).limit(limit).offset(offset)
+    )
+    return list(rows), int(total or 0)
+
+
+def on_panel_agenda(
+    session: Session, *, child_id: str | None = None, household_id: str | None = None
+) -> bool:
+    """Whether an undecided proposal names this child (held) or household."""
+    query: Any
+    if child_id is not None:
+        query = (
+            select(ProposalHoldRow.child_id)
+            .join(ProposalRow, ProposalRow.id == ProposalHoldRow.proposal_id)
+            .where(
+                ProposalHoldRow.child_id == child_id,
+                ProposalRow.status.in_(OPEN_PROPOSAL_STATUSES),
+            )
+        )
+    else:
+        query = select(ProposalRow.id).where(
+            ProposalRow.household_id == household_id,
+            ProposalRow.status.in_(OPEN_PROPOSAL_STATUSES),
+        )
+    return session.scalars(query.limit(1)).first() is not None

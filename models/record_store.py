@@ -1,0 +1,100 @@
+"""Queries that browse the stored records: children and households, paged, and the sibling
+links touching some children.
+
+Nothing here commits: the service running the use case commits once at its end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from matching.errors import NotFoundError
+from models.orm import ChildRow, HouseholdRow, SiblingLinkRow
+
+
+@dataclass(frozen=True)
+class ChildFilter:
+    plan: str | None = None
+    status: str | None = None
+    born_after: date | None = None  # exclusive: the oldest age of the band
+    born_on_or_before: date | None = None  # inclusive: the youngest age of the band
+    waiting_since: date | None = None  # plan made on or before this date
+
+
+def page_children(
+    session: Session, where: ChildFilter, *, limit: int, offset: int
+) -> tuple[list[ChildRow], int]:
+    conditions: list[Any] = []
+    if where.plan is not None:
+        conditions.append(ChildRow.plan == where.plan)
+    if where.status is not None:
+        conditions.append(ChildRow.status == where.status)
+    if where.born_after is not None:
+        conditions.append(ChildRow.date_of_birth > where.born_after)
+    if where.born_on_or_before is not None:
+        conditions.append(ChildRow.date_of_birth <= where.born_on_or_before)
+    if where.waiting_since is not None:
+        conditions.append(ChildRow.plan_date <= where.waiting_since)
+    total = session.scalar(select(func.count()).select_from(ChildRow).where(*conditions))
+    rows = session.scalars(
+        select(ChildRow).where(*conditions).order_by(ChildRow.child_id).limit(limit).offset(offset)
+    )
+    return list(rows), int(total or 0)
+
+
+def get_child_row(session: Session, child_id: str) -> ChildRow:
+    row = session.get(ChildRow, child_id)
+    if row is None:
+        raise NotFoundError(f"no child with id {child_id!r}")
+    return row
+
+
+def page_households(
+    session: Session,
+    *,
+    kind: str | None,
+    status: str | None,
+    min_vacancies: int | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[HouseholdRow], int]:
+    conditions: list[Any] = []
+    if kind is not None:
+        conditions.append(HouseholdRow.kind == kind)
+    if status is not None:
+        conditions.append(HouseholdRow.status == status)
+    if min_vacancies is not None:
+        conditions.append(HouseholdRow.vacancies >= min_vacancies)
+    total = session.scalar(select(func.count()).select_from(HouseholdRow).where(*conditions))
+    rows = session.scalars(
+        select(HouseholdRow)
+        .where(*conditions)
+        .order_by(HouseholdRow.household_id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(rows), int(total or 0)
+
+
+def sibling_link_rows_touching(session: Session, child_ids: Sequence[str]) -> list[SiblingLinkRow]:
+    """Every sibling link with at least one end among `child_ids`, in a stable order."""
+    ids = list(child_ids)
+    statement = (
+        select(SiblingLinkRow)
+        .where(SiblingLinkRow.child_a.in_(ids) | SiblingLinkRow.child_b.in_(ids))
+        .order_by(SiblingLinkRow.child_a, SiblingLinkRow.child_b)
+    )
+    return list(session.scalars(statement))
+
+
+def get_household_row(session: Session, household_id: str) -> HouseholdRow:
+    row = session.get(HouseholdRow, household_id)
+    if row is None:
+        raise NotFoundError(f"no household with id {household_id!r}")
+    return row
