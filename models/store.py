@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from matching.domain import Authority, Child, Household, SiblingLink
 from matching.errors import NotFoundError
+from matching.results import RoundDocument, ShortlistDocument
 from models.orm import (
     Base,
     ChildRow,
@@ -457,6 +458,11 @@ def list_import_runs(session: Session, *, limit: int = 20) -> list[ImportRunReco
 
 @dataclass(frozen=True)
 class ShortlistRunRecord:
+    """A stored shortlist: who asked, when, on what data, and the result as stored.
+
+    `result` is the stored JSON; read it through `document`, its type.
+    """
+
     id: int
     created_at: datetime
     requested_by: str
@@ -467,9 +473,26 @@ class ShortlistRunRecord:
     inputs_fingerprint: str
     result: dict[str, Any]
 
+    @property
+    def document(self) -> ShortlistDocument:
+        """The stored shortlist read back through its type (any schema version)."""
+        return ShortlistDocument.from_stored(
+            self.result,
+            child_id=self.child_id,
+            unit=self.unit,
+            as_of=self.as_of,
+            policy_version=self.policy_version,
+            inputs_fingerprint=self.inputs_fingerprint,
+        )
+
 
 @dataclass(frozen=True)
 class RoundRunRecord:
+    """A stored matching round: who asked, when, with what, and the result as stored.
+
+    `result` is the stored JSON; read it through `document`, its type.
+    """
+
     id: int
     created_at: datetime
     requested_by: str
@@ -482,6 +505,28 @@ class RoundRunRecord:
     status: str
     solver: str
     result: dict[str, Any]
+
+    @property
+    def document(self) -> RoundDocument:
+        """The stored round read back through its type (any schema version)."""
+        return RoundDocument.from_stored(
+            self.result,
+            mode=self.mode,
+            as_of=self.as_of,
+            policy_version=self.policy_version,
+            inputs_fingerprint=self.inputs_fingerprint,
+            seed=self.seed,
+            params=self.params,
+            status=self.status,
+            solver=self.solver,
+        )
+
+
+def _stored_json(result: ShortlistDocument | RoundDocument | Mapping[str, Any]) -> dict[str, Any]:
+    """What a result column holds: a document's JSON (a mapping is taken as such JSON)."""
+    if isinstance(result, ShortlistDocument | RoundDocument):
+        return result.as_json()
+    return dict(result)
 
 
 def _record_of(cls: type[T], row: Any) -> T:
@@ -497,10 +542,11 @@ def save_shortlist_run(
     as_of: date,
     policy_version: str,
     inputs_fingerprint: str,
-    result: dict[str, Any],
+    result: ShortlistDocument | Mapping[str, Any],
     created_at: datetime | None = None,
 ) -> ShortlistRunRecord:
-    """Store a shortlist as computed (JSON-ready `result`); flushes to get its id."""
+    """Store a shortlist as computed (its document, or the document's JSON); flushes to
+    get its id."""
     row = ShortlistRunRow(
         created_at=created_at or utcnow(),
         requested_by=requested_by,
@@ -509,7 +555,7 @@ def save_shortlist_run(
         as_of=as_of,
         policy_version=policy_version,
         inputs_fingerprint=inputs_fingerprint,
-        result=result,
+        result=_stored_json(result),
     )
     session.add(row)
     session.flush()
@@ -546,10 +592,11 @@ def save_round_run(
     inputs_fingerprint: str,
     status: str,
     solver: str,
-    result: dict[str, Any],
+    result: RoundDocument | Mapping[str, Any],
     created_at: datetime | None = None,
 ) -> RoundRunRecord:
-    """Store a matching round as computed (JSON-ready `params`/`result`); flushes."""
+    """Store a matching round as computed (its document, or the document's JSON, and
+    JSON-ready `params`); flushes to get its id."""
     row = RoundRunRow(
         created_at=created_at or utcnow(),
         requested_by=requested_by,
@@ -561,7 +608,7 @@ def save_round_run(
         inputs_fingerprint=inputs_fingerprint,
         status=status,
         solver=solver,
-        result=result,
+        result=_stored_json(result),
     )
     session.add(row)
     session.flush()
