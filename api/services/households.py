@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from api.services.audit import AccessDenied, Actor
 from api.services.children import Page
+from api.services.unit_of_work import unit_of_work
 from models.orm import HouseholdRow
 from models.proposal_store import on_panel_agenda
 from models.record_store import get_household_row, page_households
@@ -20,18 +21,22 @@ def list_households(
     limit: int = 50,
     offset: int = 0,
 ) -> Page[HouseholdRow]:
-    rows, total = page_households(
-        session, kind=kind, status=status, min_vacancies=min_vacancies, limit=limit, offset=offset
-    )
-    session.rollback()  # read only: end the transaction
+    with unit_of_work(session):  # read only: ends the read transaction
+        rows, total = page_households(
+            session,
+            kind=kind,
+            status=status,
+            min_vacancies=min_vacancies,
+            limit=limit,
+            offset=offset,
+        )
     return Page(rows, total, limit, offset)
 
 
 def household_record(session: Session, actor: Actor, household_id: str) -> HouseholdRow:
     """One household; panel members see only households named by a proposal on agenda."""
-    row = get_household_row(session, household_id)
-    if actor.role == "panel" and not on_panel_agenda(session, household_id=household_id):
-        session.rollback()
-        raise AccessDenied("this household is not in a proposal on the panel's agenda")
-    session.rollback()
+    with unit_of_work(session):  # read only: ends the read transaction
+        row = get_household_row(session, household_id)
+        if actor.role == "panel" and not on_panel_agenda(session, household_id=household_id):
+            raise AccessDenied("this household is not in a proposal on the panel's agenda")
     return row

@@ -12,6 +12,7 @@ from typing import BinaryIO
 
 from sqlalchemy.orm import Session
 
+from api.services.unit_of_work import unit_of_work
 from api.settings import DEFAULT_MAX_UPLOAD_BYTES
 from matching.csv_format import read_authority
 from matching.domain import Authority
@@ -115,7 +116,7 @@ def import_directory(
     and the error (a ValidationError listing every problem) is raised.
     """
     files = check_files(directory, max_upload_bytes=max_upload_bytes)
-    try:
+    with unit_of_work(session):
         existing = load_authority(session)
         with ExitStack() as stack:
             streams: dict[str, BinaryIO] = {
@@ -142,10 +143,6 @@ def import_directory(
             counts=counts,
             inputs_fingerprint=fingerprint,
         )
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     return ImportSummary(
         directory=directory,
         as_of=as_of,
