@@ -1,4 +1,6 @@
-"""Response and request bodies of the REST API (Pydantic v2)."""
+"""Response bodies of the REST API, and the bodies of requests only the API takes
+(Pydantic v2). Requests that the pages or the CLI also make are in `api.requests`;
+results are the types of `matching.results`."""
 
 from __future__ import annotations
 
@@ -6,6 +8,8 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from matching.results import RoundDocument, ShortlistDocument
 
 
 class _FromRow(BaseModel):
@@ -116,25 +120,6 @@ class ImportCounts(BaseModel):
     inputs_fingerprint: str
 
 
-class ProposalIn(BaseModel):
-    source: Literal["shortlist", "round"]
-    run_id: int = Field(ge=1, le=2**31 - 1)
-    household_id: str = Field(min_length=1)
-    child_id: str | None = Field(
-        default=None, description="For a round: a child of the unit to propose"
-    )
-
-
-class RecommendationIn(BaseModel):
-    recommendation: Literal["recommended", "not_recommended"]
-    reasons: str = Field(min_length=1, max_length=10_000)
-
-
-class DecisionIn(BaseModel):
-    decision: Literal["approved", "declined", "withdrawn"]
-    reasons: str = Field(min_length=1, max_length=10_000)
-
-
 class Proposal(_FromRow):
     id: int
     created_at: datetime
@@ -181,27 +166,10 @@ class AuditPage(BaseModel):
     offset: int
 
 
-class Shortlist(BaseModel):
+class Shortlist(ShortlistDocument):
     """A stored shortlist as the CLI prints it, with its run id."""
 
-    model_config = ConfigDict(extra="allow")
-
     run_id: int
-    child_id: str
-    unit: list[str]
-    policy_version: str
-    as_of: date
-    candidates: list[dict[str, Any]]
-    excluded_counts: dict[str, int]
-
-
-class RoundIn(BaseModel):
-    mode: Literal["allocate", "shortlist"] = "allocate"
-    as_of: date | None = None
-    per_unit: int = Field(default=3, ge=1, le=50)
-    max_appearances: int = Field(default=3, ge=1, le=50)
-    time_limit_s: float = Field(default=30.0, gt=0, le=600)
-    seed: int = Field(default=0, ge=0, le=2**31 - 1)
 
 
 class RoundAccepted(BaseModel):
@@ -220,4 +188,4 @@ class RoundStatus(BaseModel):
     params: dict[str, Any]
     run_id: int | None = Field(description="The stored round run, once done")
     error: str | None
-    result: dict[str, Any] | None
+    result: RoundDocument | None = Field(description="The stored round, once done")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from matching.errors import NotFoundError
@@ -25,6 +25,7 @@ class ChildFilter:
     born_after: date | None = None  # exclusive: the oldest age of the band
     born_on_or_before: date | None = None  # inclusive: the youngest age of the band
     waiting_since: date | None = None  # plan made on or before this date
+    in_sibling_group: bool | None = None  # with (True) or without (False) a sibling link
 
 
 def page_children(
@@ -41,6 +42,12 @@ def page_children(
         conditions.append(ChildRow.date_of_birth <= where.born_on_or_before)
     if where.waiting_since is not None:
         conditions.append(ChildRow.plan_date <= where.waiting_since)
+    if where.in_sibling_group is not None:
+        linked = exists().where(
+            (SiblingLinkRow.child_a == ChildRow.child_id)
+            | (SiblingLinkRow.child_b == ChildRow.child_id)
+        )
+        conditions.append(linked if where.in_sibling_group else ~linked)
     total = session.scalar(select(func.count()).select_from(ChildRow).where(*conditions))
     rows = session.scalars(
         select(ChildRow).where(*conditions).order_by(ChildRow.child_id).limit(limit).offset(offset)

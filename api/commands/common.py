@@ -7,10 +7,11 @@ service inside `reporting_errors()`, and print the result.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any, TypeVar
 
 import pydantic
 import typer
@@ -19,10 +20,13 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from api.errors import CONFIGURATION_EXIT_CODE, DATABASE_EXIT_CODE, error_lines, exit_code
+from api.requests import field_messages
 from api.settings import Settings
 from matching.errors import FamilyFinderError
 from models.db import make_engine, make_session_factory, session_scope
 from models.migrate import upgrade
+
+Request = TypeVar("Request", bound=pydantic.BaseModel)
 
 
 @dataclass
@@ -95,6 +99,17 @@ def parse_date(value: str | None) -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise typer.BadParameter(f"{value!r} is not a date in the form YYYY-MM-DD") from None
+
+
+def validated(model: type[Request], options: Mapping[str, str], **values: Any) -> Request:
+    """`model` (a request of `api.requests`) made from a command's options, validated as
+    the API and the pages validate it; a refusal is a usage error (exit 2) naming the
+    option (`options` maps field names to option names) with the model's message."""
+    try:
+        return model(**values)
+    except pydantic.ValidationError as error:
+        field, message = next(iter(field_messages(error).items()))
+        raise typer.BadParameter(message, param_hint=f"'{options.get(field, field)}'") from None
 
 
 def stderr_is_terminal() -> bool:

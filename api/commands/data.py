@@ -29,8 +29,7 @@ from api.commands.common import (
 )
 from api.services.exports import export_directory
 from api.services.imports import ProgressCallback, import_directory, input_files
-from api.services.summary import authority_summary
-from models.store import AuthorityCounts
+from api.services.summary import AuthorityCounts, authority_summary
 
 # Below this many bytes an import takes about a second: no bar, just the summary.
 PROGRESS_MIN_BYTES = 1_000_000

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -12,12 +13,16 @@ from rich.table import Table
 
 from api.commands.common import open_session, parse_date, reporting_errors
 from api.commands.matching import resolve_policy
+from api.requests import MAX_WHAT_IF_SPECS, GapQuery
+from matching.results import GapDocument
 
 if TYPE_CHECKING:
-    from matching.gaps import AddSpec, GapReport
+    from matching.gaps import GapReport
+    from matching.results import UnitProfileView
 
 ADD_HELP = (
-    "A what-if household profile, repeatable: comma-separated key=value pairs. "
+    f"A what-if household profile, repeatable (at most {MAX_WHAT_IF_SPECS}): "
+    "comma-separated key=value pairs. "
     "kind (required: foster, adopter, ffa or residential); term (short, long or both; "
     "foster only, and required for it); ages=MIN-MAX (required, whole years 0-17); "
     "places (1-10, default 1: approved places, largest sibling group and vacancies); "
@@ -28,17 +33,15 @@ ADD_HELP = (
 )
 
 
-def _parse_specs(texts: list[str]) -> list[AddSpec]:
-    from matching.gaps import AddSpecError, parse_add_spec
+def _gap_query(as_of: date, add: list[str], suppress: bool) -> GapQuery:
+    """The request, validated as the API and the pages validate it."""
+    from pydantic import ValidationError
 
-    specs = []
-    for text in texts:
-        try:
-            specs.append(parse_add_spec(text))
-        except AddSpecError as error:
-            reason = error.problems[0].reason if error.problems else str(error)
-            raise typer.BadParameter(reason, param_hint="'--add'") from None
-    return specs
+    try:
+        return GapQuery(as_of=as_of, suppress=suppress, add=tuple(add))
+    except ValidationError as error:
+        reason = str(error.errors()[0]["msg"])
+        raise typer.BadParameter(reason, param_hint="'--add'") from None
 
 
 def _write_files(
@@ -65,41 +68,32 @@ def _write_files(
     return written
 
 
-def _label(profile: dict[str, Any]) -> str:
-    needs = profile.get("key_needs") or []
+def _label(profile: UnitProfileView) -> str:
     parts = [
-        str(profile.get("plan", "")),
-        f"age {profile.get('age_band', '')}",
-        f"group {profile.get('size_band', '')}",
-        f"needs {profile.get('need_level', '')}",
+        profile.plan,
+        f"age {profile.age_band}",
+        f"group {profile.size_band}",
+        f"needs {profile.need_level}",
     ]
-    if needs:
-        parts.append(";".join(str(n) for n in needs))
+    if profile.key_needs:
+        parts.append(";".join(profile.key_needs))
     return ", ".join(parts)
 
 
-def _target_label(profile: dict[str, Any]) -> str:
-    if profile.get("label"):
-        return str(profile["label"])
-    return ", ".join(
-        f"{key} {';'.join(map(str, v)) if isinstance(v, list) else v}"
-        for key, v in profile.items()
-        if v not in (None, [], "")
-    )
-
-
-def render_gaps(data: dict[str, Any], written: list[Path]) -> None:
+def render_gaps(document: GapDocument, written: list[Path]) -> None:
     """The published report as a summary and its main tables."""
     console = Console(highlight=False, soft_wrap=True)
-    shown = "small counts shown as c" if data["suppressed"] else "NOT suppressed: internal use"
-    console.print(f"Gap report as of {data['as_of']} (policy {data['policy_version']}, {shown})")
-    exact = "" if data["placeable_exact"] else " (best found; not proven the most)"
+    shown = "small counts shown as c" if document.suppressed else "NOT suppressed: internal use"
     console.print(
-        f"children waiting: {data['children_waiting']} in {data['units_waiting']} units; "
-        f"placeable by today's pool: {data['children_placeable']}{exact}; "
-        f"unplaceable: {data['children_unplaceable']} in {data['units_unplaceable']} units"
+        f"Gap report as of {document.as_of.isoformat()} (policy {document.policy_version}, {shown})"
     )
-    rows = [r for r in data["by_profile"] if r["units_unplaceable"] not in (0, "0")]
+    exact = "" if document.placeable_exact else " (best found; not proven the most)"
+    console.print(
+        f"children waiting: {document.children_waiting} in {document.units_waiting} units; "
+        f"placeable by today's pool: {document.children_placeable}{exact}; "
+        f"unplaceable: {document.children_unplaceable} in {document.units_unplaceable} units"
+    )
+    rows = [r for r in document.by_profile if r.units_unplaceable != 0]
     if rows:
         table = Table(title="Unplaceable by profile")
         table.add_column("profile")
@@ -108,37 +102,37 @@ def render_gaps(data: dict[str, Any], written: list[Path]) -> None:
         table.add_column("feasible households", justify="right")
         for r in rows:
             table.add_row(
-                _label(r["profile"]),
-                str(r["waiting_children"]),
-                str(r["children_unplaceable"]),
-                str(r["feasible_households"]),
+                _label(r.profile),
+                str(r.waiting_children),
+                str(r.children_unplaceable),
+                str(r.feasible_households),
             )
         console.print(table)
-    if data["recruitment_targets"]:
+    if document.recruitment_targets:
         table = Table(title="Recruitment targets")
         table.add_column("household profile")
         table.add_column("households", justify="right")
         table.add_column("children placed", justify="right")
         table.add_column("verified", justify="center")
-        for t in data["recruitment_targets"]:
+        for t in document.recruitment_targets:
             table.add_row(
-                _target_label(t["profile"]),
-                str(t["households_needed"]),
-                str(t["children_placed"]),
-                "yes" if t["verified"] else "no",
+                t.profile.label,
+                str(t.households_needed),
+                str(t.children_placed),
+                "yes" if t.verified else "no",
             )
         console.print(table)
         console.print(
-            f"with these households: {data['children_placeable_with_targets']} children placeable"
+            f"with these households: {document.children_placeable_with_targets} children placeable"
         )
-    what_if = data.get("what_if")
+    what_if = document.what_if
     if what_if is not None:
         console.print(
-            f"what if {what_if['households_added']} households were added "
-            f"({' | '.join(what_if['added'])}): {what_if['children_placeable']} children "
+            f"what if {what_if.households_added} households were added "
+            f"({' | '.join(what_if.added)}): {what_if.children_placeable} children "
             "placeable"
         )
-    for note in data["notes"]:
+    for note in document.notes:
         console.print(f"note: {note}")
     for path in written:
         console.print(f"wrote {path}")
@@ -192,20 +186,23 @@ def gaps_command(
     """
     from api.services.gaps import gap_report_for
 
-    reference = parse_date(as_of)
-    specs = _parse_specs(add or [])
+    query = _gap_query(parse_date(as_of), add or [], not no_suppress)
     with reporting_errors():
         policy = resolve_policy(ctx, None)
         with open_session(ctx) as session:
             report = gap_report_for(
-                session, as_of=reference, policy=policy, add=specs, suppress=not no_suppress
+                session,
+                as_of=query.as_of or date.today(),
+                policy=policy,
+                add=query.specs(),
+                suppress=query.suppress,
             )
         written = _write_files(report, csv_file, xlsx_file, charts)
-    data = report.to_dict()
+    document = GapDocument.from_report(report)
     if as_json:
-        typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        typer.echo(json.dumps(document.as_json(), indent=2, ensure_ascii=False))
     else:
-        render_gaps(data, written)
+        render_gaps(document, written)
 
 
 def register(app: typer.Typer) -> None:

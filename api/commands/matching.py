@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import getpass
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -19,12 +20,26 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from api.commands.common import open_session, parse_date, reporting_errors, state
+from api.commands.common import open_session, parse_date, reporting_errors, state, validated
+from api.requests import (
+    ROUND_MAX_APPEARANCES,
+    ROUND_MAX_PER_UNIT,
+    ROUND_MAX_TIME_LIMIT_S,
+    SHORTLIST_MAX_TOP,
+    RoundRequest,
+    ShortlistQuery,
+)
 from matching.errors import PolicyError
 from matching.policy import Policy, default_policy, load_policy
 
 if TYPE_CHECKING:
     from api.services.rounds import Progress
+    from matching.results import (
+        RoundDocument,
+        RoundUnit,
+        ScoreContribution,
+        ShortlistDocument,
+    )
 
 AsOfOption = Annotated[
     str | None,
@@ -101,24 +116,24 @@ def _by_rule(counts: dict[str, int]) -> str:
 # ----------------------------------------------------------------------------- shortlist
 
 
-def _top_contributions(contributions: list[dict[str, Any]], n: int = 3) -> str:
-    best = sorted(contributions, key=lambda c: -float(c["points"]))[:n]
-    return "\n".join(f"{c['criterion']} {c['points']:.1f}/{c['max_points']:.1f}" for c in best)
+def _top_contributions(contributions: Sequence[ScoreContribution], n: int = 3) -> str:
+    best = sorted(contributions, key=lambda c: -c.points)[:n]
+    return "\n".join(f"{c.criterion} {c.points:.1f}/{c.max_points:.1f}" for c in best)
 
 
-def render_shortlist(result: dict[str, Any]) -> None:
+def render_shortlist(document: ShortlistDocument, run_id: int) -> None:
     """The shortlist as a readable table, then who was left out and why."""
     console = _console()
-    unit = " + ".join(result["unit"])
+    unit = " + ".join(document.unit)
     console.print(
-        f"Shortlist for {unit} (as of {result['as_of']}, policy {result['policy_version']}, "
-        f"run {result['run_id']})"
+        f"Shortlist for {unit} (as of {document.as_of.isoformat()}, "
+        f"policy {document.policy_version}, run {run_id})"
     )
     console.print(
-        f"{result['n_feasible']} of {result['households_in_pool']} households pass every "
+        f"{document.n_feasible} of {document.households_in_pool} households pass every "
         "hard rule; ★ = connected (kinship) household, ranked first"
     )
-    if result["candidates"]:
+    if document.candidates:
         table = Table(show_lines=True)
         table.add_column("#", justify="right")
         table.add_column("household")
@@ -126,37 +141,39 @@ def render_shortlist(result: dict[str, Any]) -> None:
         table.add_column("score", justify="right")
         table.add_column("top contributions")
         table.add_column("questions to ask")
-        for c in result["candidates"]:
+        for c in document.candidates:
             table.add_row(
-                str(c["rank"]),
-                f"{c['household_id']}\n{c['name']}",
-                "★" if c["kinship"] else "",
-                f"{c['score']:.1f}",
-                _top_contributions(c["contributions"]),
-                "\n".join(c["questions"]) or "-",
+                str(c.rank),
+                f"{c.household_id}\n{c.name}",
+                "★" if c.kinship else "",
+                f"{c.score:.1f}",
+                _top_contributions(c.contributions),
+                "\n".join(c.questions) or "-",
             )
         console.print(table)
     else:
         console.print("No household passes every hard rule.")
     console.print(
-        f"Excluded by rule (a household may fail several): {_by_rule(result['excluded_counts'])}"
+        f"Excluded by rule (a household may fail several): {_by_rule(document.excluded_counts)}"
     )
-    why = result.get("why_not")
+    why = document.why_not
     if why is not None:
-        if why["rules"]:
-            console.print(f"Why not {why['household_id']}: fails {', '.join(why['rules'])}")
+        if why.rules:
+            console.print(f"Why not {why.household_id}: fails {', '.join(why.rules)}")
         else:
             console.print(
-                f"Why not {why['household_id']}: passes every hard rule; "
-                f"ranked {why['rank']} with score {why['score']:.1f}"
+                f"Why not {why.household_id}: passes every hard rule; "
+                f"ranked {why.rank} with score {why.score or 0.0:.1f}"
             )
-    console.print(f"inputs fingerprint {result['inputs_fingerprint']}")
+    console.print(f"inputs fingerprint {document.inputs_fingerprint}")
 
 
 def shortlist_command(
     ctx: typer.Context,
     child_id: Annotated[str, typer.Argument(help="The child (their sibling unit is shortlisted)")],
-    top: Annotated[int, typer.Option("--top", min=1, help="How many households to list")] = 10,
+    top: Annotated[
+        int, typer.Option("--top", help=f"How many households to list (1-{SHORTLIST_MAX_TOP})")
+    ] = 10,
     as_of: AsOfOption = None,
     why_not: Annotated[
         str | None,
@@ -177,23 +194,29 @@ def shortlist_command(
     """
     from api.services.shortlists import run_shortlist
 
-    reference = parse_date(as_of)
+    query = validated(
+        ShortlistQuery,
+        {"top": "--top", "why_not": "--why-not"},
+        top=top,
+        as_of=parse_date(as_of),
+        why_not=why_not,
+    )
     with reporting_errors():
         policy = resolve_policy(ctx, policy_file)
         with open_session(ctx) as session:
             run = run_shortlist(
                 session,
                 child_id,
-                as_of=reference,
-                top=top,
-                why_not=why_not,
+                as_of=query.as_of or date.today(),
+                top=query.top,
+                why_not=query.why_not,
                 policy=policy,
                 requested_by=requested_by(),
             )
     if as_json:
         _print_json(run.result)
     else:
-        render_shortlist(run.result)
+        render_shortlist(run.document, run.run_id)
 
 
 # ----------------------------------------------------------------------------- round
@@ -224,71 +247,68 @@ def _round_progress(time_limit_s: float) -> Iterator[Progress | None]:
         yield report
 
 
-def _placement(unit: dict[str, Any]) -> tuple[str, str]:
-    candidates = unit["candidates"]
-    households = "\n".join(c["household_id"] for c in candidates) or "-"
-    scores = "\n".join(f"{c['score']:.1f}" for c in candidates) or "-"
+def _placement(unit: RoundUnit) -> tuple[str, str]:
+    households = "\n".join(c.household_id for c in unit.candidates) or "-"
+    scores = "\n".join(f"{c.score:.1f}" for c in unit.candidates) or "-"
     return households, scores
 
 
-def render_round(result: dict[str, Any]) -> None:
+def render_round(document: RoundDocument, round_id: int) -> None:
     """The round as a summary, a table of units and their households, and the unplaced."""
     console = _console()
-    allocate = result["mode"] == "allocate"
+    allocate = document.mode == "allocate"
     console.print(
-        f"Round {result['round_id']}: {result['mode']} (as of {result['as_of']}, "
-        f"policy {result['policy_version']}, seed {result['seed']})"
+        f"Round {round_id}: {document.mode} (as of {document.as_of.isoformat()}, "
+        f"policy {document.policy_version}, seed {document.seed})"
     )
     console.print(
-        f"solver {result['solver']}: {result['status']}, objective {result['objective']:.1f}, "
-        f"bound {result['best_bound']:.1f}, gap {result['gap']:.2%}, {result['wall_s']:.2f} s"
+        f"solver {document.solver}: {document.status}, objective {document.objective:.1f}, "
+        f"bound {document.best_bound:.1f}, gap {document.gap:.2%}, {document.wall_s:.2f} s"
     )
     if allocate:
         console.print(
-            f"children placed: {result['children_placed']} of {result['children_waiting']} "
-            f"waiting ({result['units_covered']} of {result['units_waiting']} units; "
-            f"proven: at most {result['coverage_bound']} children can be placed)"
+            f"children placed: {document.children_placed} of {document.children_waiting} "
+            f"waiting ({document.units_covered} of {document.units_waiting} units; "
+            f"proven: at most {document.coverage_bound} children can be placed)"
         )
     else:
-        params = result["params"]
+        params = document.params
         console.print(
-            f"units with a shortlist: {result['units_covered']} of {result['units_waiting']} "
+            f"units with a shortlist: {document.units_covered} of {document.units_waiting} "
             f"(up to {params['per_unit']} households per unit, each household on at most "
             f"{params['max_appearances']} lists)"
         )
-    skipped = result["skipped_units"]
-    if skipped["units"]:
+    skipped = document.skipped_units
+    if skipped.units:
         console.print(
-            f"not in the round: {skipped['units']} units ({skipped['children']} children): "
-            f"{skipped['units_not_waiting']} not waiting, "
-            f"{skipped['units_plan_not_family_found']} with a plan that is not family-found"
+            f"not in the round: {skipped.units} units ({skipped.children} children): "
+            f"{skipped.units_not_waiting} not waiting, "
+            f"{skipped.units_plan_not_family_found} with a plan that is not family-found"
         )
     table = Table(title="Placements" if allocate else "Shortlists")
     table.add_column("unit (children)")
     table.add_column("priority", justify="right")
     table.add_column("household" if allocate else "households")
     table.add_column("score", justify="right")
-    for unit in result["units"]:
-        if not unit["candidates"]:
-            continue
+    for unit in document.placed_units():
         households, scores = _placement(unit)
-        table.add_row(" + ".join(unit["children"]), f"{unit['priority']:.2f}", households, scores)
+        table.add_row(" + ".join(unit.children), f"{unit.priority:.2f}", households, scores)
     if table.row_count:
         console.print(table)
-    if result["unplaced"]:
+    if document.unplaced:
         unplaced = Table(title="Without a household")
         unplaced.add_column("unit (children)")
         unplaced.add_column("why")
-        for item in result["unplaced"]:
-            unplaced.add_row(" + ".join(item["children"]), "\n".join(item["reasons"]))
+        for item in document.unplaced:
+            unplaced.add_row(" + ".join(item.children), "\n".join(item.reasons))
         console.print(unplaced)
-    if result["sibling_contact"]:
-        far = [c for c in result["sibling_contact"] if not c["within_km"]]
+    if document.sibling_contact:
+        far = [c for c in document.sibling_contact if not c.within_km]
         console.print(
-            f"siblings placed apart: {len(result['sibling_contact'])} pairs, {len(far)} more "
-            f"than {result['sibling_contact_km']:g} km apart"
+            f"siblings placed apart: {len(document.sibling_contact)} pairs, {len(far)} more "
+            f"than {document.sibling_contact_km:g} km apart"
         )
-    console.print(f"inputs fingerprint {result['inputs_fingerprint']}")
+    console.print(f"inputs fingerprint {document.inputs_fingerprint}")
 
 
 def round_command(
@@ -303,26 +323,29 @@ def round_command(
     ] = RoundMode.allocate,
     per_unit: Annotated[
         int,
-        typer.Option("--per-unit", metavar="K", min=1, help="Shortlist mode: households per unit"),
+        typer.Option(
+            "--per-unit",
+            metavar="K",
+            help=f"Shortlist mode: households per unit (1-{ROUND_MAX_PER_UNIT})",
+        ),
     ] = 3,
     max_appearances: Annotated[
         int,
         typer.Option(
             "--max-appearances",
             metavar="M",
-            min=1,
-            help="Shortlist mode: lists a household may appear on",
+            help=f"Shortlist mode: lists a household may appear on (1-{ROUND_MAX_APPEARANCES})",
         ),
     ] = 3,
     time_limit: Annotated[
         float,
         typer.Option(
-            "--time-limit", metavar="SECONDS", min=0.1, help="Solver time limit (allocate mode)"
+            "--time-limit",
+            metavar="SECONDS",
+            help=f"Solver time limit, above 0 and at most {ROUND_MAX_TIME_LIMIT_S:g}",
         ),
     ] = 30.0,
-    seed: Annotated[
-        int, typer.Option("--seed", min=0, max=2**31 - 1, help="Random seed of the solver")
-    ] = 0,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed of the solver")] = 0,
     as_of: AsOfOption = None,
     as_json: JsonOption = False,
     policy_file: PolicyOption = None,
@@ -332,11 +355,16 @@ def round_command(
     Sibling groups stay together, siblings assessed apart never share a household, and
     a unit left without a household is listed with the reason. The round is stored.
     """
-    from matching.rounds import RoundParams
-
-    reference = parse_date(as_of)
-    params = RoundParams(
-        mode="shortlist" if mode is RoundMode.shortlist else "allocate",
+    round_request = validated(
+        RoundRequest,
+        {
+            "per_unit": "--per-unit",
+            "max_appearances": "--max-appearances",
+            "time_limit_s": "--time-limit",
+            "seed": "--seed",
+        },
+        mode=mode.value,
+        as_of=parse_date(as_of),
         per_unit=per_unit,
         max_appearances=max_appearances,
         time_limit_s=time_limit,
@@ -349,8 +377,8 @@ def round_command(
         with open_session(ctx) as session, _round_progress(time_limit) as progress:
             run = run_round(
                 session,
-                params,
-                as_of=reference,
+                round_request.params(),
+                as_of=round_request.on(date.today()),
                 policy=policy,
                 requested_by=requested_by(),
                 progress=progress,
@@ -358,7 +386,7 @@ def round_command(
     if as_json:
         _print_json(run.result)
     else:
-        render_round(run.result)
+        render_round(run.document, run.run_id)
 
 
 def register(app: typer.Typer) -> None:

@@ -8,8 +8,7 @@ from typing import Annotated
 import typer
 
 from api.commands.common import open_session, reporting_errors
-from api.services.users import all_users, create_user
-from models.accounts import ROLES
+from api.services.users import ROLES, all_users, create_user
 
 users_app = typer.Typer(help="Accounts of the REST service.", no_args_is_help=True)
 

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from api.deps import DbSession
 from api.pages.web import AdminPage, CsrfChecked, render, today
-from api.services.audit import Actor, audit_trail, record
+from api.requests import AuditQuery, field_messages
+from api.services.admin import admin_view
+from api.services.audit import Actor
 from api.services.uploads import import_uploads
-from api.services.users import all_users, create_user
-from matching.errors import FamilyFinderError, ValidationError
+from api.services.users import create_user
+from matching.errors import FamilyFinderError
+from matching.errors import ValidationError as ImportRefused
 from matching.vocab import CHILDREN_FILE, HOUSEHOLDS_FILE, LINKS_FILE
-from models.accounts import ROLES
 
 router = APIRouter(include_in_schema=False)
 
@@ -42,29 +45,28 @@ def _admin_page(
     who = params.get("user", "").strip()
     child = params.get("child", "").strip()
     day = _parse_day(params.get("day", ""))
-    since = datetime.combine(day, time.min, tzinfo=UTC) if day else None
-    until = datetime.combine(day, time.max, tzinfo=UTC) if day else None
-    events, total = audit_trail(
-        session,
-        username=who or None,
-        child_id=child or None,
-        since=since,
-        until=until,
-        limit=AUDIT_PAGE,
-    )
-    users = all_users(session)
-    session.rollback()
     context.setdefault("errors", [])
+    try:
+        query = AuditQuery(
+            username=who or None, child_id=child or None, since=day, until=day, limit=AUDIT_PAGE
+        )
+    except ValidationError as error:
+        for field, message in field_messages(error).items():
+            href = {"username": "#user", "child_id": "#child"}.get(field, "#user")
+            context["errors"].append({"text": f"The audit filter {message}", "href": href})
+        query = AuditQuery(limit=AUDIT_PAGE)
+        status_code = 422
+    view = admin_view(session, query)
     return render(
         request,
         "admin.html",
         actor,
         status_code=status_code,
         title="Admin",
-        users=users,
-        roles=ROLES,
-        events=events,
-        events_total=total,
+        users=view.users,
+        roles=view.roles,
+        events=view.events,
+        events_total=view.events_total,
         audit_filter={"user": who, "child": child, "day": params.get("day", "")},
         **context,
     )
@@ -100,12 +102,12 @@ def import_files(
     try:
         summary = import_uploads(
             session,
+            actor,
             files,
             as_of=today(),
             max_upload_bytes=request.app.state.settings.max_upload_bytes,
-            requested_by=actor.username,
         )
-    except ValidationError as error:
+    except ImportRefused as error:
         problems = error.problems
         errors = [
             {
@@ -117,8 +119,6 @@ def import_files(
         return _admin_page(
             request, session, actor, status_code=422, errors=errors, problems=problems
         )
-    record(session, actor, "import", subject=f"import_run:{summary.import_run_id}")
-    session.commit()
     return _admin_page(request, session, actor, imported=summary)
 
 
@@ -132,7 +132,7 @@ def add_user(
     new_role: Annotated[str, Form()] = "",
 ) -> Response:
     try:
-        user = create_user(session, new_username, new_password, new_role)
+        user = create_user(session, new_username, new_password, new_role, actor=actor)
     except FamilyFinderError as error:
         return _admin_page(
             request,
@@ -142,6 +142,4 @@ def add_user(
             errors=[{"text": f"The user was not added: {error}", "href": "#new_username"}],
             user_form={"username": new_username, "role": new_role},
         )
-    record(session, actor, "add_user", subject=f"user:{user.username} role={user.role}")
-    session.commit()
     return _admin_page(request, session, actor, user_added=user.username)

@@ -8,26 +8,27 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from api.deps import DbSession
 from api.pages.drawings import criterion_colours, score_bar, sibling_drawing, sibling_group
 from api.pages.web import CsrfChecked, FinderPage, app_policy, error_page, render, today
-from api.services.audit import AccessDenied, Actor, record
-from api.services.children import Page, child_record, list_children
+from api.requests import ChildQuery, ProposalRequest, ShortlistQuery, field_messages
+from api.services.audit import AccessDenied, Actor
+from api.services.children import child_view, waiting_list
 from api.services.proposals import create_proposal
-from api.services.shortlists import run_shortlist
-from api.services.snapshot import get_snapshot
-from matching.errors import ConflictError, FamilyFinderError, NotFamilyFoundError, NotFoundError
+from matching.errors import ConflictError, FamilyFinderError, NotFoundError
 from matching.siblings import find_contradictions
 from matching.vocab import PLANS
-from models.orm import ChildRow
 
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 25
+SHORTLIST_TOP = 10  # households shown on the child's page
 # Adoption scorecard thresholds (DfE): placement order to match 121 days (A2); entering
-# care to placement 426 days (A1/A10). Read from the policy's priority section.
+# care to placement 426 days (A1/A10); docs/domain.md, "Practice rules a panel expects".
+# Read from the policy's priority section.
 AGE_BANDS = {"0-4": (0, 4), "5-9": (5, 9), "10-15": (10, 15), "16+": (16, 17)}
 SIBLING_FILTERS = {"": "Any", "group": "In a sibling group", "alone": "Not in a sibling group"}
 
@@ -70,41 +71,27 @@ def children_waiting(
     # "over N days": a plan made N + 1 or more days ago (the filter is on the plan date)
     waiting_since = on - timedelta(days=waiting_days + 1) if waiting_days else None
     page = max(page, 1)
-    snapshot = get_snapshot(session, policy)
-    linked: dict[str, int] = {}
-    for link in snapshot.authority.links:
-        linked[link.child_a] = linked.get(link.child_a, 0) + 1
-        linked[link.child_b] = linked.get(link.child_b, 0) + 1
-
-    def fetch(limit: int, offset: int) -> Page[ChildRow]:
-        return list_children(
-            session,
-            actor,
+    try:
+        query = ChildQuery(
             plan=plan or None,
             status="waiting",
             age_min=age_min,
             age_max=age_max,
             waiting_since=waiting_since,
+            in_sibling_group={"group": True, "alone": False}.get(siblings),
             as_of=on,
-            limit=limit,
-            offset=offset,
+            limit=PAGE_SIZE,
+            offset=(page - 1) * PAGE_SIZE,
         )
-
-    try:
-        if siblings in ("group", "alone"):
-            # The sibling filter is over the links: read every match, then page here.
-            everyone = fetch(100_000, 0).items
-            rows = [r for r in everyone if (r.child_id in linked) == (siblings == "group")]
-            total = len(rows)
-            rows = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-        else:
-            found = fetch(PAGE_SIZE, (page - 1) * PAGE_SIZE)
-            rows, total = found.items, found.total
-    except FamilyFinderError as error:
-        return error_page(request, actor, 400, "The filters are not valid", str(error))
-    units = snapshot.context.unit_by_child
+        found = waiting_list(session, actor, query, policy=policy)
+    except (FamilyFinderError, ValidationError) as error:
+        reasons = field_messages(error) if isinstance(error, ValidationError) else {}
+        detail = "; ".join(f"{k}: {v}" for k, v in reasons.items()) or str(error)
+        return error_page(request, actor, 400, "The filters are not valid", detail)
+    rows, total = found.items, found.total
     shown = []
-    for r in rows:
+    for entry in rows:
+        r = entry.record
         days = _days_waiting(r.plan_date, r.entered_care_on, on)
         over = None
         if days is not None and days > thresholds[1]:
@@ -119,8 +106,8 @@ def children_waiting(
                 unborn=r.date_of_birth > on,
                 plan=r.plan,
                 legal_status=r.legal_status,
-                siblings=linked.get(r.child_id, 0),
-                unit_size=len(units.get(r.child_id, (r.child_id,))),
+                siblings=entry.siblings,
+                unit_size=entry.unit_size,
                 days_waiting=days,
                 over=over,
             )
@@ -161,19 +148,36 @@ def _child_page(
     errors: list[dict[str, str]] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    try:
-        child = child_record(session, actor, child_id)
-    except NotFoundError:
-        return error_page(request, actor, 404, "Child not found", f"There is no child {child_id}.")
-    except AccessDenied as error:
-        return error_page(request, actor, 403, "You cannot see this child", str(error))
     policy = app_policy(request)
     on = today()
-    snapshot = get_snapshot(session, policy)
-    authority = snapshot.authority
-    group, group_links = sibling_group(child_id, authority.links)
+    errors = list(errors or [])
+    asked = why_not.strip() or None
+    try:
+        query = ShortlistQuery(top=SHORTLIST_TOP, as_of=on, why_not=asked)
+        view = child_view(session, actor, child_id, query, policy=policy)
+    except ValidationError as error:
+        errors.append(
+            {
+                "text": f"Household id {'; '.join(field_messages(error).values())}",
+                "href": "#why_not",
+            }
+        )
+        return _child_page(request, session, actor, child_id, errors=errors, status_code=422)
+    except NotFoundError:
+        if asked is None:
+            return error_page(
+                request, actor, 404, "Child not found", f"There is no child {child_id}."
+            )
+        # Asked again without the why-not household: if the child exists, the unknown id
+        # was the household's.
+        errors.append({"text": f"There is no household {asked} in the pool", "href": "#why_not"})
+        return _child_page(request, session, actor, child_id, errors=errors, status_code=422)
+    except AccessDenied as error:
+        return error_page(request, actor, 403, "You cannot see this child", str(error))
+    child = view.child
+    group, group_links = sibling_group(child_id, view.links)
     contradictions = find_contradictions(group, group_links)
-    names = {c.child_id: c.first_name for c in authority.children if c.child_id in group}
+    names = {c: view.children[c].first_name for c in group if c in view.children}
     drawing = sibling_drawing(
         child_id,
         group,
@@ -181,43 +185,16 @@ def _child_page(
         group_links,
         contradictions,
     )
-    errors = list(errors or [])
-    shortlist: dict[str, Any] | None = None
-    not_family_found = None
-    why_not_answer = None
-    try:
-        run = run_shortlist(
-            session,
-            child_id,
-            as_of=on,
-            top=10,
-            why_not=why_not.strip() or None,
-            policy=policy,
-            requested_by=actor.username,
-        )
-        shortlist = run.result
-        record(
-            session, actor, "read_shortlist", child_id=child_id, subject=f"shortlist:{run.run_id}"
-        )
-        session.commit()
-        why_not_answer = shortlist.get("why_not")
-    except NotFamilyFoundError as error:
-        not_family_found = str(error)
-    except NotFoundError:
-        # The child exists (read above): the unknown id is the why-not household.
-        errors.append(
-            {"text": f"There is no household {why_not.strip()} in the pool", "href": "#why_not"}
-        )
-        return _child_page(request, session, actor, child_id, errors=errors, status_code=422)
+    shortlist = view.shortlist.document if view.shortlist is not None else None
     bars: dict[str, Any] = {}
     colours: dict[str, str] = {}
     if shortlist is not None:
         colours = criterion_colours(
-            c["criterion"] for cand in shortlist["candidates"] for c in cand["contributions"]
+            c.criterion for cand in shortlist.candidates for c in cand.contributions
         )
         bars = {
-            cand["household_id"]: score_bar(cand["contributions"], colours)
-            for cand in shortlist["candidates"]
+            cand.household_id: score_bar([c.model_dump() for c in cand.contributions], colours)
+            for cand in shortlist.candidates
         }
     return render(
         request,
@@ -230,17 +207,18 @@ def _child_page(
         unborn=child.date_of_birth > on,
         days_waiting=_days_waiting(child.plan_date, child.entered_care_on, on),
         thresholds=(policy.priority.first_threshold_days, policy.priority.second_threshold_days),
-        unit=snapshot.context.unit_by_child.get(child_id, (child_id,)),
+        unit=view.unit,
         names=names,
         drawing=drawing,
         group_links=group_links,
         contradictions=contradictions,
         shortlist=shortlist,
-        not_family_found=not_family_found,
+        run_id=view.shortlist.run_id if view.shortlist is not None else None,
+        not_family_found=view.not_family_found,
         bars=bars,
         colours=colours,
         why_not=why_not,
-        why_not_answer=why_not_answer,
+        why_not_answer=shortlist.why_not if shortlist is not None else None,
         errors=errors,
         on=on,
     )
@@ -264,7 +242,10 @@ def propose(
 ) -> Response:
     try:
         proposal = create_proposal(
-            session, actor, source="shortlist", run_id=run_id, household_id=household_id
+            session,
+            actor,
+            ProposalRequest(source="shortlist", run_id=run_id, household_id=household_id),
+            policy=app_policy(request),
         )
     except ConflictError as error:
         message = (

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from api.deps import DbSession
@@ -17,13 +18,16 @@ from api.pages.web import (
     error_page,
     render,
 )
+from api.requests import RecommendationRequest, field_messages
 from api.services.audit import AccessDenied, Actor
-from api.services.children import child_record
-from api.services.households import household_record
-from api.services.proposals import list_proposals, proposal_record, record_recommendation
+from api.services.proposals import (
+    OPEN_PROPOSAL_STATUSES,
+    list_proposals,
+    proposal_record,
+    record_recommendation,
+)
 from matching.errors import ConflictError, NotFoundError
 from matching.rules import RULE_NAMES
-from models.accounts import OPEN_PROPOSAL_STATUSES
 
 router = APIRouter(include_in_schema=False)
 
@@ -65,12 +69,9 @@ def _paper(
     form: dict[str, str] | None = None,
 ) -> HTMLResponse:
     try:
+        # The API's read of a proposal: the same access check and the same audit (a
+        # read of each child of the unit). The records are shown as frozen in it.
         proposal = proposal_record(session, actor, proposal_id)
-        # The records are shown as frozen in the proposal; these reads check the actor
-        # may see them (and audit the reads) as the REST endpoints do.
-        for member in proposal.unit:
-            child_record(session, actor, member)
-        household_record(session, actor, proposal.household_id)
     except NotFoundError:
         return error_page(
             request, actor, 404, "Proposal not found", f"There is no proposal {proposal_id}."
@@ -140,19 +141,24 @@ def recommend(
     reasons: Annotated[str, Form()] = "",
 ) -> Response:
     errors = []
-    if recommendation not in ("recommended", "not_recommended"):
-        errors.append({"text": "Choose the panel's recommendation", "href": "#recommendation"})
-    if not reasons.strip():
-        errors.append({"text": "Enter the panel's reasons", "href": "#reasons"})
-    if not errors:
-        try:
-            record_recommendation(
-                session,
-                actor,
-                proposal_id,
-                "recommended" if recommendation == "recommended" else "not_recommended",
-                reasons.strip(),
+    try:
+        asked = RecommendationRequest.model_validate(
+            {"recommendation": recommendation, "reasons": reasons}
+        )
+    except ValidationError as error:
+        messages = field_messages(error)
+        if "recommendation" in messages:
+            errors.append({"text": "Choose the panel's recommendation", "href": "#recommendation"})
+        if "reasons" in messages:
+            text = (
+                f"The panel's reasons: {messages['reasons']}"
+                if reasons.strip()
+                else "Enter the panel's reasons"
             )
+            errors.append({"text": text, "href": "#reasons"})
+    else:
+        try:
+            record_recommendation(session, actor, proposal_id, asked)
         except NotFoundError:
             return error_page(
                 request, actor, 404, "Proposal not found", f"There is no proposal {proposal_id}."

@@ -6,36 +6,58 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from api.deps import DbSession
 from api.pages.web import CsrfChecked, FinderPage, app_policy, error_page, render, today
+from api.requests import ProposalRequest, RoundRequest, field_messages
 from api.services.audit import Actor
 from api.services.proposals import create_proposal
 from api.services.round_jobs import round_status, submit_round
+from api.services.rounds import recent_rounds
 from matching.errors import ConflictError, NotFoundError
-from matching.rounds import RoundParams
-from models.store import list_round_runs
 
 router = APIRouter(include_in_schema=False)
 
-MAX_TIME_LIMIT_S = 300
 UNITS_SHOWN = 100
+RECENT_ROUNDS = 20
 
 
-@router.get("/rounds", response_class=HTMLResponse)
-def rounds_page(request: Request, session: DbSession, actor: FinderPage) -> HTMLResponse:
-    runs = list_round_runs(session, limit=20)
-    session.rollback()
+# The form's fields: the RoundRequest field each fills, and its label on the page.
+FIELDS = (
+    ("mode", "How to match"),
+    ("per_unit", "Households per child (K)"),
+    ("max_appearances", "Lists per household (M)"),
+    ("time_limit_s", "Time limit"),
+)
+
+
+def _rounds_page(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    form: dict[str, str],
+    errors: list[dict[str, str]],
+    *,
+    status_code: int = 200,
+) -> HTMLResponse:
     return render(
         request,
         "rounds.html",
         actor,
+        status_code=status_code,
         title="Matching rounds",
-        runs=runs,
-        form={"mode": "allocate", "per_unit": "3", "max_appearances": "3", "time_limit_s": "10"},
-        errors=[],
+        runs=recent_rounds(session, limit=RECENT_ROUNDS),
+        form=form,
+        errors=errors,
     )
+
+
+@router.get("/rounds", response_class=HTMLResponse)
+def rounds_page(request: Request, session: DbSession, actor: FinderPage) -> HTMLResponse:
+    form = {"mode": "allocate", "per_unit": "3", "max_appearances": "3", "time_limit_s": "10"}
+    return _rounds_page(request, session, actor, form, [])
 
 
 @router.post("/rounds", response_model=None, dependencies=[CsrfChecked])
@@ -54,50 +76,25 @@ def start_round(
         "max_appearances": max_appearances,
         "time_limit_s": time_limit_s,
     }
-    errors = []
-    if mode not in ("shortlist", "allocate"):
-        errors.append(
-            {"text": "Choose how to match: shortlists or one allocation", "href": "#mode"}
+    try:
+        # The API's request model: the same limits, and the same message for each field.
+        round_request = RoundRequest.model_validate(
+            {field: value.strip() for field, value in form.items()} | {"as_of": today()}
         )
-    numbers: dict[str, int] = {}
-    for field, label, top in (
-        ("per_unit", "Households per child (K)", 50),
-        ("max_appearances", "Lists per household (M)", 50),
-        ("time_limit_s", "Time limit", MAX_TIME_LIMIT_S),
-    ):
-        value = form[field].strip()
-        if not value.isdigit() or not 1 <= int(value) <= top:
-            errors.append(
-                {"text": f"{label} must be a whole number from 1 to {top}", "href": f"#{field}"}
-            )
-        else:
-            numbers[field] = int(value)
-    if errors:
-        runs = list_round_runs(session, limit=20)
-        session.rollback()
-        return render(
-            request,
-            "rounds.html",
-            actor,
-            status_code=422,
-            title="Matching rounds",
-            runs=runs,
-            form=form,
-            errors=errors,
-        )
-    params = RoundParams(
-        mode="shortlist" if mode == "shortlist" else "allocate",
-        per_unit=numbers["per_unit"],
-        max_appearances=numbers["max_appearances"],
-        time_limit_s=float(numbers["time_limit_s"]),
-    )
+    except ValidationError as error:
+        messages = field_messages(error)
+        errors = [
+            {"text": f"{label} {messages[field]}", "href": f"#{field}"}
+            for field, label in FIELDS
+            if field in messages
+        ]
+        return _rounds_page(request, session, actor, form, errors, status_code=422)
     job = submit_round(
         session,
         request.app.state.session_factory,
         request.app.state.round_executor,
         actor,
-        params,
-        as_of=today(),
+        round_request,
         policy=app_policy(request),
     )
     return RedirectResponse(f"/rounds/{job.id}", status_code=303)
@@ -116,10 +113,8 @@ def _round_page(
         job, run = round_status(session, job_id)
     except NotFoundError:
         return error_page(request, actor, 404, "Round not found", f"There is no round {job_id}.")
-    result = run.result if run is not None else None
-    placed = []
-    if result is not None:
-        placed = [u for u in result["units"] if u["candidates"]][:UNITS_SHOWN]
+    result = run.document if run is not None else None
+    placed = result.placed_units()[:UNITS_SHOWN] if result is not None else ()
     return render(
         request,
         "round.html",
@@ -156,10 +151,10 @@ def propose_from_round(
         proposal = create_proposal(
             session,
             actor,
-            source="round",
-            run_id=run_id,
-            household_id=household_id,
-            child_id=child_id,
+            ProposalRequest(
+                source="round", run_id=run_id, household_id=household_id, child_id=child_id
+            ),
+            policy=app_policy(request),
         )
     except (ConflictError, NotFoundError) as error:
         message = f"Your proposal for {child_id} was not made: {error}."

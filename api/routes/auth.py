@@ -47,6 +47,7 @@ def users(_actor: AdminUser, session: DbSession) -> list[UserOut]:
 
 
 @router.post("/users", response_model=UserOut, status_code=status.HTTP_201_CREATED)
-def add_user(body: UserIn, _actor: AdminUser, session: DbSession) -> UserOut:
-    """Create an account (admin)."""
-    return UserOut.model_validate(create_user(session, body.username, body.password, body.role))
+def add_user(body: UserIn, actor: AdminUser, session: DbSession) -> UserOut:
+    """Create an account (admin); audited."""
+    user = create_user(session, body.username, body.password, body.role, actor=actor)
+    return UserOut.model_validate(user)

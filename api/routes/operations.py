@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile, status
 from fastapi.responses import Response
 
 from api.deps import AdminUser, AppSettings, DbSession, FinderUser, GapsUser
-from api.schemas import AuditEvent, AuditPage, ImportCounts, RoundAccepted, RoundIn, RoundStatus
-from api.services.audit import audit_trail
+from api.requests import AuditQuery, GapQuery, RoundRequest
+from api.schemas import AuditEvent, AuditPage, ImportCounts, RoundAccepted, RoundStatus
+from api.services.audit import audit_page
 from api.services.gap_exports import MEDIA_TYPES, GapFormat, export_gaps
 from api.services.round_jobs import round_status, submit_round
 from api.services.uploads import import_uploads
-from matching.rounds import RoundParams
 from matching.vocab import CHILDREN_FILE, HOUSEHOLDS_FILE, LINKS_FILE
 
 router = APIRouter(prefix="/api", tags=["operations"])
@@ -37,10 +37,10 @@ def import_files(
         files[LINKS_FILE] = sibling_links.file
     summary = import_uploads(
         session,
+        actor,
         files,
         as_of=as_of or date.today(),
         max_upload_bytes=settings.max_upload_bytes,
-        requested_by=actor.username,
     )
     c = summary.counts
     return ImportCounts(
@@ -58,25 +58,12 @@ def import_files(
 
 @router.post("/rounds", response_model=RoundAccepted, status_code=status.HTTP_202_ACCEPTED)
 def start_round(
-    request: Request, body: RoundIn, actor: FinderUser, session: DbSession
+    request: Request, body: RoundRequest, actor: FinderUser, session: DbSession
 ) -> RoundAccepted:
     """Start a matching round in the background; poll GET /api/rounds/{round_id}."""
-    params = RoundParams(
-        mode=body.mode,
-        per_unit=body.per_unit,
-        max_appearances=body.max_appearances,
-        time_limit_s=body.time_limit_s,
-        seed=body.seed,
-    )
     state = request.app.state
     job = submit_round(
-        session,
-        state.session_factory,
-        state.round_executor,
-        actor,
-        params,
-        as_of=body.as_of or date.today(),
-        policy=state.policy,
+        session, state.session_factory, state.round_executor, actor, body, policy=state.policy
     )
     return RoundAccepted(round_id=job.id, status=job.status)
 
@@ -98,7 +85,7 @@ def get_round(
         params=job.params,
         run_id=job.round_run_id,
         error=job.error,
-        result=run.result if run is not None else None,
+        result=run.document if run is not None else None,
     )
 
 
@@ -125,14 +112,8 @@ def gaps(
     suppress: Annotated[bool, Query(description="Admin only: false shows exact counts")] = True,
 ) -> Response:
     """The needs-gap report for recruitment (small counts always suppressed for them)."""
-    body = export_gaps(
-        session,
-        actor,
-        as_of=as_of or date.today(),
-        policy=request.app.state.policy,
-        fmt=format,
-        suppress=suppress,
-    )
+    query = GapQuery(as_of=as_of, suppress=suppress)
+    body = export_gaps(session, actor, query, policy=request.app.state.policy, fmt=format)
     headers = {}
     if format != "json":
         headers["Content-Disposition"] = f'attachment; filename="gaps.{format}"'
@@ -141,28 +122,13 @@ def gaps(
 
 @router.get("/audit", response_model=AuditPage)
 def audit(
-    _actor: AdminUser,
-    session: DbSession,
-    username: Annotated[str | None, Query(max_length=64)] = None,
-    child_id: Annotated[str | None, Query(max_length=64)] = None,
-    since: Annotated[date | None, Query(description="From this date (UTC), inclusive")] = None,
-    until: Annotated[date | None, Query(description="To this date (UTC), inclusive")] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    _actor: AdminUser, session: DbSession, query: Annotated[AuditQuery, Query()]
 ) -> AuditPage:
     """The audit trail, newest first (admin)."""
-    rows, total = audit_trail(
-        session,
-        username=username,
-        child_id=child_id,
-        since=datetime.combine(since, time(), UTC) if since else None,
-        until=datetime.combine(until, time(), UTC) + timedelta(days=1)
-        if until and until < date.max
-        else None,
-        limit=limit,
-        offset=offset,
-    )
-    session.rollback()
+    rows, total = audit_page(session, query)
     return AuditPage(
-        items=[AuditEvent.model_validate(r) for r in rows], total=total, limit=limit, offset=offset
+        items=[AuditEvent.model_validate(r) for r in rows],
+        total=total,
+        limit=query.limit,
+        offset=query.offset,
     )

@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, status
 
 from api.deps import AdminUser, DbSession, FinderUser, PanelRecorder, PanelUser
-from api.schemas import DecisionIn, Proposal, ProposalIn, ProposalPage, RecommendationIn
+from api.requests import DecisionRequest, ProposalRequest, RecommendationRequest
+from api.schemas import Proposal, ProposalPage
 from api.services import proposals
 
 router = APIRouter(prefix="/api/proposals", tags=["proposals"])
@@ -17,22 +18,14 @@ ProposalId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 @router.post("", response_model=Proposal, status_code=status.HTTP_201_CREATED)
 def create_proposal(
-    request: Request, body: ProposalIn, actor: FinderUser, session: DbSession
+    request: Request, body: ProposalRequest, actor: FinderUser, session: DbSession
 ) -> Proposal:
     """Propose a unit for a household, freezing the rationale and taking the vacancies.
 
     409 when a child of the unit is already in a live proposal or the household has
     too few vacancies left.
     """
-    row = proposals.create_proposal(
-        session,
-        actor,
-        source=body.source,
-        run_id=body.run_id,
-        household_id=body.household_id,
-        child_id=body.child_id,
-        policy=request.app.state.policy,
-    )
+    row = proposals.create_proposal(session, actor, body, policy=request.app.state.policy)
     return Proposal.model_validate(row)
 
 
@@ -67,20 +60,18 @@ def get_proposal(proposal_id: ProposalId, actor: PanelUser, session: DbSession) 
 
 @router.post("/{proposal_id}/recommendation", response_model=Proposal)
 def recommend(
-    proposal_id: ProposalId, body: RecommendationIn, actor: PanelRecorder, session: DbSession
+    proposal_id: ProposalId, body: RecommendationRequest, actor: PanelRecorder, session: DbSession
 ) -> Proposal:
     """The panel's recommendation: recommended or not recommended, with reasons."""
-    row = proposals.record_recommendation(
-        session, actor, proposal_id, body.recommendation, body.reasons
-    )
+    row = proposals.record_recommendation(session, actor, proposal_id, body)
     return Proposal.model_validate(row)
 
 
 @router.post("/{proposal_id}/decision", response_model=Proposal)
 def decide(
-    proposal_id: ProposalId, body: DecisionIn, actor: AdminUser, session: DbSession
+    proposal_id: ProposalId, body: DecisionRequest, actor: AdminUser, session: DbSession
 ) -> Proposal:
     """The agency decision (admin): approved, declined or withdrawn (the last two free
     the vacancies and the children)."""
-    row = proposals.record_decision(session, actor, proposal_id, body.decision, body.reasons)
+    row = proposals.record_decision(session, actor, proposal_id, body)
     return Proposal.model_validate(row)

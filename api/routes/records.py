@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 
 from api.deps import DbSession, FinderUser, PanelUser
+from api.requests import ChildQuery, ShortlistQuery
 from api.schemas import Child, ChildPage, Household, HouseholdPage, Shortlist
 from api.services import children, households
 from matching.errors import FamilyFinderError
-from matching.vocab import CHILD_STATUSES, HOUSEHOLD_KINDS, HOUSEHOLD_STATUSES, MAX_CHILD_AGE, PLANS
+from matching.vocab import HOUSEHOLD_KINDS, HOUSEHOLD_STATUSES
 
 router = APIRouter(prefix="/api", tags=["records"])
 
@@ -28,34 +28,10 @@ def _check_choice(value: str | None, allowed: Collection[str], name: str) -> Non
 
 @router.get("/children", response_model=ChildPage)
 def list_children(
-    actor: FinderUser,
-    session: DbSession,
-    plan: Annotated[str | None, Query(description="One of the permanence plans")] = None,
-    status: Annotated[str | None, Query(description="waiting, matched or placed")] = None,
-    age_min: Annotated[int | None, Query(ge=0, le=MAX_CHILD_AGE)] = None,
-    age_max: Annotated[int | None, Query(ge=0, le=MAX_CHILD_AGE)] = None,
-    waiting_since: Annotated[
-        date | None, Query(description="Children whose plan was made on or before this date")
-    ] = None,
-    as_of: Annotated[date | None, Query(description="Date for ages (default today)")] = None,
-    limit: Limit = 50,
-    offset: Offset = 0,
+    actor: FinderUser, session: DbSession, query: Annotated[ChildQuery, Query()]
 ) -> ChildPage:
     """Children matching the filters, by id, a page at a time."""
-    _check_choice(plan, PLANS, "plan")
-    _check_choice(status, CHILD_STATUSES, "status")
-    page = children.list_children(
-        session,
-        actor,
-        plan=plan,
-        status=status,
-        age_min=age_min,
-        age_max=age_max,
-        waiting_since=waiting_since,
-        as_of=as_of or date.today(),
-        limit=limit,
-        offset=offset,
-    )
+    page = children.list_children(session, actor, query)
     return ChildPage(
         items=[Child.model_validate(c) for c in page.items],
         total=page.total,
@@ -76,19 +52,11 @@ def get_shortlist(
     child_id: Id,
     actor: FinderUser,
     session: DbSession,
-    top: Annotated[int, Query(ge=1, le=200)] = 10,
-    as_of: Annotated[date | None, Query(description="Reference date (default today)")] = None,
+    query: Annotated[ShortlistQuery, Query()],
 ) -> Shortlist:
     """The ranked, explained shortlist for the child's unit; stored and audited."""
-    result = children.child_shortlist(
-        session,
-        actor,
-        child_id,
-        as_of=as_of or date.today(),
-        top=top,
-        policy=request.app.state.policy,
-    )
-    return Shortlist.model_validate(result)
+    run = children.child_shortlist(session, actor, child_id, query, policy=request.app.state.policy)
+    return Shortlist.model_validate(run.result)
 
 
 @router.get("/households", response_model=HouseholdPage)

@@ -12,6 +12,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from api.requests import AuditQuery
+from api.services.unit_of_work import unit_of_work
 from models.accounts import AuditEventRow
 from models.audit_store import append_audit_event, list_audit_events
 
@@ -69,3 +71,19 @@ def audit_trail(
         limit=limit,
         offset=offset,
     )
+
+
+def audit_page(session: Session, query: AuditQuery) -> tuple[list[AuditEventRow], int]:
+    """The page of audit events `query` asks for (its dates whole UTC days), newest
+    first, with the total matching its filters."""
+    since, until = query.window()
+    with unit_of_work(session):  # read only: ends the read transaction
+        return audit_trail(
+            session,
+            username=query.username,
+            child_id=query.child_id,
+            since=since,
+            until=until,
+            limit=query.limit,
+            offset=query.offset,
+        )

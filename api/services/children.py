@@ -1,19 +1,28 @@
-"""Children's records: a filtered, paged list and one child's record, each audited."""
+"""Children's records: a filtered, paged list, one child's record and shortlist, audited.
+
+The API and the pages call the same functions here (the child's page calls
+`child_view`, which runs `child_record` and `child_shortlist` in one transaction), so a
+read is validated, audited and committed the same way whichever door it came in by.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from sqlalchemy.orm import Session
 
+from api.requests import ChildQuery, ShortlistQuery
 from api.services.audit import AccessDenied, Actor, record
-from api.services.shortlists import run_shortlist
+from api.services.shortlists import ShortlistRun, run_shortlist
 from api.services.snapshot import get_snapshot
-from matching.errors import FamilyFinderError
+from api.services.unit_of_work import unit_of_work
+from matching.domain import Child, SiblingLink
+from matching.errors import FamilyFinderError, NotFamilyFoundError
 from matching.policy import Policy
-from matching.vocab import MAX_CHILD_AGE
+from matching.vocab import CHILD_STATUSES, MAX_CHILD_AGE, PLANS
 from models.orm import ChildRow
 from models.proposal_store import on_panel_agenda
 from models.record_store import ChildFilter, get_child_row, page_children
@@ -51,70 +60,148 @@ def age_band_filter(age_min: int | None, age_max: int | None, as_of: date) -> di
     return bounds
 
 
-def list_children(
-    session: Session,
-    actor: Actor,
-    *,
-    plan: str | None = None,
-    status: str | None = None,
-    age_min: int | None = None,
-    age_max: int | None = None,
-    waiting_since: date | None = None,
-    as_of: date,
-    limit: int = 50,
-    offset: int = 0,
-) -> Page[ChildRow]:
-    """Children matching every filter given, by id; the read is audited."""
+def _check_choice(value: str | None, allowed: Collection[str], name: str) -> None:
+    if value is not None and value not in allowed:
+        raise FamilyFinderError(f"unknown {name} {value!r}")
+
+
+def list_children(session: Session, actor: Actor, query: ChildQuery) -> Page[ChildRow]:
+    """Children matching every filter given, by id; the read is audited.
+
+    An unknown plan or status, or an age band upside down, is a FamilyFinderError.
+    """
+    _check_choice(query.plan, PLANS, "plan")
+    _check_choice(query.status, CHILD_STATUSES, "status")
     where = ChildFilter(
-        plan=plan,
-        status=status,
-        waiting_since=waiting_since,
-        **age_band_filter(age_min, age_max, as_of),
+        plan=query.plan,
+        status=query.status,
+        waiting_since=query.waiting_since,
+        in_sibling_group=query.in_sibling_group,
+        **age_band_filter(query.age_min, query.age_max, query.as_of or date.today()),
     )
-    try:
-        rows, total = page_children(session, where, limit=limit, offset=offset)
+    with unit_of_work(session):
+        rows, total = page_children(session, where, limit=query.limit, offset=query.offset)
+        siblings = (
+            "" if query.in_sibling_group is None else f" in_sibling_group={query.in_sibling_group}"
+        )
         record(
             session,
             actor,
             "list_children",
-            subject=f"plan={plan} status={status} age={age_min}-{age_max} "
-            f"waiting_since={waiting_since} offset={offset} returned={len(rows)}",
+            subject=f"plan={query.plan} status={query.status} "
+            f"age={query.age_min}-{query.age_max} waiting_since={query.waiting_since}"
+            f"{siblings} offset={query.offset} returned={len(rows)}",
         )
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    return Page(rows, total, limit, offset)
+    return Page(rows, total, query.limit, query.offset)
+
+
+@dataclass(frozen=True)
+class WaitingChild:
+    """A child on the waiting list, with its sibling links and the size of its unit."""
+
+    record: ChildRow
+    siblings: int  # sibling links recorded for the child, whatever their assessment
+    unit_size: int  # the child and every sibling assessed to live with them
+
+
+def waiting_list(
+    session: Session, actor: Actor, query: ChildQuery, *, policy: Policy
+) -> Page[WaitingChild]:
+    """`list_children` (the same filters, audit and transaction) with each child's
+    sibling links and unit size, for the family finder's waiting list."""
+    with unit_of_work(session):
+        page = list_children(session, actor, query)
+        context = get_snapshot(session, policy).context
+    on_page = {row.child_id for row in page.items}
+    linked: dict[str, int] = dict.fromkeys(on_page, 0)
+    for link in context.authority.links:
+        for end in (link.child_a, link.child_b):
+            if end in on_page:
+                linked[end] += 1
+    items = [
+        WaitingChild(
+            record=row,
+            siblings=linked[row.child_id],
+            unit_size=len(context.unit_by_child.get(row.child_id, (row.child_id,))),
+        )
+        for row in page.items
+    ]
+    return Page(items, page.total, page.limit, page.offset)
 
 
 def child_record(session: Session, actor: Actor, child_id: str) -> ChildRow:
     """One child's record; panel members see only children on their agenda. Audited."""
-    try:
+    with unit_of_work(session):
         row = get_child_row(session, child_id)
         if actor.role == "panel" and not on_panel_agenda(session, child_id=child_id):
             raise AccessDenied("this child is not in a proposal on the panel's agenda")
         record(session, actor, "read_child", child_id=child_id)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     return row
 
 
 def child_shortlist(
-    session: Session, actor: Actor, child_id: str, *, as_of: date, top: int, policy: Policy
-) -> dict[str, Any]:
-    """The stored shortlist for the child's unit, its read audited for each child.
-
-    The audit rows are added first and committed by `run_shortlist` with the stored run,
-    in one transaction: the read is recorded if and only if the shortlist is served.
+    session: Session, actor: Actor, child_id: str, query: ShortlistQuery, *, policy: Policy
+) -> ShortlistRun:
+    """The shortlist for the child's unit, stored, its read audited for each child of the
+    unit: one transaction, so the read is recorded if and only if the shortlist is served.
     """
-    unit = get_snapshot(session, policy).context.unit_by_child.get(child_id, ())
-    for member in unit:
-        record(
-            session, actor, "read_shortlist", child_id=member, subject=f"shortlist as_of={as_of}"
+    as_of = query.as_of or date.today()
+    with unit_of_work(session):
+        run = run_shortlist(
+            session,
+            child_id,
+            as_of=as_of,
+            top=query.top,
+            why_not=query.why_not,
+            policy=policy,
+            requested_by=actor.username,
         )
-    run = run_shortlist(
-        session, child_id, as_of=as_of, top=top, policy=policy, requested_by=actor.username
+        for member in run.document.unit:
+            record(
+                session,
+                actor,
+                "read_shortlist",
+                child_id=member,
+                subject=f"shortlist as_of={as_of}",
+            )
+    return run
+
+
+@dataclass(frozen=True)
+class ChildView:
+    """What the child's page shows: the record, the shortlist (or why there is none),
+    the child's unit, and the sibling links with the children they name."""
+
+    child: ChildRow
+    shortlist: ShortlistRun | None
+    not_family_found: str | None
+    unit: tuple[str, ...]
+    links: Sequence[SiblingLink]
+    children: Mapping[str, Child]
+
+
+def child_view(
+    session: Session, actor: Actor, child_id: str, query: ShortlistQuery, *, policy: Policy
+) -> ChildView:
+    """The child's record and shortlist in one transaction, audited as the API audits
+    them (`child_record` and `child_shortlist`). A plan that is not family-found is no
+    error here: the view says so instead of a shortlist. NotFoundError for an unknown
+    child or `why_not` household."""
+    with unit_of_work(session):
+        child = child_record(session, actor, child_id)
+        try:
+            shortlisted: ShortlistRun | None = child_shortlist(
+                session, actor, child_id, query, policy=policy
+            )
+            not_family_found = None
+        except NotFamilyFoundError as error:
+            shortlisted, not_family_found = None, str(error)
+        context = get_snapshot(session, policy).context
+    return ChildView(
+        child=child,
+        shortlist=shortlisted,
+        not_family_found=not_family_found,
+        unit=context.unit_by_child.get(child_id, (child_id,)),
+        links=context.authority.links,
+        children=context.children,
     )
-    return run.result

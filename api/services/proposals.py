@@ -1,4 +1,5 @@
-"""Proposals: a unit matched to a household, taken to panel and decided.
+"""Proposals: a unit matched to a household, taken to panel and decided (the panel and
+the agency decision maker: docs/domain.md, "The three users").
 
 Creating one freezes the rationale as it was shown (scores, contributions, questions,
 excluded counts, the alternatives with their scores, policy version, inputs
@@ -14,16 +15,20 @@ requests, at most the vacancies there are get taken: the loser gets ConflictErro
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy.orm import Session
 
+from api.requests import DecisionRequest, ProposalRequest, RecommendationRequest
 from api.services.audit import AccessDenied, Actor, record
 from api.services.snapshot import get_snapshot
+from api.services.unit_of_work import unit_of_work
 from matching.errors import ConflictError, FamilyFinderError, NotFoundError
 from matching.policy import Policy
+from matching.results import RoundCandidate, ShortlistCandidate
 from matching.shortlist import shortlist
-from models.accounts import OPEN_PROPOSAL_STATUSES, RELEASED_PROPOSAL_STATUSES, ProposalRow
+from models.accounts import OPEN_PROPOSAL_STATUSES as OPEN_PROPOSAL_STATUSES  # for the pages
+from models.accounts import RELEASED_PROPOSAL_STATUSES, ProposalRow
 from models.orm import ChildRow, HouseholdRow
 from models.proposal_store import (
     add_proposal,
@@ -37,24 +42,22 @@ from models.proposal_store import (
 from models.record_store import get_child_row, get_household_row, sibling_link_rows_touching
 from models.store import RoundRunRecord, bump_data_version, get_round_run, get_shortlist_run
 
-Source = Literal["shortlist", "round"]
-Recommendation = Literal["recommended", "not_recommended"]
-Decision = Literal["approved", "declined", "withdrawn"]
 
-
-def _alternative(candidate: dict[str, Any]) -> dict[str, Any]:
+def _alternative(
+    candidate: ShortlistCandidate | RoundCandidate, rank: int, kinship: bool
+) -> dict[str, Any]:
     return {
-        "household_id": candidate["household_id"],
-        "rank": candidate.get("rank"),
-        "score": candidate.get("score"),
-        "kinship": candidate.get("kinship", False),
+        "household_id": candidate.household_id,
+        "rank": rank,
+        "score": candidate.score,
+        "kinship": kinship,
     }
 
 
 def _from_shortlist(session: Session, run_id: int, household_id: str) -> dict[str, Any]:
     run = get_shortlist_run(session, run_id)
-    candidates: list[dict[str, Any]] = list(run.result.get("candidates", []))
-    chosen = next((c for c in candidates if c["household_id"] == household_id), None)
+    shown = run.document
+    chosen = shown.candidate(household_id)
     if chosen is None:
         raise NotFoundError(f"household {household_id!r} is not on shortlist run {run_id}")
     return {
@@ -64,19 +67,21 @@ def _from_shortlist(session: Session, run_id: int, household_id: str) -> dict[st
             "requested_by": run.requested_by,
             "created_at": run.created_at.isoformat(),
         },
-        "unit": list(run.unit),
+        "unit": list(shown.unit),
         "household_id": household_id,
-        "rank": chosen.get("rank"),
-        "score": chosen.get("score"),
-        "kinship": chosen.get("kinship", False),
-        "contributions": chosen.get("contributions", []),
-        "questions": chosen.get("questions", []),
-        "excluded_counts": run.result.get("excluded_counts", {}),
-        "n_feasible": run.result.get("n_feasible"),
-        "alternatives": [_alternative(c) for c in candidates if c is not chosen],
-        "policy_version": run.policy_version,
-        "inputs_fingerprint": run.inputs_fingerprint,
-        "as_of": run.as_of.isoformat(),
+        "rank": chosen.rank,
+        "score": chosen.score,
+        "kinship": chosen.kinship,
+        "contributions": [c.model_dump(mode="json") for c in chosen.contributions],
+        "questions": list(chosen.questions),
+        "excluded_counts": dict(shown.excluded_counts),
+        "n_feasible": shown.n_feasible,
+        "alternatives": [
+            _alternative(c, c.rank, c.kinship) for c in shown.candidates if c is not chosen
+        ],
+        "policy_version": shown.policy_version,
+        "inputs_fingerprint": shown.inputs_fingerprint,
+        "as_of": shown.as_of.isoformat(),
     }
 
 
@@ -118,18 +123,17 @@ def _from_round(
     run = get_round_run(session, run_id)
     if child_id is None:
         raise FamilyFinderError("a proposal from a round names a child_id of the unit")
-    units: list[dict[str, Any]] = list(run.result.get("units", []))
-    unit = next((u for u in units if child_id in u.get("children", [])), None)
+    shown = run.document
+    unit = shown.unit_of(child_id)
     if unit is None:
         raise NotFoundError(f"child {child_id!r} is not in round {run_id}")
-    options = [
-        {**option, "rank": rank} for rank, option in enumerate(unit.get("candidates", []), start=1)
-    ]
-    chosen = next((o for o in options if o["household_id"] == household_id), None)
+    ranked = list(enumerate(unit.candidates, start=1))
+    chosen = next(((r, c) for r, c in ranked if c.household_id == household_id), None)
     if chosen is None:
         raise NotFoundError(
             f"household {household_id!r} is not an option for {child_id!r} in round {run_id}"
         )
+    rank, candidate = chosen
     rationale: dict[str, Any] = {
         "source": {
             "kind": "round",
@@ -140,20 +144,20 @@ def _from_round(
             "status": run.status,
             "solver": run.solver,
             "seed": run.seed,
-            "objective": run.result.get("objective"),
-            "gap": run.result.get("gap"),
+            "objective": shown.objective,
+            "gap": shown.gap,
         },
-        "unit": list(unit["children"]),
+        "unit": list(unit.children),
         "household_id": household_id,
-        "rank": chosen["rank"],
-        "score": chosen.get("score"),
-        "priority": unit.get("priority"),
+        "rank": rank,
+        "score": candidate.score,
+        "priority": unit.priority,
         "kinship": False,
         "contributions": [],
         "questions": [],
         "excluded_counts": {},
         "n_feasible": None,
-        "alternatives": [_alternative(o) for o in options if o is not chosen],
+        "alternatives": [_alternative(c, r, False) for r, c in ranked if c is not candidate],
         "policy_version": run.policy_version,
         "inputs_fingerprint": run.inputs_fingerprint,
         "as_of": run.as_of.isoformat(),
@@ -215,22 +219,19 @@ def _frozen_records(
 
 
 def create_proposal(
-    session: Session,
-    actor: Actor,
-    *,
-    source: Source,
-    run_id: int,
-    household_id: str,
-    child_id: str | None = None,
-    policy: Policy | None = None,
+    session: Session, actor: Actor, request: ProposalRequest, *, policy: Policy | None = None
 ) -> ProposalRow:
     """Propose a unit for a household from a stored shortlist or round; committed.
 
+    `policy`, the service's scoring policy, explains a round's pair as a shortlist
+    would when the data and policy are still those the round ran on.
     Raises NotFoundError when the run, household or child is unknown or the household
     is not among the run's options, ConflictError when a child of the unit is already
     in a live proposal or the household has too few vacancies left.
     """
-    try:
+    source, run_id, household_id = request.source, request.run_id, request.household_id
+    child_id = request.child_id
+    with unit_of_work(session):
         if source == "shortlist":
             rationale = _from_shortlist(session, run_id, household_id)
         else:
@@ -269,10 +270,6 @@ def create_proposal(
                 child_id=member,
                 subject=f"proposal:{proposal.id}",
             )
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     return proposal
 
 
@@ -283,17 +280,13 @@ def _check_panel(actor: Actor, proposal: ProposalRow) -> None:
 
 def proposal_record(session: Session, actor: Actor, proposal_id: int) -> ProposalRow:
     """One proposal with its frozen rationale; the read is audited per child."""
-    try:
+    with unit_of_work(session):
         proposal = get_proposal_row(session, proposal_id)
         _check_panel(actor, proposal)
         for member in proposal.unit:
             record(
                 session, actor, "read_proposal", child_id=member, subject=f"proposal:{proposal.id}"
             )
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     return proposal
 
 
@@ -311,7 +304,7 @@ def list_proposals(
         statuses = tuple(
             s for s in (statuses or OPEN_PROPOSAL_STATUSES) if s in OPEN_PROPOSAL_STATUSES
         )
-    try:
+    with unit_of_work(session):
         rows, total = list_proposal_rows(session, statuses=statuses, limit=limit, offset=offset)
         record(
             session,
@@ -319,56 +312,45 @@ def list_proposals(
             "list_proposals",
             subject=f"status={status} offset={offset} returned={len(rows)}",
         )
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     return rows, total
 
 
 def record_recommendation(
-    session: Session,
-    actor: Actor,
-    proposal_id: int,
-    recommendation: Recommendation,
-    reasons: str,
+    session: Session, actor: Actor, proposal_id: int, request: RecommendationRequest
 ) -> ProposalRow:
     """The panel's recommendation on a proposal awaiting one; committed."""
-    try:
+    with unit_of_work(session):
         proposal = get_proposal_row(session, proposal_id, for_update=True)
         _check_panel(actor, proposal)
         if proposal.status != "proposed":
             raise ConflictError(f"proposal {proposal_id} is {proposal.status}, not awaiting panel")
-        proposal.status = recommendation
-        proposal.recommendation = recommendation
-        proposal.recommendation_reasons = reasons
+        proposal.status = request.recommendation
+        proposal.recommendation = request.recommendation
+        proposal.recommendation_reasons = request.reasons
         proposal.recommended_by = actor.username
         proposal.recommended_at = datetime.now(UTC)
         session.flush()
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     return proposal
 
 
 def record_decision(
-    session: Session, actor: Actor, proposal_id: int, decision: Decision, reasons: str
+    session: Session, actor: Actor, proposal_id: int, request: DecisionRequest
 ) -> ProposalRow:
     """The agency decision; declined or withdrawn gives the vacancies and children back.
 
     Approval needs the panel's recommendation first (either way: the decision maker may
     depart from it, with reasons).
     """
-    try:
+    with unit_of_work(session):
         proposal = get_proposal_row(session, proposal_id, for_update=True)
         if proposal.status not in OPEN_PROPOSAL_STATUSES:
             raise ConflictError(f"proposal {proposal_id} is already {proposal.status}")
+        decision = request.decision
         if decision == "approved" and proposal.status == "proposed":
             raise ConflictError(f"proposal {proposal_id} has no panel recommendation yet")
         proposal.status = decision
         proposal.decision = decision
-        proposal.decision_reasons = reasons
+        proposal.decision_reasons = request.reasons
         proposal.decided_by = actor.username
         proposal.decided_at = datetime.now(UTC)
         session.flush()
@@ -376,8 +358,4 @@ def record_decision(
             release_vacancies(session, proposal.household_id, proposal.places)
             release_children(session, proposal.id)
             bump_data_version(session)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     return proposal

@@ -17,8 +17,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.requests import RoundRequest
 from api.services.audit import Actor
 from api.services.rounds import run_round
+from api.services.unit_of_work import unit_of_work
 from matching.errors import FamilyFinderError
 from matching.policy import Policy
 from matching.rounds import RoundParams
@@ -42,37 +44,30 @@ def submit_round(
     factory: sessionmaker[Session],
     executor: Executor,
     actor: Actor,
-    params: RoundParams,
+    request: RoundRequest,
     *,
-    as_of: date,
     policy: Policy,
 ) -> RoundJobRow:
-    """Queue a round and return its job (committed) without waiting for it."""
-    try:
+    """Queue a round and return its job (committed) without waiting for it. The round
+    is as of `request.as_of`, else today."""
+    as_of = request.on(date.today())
+    params = request.params()
+    with unit_of_work(session):
         job = add_round_job(
             session,
             requested_by=actor.username,
             params={
-                "mode": params.mode,
-                "per_unit": params.per_unit,
-                "max_appearances": params.max_appearances,
-                "time_limit_s": params.time_limit_s,
-                "seed": params.seed,
+                **request.model_dump(mode="json", exclude={"as_of"}),
                 "as_of": as_of.isoformat(),
             },
         )
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     executor.submit(_run_job, factory, job.id, params, as_of, policy, actor.username)
     return job
 
 
 def _set(factory: sessionmaker[Session], job_id: int, **values: Any) -> None:
-    with session_scope(factory) as session:
+    with session_scope(factory) as session, unit_of_work(session):
         update_round_job(session, job_id, **values)
-        session.commit()
 
 
 def _run_job(
@@ -139,11 +134,10 @@ def fail_interrupted_jobs(factory: sessionmaker[Session]) -> int:
     One service process per database: the executor is in-process (`familyfinder serve`
     runs one).
     """
-    with session_scope(factory) as session:
+    with session_scope(factory) as session, unit_of_work(session):
         count = fail_unfinished_round_jobs(
             session, error=INTERRUPTED, finished_at=datetime.now(UTC)
         )
-        session.commit()
     if count:
         log.warning("%d round job(s) interrupted by the last stop marked failed", count)
     return count

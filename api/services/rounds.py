@@ -20,10 +20,20 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from api.services.snapshot import Snapshot, get_snapshot
+from api.services.unit_of_work import unit_of_work
 from matching.domain import Child
 from matching.feasibility import FeasibilityResult, build_instance
 from matching.instance import MatchingInstance
 from matching.policy import Policy
+from matching.results import (
+    RoundCandidate,
+    RoundDocument,
+    RoundUnit,
+    SiblingContactPair,
+    SkippedUnits,
+    TakenHousehold,
+    UnplacedUnit,
+)
 from matching.rounds import RoundParams, RoundResult, Unplaced, solve_round
 from matching.rounds.result import (
     APART_FROM_PLACED,
@@ -33,7 +43,7 @@ from matching.rounds.result import (
 )
 from matching.rules import UnitFeatures, combine, hard_exclusions
 from matching.vocab import NOT_FAMILY_FOUND_PLANS
-from models.store import save_round_run
+from models.store import RoundRunRecord, list_round_runs, save_round_run
 
 Progress = Callable[[str, float], None]
 
@@ -46,10 +56,15 @@ NOT_REACHED_TEXT = "the search stopped at its time limit with room left in a fea
 
 @dataclass(frozen=True)
 class RoundRun:
-    """A stored round: its id and the JSON-ready result that was stored and shown."""
+    """A stored round: its run id and its document, as stored and shown."""
 
     run_id: int
-    result: dict[str, Any]
+    document: RoundDocument
+
+    @property
+    def result(self) -> dict[str, Any]:
+        """The JSON printed: the document's, with the round's id."""
+        return {**self.document.as_json(), "round_id": self.run_id}
 
 
 def _children_of(instance: MatchingInstance, units: Sequence[int]) -> list[list[str]]:
@@ -70,41 +85,47 @@ def _unplaced_entry(
     *,
     as_of: date,
     min_score: float,
-) -> dict[str, Any]:
+) -> UnplacedUnit:
     instance = feasibility.instance
     unit = instance.units[item.unit]
-    entry: dict[str, Any] = {"children": list(unit.children), "reason": item.reason}
     if item.reason == NO_FEASIBLE_HOUSEHOLD:
         counts = {rule: n for rule, n in feasibility.excluded_counts[item.unit].items() if n}
         by_rule = ", ".join(f"{rule} {n}" for rule, n in counts.items())
         children = [snapshot.context.children[c] for c in unit.children]
         passing = _passing_hard_rules(snapshot, children, as_of)
-        entry["excluded_counts"] = counts
-        entry["households_passing_hard_rules"] = passing
         if passing:
-            entry["reasons"] = [f"{BELOW_MIN_SCORE} ({min_score:g}): {passing} pass the rules"]
+            reason = f"{BELOW_MIN_SCORE} ({min_score:g}): {passing} pass the rules"
         else:
-            entry["reasons"] = [f"{NO_HOUSEHOLD_PASSES} ({by_rule or 'the pool is empty'})"]
-        return entry
-    taken: list[dict[str, Any]] = []
+            reason = f"{NO_HOUSEHOLD_PASSES} ({by_rule or 'the pool is empty'})"
+        return UnplacedUnit(
+            children=unit.children,
+            reason=item.reason,
+            excluded_counts=counts,
+            households_passing_hard_rules=passing,
+            reasons=(reason,),
+        )
+    taken: list[TakenHousehold] = []
     named: list[str] = []
     for h, by in item.taken:
         household_id = instance.households[h].household_id
         holders = _children_of(instance, by)
-        taken.append({"household_id": household_id, "taken_by": holders})
+        taken.append(TakenHousehold(household_id=household_id, taken_by=tuple(map(tuple, holders))))
         names = ", ".join("+".join(children) for children in holders)
         named.append(f"{household_id} ({names})" if holders else household_id)
-    entry["feasible_households"] = taken
     text = {
         TAKEN_BY_OTHERS: TAKEN_TEXT,
         APART_FROM_PLACED: APART_TEXT,
         NOT_REACHED: NOT_REACHED_TEXT,
     }.get(item.reason, item.reason)
-    entry["reasons"] = [f"{text}: {'; '.join(named)}"]
-    return entry
+    return UnplacedUnit(
+        children=unit.children,
+        reason=item.reason,
+        feasible_households=tuple(taken),
+        reasons=(f"{text}: {'; '.join(named)}",),
+    )
 
 
-def _skipped_summary(snapshot: Snapshot, skipped: Sequence[tuple[str, ...]]) -> dict[str, Any]:
+def _skipped_summary(snapshot: Snapshot, skipped: Sequence[tuple[str, ...]]) -> SkippedUnits:
     """Units left out of the round, counted by why (not waiting; plan not family-found)."""
     children = snapshot.context.children
     not_waiting = 0
@@ -115,16 +136,16 @@ def _skipped_summary(snapshot: Snapshot, skipped: Sequence[tuple[str, ...]]) -> 
             not_waiting += 1
         else:
             not_family_found += 1
-    return {
-        "units": len(skipped),
-        "children": sum(len(unit) for unit in skipped),
-        "units_not_waiting": not_waiting,
-        "units_plan_not_family_found": not_family_found,
-        "not_family_found_plans": sorted(NOT_FAMILY_FOUND_PLANS),
-    }
+    return SkippedUnits(
+        units=len(skipped),
+        children=sum(len(unit) for unit in skipped),
+        units_not_waiting=not_waiting,
+        units_plan_not_family_found=not_family_found,
+        not_family_found_plans=tuple(sorted(NOT_FAMILY_FOUND_PLANS)),
+    )
 
 
-def round_result_dict(
+def round_document(
     result: RoundResult,
     feasibility: FeasibilityResult,
     snapshot: Snapshot,
@@ -132,63 +153,63 @@ def round_result_dict(
     params: RoundParams,
     as_of: date,
     policy: Policy,
-) -> dict[str, Any]:
+) -> RoundDocument:
     """The round as stored and printed: ids instead of indices, reasons in words."""
     instance = feasibility.instance
     households = instance.households
     units = [
-        {
-            "children": list(unit.children),
-            "priority": round(unit.priority, 4),
-            "candidates": [
-                {"household_id": households[h].household_id, "score": round(score, 4)}
+        RoundUnit(
+            children=unit.children,
+            priority=round(unit.priority, 4),
+            candidates=tuple(
+                RoundCandidate(household_id=households[h].household_id, score=round(score, 4))
                 for h, score in result.assignments[u]
-            ],
-        }
+            ),
+        )
         for u, unit in enumerate(instance.units)
     ]
     contact = [
-        {
-            "children_a": list(instance.units[c.unit_a].children),
-            "children_b": list(instance.units[c.unit_b].children),
-            "household_a": households[c.household_a].household_id,
-            "household_b": households[c.household_b].household_id,
-            "distance_km": c.distance_km,
-            "within_km": c.within_km,
-        }
+        SiblingContactPair(
+            children_a=instance.units[c.unit_a].children,
+            children_b=instance.units[c.unit_b].children,
+            household_a=households[c.household_a].household_id,
+            household_b=households[c.household_b].household_id,
+            distance_km=c.distance_km,
+            within_km=c.within_km,
+        )
         for c in result.sibling_contact
     ]
-    return {
-        "mode": result.mode,
-        "solver": result.solver,
-        "status": result.status,
-        "objective": result.objective,
-        "best_bound": result.best_bound,
-        "gap": result.gap,
-        "wall_s": round(result.wall_s, 3),
-        "as_of": as_of.isoformat(),
-        "policy_version": policy.version,
-        "seed": params.seed,
-        "params": dataclasses.asdict(params),
-        "units_waiting": len(instance.units),
-        "children_waiting": sum(unit.size for unit in instance.units),
-        "units_covered": result.units_covered,
-        "coverage_bound": result.coverage_bound,
-        "children_placed": result.children_placed,
-        "units": units,
-        "unplaced": [
+    return RoundDocument(
+        mode=result.mode,
+        solver=result.solver,
+        status=result.status,
+        objective=result.objective,
+        best_bound=result.best_bound,
+        gap=result.gap,
+        wall_s=round(result.wall_s, 3),
+        as_of=as_of,
+        policy_version=policy.version,
+        seed=params.seed,
+        params=dataclasses.asdict(params),
+        units_waiting=len(instance.units),
+        children_waiting=sum(unit.size for unit in instance.units),
+        units_covered=result.units_covered,
+        coverage_bound=result.coverage_bound,
+        children_placed=result.children_placed,
+        units=tuple(units),
+        unplaced=tuple(
             _unplaced_entry(
                 item, feasibility, snapshot, as_of=as_of, min_score=policy.min_round_score
             )
             for item in result.unplaced
-        ],
-        "sibling_contact": contact,
-        "sibling_contact_km": params.sibling_contact_km,
-        "skipped_units": _skipped_summary(snapshot, feasibility.skipped_units),
-        "households_in_pool": len(households),
-        "feasible_pairs": instance.n_pairs,
-        "inputs_fingerprint": snapshot.fingerprint,
-    }
+        ),
+        sibling_contact=tuple(contact),
+        sibling_contact_km=params.sibling_contact_km,
+        skipped_units=_skipped_summary(snapshot, feasibility.skipped_units),
+        households_in_pool=len(households),
+        feasible_pairs=instance.n_pairs,
+        inputs_fingerprint=snapshot.fingerprint,
+    )
 
 
 def run_round(
@@ -212,25 +233,27 @@ def run_round(
         snapshot.authority, as_of=as_of, policy=policy, pool=snapshot.context.pool
     )
     result = solve_round(feasibility.instance, params, progress)
-    out = round_result_dict(
+    document = round_document(
         result, feasibility, snapshot, params=params, as_of=as_of, policy=policy
     )
-    try:
+    with unit_of_work(session):
         run = save_round_run(
             session,
             requested_by=requested_by,
             mode=params.mode,
-            params=out["params"],
+            params=document.params,
             seed=params.seed,
             as_of=as_of,
             policy_version=policy.version,
             inputs_fingerprint=snapshot.fingerprint,
             status=result.status,
             solver=result.solver,
-            result=out,
+            result=document,
         )
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    return RoundRun(run_id=run.id, result={**out, "round_id": run.id})
+    return RoundRun(run_id=run.id, document=document)
+
+
+def recent_rounds(session: Session, *, limit: int = 20) -> list[RoundRunRecord]:
+    """The stored rounds, newest first (a read: nothing is written)."""
+    with unit_of_work(session):
+        return list_round_runs(session, limit=limit)

@@ -9,17 +9,24 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from api.services.snapshot import get_snapshot
+from api.services.unit_of_work import unit_of_work
 from matching.policy import Policy
+from matching.results import ShortlistDocument
 from matching.shortlist import shortlist
 from models.store import save_shortlist_run
 
 
 @dataclass(frozen=True)
 class ShortlistRun:
-    """A stored shortlist: its id and the JSON-ready result that was stored and shown."""
+    """A stored shortlist: its run id and its document, as stored and shown."""
 
     run_id: int
-    result: dict[str, Any]
+    document: ShortlistDocument
+
+    @property
+    def result(self) -> dict[str, Any]:
+        """The JSON printed and served: the document's, with the run id."""
+        return {**self.document.as_json(), "run_id": self.run_id}
 
 
 def run_shortlist(
@@ -37,21 +44,24 @@ def run_shortlist(
     Every request is stored (who, when, the data's fingerprint, the policy version and
     the result) so what a family finder saw can be shown again later. Raises
     `NotFoundError` for an unknown child or `why_not` household, `NotFamilyFoundError`
-    when a child's plan is not family-found.
+    when a child's plan is not family-found; nothing is written then.
     """
     snapshot = get_snapshot(session, policy)
     outcome = shortlist(
         snapshot.context, child_id, as_of=as_of, policy=policy, top=top, why_not=why_not
     )
-    result = outcome.to_dict()
     pool = snapshot.context.pool
-    for candidate in result["candidates"]:
-        candidate["name"] = pool.households[pool.index[candidate["household_id"]]].name
-    result["child_id"] = child_id
-    result["n_feasible"] = outcome.n_feasible
-    result["households_in_pool"] = pool.size
-    result["inputs_fingerprint"] = snapshot.fingerprint
-    try:
+    document = ShortlistDocument.from_result(
+        outcome,
+        child_id=child_id,
+        names={
+            c.household_id: pool.households[pool.index[c.household_id]].name
+            for c in outcome.candidates
+        },
+        households_in_pool=pool.size,
+        inputs_fingerprint=snapshot.fingerprint,
+    )
+    with unit_of_work(session):
         run = save_shortlist_run(
             session,
             requested_by=requested_by,
@@ -60,10 +70,6 @@ def run_shortlist(
             as_of=as_of,
             policy_version=outcome.policy_version,
             inputs_fingerprint=snapshot.fingerprint,
-            result=result,
+            result=document,
         )
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    return ShortlistRun(run_id=run.id, result={**result, "run_id": run.id})
+    return ShortlistRun(run_id=run.id, document=document)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from models.store import AuthorityCounts, authority_counts
+from models.store import AuthorityCounts as AuthorityCounts  # what the summary returns
+from models.store import authority_counts
 
 
 def authority_summary(session: Session) -> AuthorityCounts:

@@ -15,7 +15,9 @@ from typing import BinaryIO
 
 from sqlalchemy.orm import Session
 
+from api.services.audit import Actor, record
 from api.services.imports import ImportSummary, import_directory
+from api.services.unit_of_work import unit_of_work
 from matching.errors import Problem, ValidationError
 
 _CHUNK = 1 << 20
@@ -35,22 +37,25 @@ def _copy_limited(source: BinaryIO, target: Path, name: str, limit: int) -> None
 
 def import_uploads(
     session: Session,
+    actor: Actor,
     files: Mapping[str, BinaryIO],
     *,
     as_of: date,
     max_upload_bytes: int,
-    requested_by: str,
 ) -> ImportSummary:
-    """Validate and import `files` (by canonical file name); one commit or nothing."""
+    """Validate and import `files` (by canonical file name), audited as `actor`'s
+    import: the records and the audit row in one commit, or nothing."""
     with tempfile.TemporaryDirectory(prefix="ff-upload-") as directory:
         root = Path(directory)
         for name, stream in files.items():
             _copy_limited(stream, root / name, name, max_upload_bytes)
-        summary = import_directory(
-            session,
-            root,
-            as_of=as_of,
-            max_upload_bytes=max_upload_bytes,
-            requested_by=requested_by,
-        )
+        with unit_of_work(session):
+            summary = import_directory(
+                session,
+                root,
+                as_of=as_of,
+                max_upload_bytes=max_upload_bytes,
+                requested_by=actor.username,
+            )
+            record(session, actor, "import", subject=f"import_run:{summary.import_run_id}")
     return summary

@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from api.security import MIN_PASSWORD_LENGTH, hash_password, verify_password
+from api.services.audit import Actor, record
+from api.services.unit_of_work import unit_of_work
 from matching.errors import FamilyFinderError
 from models.account_store import (
     add_user,
@@ -16,7 +18,8 @@ from models.account_store import (
     list_users,
     record_login_attempt,
 )
-from models.accounts import ROLES, UserRow
+from models.accounts import ROLES as ROLES  # the roles an account may have, for the CLI
+from models.accounts import UserRow
 
 # Five wrong passwords in fifteen minutes lock the username for the rest of the window;
 # fifty from one address (guessing across many usernames) lock that address.
@@ -33,8 +36,11 @@ class LoginThrottled(Exception):
     """Too many recent failures for this username (mapped to 429)."""
 
 
-def create_user(session: Session, username: str, password: str, role: str) -> UserRow:
-    """A new user with an argon2 hash of `password`; committed."""
+def create_user(
+    session: Session, username: str, password: str, role: str, *, actor: Actor | None = None
+) -> UserRow:
+    """A new user with an argon2 hash of `password`; committed. When an administrator
+    (`actor`) adds it, the addition is audited in the same transaction."""
     username = username.strip()
     if role not in ROLES:
         raise FamilyFinderError(f"unknown role {role!r}: one of {', '.join(ROLES)}")
@@ -42,14 +48,12 @@ def create_user(session: Session, username: str, password: str, role: str) -> Us
         raise FamilyFinderError("a username is 1 to 64 characters")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise FamilyFinderError(f"a password is at least {MIN_PASSWORD_LENGTH} characters")
-    try:
+    with unit_of_work(session):
         user = add_user(
             session, username=username, password_hash=hash_password(password), role=role
         )
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+        if actor is not None:
+            record(session, actor, "add_user", subject=f"user:{user.username} role={user.role}")
     return user
 
 
@@ -72,31 +76,25 @@ def authenticate(
     (before the password is even checked), AuthenticationFailed otherwise.
     """
     now = now or datetime.now(UTC)
-    try:
+    with unit_of_work(session):
         since = now - THROTTLE_WINDOW
-        if (
+        throttled = (
             failed_logins_since(session, username=username, since=since) >= MAX_FAILED_LOGINS
             or failed_logins_from(session, client_address=client_address, since=since)
             >= MAX_FAILED_LOGINS_PER_ADDRESS
-        ):
-            record_login_attempt(
-                session, username=username, client_address=client_address, succeeded=False
-            )
-            session.commit()
-            raise LoginThrottled(
-                f"too many failed sign-ins; try again in "
-                f"{int(THROTTLE_WINDOW.total_seconds() // 60)} minutes"
-            )
-        user = find_user(session, username)
-        ok = verify_password(user.password_hash if user else None, password)
+        )
+        # A throttled attempt is recorded too (as failed), without checking the password.
+        user = None if throttled else find_user(session, username)
+        ok = not throttled and verify_password(user.password_hash if user else None, password)
         ok = ok and user is not None and user.active
         record_login_attempt(
             session, username=username, client_address=client_address, succeeded=ok
         )
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    if throttled:
+        raise LoginThrottled(
+            f"too many failed sign-ins; try again in "
+            f"{int(THROTTLE_WINDOW.total_seconds() // 60)} minutes"
+        )
     if not ok or user is None:
         raise AuthenticationFailed("wrong username or password")
     return user

@@ -1,0 +1,268 @@
+"""What a user may ask for, validated once whichever door they come in by.
+
+One Pydantic model per kind of request, used by the REST API (as its body or query),
+by the pages (built from the form or the query string) and by the CLI (built from the
+options), so a limit and its message are written here once:
+
+    RoundRequest           a matching round's parameters
+    ShortlistQuery         one child's shortlist: how many, on what date, why not H
+    ChildQuery             the children's list: filters and paging
+    GapQuery               the gap report: date, suppression, what-if households
+    ProposalRequest        propose a unit for a household from a stored run
+    RecommendationRequest  the panel's recommendation on a proposal
+    DecisionRequest        the agency decision on a proposal
+    AuditQuery             the audit trail: filters and paging
+
+A refusal is a `pydantic.ValidationError`: the API answers it with 422 (see
+`api.http_errors`), a page shows each field's message beside the field
+(`field_messages`), the CLI exits 2 naming the option.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+)
+from pydantic_core import PydanticCustomError
+
+from matching.vocab import MAX_CHILD_AGE
+
+if TYPE_CHECKING:
+    from matching.gaps import AddSpec
+    from matching.rounds import RoundParams
+
+MAX_INT32 = 2**31 - 1
+
+
+def _said(message: str) -> WrapValidator:
+    """Refuse with `message` whatever went wrong (missing, not a number, out of range),
+    so every door shows the same sentence for the field."""
+
+    def validate(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        try:
+            return handler(value)
+        except ValidationError:
+            raise PydanticCustomError("invalid_value", message) from None
+
+    return WrapValidator(validate)
+
+
+def field_messages(error: ValidationError) -> dict[str, str]:
+    """The first message for each field of a refused request, by field name (for a
+    page to show beside its fields, or a command beside its options)."""
+    messages: dict[str, str] = {}
+    for item in error.errors():
+        location = item.get("loc", ())
+        field = str(location[0]) if location else ""
+        messages.setdefault(field, str(item.get("msg", "is not valid")))
+    return messages
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+# ----------------------------------------------------------------------------- rounds
+
+ROUND_MAX_PER_UNIT = 50
+ROUND_MAX_APPEARANCES = 50
+ROUND_MAX_TIME_LIMIT_S = 600.0  # a background round holds the one round worker this long
+
+
+class RoundRequest(_Request):
+    """A matching round: shortlists (up to K per unit, each household on at most M lists)
+    or one allocation, under a time limit, with a seed."""
+
+    mode: Annotated[Literal["allocate", "shortlist"], _said("must be allocate or shortlist")] = (
+        "allocate"
+    )
+    as_of: date | None = Field(default=None, description="Reference date (default today)")
+    per_unit: Annotated[
+        int,
+        Field(ge=1, le=ROUND_MAX_PER_UNIT),
+        _said(f"must be a whole number from 1 to {ROUND_MAX_PER_UNIT}"),
+    ] = 3
+    max_appearances: Annotated[
+        int,
+        Field(ge=1, le=ROUND_MAX_APPEARANCES),
+        _said(f"must be a whole number from 1 to {ROUND_MAX_APPEARANCES}"),
+    ] = 3
+    time_limit_s: Annotated[
+        float,
+        Field(gt=0, le=ROUND_MAX_TIME_LIMIT_S),
+        _said(
+            "must be a whole number or a decimal of seconds, above 0 and at most "
+            f"{ROUND_MAX_TIME_LIMIT_S:g}"
+        ),
+    ] = 30.0
+    seed: Annotated[
+        int, Field(ge=0, le=MAX_INT32), _said(f"must be a whole number from 0 to {MAX_INT32}")
+    ] = 0
+
+    def params(self) -> RoundParams:
+        """The solver's parameters for this request."""
+        from matching.rounds import RoundParams
+
+        return RoundParams(
+            mode=self.mode,
+            per_unit=self.per_unit,
+            max_appearances=self.max_appearances,
+            time_limit_s=self.time_limit_s,
+            seed=self.seed,
+        )
+
+    def on(self, default: date) -> date:
+        """The round's reference date: `as_of`, else `default` (today)."""
+        return self.as_of or default
+
+
+# ----------------------------------------------------------------------------- records
+
+SHORTLIST_MAX_TOP = 200
+MAX_PAGE = 500
+MAX_OFFSET = 10_000_000
+ID_PATTERN = r"^[A-Za-z0-9._-]+$"
+
+RecordId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=ID_PATTERN)]
+
+
+class ShortlistQuery(_Request):
+    """How one child's shortlist is asked for."""
+
+    top: int = Field(default=10, ge=1, le=SHORTLIST_MAX_TOP, description="Households listed")
+    as_of: date | None = Field(default=None, description="Reference date (default today)")
+    why_not: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        description="Also explain this household: the hard rules it fails, or its rank",
+    )
+
+
+class ChildQuery(_Request):
+    """Which children to list, and which page of them.
+
+    `plan` and `status` are checked against the vocabularies by the service (an unknown
+    value is a FamilyFinderError, 400), as is an age band that is upside down.
+    """
+
+    plan: str | None = Field(default=None, description="One of the permanence plans")
+    status: str | None = Field(default=None, description="waiting, matched or placed")
+    age_min: int | None = Field(default=None, ge=0, le=MAX_CHILD_AGE)
+    age_max: int | None = Field(default=None, ge=0, le=MAX_CHILD_AGE)
+    waiting_since: date | None = Field(
+        default=None, description="Children whose plan was made on or before this date"
+    )
+    in_sibling_group: bool | None = Field(
+        default=None, description="Only children with (true) or without (false) a sibling link"
+    )
+    as_of: date | None = Field(default=None, description="Date for ages (default today)")
+    limit: int = Field(default=50, ge=1, le=MAX_PAGE)
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
+
+
+# ----------------------------------------------------------------------------- gaps
+
+MAX_WHAT_IF_SPECS = 10
+
+
+def _add_spec(text: str) -> str:
+    from matching.gaps import AddSpecError, parse_add_spec
+
+    try:
+        parse_add_spec(text)
+    except AddSpecError as error:
+        reason = error.problems[0].reason if error.problems else str(error)
+        raise PydanticCustomError("add_spec", reason) from None
+    return text
+
+
+AddSpecText = Annotated[str, AfterValidator(_add_spec)]
+
+
+def _few_enough(specs: tuple[str, ...]) -> tuple[str, ...]:
+    if len(specs) > MAX_WHAT_IF_SPECS:
+        raise PydanticCustomError(
+            "too_many_what_ifs",
+            f"give at most {MAX_WHAT_IF_SPECS} what-if household profiles at once",
+        )
+    return specs
+
+
+class GapQuery(_Request):
+    """The gap report asked for: its date, whether small counts are suppressed, and the
+    what-if households (`matching.gaps.parse_add_spec` grammar, one spec per entry)."""
+
+    as_of: date | None = Field(default=None, description="Reference date (default today)")
+    suppress: bool = Field(default=True, description="Admin only: false shows exact counts")
+    add: Annotated[tuple[AddSpecText, ...], AfterValidator(_few_enough)] = ()
+
+    def specs(self) -> list[AddSpec]:
+        """The what-if households, parsed (each was checked when the query was made)."""
+        from matching.gaps import parse_add_spec
+
+        return [parse_add_spec(text) for text in self.add]
+
+
+# ----------------------------------------------------------------------------- proposals
+
+
+class ProposalRequest(_Request):
+    """Propose the unit of a stored shortlist, or a round's unit of `child_id`, for a
+    household of that run."""
+
+    source: Literal["shortlist", "round"]
+    run_id: int = Field(ge=1, le=MAX_INT32)
+    household_id: str = Field(min_length=1)
+    child_id: str | None = Field(
+        default=None, description="For a round: a child of the unit to propose"
+    )
+
+
+Reasons = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
+
+
+class RecommendationRequest(_Request):
+    """The panel's recommendation, with its reasons (surrounding blanks are dropped)."""
+
+    recommendation: Literal["recommended", "not_recommended"]
+    reasons: Reasons
+
+
+class DecisionRequest(_Request):
+    """The agency decision, with its reasons (surrounding blanks are dropped)."""
+
+    decision: Literal["approved", "declined", "withdrawn"]
+    reasons: Reasons
+
+
+# ----------------------------------------------------------------------------- audit
+
+
+class AuditQuery(_Request):
+    """Which audit events to list (newest first), and which page of them."""
+
+    username: str | None = Field(default=None, max_length=64)
+    child_id: str | None = Field(default=None, max_length=64)
+    since: date | None = Field(default=None, description="From this date (UTC), inclusive")
+    until: date | None = Field(default=None, description="To this date (UTC), inclusive")
+    limit: int = Field(default=100, ge=1, le=1000)
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
+
+    def window(self) -> tuple[datetime | None, datetime | None]:
+        """`since` and `until` as a half-open UTC interval [start, end)."""
+        start = datetime.combine(self.since, time(), UTC) if self.since else None
+        end = None
+        if self.until is not None and self.until < date.max:
+            end = datetime.combine(self.until, time(), UTC) + timedelta(days=1)
+        return start, end
