@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from api.requests import ChildQuery, ShortlistQuery
 from api.services.audit import AccessDenied, Actor, record
-from api.services.shortlists import ShortlistRun, run_shortlist
+from api.services.shortlists import ShortlistRun, shortlist_document, store_shortlist
 from api.services.snapshot import get_snapshot
 from api.services.unit_of_work import unit_of_work
 from matching.domain import Child, SiblingLink
@@ -146,17 +146,12 @@ def child_shortlist(
     unit: one transaction, so the read is recorded if and only if the shortlist is served.
     """
     as_of = query.as_of or date.today()
+    document = shortlist_document(
+        session, child_id, as_of=as_of, top=query.top, why_not=query.why_not, policy=policy
+    )
     with unit_of_work(session):
-        run = run_shortlist(
-            session,
-            child_id,
-            as_of=as_of,
-            top=query.top,
-            why_not=query.why_not,
-            policy=policy,
-            requested_by=actor.username,
-        )
-        for member in run.document.unit:
+        run_id = store_shortlist(session, document, requested_by=actor.username)
+        for member in document.unit:
             record(
                 session,
                 actor,
@@ -164,7 +159,7 @@ def child_shortlist(
                 child_id=member,
                 subject=f"shortlist as_of={as_of}",
             )
-    return run
+    return ShortlistRun(run_id=run_id, document=document)
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,52 @@ class ShortlistRun:
         return {**self.document.as_json(), "run_id": self.run_id}
 
 
+def shortlist_document(
+    session: Session,
+    child_id: str,
+    *,
+    as_of: date,
+    top: int = 10,
+    why_not: str | None = None,
+    policy: Policy,
+) -> ShortlistDocument:
+    """The ranked, explained shortlist for `child_id`'s unit, computed, not yet stored.
+
+    Raises `NotFoundError` for an unknown child or `why_not` household,
+    `NotFamilyFoundError` when a child's plan is not family-found.
+    """
+    snapshot = get_snapshot(session, policy)
+    outcome = shortlist(
+        snapshot.context, child_id, as_of=as_of, policy=policy, top=top, why_not=why_not
+    )
+    pool = snapshot.context.pool
+    return ShortlistDocument.from_result(
+        outcome,
+        child_id=child_id,
+        names={
+            c.household_id: pool.households[pool.index[c.household_id]].name
+            for c in outcome.candidates
+        },
+        households_in_pool=pool.size,
+        inputs_fingerprint=snapshot.fingerprint,
+    )
+
+
+def store_shortlist(session: Session, document: ShortlistDocument, *, requested_by: str) -> int:
+    """Store a shortlist as it is shown, in the caller's unit of work; its run id."""
+    run = save_shortlist_run(
+        session,
+        requested_by=requested_by,
+        child_id=document.child_id,
+        unit=document.unit,
+        as_of=document.as_of,
+        policy_version=document.policy_version,
+        inputs_fingerprint=document.inputs_fingerprint,
+        result=document,
+    )
+    return run.id
+
+
 def run_shortlist(
     session: Session,
     child_id: str,
@@ -46,30 +92,9 @@ def run_shortlist(
     `NotFoundError` for an unknown child or `why_not` household, `NotFamilyFoundError`
     when a child's plan is not family-found; nothing is written then.
     """
-    snapshot = get_snapshot(session, policy)
-    outcome = shortlist(
-        snapshot.context, child_id, as_of=as_of, policy=policy, top=top, why_not=why_not
-    )
-    pool = snapshot.context.pool
-    document = ShortlistDocument.from_result(
-        outcome,
-        child_id=child_id,
-        names={
-            c.household_id: pool.households[pool.index[c.household_id]].name
-            for c in outcome.candidates
-        },
-        households_in_pool=pool.size,
-        inputs_fingerprint=snapshot.fingerprint,
+    document = shortlist_document(
+        session, child_id, as_of=as_of, top=top, why_not=why_not, policy=policy
     )
     with unit_of_work(session):
-        run = save_shortlist_run(
-            session,
-            requested_by=requested_by,
-            child_id=child_id,
-            unit=outcome.unit,
-            as_of=as_of,
-            policy_version=outcome.policy_version,
-            inputs_fingerprint=snapshot.fingerprint,
-            result=document,
-        )
-    return ShortlistRun(run_id=run.id, document=document)
+        run_id = store_shortlist(session, document, requested_by=requested_by)
+    return ShortlistRun(run_id=run_id, document=document)
