@@ -33,6 +33,7 @@ from matching.results import (
     SkippedUnits,
     TakenHousehold,
     UnplacedUnit,
+    collection_paused,
 )
 from matching.rounds import RoundParams, RoundResult, Unplaced, solve_round
 from matching.rounds.result import (
@@ -155,6 +156,21 @@ def round_document(
     policy: Policy,
 ) -> RoundDocument:
     """The round as stored and printed: ids instead of indices, reasons in words."""
+    with collection_paused():  # a national round: ~100,000 small models made at once
+        return _round_document(
+            result, feasibility, snapshot, params=params, as_of=as_of, policy=policy
+        )
+
+
+def _round_document(
+    result: RoundResult,
+    feasibility: FeasibilityResult,
+    snapshot: Snapshot,
+    *,
+    params: RoundParams,
+    as_of: date,
+    policy: Policy,
+) -> RoundDocument:
     instance = feasibility.instance
     households = instance.households
     units = [
