@@ -21,10 +21,10 @@ from rich.table import Table
 
 from api.commands.common import open_session, parse_date, reporting_errors, state
 from matching.errors import PolicyError
-from matching.policy import Policy, default_policy, load_policy
 
 if TYPE_CHECKING:
     from api.services.rounds import Progress
+    from matching.policy import Policy
 
 AsOfOption = Annotated[
     str | None,
@@ -70,6 +70,8 @@ def resolve_policy(ctx: typer.Context, path: Path | None) -> Policy:
     A file that cannot be read or does not validate is a PolicyError naming the file
     (and the key at fault).
     """
+    from matching.policy import default_policy, load_policy
+
     path = path if path is not None else state(ctx).settings.policy_file
     if path is None:
         return default_policy()
