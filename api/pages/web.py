@@ -102,17 +102,21 @@ def csrf_token(request: Request) -> str:
     return token
 
 
+def csrf_matches(request: Request, sent: object) -> bool:
+    """Whether `sent` is this session's CSRF token."""
+    expected = request.session.get(SESSION_CSRF)
+    return (
+        isinstance(sent, str)
+        and isinstance(expected, str)
+        and bool(expected)
+        and hmac.compare_digest(sent.encode(), expected.encode())
+    )
+
+
 async def check_csrf(request: Request) -> None:
     """Reject a POSTed form whose `csrf_token` is not this session's token."""
     form = await request.form()
-    sent = form.get(CSRF_FIELD)
-    expected = request.session.get(SESSION_CSRF)
-    if not (
-        isinstance(sent, str)
-        and isinstance(expected, str)
-        and expected
-        and hmac.compare_digest(sent.encode(), expected.encode())
-    ):
+    if not csrf_matches(request, form.get(CSRF_FIELD)):
         raise CsrfRejected()
 
 
