@@ -125,3 +125,58 @@ def test_the_migration_leaves_the_audit_table_to_its_own_role(app_role_env: ApiE
         ).scalars()
         assert (owner, function_owner) == ("familyfinder_audit", "familyfinder_audit")
         assert list(privileges) == ["INSERT", "SELECT"]
+
+
+def test_the_production_set_up_migrates_as_a_schema_owner_that_is_no_superuser(
+    database_url: str,
+) -> None:
+    """SECURITY.md's set-up: a DBA makes an owner role (a member of familyfinder_audit,
+    not a superuser) and its database; `familyfinder db upgrade` as that owner hands
+    the audit table over."""
+    admin = make_engine(
+        make_url(database_url).set(database="postgres").render_as_string(hide_password=False),
+        isolation_level="AUTOCOMMIT",
+    )
+    owner, database = f"ff_owner_{secrets.token_hex(4)}", f"ff_prod_{secrets.token_hex(4)}"
+    password = secrets.token_urlsafe(16)
+    owner_url = (
+        make_url(database_url)
+        .set(username=owner, password=password, database=database)
+        .render_as_string(hide_password=False)
+    )
+    try:
+        with admin.connect() as connection:
+            for role in ("familyfinder_audit", "familyfinder_app"):
+                connection.execute(
+                    text(
+                        f"DO $$ BEGIN CREATE ROLE {role} NOLOGIN; "
+                        "EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+                    )
+                )
+            connection.execute(
+                text(f"CREATE ROLE {owner} LOGIN PASSWORD '{password}' IN ROLE familyfinder_audit")
+            )
+            connection.execute(text(f'CREATE DATABASE "{database}" OWNER {owner}'))
+        upgrade(owner_url)
+        engine = make_engine(owner_url)
+        try:
+            with engine.connect() as connection:
+                assert (
+                    connection.execute(
+                        text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+                    ).scalar()
+                    is False
+                )
+                assert (
+                    connection.execute(
+                        text("SELECT tableowner FROM pg_tables WHERE tablename = 'audit_event'")
+                    ).scalar()
+                    == "familyfinder_audit"
+                )
+        finally:
+            engine.dispose()
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+            connection.execute(text(f"DROP ROLE IF EXISTS {owner}"))
+        admin.dispose()

@@ -86,6 +86,9 @@ def _upgrade_postgres() -> None:
     _create_role(AUDIT_OWNER_ROLE)
     _create_role(APP_ROLE)
     op.execute(_ACT_AS_AUDIT_OWNER)
+    # A table's new owner needs CREATE on its schema (a superuser may skip this; the
+    # schema's owner, the database owner in production, can grant it).
+    _in_schema(f"GRANT USAGE, CREATE ON SCHEMA %I TO {AUDIT_OWNER_ROLE}")
     # The owner of a table may disable its triggers, replace their function and delete
     # rows: the audit table and its guard leave the application's hands.
     op.execute(f"ALTER TABLE audit_event OWNER TO {AUDIT_OWNER_ROLE}")  # and its id sequence
@@ -122,6 +125,7 @@ def _downgrade_postgres() -> None:
     _in_schema(f"REVOKE ALL ON ALL TABLES IN SCHEMA %I FROM {APP_ROLE}")
     op.execute("ALTER TABLE audit_event OWNER TO CURRENT_USER")
     op.execute("ALTER FUNCTION audit_event_append_only() OWNER TO CURRENT_USER")
+    _in_schema(f"REVOKE CREATE ON SCHEMA %I FROM {AUDIT_OWNER_ROLE}")
 
 
 def upgrade() -> None:
