@@ -250,11 +250,21 @@ def attack_upload(tree: Path, postgres: bool, mib: int = 590) -> dict[str, objec
     with serving(tree, postgres=postgres) as server:
 
         def watch_tmp() -> None:
+            # Spooled uploads are unlinked temporary files: only the server's open file
+            # descriptors show them (their link names the directory and "(deleted)").
             nonlocal peak_tmp
+            fds = Path(f"/proc/{server.process.pid}/fd")
             while not done.is_set():
-                size = sum(p.stat().st_size for p in server.tmpdir.rglob("*") if p.is_file())
+                size = 0
+                for fd in list(fds.iterdir()) if fds.exists() else []:
+                    try:
+                        if str(server.tmpdir) in os.readlink(fd):
+                            size += fd.stat().st_size
+                    except OSError:
+                        pass  # closed meanwhile
+                size += sum(p.stat().st_size for p in server.tmpdir.rglob("*") if p.is_file())
                 peak_tmp = max(peak_tmp, size)
-                done.wait(0.05)
+                done.wait(0.02)
 
         def body() -> Iterator[bytes]:
             nonlocal sent
