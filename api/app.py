@@ -33,7 +33,7 @@ from models.db import make_engine, make_session_factory
 
 # Bodies other than the CSV upload are small JSON documents or forms.
 MAX_JSON_BODY_BYTES = 1 << 20
-UPLOAD_PATHS = ("/api/imports",)
+UPLOAD_PATHS = ("/api/imports", "/admin/imports")
 
 SECURITY_HEADERS = (
     (b"x-content-type-options", b"nosniff"),

@@ -160,3 +160,21 @@ def test_an_admin_upload_of_the_right_size_is_imported(empty_api_env: ApiEnv) ->
     ok = client.post("/api/imports", files=files, data={"as_of": "2026-06-01"}, headers=admin)
     assert ok.status_code == 200, ok.text
     assert ok.json()["children_inserted"] == 6
+
+
+def test_the_import_page_takes_files_larger_than_a_form(api_env: ApiEnv) -> None:
+    """The admin page's import gets the upload limit, not the 1 MiB of an ordinary form
+    (it was refused with 413 above 1 MiB)."""
+    admin = sign_in(api_env, "admin")
+    token = admin.get("/admin").text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    children = (TINY / "children.csv").read_bytes() + b"C999,too,many\n" * 200_000  # ~2.8 MB
+    response = admin.post(
+        "/admin/imports",
+        data={"csrf_token": token},
+        files={
+            "children": ("children.csv", children, "text/csv"),
+            "households": ("households.csv", (TINY / "households.csv").read_bytes(), "text/csv"),
+        },
+    )
+    assert response.status_code == 422, response.status_code  # read and checked, not 413
+    assert 'id="import-problems"' in response.text
