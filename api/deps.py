@@ -1,7 +1,7 @@
 """What a route can ask to be given: a database session, the settings, the signed-in user.
 
 DbSession      a session for this request, closed (and rolled back) after it
-CurrentUser    the signed-in Actor: 401 without a valid, unexpired token
+CurrentUser    the signed-in Actor: 401 without a valid, unexpired token whose session is live
 FinderUser     family_finder or admin                     (403 for other roles)
 PanelUser      panel, family_finder or admin
 PanelRecorder  panel or admin (records a recommendation)
