@@ -2,7 +2,9 @@
 #
 #   make run    create .venv if needed, install, and serve the demo (familyfinder serve
 #               --demo: fixtures/demo imported into the embedded SQLite database
-#               familyfinder.db when it is empty, one demo user per role)
+#               familyfinder-demo.db when it is empty, one demo user per role). The
+#               README's CLI examples use the default familyfinder.db: nothing they
+#               import lands in the demo.
 #   make test   install, then ruff check, ruff format --check, mypy, lint-imports, pytest
 #   make lint   the static checks only
 #
@@ -13,7 +15,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 DEMO_DIR ?= fixtures/demo
-RUN_DATABASE_URL ?= sqlite:///familyfinder.db
+RUN_DATABASE_URL ?= sqlite:///familyfinder-demo.db
 # Reference date for the demo import (ages, unborn children): the date fixtures/demo was
 # generated for (see its README); empty means today.
 DEMO_AS_OF ?= 2026-11-01

@@ -2,8 +2,9 @@
 
 Routes live in `api/routes/`, each thin over one service in `api/services/`; errors
 are mapped in `api/http_errors.py`. The app owns one engine and session factory, the
-scoring policy (read once at start), and a one-thread executor that runs matching
-rounds in the background so requests are never blocked by the solver.
+scoring policy (read once at start), the bounded password checker, and a one-thread
+executor that runs matching rounds in the background so requests are never blocked by
+the solver.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
 from sqlalchemy import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -22,7 +24,7 @@ from api.http_errors import ERROR_RESPONSES, install_error_handlers
 from api.pages import install_pages
 from api.pages.web import page_csp
 from api.routes import auth, operations, proposals, records
-from api.security import DEFAULT_TOKEN_LIFETIME, secret_key_problem
+from api.security import DEFAULT_TOKEN_LIFETIME, PasswordHashing, secret_key_problem
 from api.services.round_jobs import fail_interrupted_jobs
 from api.settings import Settings
 from matching.errors import PolicyError
@@ -31,7 +33,7 @@ from models.db import make_engine, make_session_factory
 
 # Bodies other than the CSV upload are small JSON documents or forms.
 MAX_JSON_BODY_BYTES = 1 << 20
-UPLOAD_PATHS = ("/api/imports",)
+UPLOAD_PATHS = ("/api/imports", "/admin/imports")
 
 SECURITY_HEADERS = (
     (b"x-content-type-options", b"nosniff"),
@@ -40,16 +42,20 @@ SECURITY_HEADERS = (
     (b"cross-origin-opener-policy", b"same-origin"),
     (b"permissions-policy", b"geolocation=(), camera=(), microphone=()"),
 )
-# The API returns data only: nothing in it may load or run anything. The docs pages are
-# left without a CSP because they load their scripts from a CDN.
+# Nothing the service answers with may be kept by a browser or a proxy cache: pages,
+# API answers and downloads carry children's records. Only /static is cacheable.
+NO_STORE = ((b"cache-control", b"no-store"),)
+# The API returns data only: nothing in it may load or run anything.
 API_HEADERS = (
     (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'"),
-    (b"cache-control", b"no-store"),
+    *NO_STORE,
 )
-# The interactive API docs load their scripts from a CDN: no page policy there.
-DOCS_PATHS = ("/docs", "/redoc")
-# Any other response (static files, downloads) gets the pages' policy without a nonce.
-PAGE_HEADERS = ((b"content-security-policy", page_csp().encode()),)
+# Any other response (pages, the API docs, downloads) gets the pages' policy without a
+# nonce; a page rendered with a nonce keeps its own.
+PAGE_HEADERS = ((b"content-security-policy", page_csp().encode()), *NO_STORE)
+STATIC_HEADERS = ((b"content-security-policy", page_csp().encode()),)
+# Sent when the service is reached over HTTPS only (settings.behind_tls).
+HSTS = ((b"strict-transport-security", b"max-age=31536000"),)
 
 
 class SecurityMiddleware:
@@ -59,10 +65,11 @@ class SecurityMiddleware:
     with the usual error body; the app never sees the rest of it.
     """
 
-    def __init__(self, app: ASGIApp, *, max_upload_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_upload_bytes: int, behind_tls: bool = False) -> None:
         self.app = app
         # three CSV files plus the multipart framing
         self.upload_limit = 3 * max_upload_bytes + (1 << 16)
+        self.common = SECURITY_HEADERS + (HSTS if behind_tls else ())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -77,11 +84,11 @@ class SecurityMiddleware:
             return
         extra: tuple[tuple[bytes, bytes], ...]
         if path.startswith("/api/"):
-            extra = SECURITY_HEADERS + API_HEADERS
-        elif path.startswith(DOCS_PATHS):
-            extra = SECURITY_HEADERS
+            extra = self.common + API_HEADERS
+        elif path.startswith("/static/"):
+            extra = self.common + STATIC_HEADERS
         else:
-            extra = SECURITY_HEADERS + PAGE_HEADERS
+            extra = self.common + PAGE_HEADERS
         received = 0
         too_large = False
         started = False
@@ -139,6 +146,30 @@ async def _too_large(send: Send, limit: int) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+# The interactive API docs, from the package's own copy of Swagger UI (no CDN: the
+# docs work offline and under the pages' Content-Security-Policy).
+DOCS_HTML = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>familyfinder API</title>
+<link rel="stylesheet" href="/static/swagger-ui/swagger-ui.css">
+</head>
+<body>
+<div id="swagger-ui"></div>
+<script src="/static/swagger-ui/swagger-ui-bundle.js"></script>
+<script src="/static/swagger-init.js"></script>
+</body>
+</html>
+"""
+
+
+def _install_docs(app: FastAPI) -> None:
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return HTMLResponse(DOCS_HTML)
+
+
 def read_policy(settings: Settings) -> Policy:
     """The configured policy file, or the shipped policy; PolicyError when unreadable."""
     if settings.policy_file is None:
@@ -166,11 +197,16 @@ def create_app(
     if problem is not None or secret_key is None:
         raise ValueError(problem)
     policy = read_policy(settings)
-    engine_kwargs: dict[str, Any] = {}
+    engine_kwargs: dict[str, Any] = {"pool_timeout": settings.database_pool_timeout_s}
     if settings.database_url.startswith("sqlite"):
-        # sessions move between the server's threads; writers wait for the lock
-        engine_kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
-        engine_kwargs["sqlite_immediate"] = True
+        # Sessions move between the server's threads. A SQLite connection costs the
+        # server nothing: enough for every request thread, so none waits for the pool.
+        engine_kwargs.update(
+            connect_args={"check_same_thread": False},
+            busy_timeout_s=settings.database_busy_timeout_s,
+            pool_size=10,
+            max_overflow=40,
+        )
     else:
         engine_kwargs.update(pool_size=20, max_overflow=20, pool_pre_ping=True)
     engine = engine if engine is not None else make_engine(settings.database_url, **engine_kwargs)
@@ -190,6 +226,8 @@ def create_app(
         "POST /api/token; every other endpoint but /api/health needs the bearer token.",
         responses=ERROR_RESPONSES,
         lifespan=lifespan,
+        docs_url=None,  # served by _install_docs from the package
+        redoc_url=None,  # ReDoc would need a CDN
     )
     app.state.settings = settings
     app.state.secret_key = secret_key
@@ -198,10 +236,18 @@ def create_app(
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
     app.state.round_executor = executor
-    app.state.account_cache = {}
+    app.state.password_hashing = PasswordHashing(
+        settings.login_hash_workers, settings.login_hash_queue
+    )
     install_error_handlers(app)
+    _install_docs(app)
     for module in (auth, records, proposals, operations):
         app.include_router(module.router)
-    install_pages(app, secret_key)  # the server-rendered pages (api/pages)
-    app.add_middleware(SecurityMiddleware, max_upload_bytes=settings.max_upload_bytes)
+    # the server-rendered pages (api/pages), with Secure cookies behind TLS
+    install_pages(app, secret_key, https_only=settings.behind_tls)
+    app.add_middleware(
+        SecurityMiddleware,
+        max_upload_bytes=settings.max_upload_bytes,
+        behind_tls=settings.behind_tls,
+    )
     return app

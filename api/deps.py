@@ -1,7 +1,7 @@
 """What a route can ask to be given: a database session, the settings, the signed-in user.
 
 DbSession      a session for this request, closed (and rolled back) after it
-CurrentUser    the signed-in Actor: 401 without a valid, unexpired token
+CurrentUser    the signed-in Actor: 401 without a valid, unexpired token whose session is live
 FinderUser     family_finder or admin                     (403 for other roles)
 PanelUser      panel, family_finder or admin
 PanelRecorder  panel or admin (records a recommendation)
@@ -11,7 +11,6 @@ AdminUser      admin only
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
@@ -22,7 +21,7 @@ from sqlalchemy.orm import Session
 from api.http_errors import BEARER
 from api.security import InvalidToken, read_token
 from api.services.audit import Actor
-from api.services.users import active_user
+from api.services.users import session_user
 from api.settings import Settings
 from models.db import session_scope
 
@@ -58,28 +57,24 @@ def get_current_user(
         claims = read_token(request.app.state.secret_key, token)
     except InvalidToken:
         raise HTTPException(401, "invalid or expired token", headers=BEARER) from None
-    role = _account_role(request, session, claims.username)
-    if role is None:
-        raise HTTPException(401, "the account is unknown or disabled", headers=BEARER)
-    return Actor(username=claims.username, role=role, client_address=client_address(request))
+    # Looked up on every request (one indexed query): a signed-out session, a
+    # deactivated account or a changed role takes effect at once.
+    user = session_user(session, claims.session_id)
+    if user is None or user.username != claims.username:
+        raise HTTPException(401, "the session has ended or the account is disabled", headers=BEARER)
+    return Actor(username=user.username, role=user.role, client_address=client_address(request))
 
 
-# Accounts looked up in the last few seconds, per app: a disabled account or a changed
-# role takes effect within ACCOUNT_CACHE_SECONDS, and a busy client costs no query.
-ACCOUNT_CACHE_SECONDS = 5.0
-
-
-def _account_role(request: Request, session: Session, username: str) -> str | None:
-    cache: dict[str, tuple[float, str | None]] = request.app.state.account_cache
-    now = time.monotonic()
-    hit = cache.get(username)
-    if hit is not None and now - hit[0] < ACCOUNT_CACHE_SECONDS:
-        return hit[1]
-    user = active_user(session, username)
-    session.rollback()  # end the lookup's transaction; the route starts its own
-    role = user.role if user is not None else None
-    cache[username] = (now, role)
-    return role
+def current_session_id(
+    token: Annotated[str | None, Depends(oauth2_scheme)], request: Request
+) -> str:
+    """The session id in the request's bearer token (401 without a readable one)."""
+    if not token:
+        raise HTTPException(401, "sign in first: POST /api/token", headers=BEARER)
+    try:
+        return read_token(request.app.state.secret_key, token).session_id
+    except InvalidToken:
+        raise HTTPException(401, "invalid or expired token", headers=BEARER) from None
 
 
 CurrentUser = Annotated[Actor, Depends(get_current_user)]

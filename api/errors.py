@@ -7,8 +7,11 @@
     ConflictError             4           409
     PolicyError               5           500  the server's policy file is broken
     FamilyFinderError (other) 1           400
-    database unreachable      6           (503, left to the web app)
+    database unusable         6           (503, left to the web app): unreachable, a URL
+                                          that is not one, an unknown kind or driver
     bad FAMILYFINDER_* value  2           (the app refuses to start)
+    cannot listen             7           `serve`: the port is in use, or the address
+                                          cannot be listened on
 
 Exit code 2 is also what Click uses for a usage error (a bad option); both mean "the
 thing you asked for is not there as asked". Anything not a FamilyFinderError is a bug
@@ -76,3 +79,6 @@ DATABASE_EXIT_CODE = 6
 
 # Not a domain error: a FAMILYFINDER_* environment variable that does not validate.
 CONFIGURATION_EXIT_CODE = 2
+
+# Not a domain error: `serve` cannot listen where asked (port in use, no permission).
+LISTEN_EXIT_CODE = 7

@@ -4,11 +4,13 @@
     matching.errors.* (via api.errors)     404/409/422/400/500 as mapped there
     AuthenticationFailed, bad/expired token 401    Unauthorized
     AccessDenied, wrong role               403     Forbidden
-    LoginThrottled                         429     TooManyRequests
+    LoginThrottled                         429     TooManyRequests (Retry-After)
     request too large                      413     PayloadTooLarge
     bad parameters or body                 422     RequestValidationError (+ problems)
     text the database cannot store (NUL)   422     RequestValidationError
-    database unreachable                   503     ServiceUnavailable
+    HashingBusy (sign-in flood)            503     ServiceUnavailable (Retry-After)
+    database unreachable or locked         503     ServiceUnavailable (Retry-After)
+    no free database connection (pool)     503     ServiceUnavailable (Retry-After)
     anything else                          500     InternalError (logged, never shown)
 
 No response carries a traceback, SQL or a driver's message.
@@ -25,9 +27,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.errors import error_body, http_status
+from api.security import HashingBusy
 from api.services.audit import AccessDenied
 from api.services.users import AuthenticationFailed, LoginThrottled
 from matching.errors import FamilyFinderError
@@ -60,7 +64,7 @@ _DESCRIPTIONS = {
     422: "The parameters, body or uploaded files are invalid",
     429: "Too many failed sign-ins",
     500: "Internal error (details are logged, never returned)",
-    503: "The database is unavailable",
+    503: "Busy or the database is unavailable: try again after Retry-After seconds",
 }
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -79,6 +83,8 @@ _HTTP_NAMES = {
 }
 
 BEARER = {"WWW-Authenticate": "Bearer"}
+# A busy database or a full pool clears in moments: a client may ask again this soon.
+RETRY_AFTER_BUSY_S = 2
 
 
 def error_response(
@@ -123,7 +129,25 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(LoginThrottled)
     async def _throttled(_request: Request, exc: LoginThrottled) -> JSONResponse:
-        return error_response(429, "TooManyRequests", str(exc), headers={"Retry-After": "900"})
+        return error_response(
+            429, "TooManyRequests", str(exc), headers={"Retry-After": str(exc.retry_after_s)}
+        )
+
+    @app.exception_handler(HashingBusy)
+    async def _hashing_busy(_request: Request, exc: HashingBusy) -> JSONResponse:
+        return error_response(
+            503, "ServiceUnavailable", str(exc), headers={"Retry-After": str(RETRY_AFTER_BUSY_S)}
+        )
+
+    @app.exception_handler(PoolTimeout)
+    async def _no_connection(_request: Request, exc: PoolTimeout) -> JSONResponse:
+        log.warning("no free database connection: %s", exc)
+        return error_response(
+            503,
+            "ServiceUnavailable",
+            "the service is busy; try again shortly",
+            headers={"Retry-After": str(RETRY_AFTER_BUSY_S)},
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -149,7 +173,12 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(OperationalError)
     async def _database(_request: Request, exc: OperationalError) -> JSONResponse:
         log.error("database error: %s", exc.orig or exc)
-        return error_response(503, "ServiceUnavailable", "the database is unavailable")
+        return error_response(
+            503,
+            "ServiceUnavailable",
+            "the database is unavailable or busy; try again shortly",
+            headers={"Retry-After": str(RETRY_AFTER_BUSY_S)},
+        )
 
     @app.exception_handler(Exception)
     async def _bug(request: Request, exc: Exception) -> JSONResponse:

@@ -35,6 +35,15 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from api.limits import (
+    MAX_OFFSET,
+    MAX_PAGE,
+    MAX_WHAT_IF_SPECS,
+    ROUND_MAX_APPEARANCES,
+    ROUND_MAX_PER_UNIT,
+    ROUND_MAX_TIME_LIMIT_S,
+    SHORTLIST_MAX_TOP,
+)
 from matching.vocab import MAX_CHILD_AGE
 
 if TYPE_CHECKING:
@@ -73,10 +82,6 @@ class _Request(BaseModel):
 
 
 # ----------------------------------------------------------------------------- rounds
-
-ROUND_MAX_PER_UNIT = 50
-ROUND_MAX_APPEARANCES = 50
-ROUND_MAX_TIME_LIMIT_S = 600.0  # a background round holds the one round worker this long
 
 
 class RoundRequest(_Request):
@@ -128,9 +133,6 @@ class RoundRequest(_Request):
 
 # ----------------------------------------------------------------------------- records
 
-SHORTLIST_MAX_TOP = 200
-MAX_PAGE = 500
-MAX_OFFSET = 10_000_000
 ID_PATTERN = r"^[A-Za-z0-9._-]+$"
 
 RecordId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=ID_PATTERN)]
@@ -172,8 +174,6 @@ class ChildQuery(_Request):
 
 
 # ----------------------------------------------------------------------------- gaps
-
-MAX_WHAT_IF_SPECS = 10
 
 
 def _add_spec(text: str) -> str:

@@ -37,8 +37,18 @@ class UserOut(_FromRow):
 
 class UserIn(BaseModel):
     username: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._@-]+$")
-    password: str = Field(min_length=8, max_length=256)
+    password: str = Field(min_length=12, max_length=256)
     role: Literal["family_finder", "recruitment", "panel", "admin"]
+
+
+class UserActive(BaseModel):
+    """Deactivate (ends every session of the user at once) or reactivate an account."""
+
+    active: bool
+
+
+class SignedOut(BaseModel):
+    signed_out: bool
 
 
 class Child(_FromRow):

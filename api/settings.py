@@ -13,6 +13,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///familyfinder.db"
 DEFAULT_MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+# Argon2 at its default cost needs 64 MiB and most of a core per password checked.
+DEFAULT_LOGIN_HASH_WORKERS = 2
+DEFAULT_LOGIN_HASH_QUEUE = 16
 
 
 class Settings(BaseSettings):
@@ -37,4 +40,37 @@ class Settings(BaseSettings):
         default=DEFAULT_MAX_UPLOAD_BYTES,
         gt=0,
         description="FAMILYFINDER_MAX_UPLOAD_BYTES: largest CSV file accepted for import",
+    )
+    behind_tls: bool = Field(
+        default=False,
+        description="FAMILYFINDER_BEHIND_TLS: the service is reached over HTTPS (a proxy ends "
+        "TLS): cookies are marked Secure and responses carry Strict-Transport-Security",
+    )
+    login_hash_workers: int = Field(
+        default=DEFAULT_LOGIN_HASH_WORKERS,
+        gt=0,
+        le=64,
+        description="FAMILYFINDER_LOGIN_HASH_WORKERS: passwords checked at once "
+        "(each argon2 check takes 64 MiB)",
+    )
+    login_hash_queue: int = Field(
+        default=DEFAULT_LOGIN_HASH_QUEUE,
+        ge=0,
+        le=1024,
+        description="FAMILYFINDER_LOGIN_HASH_QUEUE: sign-ins waiting for a worker; any "
+        "beyond are answered 503 at once",
+    )
+    database_busy_timeout_s: float = Field(
+        default=15.0,
+        gt=0,
+        le=600,
+        description="FAMILYFINDER_DATABASE_BUSY_TIMEOUT_S: how long a SQLite writer waits "
+        "for another's lock before the request is answered 503",
+    )
+    database_pool_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        le=600,
+        description="FAMILYFINDER_DATABASE_POOL_TIMEOUT_S: how long a request waits for a "
+        "free database connection before it is answered 503",
     )

@@ -1,7 +1,8 @@
-"""Tables of the multi-user service: accounts, login attempts, the audit trail,
-proposals with their vacancy holds, and background round jobs.
+"""Tables of the multi-user service: accounts, their sessions, login attempts and the
+sign-in back-off, the audit trail, proposals with their vacancy holds, and background
+round jobs.
 
-Same `Base` (and naming convention) as `models.orm`; made by migration 0003.
+Same `Base` (and naming convention) as `models.orm`; made by migrations 0003 and 0005.
 """
 
 from __future__ import annotations
@@ -13,8 +14,7 @@ from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.orm import Base, UtcDateTime, utcnow
-
-ROLES = ("family_finder", "recruitment", "panel", "admin")
+from models.roles import ROLES as ROLES  # re-exported: an account holds one of these
 
 # A proposal is awaiting a decision while in one of these; its vacancies and children
 # stay held until it is declined or withdrawn (an approved match keeps them).
@@ -45,6 +45,36 @@ class LoginAttemptRow(Base):
     client_address: Mapped[str] = mapped_column(String(64))
     succeeded: Mapped[bool] = mapped_column(Boolean)
     attempted_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
+
+
+class LoginThrottleRow(Base):
+    """Failed sign-ins counted for one key (`user:<name>` or `address:<ip>`).
+
+    An attempt is counted here, under a row lock, before its password is checked, so
+    parallel attempts cannot all slip under the limit; the back-off is derived from
+    `failures` and `last_attempt_at` (see `api.services.users`).
+    """
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(96), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class UserSessionRow(Base):
+    """A signed-in session: a bearer token or a page cookie carries its secret id, the
+    table only its SHA-256. Ended server-side by sign-out or by deactivating the user."""
+
+    __tablename__ = "user_session"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(Integer, ForeignKey("app_user.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))  # api | page
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    client_address: Mapped[str | None] = mapped_column(String(64))
 
 
 class AuditEventRow(Base):

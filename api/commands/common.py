@@ -2,6 +2,10 @@
 
 A command is thin: parse its arguments, open a session with `open_session`, call one
 service inside `reporting_errors()`, and print the result.
+
+Nothing heavy is imported at module level (SQLAlchemy, pydantic, the services): Typer
+imports every command module to build `familyfinder --help`, which should answer at
+once; a command loads what it needs when it runs.
 """
 
 from __future__ import annotations
@@ -11,22 +15,20 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import pydantic
 import typer
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
 
 from api.errors import CONFIGURATION_EXIT_CODE, DATABASE_EXIT_CODE, error_lines, exit_code
-from api.requests import field_messages
-from api.settings import Settings
 from matching.errors import FamilyFinderError
-from models.db import make_engine, make_session_factory, session_scope
-from models.migrate import upgrade
 
-Request = TypeVar("Request", bound=pydantic.BaseModel)
+if TYPE_CHECKING:
+    import pydantic
+    from sqlalchemy.orm import Session
+
+    from api.settings import Settings
+
+Request = TypeVar("Request", bound="pydantic.BaseModel")
 
 
 @dataclass
@@ -39,6 +41,10 @@ class CliState:
     def settings(self) -> Settings:
         # Read on first use, when the command runs: `--help` works whatever the env holds.
         if self._settings is None:
+            import pydantic
+
+            from api.settings import Settings
+
             try:
                 self._settings = Settings()
             except pydantic.ValidationError as error:
@@ -57,12 +63,31 @@ def state(ctx: typer.Context) -> CliState:
 
 def display_url(url: str) -> str:
     """The database URL with any password hidden, for messages."""
-    return make_url(url).render_as_string(hide_password=True)
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return repr(url)
+
+
+def check_database_url(url: str) -> None:
+    """Exit 6 with a message when `url` cannot name a database this program can open."""
+    from models.db import database_url_problem
+
+    problem = database_url_problem(url)
+    if problem is not None:
+        typer.echo(f"error: FAMILYFINDER_DATABASE_URL: {problem}", err=True)
+        raise typer.Exit(DATABASE_EXIT_CODE)
 
 
 @contextmanager
 def reporting_errors() -> Iterator[None]:
     """Turn expected errors into messages on stderr and an exit code, never a traceback."""
+    from sqlalchemy.exc import DBAPIError, OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
     try:
         yield
     except FamilyFinderError as error:
@@ -70,17 +95,31 @@ def reporting_errors() -> Iterator[None]:
             typer.echo(line, err=True)
         raise typer.Exit(exit_code(error)) from None
     except OperationalError as error:
-        typer.echo(f"error: database: {error.orig or error}", err=True)
+        typer.echo(f"error: database: {_first_line(error.orig or error)}", err=True)
+        raise typer.Exit(DATABASE_EXIT_CODE) from None
+    except (PoolTimeout, DBAPIError) as error:
+        # a driver refusing the connection in its own words (bad option in the URL, ...)
+        orig = getattr(error, "orig", None) or error
+        typer.echo(f"error: database: {_first_line(orig)}", err=True)
         raise typer.Exit(DATABASE_EXIT_CODE) from None
     except OSError as error:  # a directory that cannot be read or written
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1) from None
 
 
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
 @contextmanager
 def open_session(ctx: typer.Context, *, migrate: bool = True) -> Iterator[Session]:
     """A session on the configured database, brought up to date first by default."""
+    from models.db import make_engine, make_session_factory, session_scope
+    from models.migrate import upgrade
+
     url = state(ctx).settings.database_url
+    check_database_url(url)
     if migrate:
         upgrade(url)
     engine = make_engine(url)
@@ -105,6 +144,10 @@ def validated(model: type[Request], options: Mapping[str, str], **values: Any) -
     """`model` (a request of `api.requests`) made from a command's options, validated as
     the API and the pages validate it; a refusal is a usage error (exit 2) naming the
     option (`options` maps field names to option names) with the model's message."""
+    import pydantic
+
+    from api.requests import field_messages
+
     try:
         return model(**values)
     except pydantic.ValidationError as error:

@@ -6,7 +6,7 @@ import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -27,9 +27,11 @@ from api.commands.common import (
     state,
     stderr_is_terminal,
 )
-from api.services.exports import export_directory
-from api.services.imports import ProgressCallback, import_directory, input_files
-from api.services.summary import AuthorityCounts, authority_summary
+
+# The services (and numpy, SQLAlchemy...) load when a command runs, not for `--help`.
+if TYPE_CHECKING:
+    from api.services.imports import ProgressCallback
+    from api.services.summary import AuthorityCounts
 
 # Below this many bytes an import takes about a second: no bar, just the summary.
 PROGRESS_MIN_BYTES = 1_000_000
@@ -54,6 +56,8 @@ AsOfOption = Annotated[
 @contextmanager
 def _progress_bar(directory: Path) -> Iterator[ProgressCallback | None]:
     """A rich progress bar on stderr for large files when stderr is a terminal."""
+    from api.services.imports import input_files
+
     files = input_files(directory) if directory.is_dir() else {}
     if not stderr_is_terminal() or sum(p.stat().st_size for p in files.values()) < (
         PROGRESS_MIN_BYTES
@@ -103,6 +107,8 @@ def import_command(ctx: typer.Context, directory: DirArgument, as_of: AsOfOption
     Every problem is reported as FILE:LINE: COLUMN: reason and nothing is written if
     there is any. Records whose id is already stored are updated.
     """
+    from api.services.imports import import_directory
+
     reference = parse_date(as_of)
     settings = state(ctx).settings
     with (
@@ -129,6 +135,8 @@ def import_command(ctx: typer.Context, directory: DirArgument, as_of: AsOfOption
 
 def export_command(ctx: typer.Context, directory: DirArgument) -> None:
     """Write everything stored as children.csv, households.csv and sibling_links.csv."""
+    from api.services.exports import export_directory
+
     with reporting_errors(), open_session(ctx) as session:
         summary = export_directory(session, directory)
     typer.echo(
@@ -158,6 +166,8 @@ def render_summary(counts: AuthorityCounts) -> list[str]:
 
 def summary_command(ctx: typer.Context) -> None:
     """Count what is stored: children by plan and status, households by kind and status."""
+    from api.services.summary import authority_summary
+
     with reporting_errors(), open_session(ctx) as session:
         counts = authority_summary(session)
     typer.echo(f"database: {display_url(state(ctx).settings.database_url)}")

@@ -1,4 +1,8 @@
-"""`familyfinder db upgrade|downgrade|current`: the schema, made only by migrations."""
+"""`familyfinder db upgrade|downgrade|current`: the schema, made only by migrations.
+
+On PostgreSQL, run `db upgrade` as the role that owns the schema (a superuser or a
+member of familyfinder_audit), never as the service's own role: see SECURITY.md.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,7 @@ from typing import Annotated
 
 import typer
 
-from api.commands.common import display_url, reporting_errors, state
-from models.db import make_engine
-from models.migrate import current_revision, downgrade, head_revision, upgrade
+from api.commands.common import check_database_url, display_url, reporting_errors, state
 
 db_app = typer.Typer(help="Database schema migrations (Alembic).", no_args_is_help=True)
 
@@ -18,8 +20,13 @@ def upgrade_command(
     ctx: typer.Context,
     revision: Annotated[str, typer.Argument(help="Target revision")] = "head",
 ) -> None:
-    """Bring the database schema up to REVISION (default: the latest)."""
+    """Bring the database schema up to REVISION (default: the latest).
+
+    On PostgreSQL run it as the schema's owner (see SECURITY.md), not the service's role."""
+    from models.migrate import upgrade
+
     url = state(ctx).settings.database_url
+    check_database_url(url)
     with reporting_errors():
         upgrade(url, revision)
     typer.echo(f"{display_url(url)} is at revision {revision}")
@@ -31,7 +38,10 @@ def downgrade_command(
     revision: Annotated[str, typer.Argument(help="Target revision; 'base' drops every table")],
 ) -> None:
     """Take the database schema down to REVISION (data in dropped tables is lost)."""
+    from models.migrate import downgrade
+
     url = state(ctx).settings.database_url
+    check_database_url(url)
     with reporting_errors():
         downgrade(url, revision)
     typer.echo(f"{display_url(url)} is at revision {revision}")
@@ -40,7 +50,11 @@ def downgrade_command(
 @db_app.command("current")
 def current_command(ctx: typer.Context) -> None:
     """Show the revision the database is at and the newest one available."""
+    from models.db import make_engine
+    from models.migrate import current_revision, head_revision
+
     url = state(ctx).settings.database_url
+    check_database_url(url)
     with reporting_errors():
         engine = make_engine(url)
         try:

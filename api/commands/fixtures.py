@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from api.commands.common import parse_date, reporting_errors
-from api.services.exports import generate_fixtures
 
 fixtures_app = typer.Typer(
     help="Synthetic data (no real person in it) for demos, tests and benchmarks.",
@@ -29,6 +28,8 @@ def generate_command(
 ) -> None:
     """Generate a synthetic authority and write children.csv, households.csv and
     sibling_links.csv to DIRECTORY."""
+    from api.services.exports import generate_fixtures
+
     reference = parse_date(as_of)
     with reporting_errors():
         summary = generate_fixtures(

@@ -13,12 +13,12 @@ from rich.table import Table
 
 from api.commands.common import open_session, parse_date, reporting_errors
 from api.commands.matching import resolve_policy
-from api.requests import MAX_WHAT_IF_SPECS, GapQuery
-from matching.results import GapDocument
+from api.limits import MAX_WHAT_IF_SPECS
 
 if TYPE_CHECKING:
+    from api.requests import GapQuery
     from matching.gaps import GapReport
-    from matching.results import UnitProfileView
+    from matching.results import GapDocument, UnitProfileView
 
 ADD_HELP = (
     f"A what-if household profile, repeatable (at most {MAX_WHAT_IF_SPECS}): "
@@ -38,6 +38,8 @@ def _gap_query(as_of: date, add: list[str], suppress: bool) -> GapQuery:
     from pydantic import ValidationError
 
     try:
+        from api.requests import GapQuery
+
         return GapQuery(as_of=as_of, suppress=suppress, add=tuple(add))
     except ValidationError as error:
         reason = str(error.errors()[0]["msg"])
@@ -198,6 +200,8 @@ def gaps_command(
                 suppress=query.suppress,
             )
         written = _write_files(report, csv_file, xlsx_file, charts)
+    from matching.results import GapDocument
+
     document = GapDocument.from_report(report)
     if as_json:
         typer.echo(json.dumps(document.as_json(), indent=2, ensure_ascii=False))

@@ -21,19 +21,17 @@ from rich.console import Console
 from rich.table import Table
 
 from api.commands.common import open_session, parse_date, reporting_errors, state, validated
-from api.requests import (
+from api.limits import (
     ROUND_MAX_APPEARANCES,
     ROUND_MAX_PER_UNIT,
     ROUND_MAX_TIME_LIMIT_S,
     SHORTLIST_MAX_TOP,
-    RoundRequest,
-    ShortlistQuery,
 )
 from matching.errors import PolicyError
-from matching.policy import Policy, default_policy, load_policy
 
 if TYPE_CHECKING:
     from api.services.rounds import Progress
+    from matching.policy import Policy
     from matching.results import (
         RoundDocument,
         RoundUnit,
@@ -85,6 +83,8 @@ def resolve_policy(ctx: typer.Context, path: Path | None) -> Policy:
     A file that cannot be read or does not validate is a PolicyError naming the file
     (and the key at fault).
     """
+    from matching.policy import default_policy, load_policy
+
     path = path if path is not None else state(ctx).settings.policy_file
     if path is None:
         return default_policy()
@@ -192,6 +192,7 @@ def shortlist_command(
     Connected (kinship) households come first, then by score. Every shortlist is stored
     with the data's fingerprint and the policy version.
     """
+    from api.requests import ShortlistQuery
     from api.services.shortlists import run_shortlist
 
     query = validated(
@@ -355,6 +356,8 @@ def round_command(
     Sibling groups stay together, siblings assessed apart never share a household, and
     a unit left without a household is listed with the reason. The round is stored.
     """
+    from api.requests import RoundRequest
+
     round_request = validated(
         RoundRequest,
         {

@@ -15,6 +15,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from api.pages import admin, auth, children, gaps, panel, rounds
 from api.pages.web import (
+    SESSION_MAX_AGE_S,
     STATIC_DIR,
     CsrfRejected,
     PageForbidden,
@@ -24,7 +25,6 @@ from api.pages.web import (
 )
 
 SESSION_COOKIE = "familyfinder_session"
-SESSION_MAX_AGE_S = 8 * 60 * 60  # a working day
 
 
 async def _sign_in(request: Request, error: Exception) -> Response:

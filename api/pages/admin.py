@@ -2,24 +2,36 @@
 
 from __future__ import annotations
 
+import tempfile
 from datetime import date
+from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request, UploadFile
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import DbSession
-from api.pages.web import AdminPage, CsrfChecked, render, today
+from api.pages.web import (
+    CSRF_FIELD,
+    AdminPage,
+    CsrfChecked,
+    CsrfRejected,
+    csrf_matches,
+    render,
+    today,
+)
 from api.requests import AuditQuery, field_messages
 from api.services.admin import admin_view
 from api.services.audit import Actor
-from api.services.uploads import import_uploads
+from api.services.uploads import import_received
 from api.services.users import create_user
-from matching.errors import FamilyFinderError
+from api.upload_stream import IMPORT_FILES, receive_csv_files
+from matching.errors import FamilyFinderError, Problem
 from matching.errors import ValidationError as ImportRefused
-from matching.vocab import CHILDREN_FILE, HOUSEHOLDS_FILE, LINKS_FILE
+from matching.vocab import CHILDREN_FILE, HOUSEHOLDS_FILE
 
 router = APIRouter(include_in_schema=False)
 
@@ -77,49 +89,60 @@ def admin_page(request: Request, session: DbSession, actor: AdminPage) -> HTMLRe
     return _admin_page(request, session, actor)
 
 
-@router.post("/admin/imports", response_class=HTMLResponse, dependencies=[CsrfChecked])
-def import_files(
-    request: Request,
-    session: DbSession,
-    actor: AdminPage,
-    children: UploadFile | None = None,
-    households: UploadFile | None = None,
-    sibling_links: UploadFile | None = None,
+@router.post("/admin/imports", response_class=HTMLResponse)
+async def import_files(request: Request, session: DbSession, actor: AdminPage) -> HTMLResponse:
+    # The form is read only now, after the session is known to be an admin's, and
+    # streamed to disk with the size limit applied as it arrives (api.upload_stream).
+    settings = request.app.state.settings
+    with tempfile.TemporaryDirectory(prefix="ff-upload-") as directory:
+        try:
+            received = await receive_csv_files(
+                request,
+                Path(directory),
+                files=IMPORT_FILES,
+                fields=(CSRF_FIELD,),
+                max_file_bytes=settings.max_upload_bytes,
+            )
+        except ImportRefused as error:
+            received = None
+            problems = error.problems
+        if received is not None and not csrf_matches(request, received.fields.get(CSRF_FIELD)):
+            raise CsrfRejected()
+        if received is None:
+            return await run_in_threadpool(_refused_import, request, session, actor, problems)
+        missing = [n for n in (CHILDREN_FILE, HOUSEHOLDS_FILE) if n not in received.files]
+        if missing:
+            errors = [
+                {"text": f"Choose the {n} file", "href": "#" + n.split(".")[0]} for n in missing
+            ]
+            return await run_in_threadpool(
+                lambda: _admin_page(request, session, actor, status_code=422, errors=errors)
+            )
+        try:
+            summary = await run_in_threadpool(
+                import_received,
+                session,
+                actor,
+                Path(directory),
+                as_of=today(),
+                max_upload_bytes=settings.max_upload_bytes,
+            )
+        except ImportRefused as error:
+            return await run_in_threadpool(_refused_import, request, session, actor, error.problems)
+    return await run_in_threadpool(lambda: _admin_page(request, session, actor, imported=summary))
+
+
+def _refused_import(
+    request: Request, session: Session, actor: Actor, problems: list[Problem]
 ) -> HTMLResponse:
-    files = {
-        name: upload.file
-        for name, upload in (
-            (CHILDREN_FILE, children),
-            (HOUSEHOLDS_FILE, households),
-            (LINKS_FILE, sibling_links),
-        )
-        if upload is not None and upload.filename
-    }
-    missing = [n for n in (CHILDREN_FILE, HOUSEHOLDS_FILE) if n not in files]
-    if missing:
-        errors = [{"text": f"Choose the {n} file", "href": "#" + n.split(".")[0]} for n in missing]
-        return _admin_page(request, session, actor, status_code=422, errors=errors)
-    try:
-        summary = import_uploads(
-            session,
-            actor,
-            files,
-            as_of=today(),
-            max_upload_bytes=request.app.state.settings.max_upload_bytes,
-        )
-    except ImportRefused as error:
-        problems = error.problems
-        errors = [
-            {
-                "text": f"The files were not imported: {len(problems)} problem"
-                + ("s" if len(problems) != 1 else ""),
-                "href": "#import-problems",
-            }
-        ]
-        return _admin_page(
-            request, session, actor, status_code=422, errors=errors, problems=problems
-        )
-    return _admin_page(request, session, actor, imported=summary)
+    errors = [
+        {
+            "text": f"The files were not imported: {len(problems)} problem"
+            + ("s" if len(problems) != 1 else ""),
+            "href": "#import-problems",
+        }
+    ]
+    return _admin_page(request, session, actor, status_code=422, errors=errors, problems=problems)
 
 
 @router.post("/admin/users", response_model=None, dependencies=[CsrfChecked])

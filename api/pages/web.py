@@ -5,8 +5,10 @@
     CsrfRejected     a form posted without this session's CSRF token: a 403 page
 
 The session is Starlette's signed cookie (itsdangerous, keyed by the service's secret
-key): it holds only the username and the CSRF token. The user is loaded on every
-request, so a disabled account or a changed role takes effect at once.
+key): it holds the username, the id of a server-side session and the CSRF token. The
+server-side session and its user are looked up on every request, so signing out,
+deactivating the account or changing its role takes effect at once, and a copied
+cookie stops working when its session ends.
 """
 
 from __future__ import annotations
@@ -26,13 +28,15 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, P
 
 from api.deps import DbSession, client_address
 from api.services.audit import Actor
-from api.services.users import active_user
+from api.services.users import session_user
 from matching.policy import Policy, default_policy, load_policy
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
+SESSION_MAX_AGE_S = 8 * 60 * 60  # a working day (the cookie and its server-side session)
 SESSION_USERNAME = "username"
+SESSION_ID = "sid"
 SESSION_CSRF = "csrf"
 CSRF_FIELD = "csrf_token"
 
@@ -98,17 +102,21 @@ def csrf_token(request: Request) -> str:
     return token
 
 
+def csrf_matches(request: Request, sent: object) -> bool:
+    """Whether `sent` is this session's CSRF token."""
+    expected = request.session.get(SESSION_CSRF)
+    return (
+        isinstance(sent, str)
+        and isinstance(expected, str)
+        and bool(expected)
+        and hmac.compare_digest(sent.encode(), expected.encode())
+    )
+
+
 async def check_csrf(request: Request) -> None:
     """Reject a POSTed form whose `csrf_token` is not this session's token."""
     form = await request.form()
-    sent = form.get(CSRF_FIELD)
-    expected = request.session.get(SESSION_CSRF)
-    if not (
-        isinstance(sent, str)
-        and isinstance(expected, str)
-        and expected
-        and hmac.compare_digest(sent.encode(), expected.encode())
-    ):
+    if not csrf_matches(request, form.get(CSRF_FIELD)):
         raise CsrfRejected()
 
 
@@ -123,11 +131,11 @@ def _here(request: Request) -> str:
 def page_user(request: Request, session: DbSession) -> Actor:
     """The signed-in user, or SignInRequired."""
     username = request.session.get(SESSION_USERNAME)
-    if not isinstance(username, str):
+    session_id = request.session.get(SESSION_ID)
+    if not isinstance(username, str) or not isinstance(session_id, str):
         raise SignInRequired(_here(request) if request.method == "GET" else "/")
-    user = active_user(session, username)
-    session.rollback()  # end the lookup's transaction; the page's service starts its own
-    if user is None:
+    user = session_user(session, session_id)  # ends the lookup's transaction
+    if user is None or user.username != username:
         request.session.clear()
         raise SignInRequired(_here(request) if request.method == "GET" else "/")
     return Actor(username=user.username, role=user.role, client_address=client_address(request))

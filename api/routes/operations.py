@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import tempfile
 from datetime import date
+from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile, status
+from fastapi import APIRouter, Query, Request, status
+from fastapi import Path as PathParam
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import AdminUser, AppSettings, DbSession, FinderUser, GapsUser
 from api.requests import AuditQuery, GapQuery, RoundRequest
@@ -14,34 +18,73 @@ from api.schemas import AuditEvent, AuditPage, ImportCounts, RoundAccepted, Roun
 from api.services.audit import audit_page
 from api.services.gap_exports import MEDIA_TYPES, GapFormat, export_gaps
 from api.services.round_jobs import round_status, submit_round
-from api.services.uploads import import_uploads
-from matching.vocab import CHILDREN_FILE, HOUSEHOLDS_FILE, LINKS_FILE
+from api.services.uploads import import_received
+from api.upload_stream import IMPORT_FILES, receive_csv_files
+from matching.errors import Problem, ValidationError
+from matching.vocab import CHILDREN_FILE, HOUSEHOLDS_FILE
 
 router = APIRouter(prefix="/api", tags=["operations"])
 
 
-@router.post("/imports", response_model=ImportCounts)
-def import_files(
-    actor: AdminUser,
-    session: DbSession,
-    settings: AppSettings,
-    children: Annotated[UploadFile, File(description=CHILDREN_FILE)],
-    households: Annotated[UploadFile, File(description=HOUSEHOLDS_FILE)],
-    sibling_links: Annotated[UploadFile | None, File(description=LINKS_FILE)] = None,
-    as_of: Annotated[date | None, Form(description="Reference date (default today)")] = None,
+# The form the import takes, documented by hand: the route reads it as it streams in
+# (api.upload_stream), after the caller is signed in as an admin.
+IMPORT_FORM = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["children", "households"],
+                    "properties": {
+                        "children": {"type": "string", "format": "binary"},
+                        "households": {"type": "string", "format": "binary"},
+                        "sibling_links": {"type": "string", "format": "binary"},
+                        "as_of": {
+                            "type": "string",
+                            "format": "date",
+                            "description": "Reference date (default today)",
+                        },
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+@router.post("/imports", response_model=ImportCounts, openapi_extra=IMPORT_FORM)
+async def import_files(
+    request: Request, actor: AdminUser, session: DbSession, settings: AppSettings
 ) -> ImportCounts:
     """Import an authority's CSV files (admin): all valid and saved, or a 422 listing
-    every problem by file, line, column and reason."""
-    files = {CHILDREN_FILE: children.file, HOUSEHOLDS_FILE: households.file}
-    if sibling_links is not None:
-        files[LINKS_FILE] = sibling_links.file
-    summary = import_uploads(
-        session,
-        actor,
-        files,
-        as_of=as_of or date.today(),
-        max_upload_bytes=settings.max_upload_bytes,
-    )
+    every problem by file, line, column and reason. Nothing is read before the caller
+    is known to be an admin; a file over the size limit is refused as it arrives."""
+    with tempfile.TemporaryDirectory(prefix="ff-upload-") as directory:
+        received = await receive_csv_files(
+            request,
+            Path(directory),
+            files=IMPORT_FILES,
+            fields=("as_of",),
+            max_file_bytes=settings.max_upload_bytes,
+        )
+        missing = [n for n in (CHILDREN_FILE, HOUSEHOLDS_FILE) if n not in received.files]
+        if missing:
+            raise ValidationError(
+                [
+                    Problem(name, 0, "", "required file is missing from the upload")
+                    for name in missing
+                ]
+            )
+        as_of = _form_date(received.fields.get("as_of"))
+        summary = await run_in_threadpool(
+            import_received,
+            session,
+            actor,
+            Path(directory),
+            as_of=as_of,
+            max_upload_bytes=settings.max_upload_bytes,
+        )
     c = summary.counts
     return ImportCounts(
         import_run_id=summary.import_run_id,
@@ -54,6 +97,17 @@ def import_files(
         links_updated=c.links_updated,
         inputs_fingerprint=summary.inputs_fingerprint,
     )
+
+
+def _form_date(text: str | None) -> date:
+    if not text or not text.strip():
+        return date.today()
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValidationError(
+            [Problem("request", 0, "as_of", f"{text!r} is not a date in the form YYYY-MM-DD")]
+        ) from None
 
 
 @router.post("/rounds", response_model=RoundAccepted, status_code=status.HTTP_202_ACCEPTED)
@@ -70,7 +124,7 @@ def start_round(
 
 @router.get("/rounds/{round_id}", response_model=RoundStatus)
 def get_round(
-    round_id: Annotated[int, Path(ge=1, le=2**31 - 1)], _actor: FinderUser, session: DbSession
+    round_id: Annotated[int, PathParam(ge=1, le=2**31 - 1)], _actor: FinderUser, session: DbSession
 ) -> RoundStatus:
     """A round's status, progress and, once done, its result."""
     job, run = round_status(session, round_id)

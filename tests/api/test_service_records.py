@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import io
-import time
 from pathlib import Path
 
 from openpyxl import load_workbook
 
 from api.services.round_jobs import round_status
 from models.round_job_store import add_round_job, update_round_job
-from tests.api.conftest import TINY, TINY_AS_OF, ApiEnv, _new_database, build_env
+from tests.api.conftest import (
+    TINY,
+    TINY_AS_OF,
+    ApiEnv,
+    _new_database,
+    build_env,
+    finish_rounds,
+)
 
 AS_OF = TINY_AS_OF.isoformat()
 
@@ -122,13 +128,8 @@ def test_round_runs_in_the_background_and_is_polled(api_env: ApiEnv) -> None:
     )
     assert started.status_code == 202
     round_id = started.json()["round_id"]
-    deadline = time.monotonic() + 30
-    status = {}
-    while time.monotonic() < deadline:
-        status = get(api_env, f"/api/rounds/{round_id}").json()
-        if status["status"] in ("done", "failed"):
-            break
-        time.sleep(0.1)
+    finish_rounds(api_env.app)
+    status = get(api_env, f"/api/rounds/{round_id}").json()
     assert status["status"] == "done", status
     assert status["result"]["mode"] == "allocate"
     placed = {tuple(u["children"]): u["candidates"] for u in status["result"]["units"]}

@@ -122,6 +122,15 @@ def _matrix(run_id: int, proposal_id: int, round_id: int) -> list[Call]:
             json={"decision": "withdrawn", "reasons": "test"},
         ),
         Call("GET", "/api/audit", ("admin",)),
+        Call(
+            "PATCH",
+            "/api/users/{username}",
+            ("admin",),
+            url="/api/users/panel",
+            json={"active": True},
+        ),
+        # last: signing out ends the session the calls above were made with
+        Call("POST", "/api/logout", ALL),
     ]
 
 

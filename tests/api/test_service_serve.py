@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from tests.api.conftest import TINY, free_port
+from tests.serving import wait_until_serving
 
 FAMILYFINDER = str(Path(sys.executable).parent / "familyfinder")
 
@@ -45,19 +46,11 @@ def demo_server(tmp_path: Path) -> Iterator[tuple[str, str]]:
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            raise AssertionError(log.read_text())
+        wait_until_serving(process, base, log)
         yield base, log.read_text()
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        process.wait()
 
 
 def test_demo_prints_logins_and_each_role_gets_its_view(demo_server: tuple[str, str]) -> None:
@@ -75,11 +68,13 @@ def test_demo_prints_logins_and_each_role_gets_its_view(demo_server: tuple[str, 
     ]
     views = {}
     for username, password, role in logins:
-        token = httpx.post(f"{base}/api/token", data={"username": username, "password": password})
+        token = httpx.post(
+            f"{base}/api/token", data={"username": username, "password": password}, timeout=None
+        )
         assert token.status_code == 200 and token.json()["role"] == role
         headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
         views[role] = tuple(
-            httpx.get(f"{base}{url}", headers=headers, timeout=30).status_code
+            httpx.get(f"{base}{url}", headers=headers, timeout=None).status_code
             for url in (
                 "/api/children",
                 "/api/gaps?as_of=2026-06-01",
@@ -93,3 +88,27 @@ def test_demo_prints_logins_and_each_role_gets_its_view(demo_server: tuple[str, 
         "panel": (403, 403, 200, 403),
         "admin": (200, 200, 200, 200),
     }
+
+
+def test_a_server_that_fails_to_start_shows_its_log(tmp_path: Path) -> None:
+    """The wait for a server ends with its log when the process exits (here: a busy
+    port), not with an empty AssertionError at a deadline."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        log = tmp_path / "serve.log"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("FAMILYFINDER_")}
+        env["FAMILYFINDER_DATABASE_URL"] = f"sqlite:///{tmp_path / 'demo.db'}"
+        with log.open("wb") as out:
+            process = subprocess.Popen(
+                [FAMILYFINDER, "serve", "--demo", "--port", str(port)],
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        with pytest.raises(AssertionError) as failed:
+            wait_until_serving(process, f"http://127.0.0.1:{port}", log)
+    assert process.wait() == 7
+    assert "exited with status 7" in str(failed.value)
+    assert f"port {port} on 127.0.0.1 is already in use" in str(failed.value)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import time
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -192,26 +191,44 @@ class CountingStream(io.RawIOBase):
 def test_fifty_megabytes_without_a_line_end_are_refused_at_once(pattern: bytes) -> None:
     _, households, links = tiny_bytes()
     junk = CountingStream(pattern, 50 * 1024 * 1024)
-    started = time.perf_counter()
     with pytest.raises(ValidationError) as caught:
         read_authority(
             io.BufferedReader(junk), io.BytesIO(households), io.BytesIO(links), as_of=AS_OF
         )
-    assert time.perf_counter() - started < 1.0
+    # "at once": judged by what was read, not by a clock (issue #13)
     assert junk.served <= HEADER_LIMIT + 16 * 1024  # the header read plus one buffer
     (problem,) = caught.value.problems
     assert (problem.file, problem.line) == ("children.csv", 1)
     assert "no line end in the first 64 KiB" in problem.reason
 
 
+class CountingFile(io.RawIOBase):
+    """A binary file that counts the bytes read from it."""
+
+    def __init__(self, raw: io.RawIOBase) -> None:
+        self.raw, self.served = raw, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray) -> int:  # type: ignore[override]
+        n = self.raw.readinto(buffer) or 0
+        self.served += n
+        return n
+
+
 @pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom"])
 def test_an_endless_os_stream_is_refused_at_once(device: str) -> None:
     _, households, links = tiny_bytes()
-    started = time.perf_counter()
-    with open(device, "rb") as endless, pytest.raises(ValidationError) as caught:
-        read_authority(endless, io.BytesIO(households), io.BytesIO(links), as_of=AS_OF)
-        assert endless.tell() <= HEADER_LIMIT + 1
-    assert time.perf_counter() - started < 1.0
+    with open(device, "rb", buffering=0) as raw, pytest.raises(ValidationError) as caught:
+        endless = CountingFile(raw)  # type: ignore[arg-type]
+        try:
+            read_authority(
+                io.BufferedReader(endless), io.BytesIO(households), io.BytesIO(links), as_of=AS_OF
+            )
+        finally:
+            # "at once": judged by what was read, not by a clock (issue #13)
+            assert endless.served <= HEADER_LIMIT + 16 * 1024
     assert all(p.file == "children.csv" and p.line <= 1 for p in caught.value.problems)
 
 
@@ -223,11 +240,9 @@ def test_random_junk_with_line_ends_is_refused_on_its_header(first_byte: int, re
     _, households, links = tiny_bytes()
     pattern = bytes(range(256)) if first_byte == 0 else bytes(range(255, -1, -1))
     stream = io.BytesIO(pattern * 200_000)  # ~50 MB, a line end every 256 bytes
-    started = time.perf_counter()
     with pytest.raises(ValidationError) as caught:
         read_authority(stream, io.BytesIO(households), io.BytesIO(links), as_of=AS_OF)
-    assert time.perf_counter() - started < 1.0
-    assert stream.tell() < 1024
+    assert stream.tell() < 1024  # refused on its header, not after reading it all
     (problem,) = caught.value.problems
     assert (problem.line, problem.column) == (1, "")
     assert reason in problem.reason

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -155,14 +154,12 @@ def test_priority_grows_with_waiting_against_the_scorecard_thresholds() -> None:
     assert unit_priority([unborn], AS_OF, policy) == 1.0
 
 
-def test_synthetic_instance_agrees_with_the_checker_and_is_fast() -> None:
+def test_synthetic_instance_agrees_with_the_checker() -> None:
+    # (how fast it is built is measured in benchmarks/, not asserted: issue #13)
     a = generate_authority(400, 600, seed=3, as_of=AS_OF)
-    started = time.perf_counter()
     result = build_instance(a, as_of=AS_OF)
-    elapsed = time.perf_counter() - started
     instance = result.instance
     assert instance.n_pairs > 0
-    assert elapsed < 5.0
     got = set(zip(instance.pair_unit.tolist(), instance.pair_household.tolist(), strict=True))
     # every pair passes the checker, and a sample of units has exactly the checker's pairs
     for u, h in list(got)[:300]:

@@ -1,0 +1,13 @@
+"""The limits every door applies to a request, in one place with no imports.
+
+`api.requests` builds its validation from them; the CLI quotes them in `--help`, which
+must not load pydantic (see `tests/api/test_cli_newcomer.py`).
+"""
+
+ROUND_MAX_PER_UNIT = 50
+ROUND_MAX_APPEARANCES = 50
+ROUND_MAX_TIME_LIMIT_S = 600.0  # a background round holds the one round worker this long
+SHORTLIST_MAX_TOP = 200
+MAX_PAGE = 500
+MAX_OFFSET = 10_000_000
+MAX_WHAT_IF_SPECS = 10
