@@ -13,6 +13,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///familyfinder.db"
 DEFAULT_MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+# A snapshot import retiring more than this share of the children or households held
+# asks for --yes: a half-written export must not wipe an authority.
+DEFAULT_SNAPSHOT_RETIRE_SHARE = 0.10
 
 
 class Settings(BaseSettings):
@@ -37,4 +40,11 @@ class Settings(BaseSettings):
         default=DEFAULT_MAX_UPLOAD_BYTES,
         gt=0,
         description="FAMILYFINDER_MAX_UPLOAD_BYTES: largest CSV file accepted for import",
+    )
+    snapshot_retire_share: float = Field(
+        default=DEFAULT_SNAPSHOT_RETIRE_SHARE,
+        ge=0,
+        le=1,
+        description="FAMILYFINDER_SNAPSHOT_RETIRE_SHARE: largest share of the children or "
+        "households held that a --mode snapshot import retires without --yes",
     )

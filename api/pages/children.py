@@ -14,7 +14,7 @@ from api.deps import DbSession
 from api.pages.drawings import criterion_colours, score_bar, sibling_drawing, sibling_group
 from api.pages.web import CsrfChecked, FinderPage, app_policy, error_page, render, today
 from api.services.audit import AccessDenied, Actor, record
-from api.services.children import Page, child_record, list_children
+from api.services.children import Page, child_record, child_warnings, list_children
 from api.services.proposals import create_proposal
 from api.services.shortlists import run_shortlist
 from api.services.snapshot import get_snapshot
@@ -167,6 +167,7 @@ def _child_page(
         return error_page(request, actor, 404, "Child not found", f"There is no child {child_id}.")
     except AccessDenied as error:
         return error_page(request, actor, 403, "You cannot see this child", str(error))
+    warnings = child_warnings(session, child_id)
     policy = app_policy(request)
     on = today()
     snapshot = get_snapshot(session, policy)
@@ -235,6 +236,7 @@ def _child_page(
         drawing=drawing,
         group_links=group_links,
         contradictions=contradictions,
+        warnings=warnings,
         shortlist=shortlist,
         not_family_found=not_family_found,
         bars=bars,

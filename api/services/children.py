@@ -17,6 +17,7 @@ from matching.vocab import MAX_CHILD_AGE
 from models.orm import ChildRow
 from models.proposal_store import on_panel_agenda
 from models.record_store import ChildFilter, get_child_row, page_children
+from models.store import child_warnings as stored_child_warnings
 
 T = TypeVar("T")
 
@@ -99,6 +100,14 @@ def child_record(session: Session, actor: Actor, child_id: str) -> ChildRow:
         session.rollback()
         raise
     return row
+
+
+def child_warnings(session: Session, child_id: str) -> list[dict[str, str]]:
+    """The child's stored practice warnings as {code, message}: what a person must
+    resolve before the child is matched (read with the record, which is audited)."""
+    return [
+        {"code": w.code, "message": w.message} for w in stored_child_warnings(session, child_id)
+    ]
 
 
 def child_shortlist(
