@@ -1,0 +1,137 @@
+"""The import use case (issues #12 and #14): snapshots that retire, stored practice
+warnings queryable per child, plan conflicts, and the child's JSON carrying them."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session
+
+from api.services.imports import import_directory
+from matching.errors import ConflictError
+from models.orm import ChildRow
+from models.store import (
+    authority_counts,
+    child_warnings,
+    children_with_warnings,
+    list_import_runs,
+    load_authority,
+)
+from tests.api.conftest import ApiEnv
+
+TINY = Path(__file__).resolve().parents[2] / "fixtures" / "tiny"
+AS_OF = date(2026, 6, 1)
+
+
+@pytest.fixture
+def tiny_copy(tmp_path: Path) -> Path:
+    directory = tmp_path / "tiny"
+    shutil.copytree(TINY, directory)
+    return directory
+
+
+def _drop_child(directory: Path, child_id: str) -> None:
+    for name in ("children.csv", "sibling_links.csv"):
+        path = directory / name
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        path.write_text(
+            "".join(line for line in lines if f"{child_id}," not in line), encoding="utf-8"
+        )
+    households = directory / "households.csv"
+    households.write_text(
+        households.read_text(encoding="utf-8").replace(f";{child_id}", ""), encoding="utf-8"
+    )
+
+
+def test_a_snapshot_without_a_child_retires_it_and_keeps_its_record(
+    db_session: Session, tiny_copy: Path
+) -> None:
+    import_directory(db_session, tiny_copy, as_of=AS_OF)
+    _drop_child(tiny_copy, "C004")
+    summary = import_directory(db_session, tiny_copy, as_of=AS_OF, mode="snapshot", yes=True)
+    assert summary.retired.children == ("C004",)
+    assert summary.counts.children_retired == 1
+    assert "C004" not in {c.child_id for c in load_authority(db_session).children}
+    row = db_session.get(ChildRow, "C004")
+    assert row is not None and row.retired_at is not None  # kept for the audit
+    assert authority_counts(db_session).children == 5
+    run = list_import_runs(db_session, limit=1)[0]
+    assert run.mode == "snapshot" and run.report is not None
+    assert run.report["retired_children"] == ["C004"]
+    # An upsert of the original files brings the child back.
+    import_directory(db_session, TINY, as_of=AS_OF)
+    db_session.expire_all()
+    assert db_session.get(ChildRow, "C004").retired_at is None  # type: ignore[union-attr]
+    assert authority_counts(db_session).children == 6
+
+
+def test_a_snapshot_retiring_too_much_asks_for_yes_and_writes_nothing(
+    db_session: Session, tiny_copy: Path
+) -> None:
+    import_directory(db_session, tiny_copy, as_of=AS_OF)
+    _drop_child(tiny_copy, "C004")  # 1 of 6 children: over the 10% allowed
+    with pytest.raises(ConflictError, match=r"1 of 6 children \(17%\).*--yes"):
+        import_directory(db_session, tiny_copy, as_of=AS_OF, mode="snapshot")
+    assert authority_counts(db_session).children == 6
+    summary = import_directory(
+        db_session, tiny_copy, as_of=AS_OF, mode="snapshot", retire_share=0.2
+    )
+    assert summary.retired.children == ("C004",)
+
+
+def test_a_snapshot_removes_links_the_files_no_longer_hold(
+    db_session: Session, tiny_copy: Path
+) -> None:
+    import_directory(db_session, tiny_copy, as_of=AS_OF)
+    links = tiny_copy / "sibling_links.csv"
+    kept = [line for line in links.read_text().splitlines(keepends=True) if "C005,C006" not in line]
+    links.write_text("".join(kept))
+    summary = import_directory(db_session, tiny_copy, as_of=AS_OF, mode="snapshot")
+    assert summary.retired.links == (("C005", "C006"),)
+    assert len(load_authority(db_session).links) == 3
+
+
+def test_practice_warnings_are_stored_per_child_and_replaced_by_the_next_import(
+    db_session: Session, tiny_copy: Path
+) -> None:
+    children = tiny_copy / "children.csv"
+    original = children.read_text(encoding="utf-8")
+    children.write_text(
+        original.replace(
+            "C002,Ben,2018-07-01,male,WBRI,none,en,C2,long_term_foster",
+            "C002,Ben,2018-07-01,male,WBRI,none,en,C2,adoption",
+        ),
+        encoding="utf-8",
+    )
+    summary = import_directory(db_session, tiny_copy, as_of=AS_OF)
+    assert [str(w).split(": warning: ")[0] for w in summary.warnings] == ["children.csv:2"]
+    assert children_with_warnings(db_session, "plan_conflict") == {
+        "C001": ["plan_conflict"],
+        "C002": ["plan_conflict"],
+        "C003": ["plan_conflict"],
+    }
+    (warning,) = child_warnings(db_session, "C002")
+    assert warning.code == "plan_conflict" and "different permanence plans" in warning.message
+    # Corrected records: the warning goes away.
+    children.write_text(original, encoding="utf-8")
+    import_directory(db_session, tiny_copy, as_of=AS_OF)
+    assert children_with_warnings(db_session) == {}
+
+
+def test_the_childs_json_carries_its_warnings(api_env: ApiEnv, tmp_path: Path) -> None:
+    directory = tmp_path / "contradiction"
+    shutil.copytree(TINY, directory)
+    links = directory / "sibling_links.csv"
+    links.write_text(links.read_text().replace("C001,C003,half,together", "C001,C003,half,apart"))
+    with api_env.session() as session:
+        import_directory(session, directory, as_of=AS_OF)
+    response = api_env.client.get("/api/children/C002", headers=api_env.headers["family_finder"])
+    assert response.status_code == 200
+    warnings = response.json()["warnings"]
+    assert [w["code"] for w in warnings] == ["sibling_contradiction"]
+    assert "C001 and C003 are assessed apart" in warnings[0]["message"]
+    clean = api_env.client.get("/api/children/C005", headers=api_env.headers["family_finder"])
+    assert clean.json()["warnings"] == []
