@@ -254,7 +254,7 @@ HOUSEHOLD_COLUMNS = _columns(
 LINK_COLUMNS = _columns(
     ("child_a", parse_text, None),
     ("child_b", parse_text, None),
-    ("relationship", parse_text, None),
+    ("relationship", parse_text, vocab.NOT_RECORDED),
     ("assessment", parse_text, None),
     ("assessed_on", parse_date, None),
     ("note", parse_text, ""),

@@ -217,7 +217,8 @@ FACT_KEYS = {
 }
 
 LINK_COLUMNS = ("child_a", "child_b", "relationship", "assessment", "assessed_on", "note")
-LINK_REQUIRED = frozenset({"child_a", "child_b", "relationship", "assessment"})
+# An empty (or absent) relationship is `not_recorded`: never guessed, never refused.
+LINK_REQUIRED = frozenset({"child_a", "child_b", "assessment"})
 
 CHILDREN_FILE = "children.csv"
 HOUSEHOLDS_FILE = "households.csv"

@@ -135,3 +135,55 @@ def test_the_childs_json_carries_its_warnings(api_env: ApiEnv, tmp_path: Path) -
     assert "C001 and C003 are assessed apart" in warnings[0]["message"]
     clean = api_env.client.get("/api/children/C005", headers=api_env.headers["family_finder"])
     assert clean.json()["warnings"] == []
+
+
+SSDA903 = Path(__file__).resolve().parents[2] / "fixtures" / "ssda903"
+
+
+def test_an_ssda903_return_with_plans_imports_with_locations_from_postcodes(
+    db_session: Session,
+) -> None:
+    summary = import_directory(
+        db_session,
+        SSDA903 / "return_2026_27",
+        as_of=date(2026, 11, 1),
+        format="ssda903",
+        plans=SSDA903 / "plans.csv",
+    )
+    assert summary.counts.children_inserted == 7 and summary.counts.links_inserted == 1
+    assert summary.needs_plan == ["1009", "1010"]
+    assert summary.left_out["18 or over on the reference date"] == 1
+    held = {c.child_id: c for c in load_authority(db_session).children}
+    # DH1 3LE from the ONS Postcode Directory (National Grid 427480, 542461 in WGS84)
+    assert held["1001"].home_lat == pytest.approx(54.768, abs=0.001)
+    assert held["1001"].home_lon == pytest.approx(-1.572, abs=0.001)
+    assert summary.notes == []  # every postcode of the return is a full one
+    link = load_authority(db_session).links[0]
+    assert link.relationship == "not_recorded"  # an empty relationship in the file
+    assert children_with_warnings(db_session, "plan_not_recorded") == {
+        "1009": ["plan_not_recorded"],
+        "1010": ["plan_not_recorded"],
+    }
+
+
+def test_an_ssda903_snapshot_without_a_child_retires_it(
+    db_session: Session, tmp_path: Path
+) -> None:
+    directory = tmp_path / "return"
+    shutil.copytree(SSDA903 / "return_2026_27", directory)
+    options = {"as_of": date(2026, 11, 1), "format": "ssda903", "plans": SSDA903 / "plans.csv"}
+    import_directory(db_session, directory, **options)  # type: ignore[arg-type]
+    for name in ("header.csv", "episodes.csv"):
+        path = directory / name
+        path.write_text(
+            "".join(x for x in path.read_text().splitlines(True) if not x.startswith("1010,"))
+        )
+    summary = import_directory(
+        db_session,
+        directory,
+        mode="snapshot",
+        yes=True,
+        **options,  # type: ignore[arg-type]
+    )
+    assert summary.retired.children == ("1010",)
+    assert "1010" not in {c.child_id for c in load_authority(db_session).children}
