@@ -263,7 +263,29 @@ def summary_command(ctx: typer.Context) -> None:
         typer.echo(line)
 
 
+def template_command(
+    path: Annotated[
+        Path,
+        typer.Argument(help="Where to write the carer register template, e.g. households.xlsx"),
+    ],
+) -> None:
+    """Write the carer register template: an XLSX workbook with a sheet of instructions,
+    the households sheet (the columns of households.csv, drop-down lists on every coded
+    column) and a sheet of every code. Fill it in and import it as households.xlsx."""
+    from matching.register_xlsx import template_workbook
+
+    with reporting_errors():
+        if path.suffix.lower() != ".xlsx":
+            raise typer.BadParameter("the template is an .xlsx workbook", param_hint="PATH")
+        partial = path.with_name(f".{path.name}.partial")
+        with partial.open("wb") as out:
+            template_workbook(out)
+        partial.replace(path)
+    typer.echo(f"wrote the carer register template to {path}")
+
+
 def register(app: typer.Typer) -> None:
+    app.command("template")(template_command)
     app.command("import")(import_command)
     app.command("export")(export_command)
     app.command("summary")(summary_command)

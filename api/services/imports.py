@@ -211,16 +211,38 @@ def read_csv_directory(
         if HOUSEHOLDS_XLSX in streams:
             from matching.register_xlsx import register_as_csv
 
-            households = register_as_csv(streams[HOUSEHOLDS_XLSX])
-        result = read_files(
-            streams[CHILDREN_FILE],
-            households,
-            streams.get(LINKS_FILE),
-            as_of=as_of,
-            existing=existing,
-            progress=progress,
-            geocoder=geocoder,
-        )
+            try:
+                households = register_as_csv(streams[HOUSEHOLDS_XLSX])
+            except Exception as error:  # openpyxl raises many kinds for a non-workbook
+                raise ValidationError(
+                    [
+                        Problem(
+                            HOUSEHOLDS_XLSX, 0, "", f"cannot be read as an XLSX workbook: {error}"
+                        )
+                    ]
+                ) from None
+        try:
+            result = read_files(
+                streams[CHILDREN_FILE],
+                households,
+                streams.get(LINKS_FILE),
+                as_of=as_of,
+                existing=existing,
+                progress=progress,
+                geocoder=geocoder,
+            )
+        except ValidationError as error:
+            if HOUSEHOLDS_XLSX not in streams:
+                raise
+            # The worksheet was read as households.csv, row for row: name the workbook.
+            raise ValidationError(
+                [
+                    Problem(HOUSEHOLDS_XLSX, p.line, p.column, p.reason)
+                    if p.file == HOUSEHOLDS_FILE
+                    else p
+                    for p in error.problems
+                ]
+            ) from None
     if HOUSEHOLDS_XLSX in streams and HOUSEHOLDS_FILE in result.report.encodings:
         result.report.encodings[HOUSEHOLDS_XLSX] = "XLSX (worksheet 'households')"
         del result.report.encodings[HOUSEHOLDS_FILE]
