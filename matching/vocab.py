@@ -214,6 +214,8 @@ FACT_KEYS = {
     "previous_permanence": "previous permanence order (PREV_PERM P1-P4)",
     "young_mother": "the young person is a mother (MOTHER)",
     "missing_12m": "missing or away episodes in the 12 months before the reference date",
+    "placement_needed_by": "urgency of a placement referral (placements standard neededBy)",
+    "referral_date": "date of the latest placement referral (placements standard)",
 }
 
 LINK_COLUMNS = ("child_a", "child_b", "relationship", "assessment", "assessed_on", "note")

@@ -27,7 +27,7 @@ from api.commands.common import (
     state,
     stderr_is_terminal,
 )
-from api.services.exports import export_directory
+from api.services.exports import export_directory, export_placements
 from api.services.imports import ImportSummary, ProgressCallback, import_directory, input_files
 from api.services.summary import authority_summary
 from models.store import AuthorityCounts
@@ -225,8 +225,29 @@ def render_import(summary: ImportSummary) -> list[str]:
     return lines
 
 
-def export_command(ctx: typer.Context, directory: DirArgument) -> None:
-    """Write everything stored as children.csv, households.csv and sibling_links.csv."""
+def export_command(
+    ctx: typer.Context,
+    directory: ExportDirArgument,
+    format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="csv: children.csv, households.csv and sibling_links.csv; placements: agreed "
+            "proposals as the placements standard's ActualPlacement records",
+        ),
+    ] = "csv",
+) -> None:
+    """Write everything stored as children.csv, households.csv and sibling_links.csv, or
+    (--format placements) the agreed placements as actual_placements.csv."""
+    if format not in ("csv", "placements"):
+        raise typer.BadParameter("use csv or placements", param_hint="--format")
+    if format == "placements":
+        with reporting_errors(), open_session(ctx) as session:
+            placements = export_placements(session, directory)
+        typer.echo(f"exported {placements.records} agreed placements to {placements.path}")
+        for reason in placements.left_out:
+            typer.echo(f"  not exported: {reason}")
+        return
     with reporting_errors(), open_session(ctx) as session:
         summary = export_directory(session, directory)
     typer.echo(

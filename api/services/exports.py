@@ -61,6 +61,65 @@ def export_directory(session: Session, directory: Path) -> ExportSummary:
     return write_directory(load_authority(session), directory)
 
 
+ACTUAL_PLACEMENTS_FILE = "actual_placements.csv"
+
+
+@dataclass(frozen=True)
+class PlacementsExport:
+    path: Path
+    records: int
+    left_out: list[str]  # proposals with no ActualPlacement record, and why
+
+
+def export_placements(session: Session, directory: Path) -> PlacementsExport:
+    """Agreed (approved) proposals as the placements standard's ActualPlacement records,
+    one row per child, in `actual_placements.csv` (written beside and renamed)."""
+    import csv
+
+    from matching.placements_standard import ACTUAL_PLACEMENT_COLUMNS, actual_placement
+    from models.proposal_store import list_proposal_rows
+
+    authority = load_authority(session)
+    children = {c.child_id: c for c in authority.children}
+    households = {h.household_id: h for h in authority.households}
+    rows: list[dict[str, str]] = []
+    left_out: list[str] = []
+    offset = 0
+    while batch := list_proposal_rows(session, statuses=["approved"], limit=500, offset=offset)[0]:
+        offset += len(batch)
+        for proposal in batch:
+            household = households.get(proposal.household_id)
+            decided = proposal.decided_at or proposal.created_at
+            for child_id in proposal.unit:
+                child = children.get(child_id)
+                if child is None or household is None:
+                    left_out.append(f"proposal {proposal.id}: {child_id} or its household retired")
+                    continue
+                record = actual_placement(
+                    child,
+                    household,
+                    unit_size=len(proposal.unit),
+                    officer=proposal.decided_by or "",
+                    decided_on=decided.date(),
+                )
+                if record is None:
+                    left_out.append(
+                        f"proposal {proposal.id}: {child_id} to {household.kind} household "
+                        f"{household.household_id} (adoption is outside the standard's types)"
+                    )
+                    continue
+                rows.append(record)
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / ACTUAL_PLACEMENTS_FILE
+    partial = directory / f".{ACTUAL_PLACEMENTS_FILE}.partial"
+    with partial.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.DictWriter(out, fieldnames=ACTUAL_PLACEMENT_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    os.replace(partial, path)
+    return PlacementsExport(path, len(rows), left_out)
+
+
 def generate_fixtures(
     directory: Path, *, n_children: int, n_households: int, seed: int, as_of: date
 ) -> ExportSummary:
