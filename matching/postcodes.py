@@ -16,8 +16,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
-from matching.geo import haversine_km
-
 # Outward code (area letters, district digits, an optional letter) and the inward code
 # (sector digit, unit letters): the shapes in the ONS Postcode Directory's user guide.
 _OUTWARD = r"[A-Z]{1,2}[0-9][A-Z0-9]?"
@@ -154,4 +152,7 @@ class PostcodeIndex:
 
 
 def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    # Imported here: matching.geo loads numpy, which the CSV reader does not otherwise need.
+    from matching.geo import haversine_km
+
     return haversine_km(lat1, lon1, lat2, lon2)

@@ -155,7 +155,7 @@ class SiblingLinkRow(Base):
     child_b: Mapped[str] = mapped_column(
         String, ForeignKey("child.child_id", ondelete="CASCADE"), primary_key=True, index=True
     )
-    relationship: Mapped[str] = mapped_column(String(8))
+    relationship: Mapped[str] = mapped_column(String(16))  # full | half | step | not_recorded
     assessment: Mapped[str] = mapped_column(String(16))
     assessed_on: Mapped[date | None] = mapped_column(Date)
     note: Mapped[str] = mapped_column(String, default="")

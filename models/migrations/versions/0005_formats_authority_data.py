@@ -12,7 +12,8 @@ Create Date: 2026-12-02
   frozen panel papers, out of matching;
 - `child_warning`: practice contradictions stored per child (sibling contradiction,
   plan conflict, plan not recorded), replaced by every import;
-- `import_run`: mode, format, what a snapshot retired, and the import's report.
+- `import_run`: mode, format, what a snapshot retired, and the import's report;
+- `sibling_link.relationship` widened for `not_recorded`.
 """
 
 from __future__ import annotations
@@ -29,6 +30,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("sibling_link") as batch:
+        batch.alter_column(
+            "relationship", existing_type=sa.String(length=8), type_=sa.String(length=16)
+        )
     with op.batch_alter_table("child") as batch:
         batch.add_column(sa.Column("placed_with", sa.String(), nullable=True))
         batch.add_column(sa.Column("placement_order_on", sa.Date(), nullable=True))
@@ -85,3 +90,8 @@ def downgrade() -> None:
     with op.batch_alter_table("child") as batch:
         for name in ("retired_at", "facts", "placement_order_on", "placed_with"):
             batch.drop_column(name)
+    op.execute(sa.text("DELETE FROM sibling_link WHERE relationship = 'not_recorded'"))
+    with op.batch_alter_table("sibling_link") as batch:
+        batch.alter_column(
+            "relationship", existing_type=sa.String(length=16), type_=sa.String(length=8)
+        )
