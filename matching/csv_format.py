@@ -35,7 +35,14 @@ from matching.postcodes import Geocoder
 from matching.practice import plan_conflicts
 from matching.siblings import find_contradictions
 
-__all__ = ["ReadReport", "read_authority", "read_files", "validate_authority", "write_authority"]
+__all__ = [
+    "ReadReport",
+    "read_authority",
+    "read_files",
+    "validate_authority",
+    "write_authority",
+    "write_links",
+]
 
 HEADER_LIMIT = 64 * 1024  # a header line longer than this is not one of our files
 LINE_LIMIT = 1024 * 1024  # longest physical line accepted
@@ -916,6 +923,11 @@ def _write(out: TextIO, columns: tuple[str, ...], records: Iterable[Any]) -> Non
     for record in records:
         cells = [_quoted(format_cell(getattr(record, column))) for column in columns]
         out.write(",".join(cells) + "\n")
+
+
+def write_links(links: Iterable[SiblingLink], out: TextIO) -> None:
+    """Write `sibling_links.csv` alone (as `write_authority` writes it)."""
+    _write(out, vocab.LINK_COLUMNS, links)
 
 
 def write_authority(

@@ -113,6 +113,10 @@ class PostcodeIndex:
     def __len__(self) -> int:
         return len(self._points)
 
+    def points(self) -> list[tuple[str, float, float]]:
+        """Every full postcode with its latitude and longitude."""
+        return [(code, lat, lon) for code, (lat, lon) in self._points.items()]
+
     def locate(self, text: str) -> Located | None:
         """The location of a postcode, sector or district; None when it is not known."""
         normalised = normalise(text)

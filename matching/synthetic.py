@@ -405,6 +405,10 @@ def _statuses(rng: Rng, plan: IntArray, unborn: BoolArray) -> IntArray:
         np.array(t.NOT_FAMILY_FOUND_STATUS),
         np.array(t.FAMILY_FOUND_STATUS),
     )
+    for plan_name, plan_weights in t.STATUS_BY_PLAN.items():
+        weights = np.where(
+            (plan == _PLAN_INDEX[plan_name])[:, None], np.array(plan_weights), weights
+        )
     weights = np.where(unborn[:, None], np.array(t.UNBORN_STATUS), weights)
     return _pick_rows(rng, weights)
 
@@ -903,6 +907,11 @@ def _sample_pool(rng: Rng, m: int) -> _Pool:
     vacancies = np.where(adoptive, np.where(rng.random(m) < 0.85, places, 0), vacancies)
     residential = kinds == "residential"
     vacancies = np.where(residential, rng.binomial(places, 0.3), vacancies)
+    # Fostering: calibrated to the national share of vacant places (synthetic_tables).
+    foster = kinds == "foster"
+    foster_free = 1 + rng.binomial(np.maximum(places - 1, 0), t.FOSTER_MORE_VACANT)
+    foster_vacant = available & (rng.random(m) < t.FOSTER_VACANT_CHANCE)
+    vacancies = np.where(foster, np.where(foster_vacant, foster_free, 0), vacancies)
     unavailable = status_index == t.HOUSEHOLD_STATUS_ORDER.index("unavailable")
     vacancies = np.where(unavailable, 0, vacancies).astype(np.int64)
     return _Pool(

@@ -14,7 +14,9 @@ not a dependency.
 from __future__ import annotations
 
 import importlib.util
+import math
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from matching.postcodes import Located, PostcodeIndex, normalise
@@ -79,6 +81,34 @@ class OnsPostcodeDirectory:
         to_wgs84 = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
         lons, lats = to_wgs84.transform(eastings, northings)
         return PostcodeIndex(postcodes, list(lats), list(lons))
+
+    def nearest_finder(
+        self, letters: str, *, near: tuple[float, float], within_km: float
+    ) -> Callable[[float, float], str | None]:
+        """A function giving the postcode nearest a point, among the postcodes of these
+        first `letters` within `within_km` of `near` (for writing synthetic returns)."""
+        import numpy as np
+        from scipy.spatial import cKDTree
+
+        points = [
+            p
+            for letter in letters
+            if (index := self._letter(letter)) is not None
+            for p in index.points()
+            if abs(p[1] - near[0]) * 111.0 < within_km
+            and abs(p[2] - near[1]) * 111.0 * math.cos(math.radians(near[0])) < within_km
+        ]
+        if not points:
+            return lambda lat, lon: None
+        scale = math.cos(math.radians(near[0]))
+        codes = [p[0] for p in points]
+        tree = cKDTree(np.array([(p[1], p[2] * scale) for p in points]))
+
+        def nearest(lat: float, lon: float) -> str | None:
+            _, at = tree.query((lat, lon * scale))
+            return codes[int(at)]
+
+        return nearest
 
 
 _shared: OnsPostcodeDirectory | None = None
