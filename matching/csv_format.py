@@ -572,7 +572,9 @@ def _cross_record(
                 )
     # Practice contradictions are imported and reported, never refused (practice.py).
     lines = {link.pair: line for line, link in parsed.links}
-    for contradiction in find_contradictions(sorted(child_ids), links):
+    # Only linked children can be in a contradiction (a graph of every child is slow).
+    linked = sorted({c for link in links for c in (link.child_a, link.child_b)} & child_ids)
+    for contradiction in find_contradictions(linked, links):
         path = contradiction.together_path
         together = [lines.get(frozenset(step)) for step in pairwise(path)]
         together_lines = [line for line in together if line is not None]

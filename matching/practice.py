@@ -52,9 +52,12 @@ class PlanConflict:
 
 def plan_conflicts(children: Iterable[Child], links: Iterable[SiblingLink]) -> list[PlanConflict]:
     """Every together-group of two or more children whose plans differ, by first child."""
+    links = list(links)
     plan_of = {child.child_id: child.plan for child in children}
     found = []
-    for unit in sibling_units(plan_of, links):
+    # Groups come only from together links: the unlinked children need not be listed.
+    together = {c for link in links if link.assessment == "together" for c in link.pair}
+    for unit in sibling_units(sorted(together), links):
         known = [child for child in unit if child in plan_of]
         if len(known) > 1 and len({plan_of[child] for child in known}) > 1:
             found.append(PlanConflict(tuple(known), {child: plan_of[child] for child in known}))
@@ -63,9 +66,11 @@ def plan_conflicts(children: Iterable[Child], links: Iterable[SiblingLink]) -> l
 
 def practice_warnings(authority: Authority) -> list[ChildWarning]:
     """The warnings of every child of the authority, sorted by child id and code."""
-    child_ids = [child.child_id for child in authority.children]
+    # Only linked children can be in a contradiction: a graph of every child costs seconds
+    # at national scale for nothing.
+    linked = sorted({c for link in authority.links for c in (link.child_a, link.child_b)})
     found: set[ChildWarning] = set()
-    for contradiction in find_contradictions(child_ids, authority.links):
+    for contradiction in find_contradictions(linked, authority.links):
         for child_id in contradiction.component:
             found.add(ChildWarning(child_id, SIBLING_CONTRADICTION, contradiction.describe()))
     for conflict in plan_conflicts(authority.children, authority.links):
