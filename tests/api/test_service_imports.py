@@ -187,3 +187,18 @@ def test_an_ssda903_snapshot_without_a_child_retires_it(
     )
     assert summary.retired.children == ("1010",)
     assert "1010" not in {c.child_id for c in load_authority(db_session).children}
+
+
+def test_retired_children_are_not_listed_but_their_record_is_kept(
+    api_env: ApiEnv, tmp_path: Path
+) -> None:
+    directory = tmp_path / "tiny"
+    shutil.copytree(TINY, directory)
+    _drop_child(directory, "C004")
+    with api_env.session() as session:
+        import_directory(session, directory, as_of=AS_OF, mode="snapshot", yes=True)
+    headers = api_env.headers["family_finder"]
+    listed = api_env.client.get("/api/children?limit=50", headers=headers).json()
+    assert "C004" not in {c["child_id"] for c in listed["items"]} and listed["total"] == 5
+    record = api_env.client.get("/api/children/C004", headers=headers)
+    assert record.status_code == 200 and record.json()["retired_at"] is not None
