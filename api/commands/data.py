@@ -40,7 +40,7 @@ DirArgument = Annotated[
     typer.Argument(
         help="Directory holding children.csv and optionally households.csv (or the carer "
         "register households.xlsx) and sibling_links.csv; with --format ssda903 the "
-        "return's CSV files; with --format placements referrals.csv or placements.json",
+        "return's CSV files; with --format placements referrals.csv or referrals.json",
         file_okay=False,
     ),
 ]
