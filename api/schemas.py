@@ -134,6 +134,11 @@ class ImportCounts(BaseModel):
     links_inserted: int
     links_updated: int
     inputs_fingerprint: str
+    # how each file was decoded, practice warnings imported as recorded (FILE:LINE:
+    # warning: ...), and the children stored without a permanence plan
+    encodings: dict[str, str] = Field(default_factory=dict)
+    warnings: list[str] = Field(default_factory=list)
+    needs_plan: list[str] = Field(default_factory=list)
 
 
 class ProposalIn(BaseModel):

@@ -53,6 +53,9 @@ def import_files(
         links_inserted=c.links_inserted,
         links_updated=c.links_updated,
         inputs_fingerprint=summary.inputs_fingerprint,
+        encodings=summary.encodings,
+        warnings=[str(w) for w in summary.warnings],
+        needs_plan=summary.needs_plan,
     )
 
 
