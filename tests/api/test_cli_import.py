@@ -285,3 +285,33 @@ def test_generated_fixtures_import_cleanly(cli_db: str, tmp_path: Path) -> None:
     assert imported.exit_code == 0, imported.output
     counts = stored(cli_db)[1]
     assert (counts.children, counts.households) == (40, 25)
+
+
+SSDA903 = TINY.parent / "ssda903"
+
+
+def test_an_ssda903_import_prints_what_it_left_out_and_what_needs_a_plan(cli_db: str) -> None:
+    result = run(
+        "import", str(SSDA903 / "return_2026_27"), "--format", "ssda903",
+        "--plans", str(SSDA903 / "annex_a_list8.csv"), "--as-of", "2026-11-01",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "left out: 1 18 or over on the reference date" in result.stdout
+    assert "needs a permanence plan recorded: 2 children (1009, 1010)" in result.stdout
+    assert "not mapped: header.csv: UPN, MC_DOB" in result.stdout
+    assert "annex_a_list8.csv:7: note: 1010: Annex A says 'c) SGO/CAO'" in result.stdout
+
+
+def test_a_snapshot_prints_what_it_retired_and_asks_for_yes(cli_db: str, tiny_copy: Path) -> None:
+    assert run("import", str(tiny_copy), "--as-of", AS_OF).exit_code == 0
+    children = tiny_copy / "children.csv"
+    children.write_text(
+        "".join(x for x in children.read_text().splitlines(True) if not x.startswith("C004,"))
+    )
+    refused = run("import", str(tiny_copy), "--as-of", AS_OF, "--mode", "snapshot")
+    assert refused.exit_code == 4
+    assert "would retire 1 of 6 children" in refused.stderr and "--yes" in refused.stderr
+    done = run("import", str(tiny_copy), "--as-of", AS_OF, "--mode", "snapshot", "--yes")
+    assert done.exit_code == 0, done.output
+    assert "retired (kept for the audit, out of matching): C004" in done.stdout
+    assert stored(cli_db)[1].children == 5
