@@ -202,3 +202,24 @@ def test_retired_children_are_not_listed_but_their_record_is_kept(
     assert "C004" not in {c["child_id"] for c in listed["items"]} and listed["total"] == 5
     record = api_env.client.get("/api/children/C004", headers=headers)
     assert record.status_code == 200 and record.json()["retired_at"] is not None
+
+
+def test_the_child_page_shows_a_plan_conflict_as_a_decision_needed(
+    api_env: ApiEnv, tmp_path: Path
+) -> None:
+    from tests.api.test_pages_access import sign_in
+
+    directory = tmp_path / "tiny"
+    shutil.copytree(TINY, directory)
+    children = directory / "children.csv"
+    children.write_text(
+        children.read_text().replace(
+            "C002,Ben,2018-07-01,male,WBRI,none,en,C2,long_term_foster",
+            "C002,Ben,2018-07-01,male,WBRI,none,en,C2,adoption",
+        )
+    )
+    with api_env.session() as session:
+        import_directory(session, directory, as_of=AS_OF)
+    page = sign_in(api_env, "family_finder").get("/children/C003").text
+    assert 'data-warning="plan_conflict"' in page
+    assert "Needs a decision: C001 and C002 and C003 are assessed to live together" in page
