@@ -690,8 +690,15 @@ def _locate(
     """Replace each postcode of the row by its coordinates (vocab.POSTCODE_COLUMNS)."""
     found: list[tuple[str, str]] = []
     for column, (lat_column, lon_column) in vocab.POSTCODE_COLUMNS.get(file, {}).items():
+        given = column in values
         text = values.pop(column, None)
         if not text:
+            required = lat_column in vocab.HOUSEHOLD_REQUIRED and file == vocab.HOUSEHOLDS_FILE
+            if given and required and values.get(lat_column) is None:
+                # say what is missing in the file's own terms, once, not "lat is empty"
+                found.append((column, f"give a postcode, or {lat_column} and {lon_column}"))
+                values.pop(lat_column, None)
+                values.pop(lon_column, None)
             continue
         if values.get(lat_column) is not None or values.get(lon_column) is not None:
             found.append((column, f"give {column} or {lat_column} and {lon_column}, not both"))

@@ -281,3 +281,26 @@ def test_an_unknown_postcode_is_an_error_at_its_line_and_column() -> None:
     assert [str(p).split(": ")[0] + ": " + p.column for p in caught.value.problems] == [
         "children.csv:6: home_postcode"
     ]
+
+
+def test_a_household_without_postcode_or_coordinates_is_told_to_give_one() -> None:
+    children, households, links = tiny()
+    header, *rows = households.decode().splitlines()
+    columns = header.split(",")
+    at = columns.index("lat")
+    out = [",".join([*columns[:at], "postcode", *columns[at + 2 :]])]
+    for row in rows:
+        cells = row.split(",")
+        postcode = "" if cells[0] == "H002" else "DH1 3LE"
+        out.append(",".join([*cells[:at], postcode, *cells[at + 2 :]]))
+    with pytest.raises(ValidationError) as caught:
+        read_authority(
+            io.BytesIO(children),
+            io.BytesIO(("\n".join(out) + "\n").encode()),
+            io.BytesIO(links),
+            as_of=AS_OF,
+            geocoder=DIRECTORY,
+        )
+    assert [str(p) for p in caught.value.problems] == [
+        "households.csv:3: postcode: give a postcode, or lat and lon"
+    ]
