@@ -20,7 +20,7 @@ RUN_DATABASE_URL ?= sqlite:///familyfinder-demo.db
 # generated for (see its README); empty means today.
 DEMO_AS_OF ?= 2026-11-01
 
-.PHONY: install run test lint
+.PHONY: install run test lint validator-env
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,3 +44,9 @@ lint: install
 
 test: lint
 	$(BIN)/pytest -q
+
+# The DfE return's validator (csc-validator-be-903) in its own environment: it pins
+# numpy<1.25 and pandas<2. tests/matching/test_ssda903_validator.py uses it when built.
+validator-env:
+	$(PYTHON) -m venv .venv-903
+	.venv-903/bin/python -m pip install --quiet csc-validator-be-903 pytest

@@ -73,6 +73,25 @@ class Child(_FromRow):
     requirements: list[str]
     wishes: list[str]
     status: str
+    placed_with: str | None = None
+    placement_order_on: date | None = None
+    facts: dict[str, str] = Field(default_factory=dict)
+    # set when a snapshot import no longer held the child (kept for the audit)
+    retired_at: datetime | None = None
+
+
+class ChildWarning(BaseModel):
+    """A practice warning a person must resolve (matching.practice)."""
+
+    code: str
+    message: str
+
+
+class ChildRecord(Child):
+    """One child's record with its stored practice warnings (sibling contradiction, plan
+    conflict, plan not recorded): matching holds the child back until they are resolved."""
+
+    warnings: list[ChildWarning] = Field(default_factory=list)
 
 
 class ChildPage(BaseModel):
@@ -101,9 +120,10 @@ class Household(_FromRow):
     ethnicities: list[str]
     religion: str | None
     languages: list[str]
-    smoker: bool
-    pets: bool
-    wheelchair_access: bool
+    # null: the register does not record it (a question on the shortlist)
+    smoker: bool | None
+    pets: bool | None
+    wheelchair_access: bool | None
     lat: float
     lon: float
     approved_on: date | None
@@ -128,6 +148,11 @@ class ImportCounts(BaseModel):
     links_inserted: int
     links_updated: int
     inputs_fingerprint: str
+    # how each file was decoded, practice warnings imported as recorded (FILE:LINE:
+    # warning: ...), and the children stored without a permanence plan
+    encodings: dict[str, str] = Field(default_factory=dict)
+    warnings: list[str] = Field(default_factory=list)
+    needs_plan: list[str] = Field(default_factory=list)
 
 
 class Proposal(_FromRow):

@@ -16,6 +16,9 @@ DEFAULT_MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 # Argon2 at its default cost needs 64 MiB and most of a core per password checked.
 DEFAULT_LOGIN_HASH_WORKERS = 2
 DEFAULT_LOGIN_HASH_QUEUE = 16
+# A snapshot import retiring more than this share of the children or households held
+# asks for --yes: a half-written export must not wipe an authority.
+DEFAULT_SNAPSHOT_RETIRE_SHARE = 0.10
 
 
 class Settings(BaseSettings):
@@ -73,4 +76,11 @@ class Settings(BaseSettings):
         le=600,
         description="FAMILYFINDER_DATABASE_POOL_TIMEOUT_S: how long a request waits for a "
         "free database connection before it is answered 503",
+    )
+    snapshot_retire_share: float = Field(
+        default=DEFAULT_SNAPSHOT_RETIRE_SHARE,
+        ge=0,
+        le=1,
+        description="FAMILYFINDER_SNAPSHOT_RETIRE_SHARE: largest share of the children or "
+        "households held that a --mode snapshot import retires without --yes",
     )

@@ -63,6 +63,37 @@ def parse_bool(cell: str) -> bool:
     raise CellError(f"{cell!r} is not a boolean: use true or false")
 
 
+def parse_recorded_bool(cell: str) -> bool | None:
+    """`true`, `false`, or `not_recorded` (None: the register does not hold the fact)."""
+    if cell == vocab.NOT_RECORDED:
+        return None
+    if cell == "true":
+        return True
+    if cell == "false":
+        return False
+    raise CellError(
+        f"{cell!r} is not a boolean: use true or false (or not_recorded when the register "
+        "does not hold it)"
+    )
+
+
+_FACT = re.compile(r"([a-z][a-z0-9_]*)=(.+)")
+
+
+def parse_facts(cell: str) -> dict[str, str]:
+    """`key=value;key=value` into {key: value}; a key may appear once."""
+    facts: dict[str, str] = {}
+    for item in _items(cell):
+        match = _FACT.fullmatch(item)
+        if match is None:
+            raise CellError(f"{item!r} is not key=value (e.g. placement_type=U4)")
+        key, value = match.group(1), match.group(2)
+        if key in facts:
+            raise CellError(f"{key!r} appears more than once in {cell!r}")
+        facts[key] = value
+    return facts
+
+
 def _items(cell: str) -> list[str]:
     items = cell.split(";")
     if "" in items:
@@ -134,7 +165,11 @@ def format_cell(value: Any) -> str:
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Mapping):
-        return ";".join(f"{code}:{value[code]}" for code in sorted(value))
+        # graded needs are code:level; facts (text values) are key=value
+        return ";".join(
+            f"{code}={value[code]}" if isinstance(value[code], str) else f"{code}:{value[code]}"
+            for code in sorted(value)
+        )
     if isinstance(value, frozenset | set):
         return ";".join(sorted(value))
     if isinstance(value, tuple | list):
@@ -182,6 +217,9 @@ CHILD_COLUMNS = _columns(
     ("requirements", parse_set, frozenset()),
     ("wishes", parse_list, ()),
     ("status", parse_text, None),
+    ("placed_with", parse_text, None),
+    ("placement_order_on", parse_date, None),
+    ("facts", parse_facts, _EMPTY_MAP),
 )
 
 HOUSEHOLD_COLUMNS = _columns(
@@ -203,9 +241,9 @@ HOUSEHOLD_COLUMNS = _columns(
     ("ethnicities", parse_list, ()),
     ("religion", parse_text, None),
     ("languages", parse_list, ()),
-    ("smoker", parse_bool, None),
-    ("pets", parse_bool, None),
-    ("wheelchair_access", parse_bool, None),
+    ("smoker", parse_recorded_bool, None),
+    ("pets", parse_recorded_bool, None),
+    ("wheelchair_access", parse_recorded_bool, None),
     ("lat", parse_float, None),
     ("lon", parse_float, None),
     ("approved_on", parse_date, None),
@@ -216,11 +254,18 @@ HOUSEHOLD_COLUMNS = _columns(
 LINK_COLUMNS = _columns(
     ("child_a", parse_text, None),
     ("child_b", parse_text, None),
-    ("relationship", parse_text, None),
+    ("relationship", parse_text, vocab.NOT_RECORDED),
     ("assessment", parse_text, None),
     ("assessed_on", parse_date, None),
     ("note", parse_text, ""),
 )
+
+# Postcodes a file may give instead of a latitude and longitude (vocab.POSTCODE_COLUMNS):
+# read as text, looked up, and replaced by the coordinates before the record is built.
+POSTCODE_COLUMNS: dict[str, dict[str, Column]] = {
+    file: {name: Column(name, parse_text, None) for name in columns}
+    for file, columns in vocab.POSTCODE_COLUMNS.items()
+}
 
 # The contract's column lists and these parsers must agree exactly.
 assert tuple(CHILD_COLUMNS) == vocab.CHILD_COLUMNS

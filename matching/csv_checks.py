@@ -28,6 +28,8 @@ _PLANS = frozenset(vocab.PLANS)
 _LEVELS = frozenset(vocab.NEED_LEVELS)
 _AGES = range(vocab.MAX_CHILD_AGE + 1)
 _EMPTY = (None, "")
+# Required columns whose cell may be empty: the register does not record the fact.
+_HOUSEHOLD_CELLS_REQUIRED = vocab.HOUSEHOLD_REQUIRED - vocab.MAY_BE_NOT_RECORDED
 
 
 class _Memo:
@@ -78,10 +80,21 @@ def _required(found: Found, values: Mapping[str, Any], columns: Iterable[str]) -
             found.append((column, "a value is required here; the cell is empty"))
 
 
+_GOOD_IDS: set[str] = set()  # ids already found usable (a link names a child many times)
+
+
 def _id(found: Found, column: str, value: Any) -> None:
-    # isprintable() is False for every whitespace but the plain space (checked apart).
-    if isinstance(value, str) and (not value.isprintable() or " " in value or ";" in value):
-        found.append((column, f"{value!r} is not a usable id: ids have no spaces and no ';'"))
+    # An id must be addressable by the API (/api/children/{id}): no '<', '"', '/', no
+    # look-alike Cyrillic letters, nothing longer than the path segment accepts.
+    if not isinstance(value, str) or not value or value in _GOOD_IDS:
+        return
+    if vocab.ID_PATTERN.fullmatch(value) and value.strip("."):
+        if len(_GOOD_IDS) < 200_000:
+            _GOOD_IDS.add(value)
+        return
+    shown = repr(value if len(value) <= 40 else value[:40] + "...")
+    size = f" ({len(value):,} characters)" if len(value) > vocab.ID_MAX_LENGTH else ""
+    found.append((column, f"{shown}{size} is not a usable id: ids are {vocab.ID_RULE}"))
 
 
 def _languages(found: Found, codes: Iterable[str]) -> None:
@@ -157,9 +170,37 @@ def child_problems(values: Mapping[str, Any], *, as_of: date) -> Found:
                 ("wishes", f"{_listed(bad)} not a wish code: use lower-case words joined by _")
             )
 
+    placed_with = get("placed_with")
+    if placed_with:
+        _id(found, "placed_with", placed_with)
+        if get("status") == "waiting":
+            found.append(
+                (
+                    "placed_with",
+                    f"the child is waiting, so placed_with ({placed_with}) must be empty: "
+                    "it records the household a placed or matched child lives in",
+                )
+            )
+    facts = get("facts")
+    if facts and not vocab.FACT_KEYS.keys() >= facts.keys():
+        _not_codes(found, "facts", facts, vocab.FACT_KEYS, "a fact key")
+
     born = get("date_of_birth")
     if born is not None:
         entered = get("entered_care_on")
+        order = get("placement_order_on")
+        if order is not None and order < born:
+            found.append(("placement_order_on", f"{order} is before the date of birth {born}"))
+        if born <= as_of and _age_on(born, as_of) > vocab.MAX_CHILD_AGE:
+            # Looked-after children are under 18 (Children Act 1989 s.105(1)): an adult
+            # in the file is a stale extract or a care leaver, never a child to match.
+            found.append(
+                (
+                    "date_of_birth",
+                    f"born {born}, the young person is {_age_on(born, as_of)} on {as_of}: "
+                    "looked-after children are under 18; leave care leavers out of the file",
+                )
+            )
         if born > as_of:
             # Pre-birth planning: the child is not yet in care and has no legal order.
             if entered is not None:
@@ -198,6 +239,10 @@ def child_problems(values: Mapping[str, Any], *, as_of: date) -> Found:
     return found
 
 
+def _age_on(born: date, on: date) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
 def _age(found: Found, column: str, value: Any) -> None:
     if value is not None and value not in _AGES:
         found.append((column, f"{value} is not an age 0..{vocab.MAX_CHILD_AGE}"))
@@ -207,7 +252,7 @@ def household_problems(values: Mapping[str, Any]) -> Found:
     """Rules on one household's values (see the module docstring)."""
     found: Found = []
     get = values.get
-    _required(found, values, vocab.HOUSEHOLD_REQUIRED)
+    _required(found, values, _HOUSEHOLD_CELLS_REQUIRED)
     _id(found, "household_id", get("household_id"))
     kind = get("kind")
     for column, allowed, what in (

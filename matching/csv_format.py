@@ -30,10 +30,19 @@ from typing import Any, BinaryIO, TextIO, TypeVar
 from matching import csv_cells, csv_checks, vocab
 from matching.csv_cells import CellError, Column, parse_float
 from matching.domain import Authority, Child, Household, SiblingLink
-from matching.errors import Problem, ValidationError
+from matching.errors import Notice, Problem, ValidationError
+from matching.postcodes import Geocoder
+from matching.practice import plan_conflicts
 from matching.siblings import find_contradictions
 
-__all__ = ["read_authority", "validate_authority", "write_authority"]
+__all__ = [
+    "ReadReport",
+    "read_authority",
+    "read_files",
+    "validate_authority",
+    "write_authority",
+    "write_links",
+]
 
 HEADER_LIMIT = 64 * 1024  # a header line longer than this is not one of our files
 LINE_LIMIT = 1024 * 1024  # longest physical line accepted
@@ -41,6 +50,11 @@ PROGRESS_EVERY = 1000  # rows between progress reports
 _BLOCK = 256 * 1024  # bytes read at a time after the header
 _BATCH = 1000  # rows parsed together, a column at a time
 _BOM = b"\xef\xbb\xbf"
+# Encodings a file may be in, as the import reports them. A file with a BOM, or whose
+# text so far held UTF-8 characters, is UTF-8; one whose first non-ASCII byte is not
+# UTF-8 is read as Windows-1252 (what Excel's "CSV" saves on Windows) from then on.
+UTF8, UTF8_BOM, CP1252 = "UTF-8", "UTF-8 with BOM", "Windows-1252"
+_CODECS = {UTF8: "utf-8", UTF8_BOM: "utf-8", CP1252: "cp1252"}
 _FILE_ORDER = {vocab.CHILDREN_FILE: 0, vocab.HOUSEHOLDS_FILE: 1, vocab.LINKS_FILE: 2}
 _MANY_UNKNOWN = 5  # more unknown header columns than this: the file is not ours
 
@@ -106,7 +120,10 @@ class _CsvFile:
     ) -> None:
         self.stream = stream
         self.file = file
-        self.columns = columns
+        self.base_columns = columns  # the file's own columns, named in messages
+        self.columns = {**columns, **csv_cells.POSTCODE_COLUMNS.get(file, {})}
+        self.encoding = UTF8
+        self.non_ascii = False  # whether some text before was not plain ASCII
         self.required = required
         self.problems = problems
         self.progress = progress
@@ -126,31 +143,65 @@ class _CsvFile:
     def _add(self, line: int, column: str, reason: str) -> None:
         self.problems.add(self.file, line, column, reason)
 
-    def _decode(self, raw: bytes) -> str:
-        try:
-            return raw.decode("utf-8")
-        except UnicodeDecodeError as error:
-            bad = raw[error.start : error.start + 1].hex()
-            self._add(
-                self.line,
-                "",
-                f"not UTF-8: byte 0x{bad} at position {error.start + 1} of the line cannot be "
-                "read; save the file as UTF-8",
+    def _may_switch(self, raw: bytes, error: UnicodeDecodeError) -> bool:
+        """Whether a UTF-8 failure means the file is Windows-1252 rather than broken."""
+        return self.encoding == UTF8 and not self.non_ascii and raw[: error.start].isascii()
+
+    def _decode(self, raw: bytes, nul_check: bool = True) -> str:
+        """One line's text in the file's encoding; a line that cannot be read, or that
+        holds a NUL byte, is reported and marked unreadable."""
+        text: str | None = None
+        if self.encoding != CP1252:
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as error:
+                if not self._may_switch(raw, error):
+                    bad = raw[error.start : error.start + 1].hex()
+                    self._unreadable(
+                        f"not UTF-8: byte 0x{bad} at position {error.start + 1} of the line "
+                        f"cannot be read (the file's earlier text is {self.encoding}, so it is "
+                        "not Windows-1252 either); save the whole file as UTF-8"
+                    )
+                    return raw.decode("utf-8", errors="replace")
+                self.encoding = CP1252
+        if text is None:
+            try:
+                text = raw.decode("cp1252")
+            except UnicodeDecodeError as error:
+                bad = raw[error.start : error.start + 1].hex()
+                self._unreadable(
+                    f"byte 0x{bad} at position {error.start + 1} of the line is not UTF-8 "
+                    "and not Windows-1252 either; save the file as UTF-8"
+                )
+                return raw.decode("cp1252", errors="replace")
+        if not self.non_ascii and not raw.isascii():
+            self.non_ascii = True
+        if nul_check and "\x00" in text:
+            # A NUL is no text: PostgreSQL refuses it in a string, and no cell means it.
+            position = text.index("\x00") + 1
+            self._unreadable(
+                f"a NUL byte (0x00) at position {position} of the line: this is not text; "
+                "remove it (was the file saved as UTF-16, or copied from a binary file?)"
             )
-            self.undecodable.add(self.line)
-            return raw.decode("utf-8", errors="replace")
+            return text.replace("\x00", "")
+        return text
+
+    def _unreadable(self, reason: str) -> None:
+        self._add(self.line, "", reason)
+        self.undecodable.add(self.line)
 
     def read_header(self) -> bool:
         """Read and check the header line; False when the file cannot be read further."""
         raw = self.stream.readline(HEADER_LIMIT + 1)
         self.bytes_read += len(raw)
-        expected = ",".join(self.columns)
+        expected = ",".join(self.base_columns)
         if not raw:
             self._add(0, "", f"the file is empty; expected a header row: {expected}")
             return False
         self.line = 1
         if raw.startswith(_BOM):
             raw = raw[len(_BOM) :]
+            self.encoding = UTF8_BOM
         if len(raw) >= HEADER_LIMIT and not raw.endswith(b"\n"):
             self._add(
                 1,
@@ -159,7 +210,8 @@ class _CsvFile:
             )
             return False
         undecodable = len(self.undecodable)
-        text = self._decode(raw)
+        # A NUL in the header is junk, which the header check names as such.
+        text = self._decode(raw, nul_check=False)
         if len(self.undecodable) > undecodable:
             return False
         try:
@@ -195,8 +247,15 @@ class _CsvFile:
                 self._add(1, name, f"column {name!r} appears more than once in the header")
                 ok = False
             seen.add(name)
+        # A location's postcode column stands in for its latitude and longitude columns.
+        located = {
+            coordinate
+            for postcode, pair in vocab.POSTCODE_COLUMNS.get(self.file, {}).items()
+            if postcode in seen
+            for coordinate in pair
+        }
         for name in self.columns:
-            if name in self.required and name not in seen:
+            if name in self.required and name not in seen and name not in located:
                 self._add(1, name, f"required column {name!r} is missing from the header")
                 ok = False
         if not ok:
@@ -255,10 +314,15 @@ class _CsvFile:
 
     def _decode_block(self, data: bytes) -> list[str]:
         try:
-            text = data.decode("utf-8")
+            text = data.decode(_CODECS[self.encoding])
         except UnicodeDecodeError:
-            # Rare: find and report each undecodable line, with its number.
-            return [self._decode_line(raw + b"\n") for raw in data.split(b"\n")[:-1]]
+            # Rare: decode line by line, which finds a Windows-1252 file's first
+            # non-ASCII byte or reports each undecodable line, with its number.
+            return self._decode_lines(data)
+        if "\x00" in text:
+            return self._decode_lines(data)  # to report each line holding a NUL
+        if not self.non_ascii and not data.isascii():
+            self.non_ascii = True
         # Split on "\n" only: str.splitlines would also split on \r, \x85 and \u2028,
         # which may sit inside a quoted cell and are not physical line ends here.
         lines = text.split("\n")
@@ -269,6 +333,9 @@ class _CsvFile:
     def _decode_line(self, raw: bytes) -> str:
         self.line += 1
         return self._decode(raw)
+
+    def _decode_lines(self, data: bytes) -> list[str]:
+        return [self._decode_line(raw + b"\n") for raw in data.split(b"\n")[:-1]]
 
     def rows(self) -> Iterator[tuple[int, list[str], bool]]:
         """(first physical line, cells, readable) for each data row after the header."""
@@ -346,7 +413,7 @@ class _CsvFile:
                         failed.setdefault(index, []).append(name)
             get = parsed.get
             values = [get(cell) for cell in column]
-            if parse is csv_cells.parse_graded:
+            if parse is csv_cells.parse_graded or parse is csv_cells.parse_facts:
                 values = [dict(value or ()) for value in values]  # no shared mutable maps
             names.append(name)
             lists.append(values)
@@ -465,15 +532,21 @@ def _cross_record(
     existing: Authority | None,
     problems: _Problems,
     where: str,
+    warnings: list[Notice],
+    households_given: bool,
 ) -> None:
-    """Links and connected ids against the children; sibling contradictions."""
+    """Links, connected ids and placed_with against the records; practice warnings."""
     child_ids = set(parsed.child_lines)
     file_pairs = {link.pair for _, link in parsed.links}
     links = [link for _, link in parsed.links]
+    children = {child.child_id: child for child in parsed.children}
+    household_ids = {household.household_id for _, household in parsed.households}
     if existing is not None:
         child_ids.update(child.child_id for child in existing.children)
         # A file link replaces an existing link for the same pair.
         links = [link for link in existing.links if link.pair not in file_pairs] + links
+        children = {child.child_id: child for child in existing.children} | children
+        household_ids.update(household.household_id for household in existing.households)
     for line, column, child_id in parsed.link_ends:
         if child_id not in child_ids:
             problems.add(vocab.LINKS_FILE, line, column, f"no child {child_id!r} in {where}")
@@ -485,8 +558,23 @@ def _cross_record(
                 "connected_child_ids",
                 f"no child {child_id!r} in {where}",
             )
+    # placed_with names a household whenever households are known (a children-only
+    # import into an empty store cannot check it).
+    if households_given or household_ids:
+        for child in parsed.children:
+            if child.placed_with and child.placed_with not in household_ids:
+                problems.add(
+                    vocab.CHILDREN_FILE,
+                    parsed.child_lines[child.child_id],
+                    "placed_with",
+                    f"no household {child.placed_with!r} in households.csv"
+                    + ("" if existing is None else " or the records held"),
+                )
+    # Practice contradictions are imported and reported, never refused (practice.py).
     lines = {link.pair: line for line, link in parsed.links}
-    for contradiction in find_contradictions(sorted(child_ids), links):
+    # Only linked children can be in a contradiction (a graph of every child is slow).
+    linked = sorted({c for link in links for c in (link.child_a, link.child_b)} & child_ids)
+    for contradiction in find_contradictions(linked, links):
         path = contradiction.together_path
         together = [lines.get(frozenset(step)) for step in pairwise(path)]
         together_lines = [line for line in together if line is not None]
@@ -499,18 +587,42 @@ def _cross_record(
                 else "together links already recorded"
             ),
         ]
-        line = apart_line or (together_lines[0] if together_lines else 0)
-        problems.add(
-            vocab.LINKS_FILE,
-            line,
-            "assessment",
-            f"{contradiction.describe()} ({'; '.join(located)})",
+        if not apart_line and not together_lines:
+            continue  # held as it is: stored on the children's records, not news here
+        line = apart_line or together_lines[0]
+        warnings.append(
+            Notice(
+                vocab.LINKS_FILE,
+                line,
+                "warning",
+                f"{contradiction.describe()} ({'; '.join(located)}); imported as recorded, "
+                "these children are not matched until it is resolved",
+            )
+        )
+    for conflict in plan_conflicts(children.values(), links):
+        file_lines = [parsed.child_lines[c] for c in conflict.unit if c in parsed.child_lines]
+        link_lines = [
+            lines[frozenset(pair)] for pair in pairwise(conflict.unit) if frozenset(pair) in lines
+        ]
+        if file_lines:
+            file, line = vocab.CHILDREN_FILE, min(file_lines)
+        elif link_lines:
+            file, line = vocab.LINKS_FILE, min(link_lines)
+        else:
+            continue  # already held as it is: reported by the import that brought it
+        warnings.append(
+            Notice(
+                file,
+                line,
+                "warning",
+                f"{conflict.describe()}; imported as recorded, not matched until resolved",
+            )
         )
 
 
 def _read_rows(
     source: _CsvFile,
-    check: Callable[[Mapping[str, Any]], Iterable[tuple[str, str]]],
+    check: Callable[[dict[str, Any], int], Iterable[tuple[str, str]]],
     note: Callable[[Mapping[str, Any], int, list[tuple[int, str, str]]], None],
     build: Callable[[int, dict[str, Any]], None],
 ) -> None:
@@ -528,7 +640,7 @@ def _read_rows(
 def _read_batch(
     source: _CsvFile,
     batch: list[tuple[int, list[str], bool]],
-    check: Callable[[Mapping[str, Any]], Iterable[tuple[str, str]]],
+    check: Callable[[dict[str, Any], int], Iterable[tuple[str, str]]],
     note: Callable[[Mapping[str, Any], int, list[tuple[int, str, str]]], None],
     build: Callable[[int, dict[str, Any]], None],
 ) -> None:
@@ -541,7 +653,7 @@ def _read_batch(
             note(values, line, [])
             continue
         ok = index not in failed
-        for column, reason in check(values):
+        for column, reason in check(values, line):
             problems.add(source.file, line, column, reason)
             ok = False
         found: list[tuple[int, str, str]] = []
@@ -552,64 +664,147 @@ def _read_batch(
             build(line, values)
 
 
+@dataclass
+class ReadReport:
+    """What a read found besides the records: how each file was decoded, the practice
+    warnings (imported as recorded) and notes (postcodes read as district centroids)."""
+
+    encodings: dict[str, str] = field(default_factory=dict)
+    warnings: list[Notice] = field(default_factory=list)
+    notes: list[Notice] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ReadResult:
+    authority: Authority
+    report: ReadReport
+
+
+def _locate(
+    values: dict[str, Any],
+    file: str,
+    line: int,
+    geocoder: Geocoder | None,
+    notes: list[Notice],
+) -> list[tuple[str, str]]:
+    """Replace each postcode of the row by its coordinates (vocab.POSTCODE_COLUMNS)."""
+    found: list[tuple[str, str]] = []
+    for column, (lat_column, lon_column) in vocab.POSTCODE_COLUMNS.get(file, {}).items():
+        given = column in values
+        text = values.pop(column, None)
+        if not text:
+            required = lat_column in vocab.HOUSEHOLD_REQUIRED and file == vocab.HOUSEHOLDS_FILE
+            if given and required and values.get(lat_column) is None:
+                # say what is missing in the file's own terms, once, not "lat is empty"
+                found.append((column, f"give a postcode, or {lat_column} and {lon_column}"))
+                values.pop(lat_column, None)
+                values.pop(lon_column, None)
+            continue
+        if values.get(lat_column) is not None or values.get(lon_column) is not None:
+            found.append((column, f"give {column} or {lat_column} and {lon_column}, not both"))
+            continue
+        located = None if geocoder is None else geocoder.locate(text)
+        if located is None:
+            reason = (
+                "postcodes cannot be looked up without the ONS Postcode Directory"
+                if geocoder is None
+                else "is not a UK postcode or postcode district in the ONS Postcode Directory"
+            )
+            found.append((column, f"{text!r} {reason}"))
+            # unreadable, like a cell that failed to parse: no rule about it fires again
+            values.pop(lat_column, None)
+            values.pop(lon_column, None)
+            continue
+        values[lat_column], values[lon_column] = located.lat, located.lon
+        if located.precision != "postcode":
+            notes.append(Notice(file, line, "note", f"{column}: {located.describe()}"))
+    return found
+
+
 def read_authority(
     children: BinaryIO,
-    households: BinaryIO,
+    households: BinaryIO | None,
     links: BinaryIO | None,
     *,
     as_of: date,
     existing: Authority | None = None,
     max_problems: int = 200,
     progress: Progress | None = None,
+    geocoder: Geocoder | None = None,
 ) -> Authority:
-    """Read and validate the three interchange files; return exactly their records.
+    """Read and validate the interchange files; return exactly their records.
 
-    The streams are binary UTF-8 (a BOM is accepted). Every problem is collected, up
-    to `max_problems` plus a final one saying how many more were not shown, and
-    raised together as `ValidationError`. `existing` holds records already stored:
-    links and connected ids may name its children, and sibling contradictions are
-    looked for in the merge where the file's records replace existing ones with the
-    same id (a file link replaces an existing link for the same pair). `progress` is
-    called with (file name, bytes read so far) every ~1000 rows and at each file's end.
+    As `read_files`, without its report.
+    """
+    return read_files(
+        children,
+        households,
+        links,
+        as_of=as_of,
+        existing=existing,
+        max_problems=max_problems,
+        progress=progress,
+        geocoder=geocoder,
+    ).authority
+
+
+def read_files(
+    children: BinaryIO,
+    households: BinaryIO | None,
+    links: BinaryIO | None,
+    *,
+    as_of: date,
+    existing: Authority | None = None,
+    max_problems: int = 200,
+    progress: Progress | None = None,
+    geocoder: Geocoder | None = None,
+) -> ReadResult:
+    """Read and validate the interchange files; return their records and a report.
+
+    The streams are binary text, each in UTF-8 (a BOM is accepted) or Windows-1252,
+    detected per file and reported. `households` and `links` may be None (a
+    children-only import). Every problem is collected, up to `max_problems` plus a
+    final one saying how many more were not shown, and raised together as
+    `ValidationError`. `existing` holds records already stored: links, connected ids and
+    placed_with may name its records, and practice contradictions are looked for in the
+    merge where the file's records replace existing ones with the same id (a file link
+    replaces an existing link for the same pair); they are reported in the report's
+    warnings, not refused. Postcode columns are looked up with `geocoder`. `progress`
+    is called with (file name, bytes read so far) every ~1000 rows and at each file's end.
     """
     problems = _Problems(max_problems)
     parsed = _Parsed()
+    report = ReadReport()
     household_lines: dict[str, int] = {}
-    sources = [
-        _CsvFile(
-            children,
-            vocab.CHILDREN_FILE,
-            csv_cells.CHILD_COLUMNS,
-            vocab.CHILD_REQUIRED,
-            problems,
-            progress,
-        ),
-        _CsvFile(
-            households,
-            vocab.HOUSEHOLDS_FILE,
-            csv_cells.HOUSEHOLD_COLUMNS,
-            vocab.HOUSEHOLD_REQUIRED,
-            problems,
-            progress,
-        ),
+    given: list[tuple[BinaryIO, str, Mapping[str, Column], frozenset[str]]] = [
+        (children, vocab.CHILDREN_FILE, csv_cells.CHILD_COLUMNS, vocab.CHILD_REQUIRED)
     ]
-    if links is not None:
-        sources.append(
-            _CsvFile(
-                links,
-                vocab.LINKS_FILE,
-                csv_cells.LINK_COLUMNS,
-                vocab.LINK_REQUIRED,
-                problems,
-                progress,
+    if households is not None:
+        given.append(
+            (
+                households,
+                vocab.HOUSEHOLDS_FILE,
+                csv_cells.HOUSEHOLD_COLUMNS,
+                vocab.HOUSEHOLD_REQUIRED,
             )
         )
+    if links is not None:
+        given.append((links, vocab.LINKS_FILE, csv_cells.LINK_COLUMNS, vocab.LINK_REQUIRED))
+    sources = [
+        _CsvFile(stream, name, columns, required, problems, progress)
+        for stream, name, columns, required in given
+    ]
 
-    def check_child(values: Mapping[str, Any]) -> Iterable[tuple[str, str]]:
-        return csv_checks.child_problems(values, as_of=as_of)
+    def check_child(values: dict[str, Any], line: int) -> Iterable[tuple[str, str]]:
+        located = _locate(values, vocab.CHILDREN_FILE, line, geocoder, report.notes)
+        return located + csv_checks.child_problems(values, as_of=as_of)
 
     def build_child(line: int, values: dict[str, Any]) -> None:
         parsed.children.append(_instantiate(Child, values))
+
+    def check_household(values: dict[str, Any], line: int) -> Iterable[tuple[str, str]]:
+        located = _locate(values, vocab.HOUSEHOLDS_FILE, line, geocoder, report.notes)
+        return located + csv_checks.household_problems(values)
 
     def note_household(
         values: Mapping[str, Any], line: int, found: list[tuple[int, str, str]]
@@ -619,31 +814,46 @@ def read_authority(
     def build_household(line: int, values: dict[str, Any]) -> None:
         parsed.households.append((line, _instantiate(Household, values)))
 
+    def check_link(values: dict[str, Any], line: int) -> Iterable[tuple[str, str]]:
+        return csv_checks.link_problems(values)
+
     def build_link(line: int, values: dict[str, Any]) -> None:
         parsed.links.append((line, _instantiate(SiblingLink, values)))
 
-    steps: list[tuple[Any, Any, Any]] = [
-        (check_child, lambda v, n, f: _note_child(parsed, v, n, f), build_child),
-        (csv_checks.household_problems, note_household, build_household),
-        (csv_checks.link_problems, lambda v, n, f: _note_link(parsed, v, n, f), build_link),
-    ]
+    steps: dict[str, tuple[Any, Any, Any]] = {
+        vocab.CHILDREN_FILE: (
+            check_child,
+            lambda v, n, f: _note_child(parsed, v, n, f),
+            build_child,
+        ),
+        vocab.HOUSEHOLDS_FILE: (check_household, note_household, build_household),
+        vocab.LINKS_FILE: (
+            check_link,
+            lambda v, n, f: _note_link(parsed, v, n, f),
+            build_link,
+        ),
+    }
     # Reading creates a few objects per cell that all live on; the cyclic collector
     # would rescan them again and again (about a third of the time on 100,000 rows).
     collecting = gc.isenabled()
     gc.disable()
     try:
         readable = True
-        for source, (check, note, build) in zip(sources, steps, strict=False):
+        for source in sources:
+            check, note, build = steps[source.file]
             if not source.read_header():
                 readable = False
                 continue
             _read_rows(source, check, note, build)
+            report.encodings[source.file] = source.encoding
             readable = readable and source.complete
         # Cross-record checks need every id of every file; after a file could not be
         # read they would only report consequences of the problems already found.
         if readable:
             where = vocab.CHILDREN_FILE if existing is None else "children.csv or the records held"
-            _cross_record(parsed, existing, problems, where)
+            _cross_record(
+                parsed, existing, problems, where, report.warnings, households is not None
+            )
     except _TooManyProblems:
         pass  # the cap was reached: the problems so far are reported below
     finally:
@@ -651,11 +861,12 @@ def read_authority(
             gc.enable()
     if problems.found:
         raise ValidationError(problems.report())
-    return Authority(
+    authority = Authority(
         children=tuple(parsed.children),
         households=tuple(household for _, household in parsed.households),
         links=tuple(link for _, link in parsed.links),
     )
+    return ReadResult(authority, report)
 
 
 def _record_values(record: Any, columns: Iterable[str]) -> dict[str, Any]:
@@ -682,6 +893,7 @@ def validate_authority(authority: Authority, *, as_of: date) -> list[Problem]:
         _note_child(parsed, values, line, found)
         for at, column, reason in found:
             problems.add(vocab.CHILDREN_FILE, at, column, reason)
+        parsed.children.append(child)
     for index, household in enumerate(authority.households):
         line = index + 2
         values = _record_values(household, vocab.HOUSEHOLD_COLUMNS)
@@ -689,6 +901,7 @@ def validate_authority(authority: Authority, *, as_of: date) -> list[Problem]:
         _note_household(household_lines, parsed, values, line, found)
         for at, column, reason in found:
             problems.add(vocab.HOUSEHOLDS_FILE, at, column, reason)
+        parsed.households.append((line, household))
     for index, link in enumerate(authority.links):
         line = index + 2
         values = _record_values(link, vocab.LINK_COLUMNS)
@@ -697,7 +910,8 @@ def validate_authority(authority: Authority, *, as_of: date) -> list[Problem]:
         for at, column, reason in found:
             problems.add(vocab.LINKS_FILE, at, column, reason)
         parsed.links.append((line, link))
-    _cross_record(parsed, None, problems, vocab.CHILDREN_FILE)
+    warnings: list[Notice] = []  # practice contradictions are not problems here either
+    _cross_record(parsed, None, problems, vocab.CHILDREN_FILE, warnings, True)
     return sorted(problems.found, key=lambda p: (_FILE_ORDER.get(p.file, 3), p.line))
 
 
@@ -718,6 +932,11 @@ def _write(out: TextIO, columns: tuple[str, ...], records: Iterable[Any]) -> Non
     for record in records:
         cells = [_quoted(format_cell(getattr(record, column))) for column in columns]
         out.write(",".join(cells) + "\n")
+
+
+def write_links(links: Iterable[SiblingLink], out: TextIO) -> None:
+    """Write `sibling_links.csv` alone (as `write_authority` writes it)."""
+    _write(out, vocab.LINK_COLUMNS, links)
 
 
 def write_authority(

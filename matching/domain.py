@@ -46,6 +46,13 @@ class Child:
     needs: Mapping[str, int] = field(default_factory=dict)
     requirements: frozenset[str] = frozenset()
     wishes: tuple[str, ...] = ()
+    # the household a placed or matched child lives in (issue: siblings already placed)
+    placed_with: str | None = None
+    # date of the placement order (authority to place for adoption; SSDA903: first E1)
+    placement_order_on: date | None = None
+    # facts from the authority's records that are shown but not scored (vocab.FACT_KEYS):
+    # the current placement, placement moves, previous permanence, a young mother, ...
+    facts: Mapping[str, str] = field(default_factory=dict)
 
     def age_on(self, as_of: date) -> int:
         return age_on(self.date_of_birth, as_of)
@@ -78,9 +85,11 @@ class Household:
     ethnicities: tuple[str, ...] = ()
     religion: str | None = None
     languages: tuple[str, ...] = ()
-    smoker: bool = False
-    pets: bool = False
-    wheelchair_access: bool = False
+    # None: the register does not record it. Never assumed either way: a hard rule does
+    # not exclude on an unknown, and the shortlist asks the question (scoring.py).
+    smoker: bool | None = False
+    pets: bool | None = False
+    wheelchair_access: bool | None = False
     approved_on: date | None = None
     connected_child_ids: tuple[str, ...] = ()
 

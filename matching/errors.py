@@ -57,3 +57,18 @@ class NotFamilyFoundError(FamilyFinderError):
 
 class ConflictError(FamilyFinderError):
     """A change that would break an invariant, such as over-filling a household."""
+
+
+@dataclass(frozen=True, order=True)
+class Notice:
+    """Something a person should know about an input that is not an error: a warning
+    (a practice contradiction imported as it stands) or a note (how a value was read)."""
+
+    file: str
+    line: int  # 0 when it concerns the whole file or no line of it
+    kind: str  # "warning" or "note"
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}: " if self.file else ""
+        return f"{where}{self.kind}: {self.message}"

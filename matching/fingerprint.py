@@ -20,7 +20,7 @@ from typing import Any
 
 from matching.domain import Authority, Child, Household, SiblingLink
 
-FINGERPRINT_VERSION = 3
+FINGERPRINT_VERSION = 4  # 4: placed_with, placement_order_on, facts; not-recorded booleans
 
 _Encode = Callable[[Any], Any]
 

@@ -111,9 +111,12 @@ class HouseholdPool:
         self.vacancies = np.array([h.vacancies for h in hs], dtype=np.int16)
         # The smallest of the three capacity limits: one comparison per shortlist.
         self.capacity = np.minimum(np.minimum(self.places, self.max_group), self.vacancies)
-        self.smoker = np.array([h.smoker for h in hs], dtype=bool)
-        self.pets = np.array([h.pets for h in hs], dtype=bool)
-        self.wheelchair = np.array([h.wheelchair_access for h in hs], dtype=bool)
+        # Known facts only: a fact the register does not record (None) is neither, so a
+        # hard rule never excludes on it (the shortlist asks the question instead).
+        self.smoker = np.array([h.smoker is True for h in hs], dtype=bool)
+        self.pets = np.array([h.pets is True for h in hs], dtype=bool)
+        self.wheelchair = np.array([h.wheelchair_access is True for h in hs], dtype=bool)
+        self.no_wheelchair = np.array([h.wheelchair_access is False for h in hs], dtype=bool)
 
         self.lat = np.array([h.lat for h in hs], dtype=np.float64)
         self.lon = np.array([h.lon for h in hs], dtype=np.float64)
@@ -282,6 +285,7 @@ class HouseholdPool:
         return [
             self.kind, self.term, self.available, self.min_age, self.max_age, self.places,
             self.max_group, self.vacancies, self.smoker, self.pets, self.wheelchair,
+            self.no_wheelchair,
             self.lat_rad, self.lon_rad, self.cos_lat, self.skills, self.will_not_consider,
             self.will_consider, self.home_ages, self.home_min_age, self.home_max_age,
             self.provider, self.weekly_cost, self.approved_on, self.ethnicity,

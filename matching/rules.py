@@ -178,7 +178,8 @@ def requirement(unit: UnitFeatures, pool: HouseholdPool) -> BoolArray:
     if "no_other_children" in reqs:
         excluded |= pool.has_children
     if "wheelchair_access" in reqs:
-        excluded |= ~pool.wheelchair
+        # only a home known to lack access: "not recorded" is a question (scoring.py)
+        excluded |= pool.no_wheelchair
     return excluded
 
 

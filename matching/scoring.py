@@ -194,6 +194,47 @@ def need_questions(unit: UnitFeatures, h: Household) -> list[str]:
     return questions
 
 
+_UNDER_FIVE = 5  # fostering guidance: no smoking where a child under five lives (rules.py)
+
+
+def unrecorded_questions(unit: UnitFeatures, h: Household) -> list[str]:
+    """Questions for facts the household's register does not record, where they matter
+    to this unit: never assumed either way, so a person asks (issue #14)."""
+    questions = []
+    reqs = unit.requirements
+    if h.smoker is None and (min(unit.ages) < _UNDER_FIVE or "no_smokers" in reqs):
+        why = "must not live with smokers" if "no_smokers" in reqs else "is under five"
+        questions.append(
+            f"Ask whether anyone in the household smokes: the register does not record it, "
+            f"and {_the_child(unit)} {why}."
+        )
+    wants_pets = any("pets" in c.wishes for c in unit.children)
+    if h.pets is None and ("no_pets" in reqs or wants_pets):
+        why = "cannot live with pets" if "no_pets" in reqs else "would like a home with pets"
+        questions.append(
+            f"Ask whether the household has pets: the register does not record it, and "
+            f"{_the_child(unit)} {why}."
+        )
+    if h.wheelchair_access is None and "wheelchair_access" in reqs:
+        questions.append(
+            "Ask whether the home has wheelchair access: the register does not record it, "
+            f"and {_the_child(unit)} needs it."
+        )
+    spoken = sorted({lang for c in unit.children for lang in c.languages})
+    if not h.languages and spoken:
+        questions.append(
+            "Ask which languages the household speaks: the register does not record them "
+            f"({_the_child(unit)} speaks {', '.join(spoken)})."
+        )
+    faiths = sorted({c.religion for c in unit.children if c.religion not in (None, "unknown")})
+    if h.religion is None and faiths and faiths != ["none"]:
+        questions.append(
+            "Ask about the household's religion: the register does not record it "
+            f"({_the_child(unit)}: {', '.join(faiths)})."
+        )
+    return questions
+
+
 # -- age fit ------------------------------------------------------------------------
 
 
@@ -471,7 +512,7 @@ def _wishes_fraction(
 
 def _wish_met_by(child: Child, wish: str, h: Household, policy: Policy) -> bool:
     if wish == "pets":
-        return h.pets
+        return h.pets is True
     if wish == "near_school":
         return _km(child.school_lat, child.school_lon, h) <= policy.distance.school_max_km
     if wish == "same_religion":
@@ -661,4 +702,5 @@ def explain(
         )
     ]
     questions = need_questions(table.unit, h) if _needs_applies(table.unit) else []
+    questions += unrecorded_questions(table.unit, h)
     return contributions, questions

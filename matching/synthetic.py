@@ -405,6 +405,10 @@ def _statuses(rng: Rng, plan: IntArray, unborn: BoolArray) -> IntArray:
         np.array(t.NOT_FAMILY_FOUND_STATUS),
         np.array(t.FAMILY_FOUND_STATUS),
     )
+    for plan_name, plan_weights in t.STATUS_BY_PLAN.items():
+        weights = np.where(
+            (plan == _PLAN_INDEX[plan_name])[:, None], np.array(plan_weights), weights
+        )
     weights = np.where(unborn[:, None], np.array(t.UNBORN_STATUS), weights)
     return _pick_rows(rng, weights)
 
@@ -682,8 +686,82 @@ def _build_children(rng: Rng, kids: _Children, as_of: date) -> list[Child]:
             "needs": needs,
             "requirements": requirement_sets,
             "wishes": wishes,
+            # set by `_placements` once the pool exists
+            "placed_with": [None] * kids.n,
+            "placement_order_on": [None] * kids.n,
+            "facts": [_NO_FACTS] * kids.n,
         },
     )
+
+
+_NO_FACTS: Mapping[str, str] = {}  # shared, never written: records are frozen
+# Household kinds that serve each family-based plan, for where a placed child lives.
+_HOME_KINDS = {
+    "adoption": ("adopter", "ffa"),
+    "ffa": ("ffa",),
+    "long_term_foster": ("foster",),
+    "residential": ("residential",),
+}
+
+
+# Records that say two children are siblings but not how (SSDA903-sourced data).
+RELATIONSHIP_NOT_RECORDED_SHARE = 0.03
+
+
+def _relationships_as_recorded(rng: Rng, links: list[SiblingLink]) -> list[SiblingLink]:
+    """A few sibling pairs whose relationship the records do not hold (`not_recorded`)."""
+    unknown = rng.random(len(links)) < RELATIONSHIP_NOT_RECORDED_SHARE
+    return [
+        SiblingLink(
+            link.child_a, link.child_b, "not_recorded", link.assessment, link.assessed_on, link.note
+        )
+        if flag
+        else link
+        for link, flag in zip(links, unknown.tolist(), strict=True)
+    ]
+
+
+def _placements(
+    rng: Rng, children: list[Child], households: Sequence[Household], as_of: date
+) -> list[Child]:
+    """Children with `placement_order_on` and `placed_with` filled in, as records hold them.
+
+    A child with a placement order (legal status E1) has its date between entering care
+    and the reference date; a placed or matched child with a family-based plan lives
+    with a household of a kind that serves the plan (a connected one for kinship, SGO
+    and CAO, when the child has one). Drawn from their own stream, so the rest of the
+    authority does not change with them.
+    """
+    by_kind: dict[str, list[str]] = {}
+    connected_to: dict[str, list[str]] = {}
+    for h in households:
+        by_kind.setdefault(h.kind, []).append(h.household_id)
+        for child_id in h.connected_child_ids:
+            connected_to.setdefault(child_id, []).append(h.household_id)
+    draws = rng.random((len(children), 2)).tolist()
+    out = []
+    for child, (order_draw, home_draw) in zip(children, draws, strict=True):
+        changes: dict[str, Any] = {}
+        if child.legal_status == "E1" and child.entered_care_on is not None:
+            span = (as_of - child.entered_care_on).days
+            # orders come a few months into care: between a quarter and 90% of the stay
+            changes["placement_order_on"] = date.fromordinal(
+                child.entered_care_on.toordinal() + int(span * (0.25 + 0.65 * order_draw))
+            )
+        if child.status in ("placed", "matched"):
+            if child.plan in _KINSHIP_PLANS:
+                homes = connected_to.get(child.child_id, [])
+            else:
+                homes = [i for k in _HOME_KINDS.get(child.plan, ()) for i in by_kind.get(k, [])]
+            if homes:
+                changes["placed_with"] = homes[int(home_draw * len(homes))]
+        if changes:
+            # copy and fill the frozen record directly: 100,000 replace() calls cost seconds
+            record = object.__new__(Child)
+            record.__dict__.update(child.__dict__, **changes)
+            child = record
+        out.append(child)
+    return out
 
 
 def _records(
@@ -829,6 +907,11 @@ def _sample_pool(rng: Rng, m: int) -> _Pool:
     vacancies = np.where(adoptive, np.where(rng.random(m) < 0.85, places, 0), vacancies)
     residential = kinds == "residential"
     vacancies = np.where(residential, rng.binomial(places, 0.3), vacancies)
+    # Fostering: calibrated to the national share of vacant places (synthetic_tables).
+    foster = kinds == "foster"
+    foster_free = 1 + rng.binomial(np.maximum(places - 1, 0), t.FOSTER_MORE_VACANT)
+    foster_vacant = available & (rng.random(m) < t.FOSTER_VACANT_CHANCE)
+    vacancies = np.where(foster, np.where(foster_vacant, foster_free, 0), vacancies)
     unavailable = status_index == t.HOUSEHOLD_STATUS_ORDER.index("unavailable")
     vacancies = np.where(unavailable, 0, vacancies).astype(np.int64)
     return _Pool(
@@ -1092,7 +1175,8 @@ def generate_authority(
     """A synthetic authority of exactly `n_children` children and `n_households` households.
 
     Deterministic: the same (n_children, n_households, seed, as_of) give an equal
-    authority, and the children and links do not depend on `n_households`. Every value
+    authority, and the children and links do not depend on `n_households` (but for
+    `placed_with`, which names a household of the pool). Every value
     is valid under `matching.vocab` and the rules of shared/domain.md, and sibling
     assessments never contradict one another. Ids are `C000001`... and `H000001`...,
     zero-padded so they sort.
@@ -1103,7 +1187,7 @@ def generate_authority(
     """
     if n_children < 0 or n_households < 0:
         raise ValueError("n_children and n_households cannot be negative")
-    child_seq, link_seq, household_seq = np.random.SeedSequence(seed).spawn(3)
+    child_seq, link_seq, household_seq, placement_seq = np.random.SeedSequence(seed).spawn(4)
     child_rng = np.random.default_rng(child_seq)
     geography = _Geography.around(child_rng, t.COUNTY_CENTRE)
     kids = _sample_children(child_rng, n_children, as_of, geography)
@@ -1128,4 +1212,7 @@ def generate_authority(
         combined = connected[name] + strangers[name]
         columns[name] = [combined[i] for i in order]
     households = _records(Household, _HOUSEHOLD_ALL_FIELDS, columns)
+    records_rng = np.random.default_rng(placement_seq)
+    children = _placements(records_rng, children, households, as_of)
+    links = _relationships_as_recorded(records_rng, links)
     return Authority(children=tuple(children), households=tuple(households), links=tuple(links))

@@ -225,6 +225,15 @@ UASC_LEGAL_STATUS = {"V2": 0.9, "C2": 0.1}
 # Status weights (waiting, matched, placed) by kind of plan.
 CHILD_STATUSES_ORDER = ("waiting", "matched", "placed")
 FAMILY_FOUND_STATUS = (0.68, 0.12, 0.20)
+# Calibrated to Durham's 2018 permanence report (shared/domain.md): of 286 children with
+# a long-term fostering plan, 73 were not yet matched (about a quarter); of 92 with an
+# adoption plan, 21 were placed and 42 waited with a placement order (the rest matched or
+# awaiting the order). Other family-found plans keep FAMILY_FOUND_STATUS.
+STATUS_BY_PLAN: dict[str, tuple[float, float, float]] = {
+    "long_term_foster": (0.26, 0.06, 0.68),
+    "adoption": (0.46, 0.31, 0.23),
+    "ffa": (0.46, 0.31, 0.23),
+}
 NOT_FAMILY_FOUND_STATUS = (0.55, 0.0, 0.45)
 UNBORN_STATUS = (0.85, 0.15, 0.0)
 
@@ -298,6 +307,13 @@ RESIDENTIAL_PLACES = ((2, 0.15), (3, 0.25), (4, 0.3), (5, 0.15), (6, 0.15))
 # Largest sibling group taken together (capped by places): most take one or two.
 FOSTER_MAX_GROUP = ((1, 0.4), (2, 0.42), (3, 0.13), (4, 0.05))
 RESIDENTIAL_MAX_GROUP = ((1, 0.6), (2, 0.4))
+
+# Share of a fostering household's places that are vacant: about 16% of fostering places
+# were vacant in England (Ofsted, Fostering in England 2023-24; shared/domain.md). An
+# available foster household has a vacancy with this probability, and then one place
+# (more with FOSTER_MORE_VACANT for larger homes).
+FOSTER_VACANT_CHANCE = 0.35
+FOSTER_MORE_VACANT = 0.15
 
 HOUSEHOLD_STATUS_ORDER = ("available", "on_hold", "in_assessment", "unavailable")
 HOUSEHOLD_STATUS_WEIGHTS = (0.74, 0.1, 0.06, 0.1)

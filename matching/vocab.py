@@ -6,6 +6,8 @@ read these sets, so adding a code is a one-line change.
 
 from __future__ import annotations
 
+import re
+
 # DfE SSDA903 / school census ethnicity codes.
 ETHNICITIES = frozenset(
     [
@@ -51,11 +53,15 @@ PLANS = (
     "long_term_foster",
     "residential",
     "supported_living",
+    # No plan recorded yet (an SSDA903 child without a plans row, an Annex A "SGO/CAO"
+    # or "Other" a person must resolve): imported and listed, never matched or guessed.
+    "not_recorded",
 )
+NO_PLAN = "not_recorded"
 # Plans that are not family-found: asking for a shortlist for them is an error.
-NOT_FAMILY_FOUND_PLANS = frozenset({"return_home", "supported_living"})
+NOT_FAMILY_FOUND_PLANS = frozenset({"return_home", "supported_living", NO_PLAN})
 # Family-based plans a connected household can serve for its own children.
-FAMILY_BASED_PLANS = frozenset(PLANS) - {"residential"}
+FAMILY_BASED_PLANS = frozenset(PLANS) - {"residential", NO_PLAN}
 
 NEED_CODES = (
     "physical_disability",
@@ -94,10 +100,19 @@ FOSTER_TERMS = frozenset({"short", "long", "both"})
 PROVIDERS = frozenset({"in_house", "ifa", "raa", "national", "private"})
 HOUSEHOLD_STATUSES = frozenset({"available", "on_hold", "in_assessment", "unavailable"})
 
-RELATIONSHIPS = frozenset({"full", "half", "step"})
+# `not_recorded`: the records say two children are siblings but not how (an SSDA903 or
+# case-management export without the relationship); never guessed as full or half.
+RELATIONSHIPS = frozenset({"full", "half", "step", "not_recorded"})
 ASSESSMENTS = frozenset({"together", "apart", "pending"})
 
 MAX_CHILD_AGE = 17
+
+# Ids (child_id, household_id) the API can address in a URL path segment: 1 to 64 ASCII
+# letters, digits, '-', '_' or '.', with at least one letter or digit ('.' and '..'
+# are path steps, not ids). api/routes/records.py accepts the same set.
+ID_MAX_LENGTH = 64
+ID_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")
+ID_RULE = "1 to 64 letters A-Z, digits, '-', '_' or '.' (at least one letter or digit)"
 
 CHILD_COLUMNS = (
     "child_id",
@@ -121,6 +136,9 @@ CHILD_COLUMNS = (
     "requirements",
     "wishes",
     "status",
+    "placed_with",
+    "placement_order_on",
+    "facts",
 )
 CHILD_REQUIRED = frozenset({"child_id", "date_of_birth", "sex", "ethnicity", "plan", "status"})
 
@@ -170,9 +188,39 @@ HOUSEHOLD_REQUIRED = frozenset(
         "status",
     }
 )
+# Facts a register may not hold: the column is required, but its cell may be empty or
+# `not_recorded` (a question on the shortlist, never assumed).
+NOT_RECORDED = "not_recorded"
+MAY_BE_NOT_RECORDED = frozenset({"smoker", "pets", "wheelchair_access"})
+
+# Location columns that may be given as a UK postcode instead (or a postcode district,
+# placed at its centroid): postcode column -> (latitude column, longitude column).
+POSTCODE_COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
+    "children.csv": {
+        "home_postcode": ("home_lat", "home_lon"),
+        "school_postcode": ("school_lat", "school_lon"),
+    },
+    "households.csv": {"postcode": ("lat", "lon")},
+}
+
+# Keys of a child's `facts` (key=value;... in children.csv), from the SSDA903 return.
+FACT_KEYS = {
+    "placement_type": "DfE placement type code of the current placement (PLACE)",
+    "placement_provider": "DfE placement provider code (PLACE_PROVIDER)",
+    "placement_urn": "Ofsted URN of the current placement (URN)",
+    "placement_postcode": "postcode of the current placement (PL_POST)",
+    "placement_moves_12m": "placement moves in the 12 months before the reference date",
+    "placement_moves_in_care": "placement moves in the current period of care",
+    "previous_permanence": "previous permanence order (PREV_PERM P1-P4)",
+    "young_mother": "the young person is a mother (MOTHER)",
+    "missing_12m": "missing or away episodes in the 12 months before the reference date",
+    "placement_needed_by": "urgency of a placement referral (placements standard neededBy)",
+    "referral_date": "date of the latest placement referral (placements standard)",
+}
 
 LINK_COLUMNS = ("child_a", "child_b", "relationship", "assessment", "assessed_on", "note")
-LINK_REQUIRED = frozenset({"child_a", "child_b", "relationship", "assessment"})
+# An empty (or absent) relationship is `not_recorded`: never guessed, never refused.
+LINK_REQUIRED = frozenset({"child_a", "child_b", "assessment"})
 
 CHILDREN_FILE = "children.csv"
 HOUSEHOLDS_FILE = "households.csv"

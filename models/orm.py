@@ -99,6 +99,12 @@ class ChildRow(Base):
     requirements: Mapped[list[Any]] = mapped_column(JSON)  # sorted
     wishes: Mapped[list[Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16), index=True)
+    placed_with: Mapped[str | None] = mapped_column(String)
+    placement_order_on: Mapped[date | None] = mapped_column(Date)
+    facts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # key -> text
+    # Set when a snapshot import no longer holds the child: kept for the audit and
+    # frozen panel papers, out of matching (models.store.load_authority skips it).
+    retired_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class HouseholdRow(Base):
@@ -122,14 +128,16 @@ class HouseholdRow(Base):
     ethnicities: Mapped[list[Any]] = mapped_column(JSON)
     religion: Mapped[str | None] = mapped_column(String(32))
     languages: Mapped[list[Any]] = mapped_column(JSON)
-    smoker: Mapped[bool] = mapped_column(Boolean)
-    pets: Mapped[bool] = mapped_column(Boolean)
-    wheelchair_access: Mapped[bool] = mapped_column(Boolean)
+    # NULL: the register does not record it (never assumed either way)
+    smoker: Mapped[bool | None] = mapped_column(Boolean)
+    pets: Mapped[bool | None] = mapped_column(Boolean)
+    wheelchair_access: Mapped[bool | None] = mapped_column(Boolean)
     lat: Mapped[float] = mapped_column(Float)
     lon: Mapped[float] = mapped_column(Float)
     approved_on: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16), index=True)
     connected_child_ids: Mapped[list[Any]] = mapped_column(JSON)
+    retired_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class SiblingLinkRow(Base):
@@ -147,7 +155,7 @@ class SiblingLinkRow(Base):
     child_b: Mapped[str] = mapped_column(
         String, ForeignKey("child.child_id", ondelete="CASCADE"), primary_key=True, index=True
     )
-    relationship: Mapped[str] = mapped_column(String(8))
+    relationship: Mapped[str] = mapped_column(String(16))  # full | half | step | not_recorded
     assessment: Mapped[str] = mapped_column(String(16))
     assessed_on: Mapped[date | None] = mapped_column(Date)
     note: Mapped[str] = mapped_column(String, default="")
@@ -170,6 +178,32 @@ class ImportRunRow(Base):
     links_inserted: Mapped[int] = mapped_column(Integer)
     links_updated: Mapped[int] = mapped_column(Integer)
     inputs_fingerprint: Mapped[str] = mapped_column(String(64))
+    mode: Mapped[str] = mapped_column(String(16), default="upsert")  # upsert | snapshot
+    format: Mapped[str] = mapped_column(String(16), default="csv")  # csv | ssda903 | ...
+    children_retired: Mapped[int] = mapped_column(Integer, default=0)
+    households_retired: Mapped[int] = mapped_column(Integer, default=0)
+    links_removed: Mapped[int] = mapped_column(Integer, default=0)
+    # encodings, warnings, notes, what was left out or could not be mapped (JSON-ready)
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class ChildWarningRow(Base):
+    """A practice warning on one child (matching.practice), as the last import left it.
+
+    Every import replaces the whole set from the merged authority, so a warning goes
+    away once the records that caused it are corrected.
+    """
+
+    __tablename__ = "child_warning"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    child_id: Mapped[str] = mapped_column(
+        String, ForeignKey("child.child_id", ondelete="CASCADE"), index=True
+    )
+    code: Mapped[str] = mapped_column(String(32))
+    message: Mapped[str] = mapped_column(String)
+    import_run_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class ShortlistRunRow(Base):

@@ -31,7 +31,8 @@ class ChildFilter:
 def page_children(
     session: Session, where: ChildFilter, *, limit: int, offset: int
 ) -> tuple[list[ChildRow], int]:
-    conditions: list[Any] = []
+    # Retired children (absent from a snapshot import) are kept for the audit, not listed.
+    conditions: list[Any] = [ChildRow.retired_at.is_(None)]
     if where.plan is not None:
         conditions.append(ChildRow.plan == where.plan)
     if where.status is not None:
@@ -71,7 +72,7 @@ def page_households(
     limit: int,
     offset: int,
 ) -> tuple[list[HouseholdRow], int]:
-    conditions: list[Any] = []
+    conditions: list[Any] = [HouseholdRow.retired_at.is_(None)]  # retired: not listed
     if kind is not None:
         conditions.append(HouseholdRow.kind == kind)
     if status is not None:

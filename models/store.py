@@ -16,15 +16,28 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import JSON, Boolean, Date, Table, bindparam, func, insert, select, update
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from matching.domain import Authority, Child, Household, SiblingLink
 from matching.errors import NotFoundError
+from matching.practice import ChildWarning
 from matching.results import RoundDocument, ShortlistDocument
 from models.orm import (
     Base,
     ChildRow,
+    ChildWarningRow,
     DataVersionRow,
     HouseholdRow,
     ImportRunRow,
@@ -89,6 +102,9 @@ class UpsertCounts:
     households_updated: int = 0
     links_inserted: int = 0
     links_updated: int = 0
+    children_retired: int = 0
+    households_retired: int = 0
+    links_removed: int = 0
 
 
 def _json_text(kind: Any) -> typing.Callable[[Any], str]:
@@ -128,9 +144,18 @@ def _driver_rows(
     """
     kinds = dict(_field_kinds(cls))
     names = [column.key for column in table.columns]
-    get_all = operator.attrgetter(*names)
+    # Columns the domain does not hold (retired_at) come last and are written NULL: a
+    # record in an import is current, so an update also brings a retired one back.
+    fields = [name for name in names if name in kinds]
+    extra = names[len(fields) :]
+    if fields != names[: len(fields)] or any(name in kinds for name in extra):
+        raise ValueError(f"{table.name}: columns beyond the domain's fields must come last")
+    get_all = operator.attrgetter(*fields)
+    padding = [None] * len(extra)
     plan: list[tuple[int, typing.Callable[[Any], Any]]] = []
     for i, column in enumerate(table.columns):
+        if column.key not in kinds:
+            continue
         if isinstance(column.type, JSON):
             plan.append((i, _json_text(kinds[column.key])))
         elif isinstance(column.type, Date) and dialect_name == "sqlite":
@@ -138,6 +163,7 @@ def _driver_rows(
     rows = []
     for obj in objects:
         row = list(get_all(obj))
+        row.extend(padding)
         for i, convert in plan:
             value = row[i]
             if value is not None:
@@ -300,7 +326,9 @@ def _json_values() -> typing.Callable[[Any], Any]:
     return decode
 
 
-def _fetch_rows(session: Session, model: type[Base]) -> list[dict[str, Any]]:
+def _fetch_rows(
+    session: Session, model: type[Base], *, current_only: bool = False
+) -> list[dict[str, Any]]:
     """Every row of a table as a dict of Python values, read through the driver.
 
     The mirror of `_executemany`: one compiled SELECT, values converted per column
@@ -319,7 +347,10 @@ def _fetch_rows(session: Session, model: type[Base]) -> list[dict[str, Any]]:
             converters.append((column.key, date.fromisoformat))
         elif sqlite and isinstance(column.type, Boolean):
             converters.append((column.key, bool))
-    compiled = select(table).compile(dialect=connection.dialect)
+    query = select(table)
+    if current_only:
+        query = query.where(table.c.retired_at.is_(None))
+    compiled = query.compile(dialect=connection.dialect)
     rows = []
     for values in connection.exec_driver_sql(compiled.string):
         row = dict(zip(names, values, strict=True))
@@ -332,9 +363,15 @@ def _fetch_rows(session: Session, model: type[Base]) -> list[dict[str, Any]]:
 
 
 def load_authority(session: Session) -> Authority:
-    """Everything stored, as one Authority; records sorted by id, sibling pairs ordered."""
-    children = [_child_from_row(row) for row in _fetch_rows(session, ChildRow)]
-    households = [_household_from_row(row) for row in _fetch_rows(session, HouseholdRow)]
+    """Everything current, as one Authority; records sorted by id, sibling pairs ordered.
+
+    Retired records (absent from a snapshot import) are left out: they are kept for the
+    audit and frozen panel papers, never matched again unless an import brings them back.
+    """
+    children = [_child_from_row(row) for row in _fetch_rows(session, ChildRow, current_only=True)]
+    households = [
+        _household_from_row(row) for row in _fetch_rows(session, HouseholdRow, current_only=True)
+    ]
     links = [_link_from_row(row) for row in _fetch_rows(session, SiblingLinkRow)]
     # Sorted in Python, not by ORDER BY: database collations order strings differently.
     return Authority(
@@ -361,7 +398,10 @@ class AuthorityCounts:
 
 
 def _grouped(session: Session, column: Any) -> dict[str, int]:
-    rows = [tuple(row) for row in session.execute(select(column, func.count()).group_by(column))]
+    query = select(column, func.count()).group_by(column)
+    if column.class_ is not SiblingLinkRow:
+        query = query.where(column.class_.retired_at.is_(None))
+    rows = [tuple(row) for row in session.execute(query)]
     return {str(key): int(n) for key, n in sorted(rows, key=lambda r: str(r[0]))}
 
 
@@ -372,7 +412,7 @@ def authority_counts(session: Session) -> AuthorityCounts:
     by_assessment = _grouped(session, SiblingLinkRow.assessment)
     vacancies = session.scalar(
         select(func.coalesce(func.sum(HouseholdRow.vacancies), 0)).where(
-            HouseholdRow.status == "available"
+            HouseholdRow.status == "available", HouseholdRow.retired_at.is_(None)
         )
     )
     imports = session.scalar(select(func.count()).select_from(ImportRunRow))
@@ -391,6 +431,138 @@ def authority_counts(session: Session) -> AuthorityCounts:
 
 
 # ---------------------------------------------------------------------------
+# Snapshot imports: retiring what the files no longer hold
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Retirement:
+    """What a snapshot import would retire or remove: ids, sorted."""
+
+    children: tuple[str, ...] = ()
+    households: tuple[str, ...] = ()
+    links: tuple[tuple[str, str], ...] = ()
+
+
+def plan_retirement(
+    session: Session,
+    incoming: Authority,
+    *,
+    children: bool,
+    households: bool,
+    links: bool,
+) -> Retirement:
+    """The current records absent from `incoming`, for each kind of record mirrored.
+
+    A kind not mirrored (its file was not in the import) retires nothing; a sibling link
+    touching a retired child is removed whatever is mirrored.
+    """
+    held = load_authority(session)
+    gone_children: set[str] = set()
+    if children:
+        kept = {c.child_id for c in incoming.children}
+        gone_children = {c.child_id for c in held.children if c.child_id not in kept}
+    gone_households: list[str] = []
+    if households:
+        kept = {h.household_id for h in incoming.households}
+        gone_households = [h.household_id for h in held.households if h.household_id not in kept]
+    kept_pairs = {link.pair for link in incoming.links} if links else None
+    gone_links = [
+        (link.child_a, link.child_b)
+        for link in held.links
+        if link.child_a in gone_children
+        or link.child_b in gone_children
+        or (kept_pairs is not None and link.pair not in kept_pairs)
+    ]
+    return Retirement(
+        tuple(sorted(gone_children)), tuple(sorted(gone_households)), tuple(gone_links)
+    )
+
+
+def _in_chunks(ids: Sequence[Any], size: int = 500) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def retire(session: Session, retirement: Retirement, *, at: datetime | None = None) -> None:
+    """Mark the records retired and delete the links; flushes, no commit."""
+    when = at or utcnow()
+    for chunk in _in_chunks(list(retirement.children)):
+        session.execute(
+            update(ChildRow).where(ChildRow.child_id.in_(chunk)).values(retired_at=when)
+        )
+    for chunk in _in_chunks(list(retirement.households)):
+        session.execute(
+            update(HouseholdRow).where(HouseholdRow.household_id.in_(chunk)).values(retired_at=when)
+        )
+    for a, b in retirement.links:
+        session.execute(
+            delete(SiblingLinkRow).where(SiblingLinkRow.child_a == a, SiblingLinkRow.child_b == b)
+        )
+    session.flush()
+
+
+def count_current(session: Session) -> tuple[int, int, int]:
+    """(children, households, sibling links) not retired."""
+    children = session.scalar(
+        select(func.count()).select_from(ChildRow).where(ChildRow.retired_at.is_(None))
+    )
+    households = session.scalar(
+        select(func.count()).select_from(HouseholdRow).where(HouseholdRow.retired_at.is_(None))
+    )
+    links = session.scalar(select(func.count()).select_from(SiblingLinkRow))
+    return int(children or 0), int(households or 0), int(links or 0)
+
+
+# ---------------------------------------------------------------------------
+# Practice warnings per child
+# ---------------------------------------------------------------------------
+
+
+def replace_child_warnings(
+    session: Session, warnings: Iterable[ChildWarning], *, import_run_id: int | None
+) -> int:
+    """Replace every stored warning by `warnings` (of current children); no commit."""
+    session.execute(delete(ChildWarningRow))
+    now = utcnow()
+    rows = [
+        {
+            "child_id": w.child_id,
+            "code": w.code,
+            "message": w.message,
+            "import_run_id": import_run_id,
+            "created_at": now,
+        }
+        for w in warnings
+    ]
+    if rows:
+        session.execute(insert(ChildWarningRow), rows)
+    session.flush()
+    return len(rows)
+
+
+def child_warnings(session: Session, child_id: str) -> list[ChildWarning]:
+    """The practice warnings stored for one child, by code."""
+    rows = session.execute(
+        select(ChildWarningRow.code, ChildWarningRow.message)
+        .where(ChildWarningRow.child_id == child_id)
+        .order_by(ChildWarningRow.code, ChildWarningRow.id)
+    )
+    return [ChildWarning(child_id, code, message) for code, message in rows]
+
+
+def children_with_warnings(session: Session, code: str | None = None) -> dict[str, list[str]]:
+    """Child id -> the codes of its stored warnings (optionally of one code only)."""
+    query = select(ChildWarningRow.child_id, ChildWarningRow.code)
+    if code is not None:
+        query = query.where(ChildWarningRow.code == code)
+    found: dict[str, list[str]] = {}
+    for child_id, warning_code in session.execute(query):
+        found.setdefault(child_id, []).append(warning_code)
+    return found
+
+
+# ---------------------------------------------------------------------------
 # Import runs
 # ---------------------------------------------------------------------------
 
@@ -404,6 +576,9 @@ class ImportRunRecord:
     as_of: date
     counts: UpsertCounts
     inputs_fingerprint: str
+    mode: str = "upsert"
+    format: str = "csv"
+    report: dict[str, Any] | None = None
 
 
 def _import_record(row: ImportRunRow) -> ImportRunRecord:
@@ -418,6 +593,9 @@ def _import_record(row: ImportRunRow) -> ImportRunRecord:
         as_of=row.as_of,
         counts=counts,
         inputs_fingerprint=row.inputs_fingerprint,
+        mode=row.mode,
+        format=row.format,
+        report=row.report,
     )
 
 
@@ -430,6 +608,9 @@ def record_import_run(
     counts: UpsertCounts,
     inputs_fingerprint: str,
     created_at: datetime | None = None,
+    mode: str = "upsert",
+    format: str = "csv",
+    report: dict[str, Any] | None = None,
 ) -> ImportRunRecord:
     """Record one import (who, when, from where, what changed); flushes, no commit."""
     row = ImportRunRow(
@@ -438,6 +619,9 @@ def record_import_run(
         source=source,
         as_of=as_of,
         inputs_fingerprint=inputs_fingerprint,
+        mode=mode,
+        format=format,
+        report=report,
         **dataclasses.asdict(counts),
     )
     session.add(row)

@@ -30,7 +30,7 @@ from api.commands.common import (
 
 # The services (and numpy, SQLAlchemy...) load when a command runs, not for `--help`.
 if TYPE_CHECKING:
-    from api.services.imports import ProgressCallback
+    from api.services.imports import ImportSummary, ProgressCallback
     from api.services.summary import AuthorityCounts
 
 # Below this many bytes an import takes about a second: no bar, just the summary.
@@ -39,8 +39,46 @@ PROGRESS_MIN_BYTES = 1_000_000
 DirArgument = Annotated[
     Path,
     typer.Argument(
-        help="Directory holding children.csv, households.csv and optionally sibling_links.csv",
+        help="Directory holding children.csv and optionally households.csv (or the carer "
+        "register households.xlsx) and sibling_links.csv; with --format ssda903 the "
+        "return's CSV files; with --format placements referrals.csv or referrals.json",
         file_okay=False,
+    ),
+]
+ExportDirArgument = Annotated[
+    Path,
+    typer.Argument(help="Directory to write the files to (created if missing)", file_okay=False),
+]
+FormatOption = Annotated[
+    str,
+    typer.Option(
+        "--format",
+        help="csv (familyfinder's files), ssda903 (the DfE children-looked-after return, "
+        "with --plans) or placements (SocialCareData placements standard v2 referrals)",
+    ),
+]
+ModeOption = Annotated[
+    str,
+    typer.Option(
+        "--mode",
+        help="upsert: add and update records; snapshot: also retire the records the files "
+        "no longer hold (kept for the audit, out of matching) and remove absent links",
+    ),
+]
+PlansOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--plans",
+        help="With --format ssda903: permanence plans, a CSV of CHILD, plan, plan_date, "
+        "status or an Ofsted Annex A list 8 export (see docs/ssda903.md)",
+        dir_okay=False,
+    ),
+]
+YesOption = Annotated[
+    bool,
+    typer.Option(
+        "--yes",
+        help="Let a snapshot retire more than FAMILYFINDER_SNAPSHOT_RETIRE_SHARE of the records",
     ),
 ]
 AsOfOption = Annotated[
@@ -101,16 +139,28 @@ def _without_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
-def import_command(ctx: typer.Context, directory: DirArgument, as_of: AsOfOption = None) -> None:
-    """Validate an authority's CSV files and save them in one transaction.
+def import_command(
+    ctx: typer.Context,
+    directory: DirArgument,
+    as_of: AsOfOption = None,
+    format: FormatOption = "csv",
+    plans: PlansOption = None,
+    mode: ModeOption = "upsert",
+    yes: YesOption = False,
+) -> None:
+    """Validate an authority's files and save them in one transaction.
 
     Every problem is reported as FILE:LINE: COLUMN: reason and nothing is written if
-    there is any. Records whose id is already stored are updated.
+    there is any. A practice contradiction (sibling assessments that disagree, a
+    together group with different plans) is imported and reported as FILE:LINE:
+    warning: ... on stderr. Records whose id is already stored are updated.
     """
     from api.services.imports import import_directory
 
     reference = parse_date(as_of)
     settings = state(ctx).settings
+    if plans is not None and format != "ssda903":
+        raise typer.BadParameter("--plans goes with --format ssda903", param_hint="--plans")
     with (
         reporting_errors(),
         open_session(ctx) as session,
@@ -123,20 +173,88 @@ def import_command(ctx: typer.Context, directory: DirArgument, as_of: AsOfOption
             as_of=reference,
             progress=progress,
             max_upload_bytes=settings.max_upload_bytes,
+            format=format,
+            mode=mode,
+            plans=plans,
+            yes=yes,
+            retire_share=settings.snapshot_retire_share,
         )
+    for line in render_import(summary):
+        typer.echo(line)
+    for notice in summary.warnings:
+        typer.echo(str(notice), err=True)
+
+
+def render_import(summary: ImportSummary) -> list[str]:
+    """The import's summary as the CLI prints it (warnings go to stderr apart)."""
     c = summary.counts
-    typer.echo(f"imported {directory} (as of {reference.isoformat()})")
-    typer.echo(f"  {'':<14}{'inserted':>10}{'updated':>10}")
-    typer.echo(f"  {'children':<14}{c.children_inserted:>10}{c.children_updated:>10}")
-    typer.echo(f"  {'households':<14}{c.households_inserted:>10}{c.households_updated:>10}")
-    typer.echo(f"  {'sibling links':<14}{c.links_inserted:>10}{c.links_updated:>10}")
-    typer.echo(f"  fingerprint {summary.inputs_fingerprint}")
+    mode = "" if summary.mode == "upsert" else f", {summary.mode}"
+    lines = [f"imported {summary.directory} ({summary.format}{mode}, as of {summary.as_of})"]
+    for name, encoding in summary.encodings.items():
+        lines.append(f"  read {name} as {encoding}")
+    lines.append(f"  {'':<14}{'inserted':>10}{'updated':>10}{'retired':>10}")
+    lines.append(
+        f"  {'children':<14}{c.children_inserted:>10}{c.children_updated:>10}"
+        f"{c.children_retired:>10}"
+    )
+    lines.append(
+        f"  {'households':<14}{c.households_inserted:>10}{c.households_updated:>10}"
+        f"{c.households_retired:>10}"
+    )
+    lines.append(
+        f"  {'sibling links':<14}{c.links_inserted:>10}{c.links_updated:>10}{c.links_removed:>10}"
+    )
+    if summary.retired.children or summary.retired.households:
+        retired = [*summary.retired.children, *summary.retired.households]
+        shown = ", ".join(retired[:20]) + (" ..." if len(retired) > 20 else "")
+        lines.append(f"  retired (kept for the audit, out of matching): {shown}")
+    for reason, count in summary.left_out.items():
+        lines.append(f"  left out: {count} {reason}")
+    if summary.needs_plan:
+        shown = ", ".join(summary.needs_plan[:20]) + (
+            " ..." if len(summary.needs_plan) > 20 else ""
+        )
+        lines.append(
+            f"  needs a permanence plan recorded: {len(summary.needs_plan)} children ({shown})"
+        )
+    for field_name in summary.unmapped:
+        lines.append(f"  not mapped: {field_name}")
+    for note in summary.notes:
+        lines.append(f"  {note}")
+    if summary.warnings:
+        lines.append(
+            f"  warnings: {len(summary.warnings)} practice contradictions imported as "
+            "recorded (listed on stderr and on the children's records)"
+        )
+    lines.append(f"  fingerprint {summary.inputs_fingerprint}")
+    return lines
 
 
-def export_command(ctx: typer.Context, directory: DirArgument) -> None:
-    """Write everything stored as children.csv, households.csv and sibling_links.csv."""
-    from api.services.exports import export_directory
+def export_command(
+    ctx: typer.Context,
+    directory: ExportDirArgument,
+    format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="csv: children.csv, households.csv and sibling_links.csv; placements: agreed "
+            "proposals as the placements standard's ActualPlacement records",
+        ),
+    ] = "csv",
+) -> None:
+    """Write everything stored as children.csv, households.csv and sibling_links.csv, or
+    (--format placements) the agreed placements as actual_placements.csv."""
+    from api.services.exports import export_directory, export_placements
 
+    if format not in ("csv", "placements"):
+        raise typer.BadParameter("use csv or placements", param_hint="--format")
+    if format == "placements":
+        with reporting_errors(), open_session(ctx) as session:
+            placements = export_placements(session, directory)
+        typer.echo(f"exported {placements.records} agreed placements to {placements.path}")
+        for reason in placements.left_out:
+            typer.echo(f"  not exported: {reason}")
+        return
     with reporting_errors(), open_session(ctx) as session:
         summary = export_directory(session, directory)
     typer.echo(
@@ -175,7 +293,29 @@ def summary_command(ctx: typer.Context) -> None:
         typer.echo(line)
 
 
+def template_command(
+    path: Annotated[
+        Path,
+        typer.Argument(help="Where to write the carer register template, e.g. households.xlsx"),
+    ],
+) -> None:
+    """Write the carer register template: an XLSX workbook with a sheet of instructions,
+    the households sheet (the columns of households.csv, drop-down lists on every coded
+    column) and a sheet of every code. Fill it in and import it as households.xlsx."""
+    from matching.register_xlsx import template_workbook
+
+    with reporting_errors():
+        if path.suffix.lower() != ".xlsx":
+            raise typer.BadParameter("the template is an .xlsx workbook", param_hint="PATH")
+        partial = path.with_name(f".{path.name}.partial")
+        with partial.open("wb") as out:
+            template_workbook(out)
+        partial.replace(path)
+    typer.echo(f"wrote the carer register template to {path}")
+
+
 def register(app: typer.Typer) -> None:
+    app.command("template")(template_command)
     app.command("import")(import_command)
     app.command("export")(export_command)
     app.command("summary")(summary_command)

@@ -25,6 +25,14 @@ def generate_command(
         str | None,
         typer.Option("--as-of", help="Reference date, YYYY-MM-DD (default: today)"),
     ] = None,
+    ssda903: Annotated[
+        bool,
+        typer.Option(
+            "--ssda903",
+            help="Also write its SSDA903 form: DIRECTORY/ssda903/ (the DfE return's files "
+            "and sibling_links.csv) and DIRECTORY/ssda903_plans.csv",
+        ),
+    ] = False,
 ) -> None:
     """Generate a synthetic authority and write children.csv, households.csv and
     sibling_links.csv to DIRECTORY."""
@@ -33,7 +41,12 @@ def generate_command(
     reference = parse_date(as_of)
     with reporting_errors():
         summary = generate_fixtures(
-            directory, n_children=children, n_households=households, seed=seed, as_of=reference
+            directory,
+            n_children=children,
+            n_households=households,
+            seed=seed,
+            as_of=reference,
+            ssda903=ssda903,
         )
     typer.echo(
         f"wrote {summary.children} children, {summary.households} households and "

@@ -31,7 +31,7 @@ from api.services.users import create_user
 from api.upload_stream import IMPORT_FILES, receive_csv_files
 from matching.errors import FamilyFinderError, Problem
 from matching.errors import ValidationError as ImportRefused
-from matching.vocab import CHILDREN_FILE, HOUSEHOLDS_FILE
+from matching.vocab import CHILDREN_FILE
 
 router = APIRouter(include_in_schema=False)
 
@@ -110,7 +110,9 @@ async def import_files(request: Request, session: DbSession, actor: AdminPage) -
             raise CsrfRejected()
         if received is None:
             return await run_in_threadpool(_refused_import, request, session, actor, problems)
-        missing = [n for n in (CHILDREN_FILE, HOUSEHOLDS_FILE) if n not in received.files]
+        missing = [
+            n for n in (CHILDREN_FILE,) if n not in received.files
+        ]  # children-only is allowed
         if missing:
             errors = [
                 {"text": f"Choose the {n} file", "href": "#" + n.split(".")[0]} for n in missing

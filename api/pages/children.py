@@ -212,6 +212,7 @@ def _child_page(
         drawing=drawing,
         group_links=group_links,
         contradictions=contradictions,
+        warnings=view.warnings,
         shortlist=shortlist,
         run_id=view.shortlist.run_id if view.shortlist is not None else None,
         not_family_found=view.not_family_found,

@@ -21,7 +21,7 @@ from api.services.round_jobs import round_status, submit_round
 from api.services.uploads import import_received
 from api.upload_stream import IMPORT_FILES, receive_csv_files
 from matching.errors import Problem, ValidationError
-from matching.vocab import CHILDREN_FILE, HOUSEHOLDS_FILE
+from matching.vocab import CHILDREN_FILE
 
 router = APIRouter(prefix="/api", tags=["operations"])
 
@@ -35,7 +35,7 @@ IMPORT_FORM = {
             "multipart/form-data": {
                 "schema": {
                     "type": "object",
-                    "required": ["children", "households"],
+                    "required": ["children"],
                     "properties": {
                         "children": {"type": "string", "format": "binary"},
                         "households": {"type": "string", "format": "binary"},
@@ -68,7 +68,9 @@ async def import_files(
             fields=("as_of",),
             max_file_bytes=settings.max_upload_bytes,
         )
-        missing = [n for n in (CHILDREN_FILE, HOUSEHOLDS_FILE) if n not in received.files]
+        missing = [
+            n for n in (CHILDREN_FILE,) if n not in received.files
+        ]  # children-only is allowed
         if missing:
             raise ValidationError(
                 [
@@ -96,6 +98,9 @@ async def import_files(
         links_inserted=c.links_inserted,
         links_updated=c.links_updated,
         inputs_fingerprint=summary.inputs_fingerprint,
+        encodings=summary.encodings,
+        warnings=[str(w) for w in summary.warnings],
+        needs_plan=summary.needs_plan,
     )
 
 

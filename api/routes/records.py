@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query, Request
 
 from api.deps import DbSession, FinderUser, PanelUser
 from api.requests import ChildQuery, ShortlistQuery
-from api.schemas import Child, ChildPage, Household, HouseholdPage, Shortlist
+from api.schemas import Child, ChildPage, ChildRecord, Household, HouseholdPage, Shortlist
 from api.services import children, households
 from matching.errors import FamilyFinderError
 from matching.vocab import HOUSEHOLD_KINDS, HOUSEHOLD_STATUSES
@@ -40,10 +40,13 @@ def list_children(
     )
 
 
-@router.get("/children/{child_id}", response_model=Child)
-def get_child(child_id: Id, actor: PanelUser, session: DbSession) -> Child:
-    """One child's record (panel: only children in a proposal on its agenda)."""
-    return Child.model_validate(children.child_record(session, actor, child_id))
+@router.get("/children/{child_id}", response_model=ChildRecord)
+def get_child(child_id: Id, actor: PanelUser, session: DbSession) -> ChildRecord:
+    """One child's record with its practice warnings (panel: only children in a proposal
+    on its agenda)."""
+    record = Child.model_validate(children.child_record(session, actor, child_id))
+    warnings = children.child_warnings(session, child_id)
+    return ChildRecord.model_validate({**record.model_dump(), "warnings": warnings})
 
 
 @router.get("/children/{child_id}/shortlist", response_model=Shortlist)

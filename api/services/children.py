@@ -26,6 +26,7 @@ from matching.vocab import CHILD_STATUSES, MAX_CHILD_AGE, PLANS
 from models.orm import ChildRow
 from models.proposal_store import on_panel_agenda
 from models.record_store import ChildFilter, get_child_row, page_children
+from models.store import child_warnings as stored_child_warnings
 
 T = TypeVar("T")
 
@@ -139,6 +140,14 @@ def child_record(session: Session, actor: Actor, child_id: str) -> ChildRow:
     return row
 
 
+def child_warnings(session: Session, child_id: str) -> list[dict[str, str]]:
+    """The child's stored practice warnings as {code, message}: what a person must
+    resolve before the child is matched (read with the record, which is audited)."""
+    return [
+        {"code": w.code, "message": w.message} for w in stored_child_warnings(session, child_id)
+    ]
+
+
 def child_shortlist(
     session: Session, actor: Actor, child_id: str, query: ShortlistQuery, *, policy: Policy
 ) -> ShortlistRun:
@@ -173,6 +182,8 @@ class ChildView:
     unit: tuple[str, ...]
     links: Sequence[SiblingLink]
     children: Mapping[str, Child]
+    # stored practice warnings ({code, message}): what a person must resolve first
+    warnings: list[dict[str, str]]
 
 
 def child_view(
@@ -192,6 +203,7 @@ def child_view(
         except NotFamilyFoundError as error:
             shortlisted, not_family_found = None, str(error)
         context = get_snapshot(session, policy).context
+        warnings = child_warnings(session, child_id)
     return ChildView(
         child=child,
         shortlist=shortlisted,
@@ -199,4 +211,5 @@ def child_view(
         unit=context.unit_by_child.get(child_id, (child_id,)),
         links=context.authority.links,
         children=context.children,
+        warnings=warnings,
     )

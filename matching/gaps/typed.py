@@ -315,7 +315,7 @@ def _assess(table: UnitTable, pool: HouseholdPool, units: IntArray) -> _Assessme
             pool.will_not_consider & refused,
             pool.smoker.astype(np.int64),
             pool.pets.astype(np.int64),
-            pool.wheelchair.astype(np.int64),
+            pool.no_wheelchair.astype(np.int64),  # what the requirement rule reads
             pool.has_children.astype(np.int64),
             np.clip(pool.home_min_age, 0, max_age).astype(np.int64),
             np.clip(pool.home_max_age, 0, max_age).astype(np.int64),

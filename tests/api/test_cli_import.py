@@ -134,13 +134,21 @@ def test_broken_directory_reports_every_problem_and_writes_nothing(
 
 
 def test_missing_required_file_is_a_clear_error(cli_db: str, tiny_copy: Path) -> None:
-    (tiny_copy / "households.csv").unlink()
+    # Issue #14: a children-only import is allowed, so children.csv is the required file.
+    (tiny_copy / "children.csv").unlink()
     result = run("import", str(tiny_copy), "--as-of", AS_OF)
     assert result.exit_code == 1
     assert result.stderr.strip() == (
-        f"households.csv:0: -: required file is missing from {tiny_copy}"
+        f"children.csv:0: -: required file is missing from {tiny_copy}"
     )
     assert stored(cli_db)[1].children == 0
+
+
+def test_a_children_only_import_is_allowed(cli_db: str, tiny_copy: Path) -> None:
+    (tiny_copy / "households.csv").unlink()
+    result = run("import", str(tiny_copy), "--as-of", AS_OF)
+    assert result.exit_code == 0, result.output
+    assert stored(cli_db)[1].children == 6 and stored(cli_db)[1].households == 0
 
 
 def test_sibling_links_file_is_optional(cli_db: str, tiny_copy: Path) -> None:
@@ -151,13 +159,26 @@ def test_sibling_links_file_is_optional(cli_db: str, tiny_copy: Path) -> None:
     assert stored(cli_db)[1].links == 0
 
 
-def test_file_that_is_not_utf8_is_rejected(cli_db: str, tiny_copy: Path) -> None:
+def test_a_windows_1252_file_is_imported_and_says_so(cli_db: str, tiny_copy: Path) -> None:
+    # Issue #14 changed this: a Windows-1252 file (Excel's CSV) used to be refused.
     children = tiny_copy / "children.csv"
     text = children.read_text(encoding="utf-8").replace("C001,Ava,", "C001,Zoë,")
-    children.write_bytes(text.encode("latin-1"))
+    children.write_bytes(text.encode("cp1252"))
+    result = run("import", str(tiny_copy), "--as-of", AS_OF)
+    assert result.exit_code == 0, result.output
+    assert "read children.csv as Windows-1252" in result.stdout
+    assert stored(cli_db)[0].child("C001").first_name == "Zoë"
+
+
+def test_file_that_is_not_utf8_is_rejected(cli_db: str, tiny_copy: Path) -> None:
+    # UTF-8 text on line 2, then a Latin-1 byte on line 3: neither encoding reads it all.
+    children = tiny_copy / "children.csv"
+    text = children.read_text(encoding="utf-8").replace("C001,Ava,", "C001,Zoë,")
+    utf8, latin = text.encode("utf-8"), "C002,Bën,".encode("latin-1")
+    children.write_bytes(utf8.replace(b"C002,Ben,", latin))
     result = run("import", str(tiny_copy), "--as-of", AS_OF)
     assert result.exit_code == 1
-    assert re.search(r"^children\.csv:2: -: not UTF-8", result.stderr, re.MULTILINE), result.stderr
+    assert re.search(r"^children\.csv:3: -: not UTF-8", result.stderr, re.MULTILINE), result.stderr
     assert stored(cli_db)[1].children == 0
 
 
@@ -264,3 +285,33 @@ def test_generated_fixtures_import_cleanly(cli_db: str, tmp_path: Path) -> None:
     assert imported.exit_code == 0, imported.output
     counts = stored(cli_db)[1]
     assert (counts.children, counts.households) == (40, 25)
+
+
+SSDA903 = TINY.parent / "ssda903"
+
+
+def test_an_ssda903_import_prints_what_it_left_out_and_what_needs_a_plan(cli_db: str) -> None:
+    result = run(
+        "import", str(SSDA903 / "return_2026_27"), "--format", "ssda903",
+        "--plans", str(SSDA903 / "annex_a_list8.csv"), "--as-of", "2026-11-01",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "left out: 1 18 or over on the reference date" in result.stdout
+    assert "needs a permanence plan recorded: 2 children (1009, 1010)" in result.stdout
+    assert "not mapped: header.csv: UPN, MC_DOB" in result.stdout
+    assert "annex_a_list8.csv:7: note: 1010: Annex A says 'c) SGO/CAO'" in result.stdout
+
+
+def test_a_snapshot_prints_what_it_retired_and_asks_for_yes(cli_db: str, tiny_copy: Path) -> None:
+    assert run("import", str(tiny_copy), "--as-of", AS_OF).exit_code == 0
+    children = tiny_copy / "children.csv"
+    children.write_text(
+        "".join(x for x in children.read_text().splitlines(True) if not x.startswith("C004,"))
+    )
+    refused = run("import", str(tiny_copy), "--as-of", AS_OF, "--mode", "snapshot")
+    assert refused.exit_code == 4
+    assert "would retire 1 of 6 children" in refused.stderr and "--yes" in refused.stderr
+    done = run("import", str(tiny_copy), "--as-of", AS_OF, "--mode", "snapshot", "--yes")
+    assert done.exit_code == 0, done.output
+    assert "retired (kept for the audit, out of matching): C004" in done.stdout
+    assert stored(cli_db)[1].children == 5

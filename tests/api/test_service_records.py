@@ -200,3 +200,27 @@ def test_rounds_a_stopped_service_left_unfinished_are_reported_failed(
     finally:
         env.app.state.engine.dispose()
         drop()
+
+
+def test_an_api_import_lists_its_encodings_and_practice_warnings(empty_api_env: ApiEnv) -> None:
+    env = empty_api_env
+    files = _files(TINY)
+    links = (
+        files["sibling_links"][1]
+        .decode()
+        .replace("C001,C003,half,together", "C001,C003,half,apart")
+    )
+    files["sibling_links"] = ("sibling_links.csv", links.encode(), "text/csv")
+    files["children"] = (
+        "children.csv",
+        files["children"][1].decode().replace("Ava", "Zoë").encode("cp1252"),
+        "text/csv",
+    )
+    ok = env.client.post(
+        "/api/imports", files=files, data={"as_of": AS_OF}, headers=env.headers["admin"]
+    )
+    assert ok.status_code == 200, ok.text
+    body = ok.json()
+    assert body["encodings"]["children.csv"] == "Windows-1252"
+    assert [w.split(": warning: ")[0] for w in body["warnings"]] == ["sibling_links.csv:4"]
+    assert body["needs_plan"] == []

@@ -150,9 +150,10 @@ def test_an_admin_upload_of_the_right_size_is_imported(empty_api_env: ApiEnv) ->
     }
     admin = empty_api_env.headers["admin"]
     client = empty_api_env.client
-    missing = client.post("/api/imports", files={"children": files["children"]}, headers=admin)
+    # children.csv is required; households.csv is not (issue #14: children-only imports)
+    missing = client.post("/api/imports", files={"households": files["households"]}, headers=admin)
     assert missing.status_code == 422
-    assert missing.json()["problems"][0]["file"] == "households.csv"
+    assert missing.json()["problems"][0]["file"] == "children.csv"
     bad_date = client.post("/api/imports", files=files, data={"as_of": "soon"}, headers=admin)
     assert bad_date.status_code == 422 and bad_date.json()["problems"][0]["column"] == "as_of"
     extra = client.post("/api/imports", files=files, data={"surprise": "x"}, headers=admin)
@@ -160,6 +161,10 @@ def test_an_admin_upload_of_the_right_size_is_imported(empty_api_env: ApiEnv) ->
     ok = client.post("/api/imports", files=files, data={"as_of": "2026-06-01"}, headers=admin)
     assert ok.status_code == 200, ok.text
     assert ok.json()["children_inserted"] == 6
+    only = {"children": files["children"]}
+    again = client.post("/api/imports", files=only, data={"as_of": "2026-06-01"}, headers=admin)
+    assert again.status_code == 200, again.text
+    assert again.json()["children_updated"] == 6 and again.json()["households_inserted"] == 0
 
 
 def test_the_import_page_takes_files_larger_than_a_form(api_env: ApiEnv) -> None:

@@ -97,7 +97,8 @@ def failing_rules(children: Sequence[Child], household: Household, as_of: date) 
             or ("no_younger_children" in r and any(h < a for h in home))
             or ("no_older_children" in r and any(h > a for h in home))
             or ("no_other_children" in r and home)
-            or ("wheelchair_access" in r and not household.wheelchair_access)
+            # not recorded (None) is a question, never an exclusion (issue #14)
+            or ("wheelchair_access" in r and household.wheelchair_access is False)
         ):
             failed.add("requirement")
         if (

@@ -16,6 +16,7 @@ from matching.csv_format import (
     HEADER_LIMIT,
     LINE_LIMIT,
     read_authority,
+    read_files,
     validate_authority,
     write_authority,
 )
@@ -305,17 +306,30 @@ def test_an_import_may_refer_to_records_already_held() -> None:
 
 
 def test_contradictions_are_judged_on_the_merge_with_held_records() -> None:
+    # Issue #12: a contradiction is a practice matter, imported and reported as a warning
+    # at its file and line (it used to refuse the import).
     children, households, links = tiny_bytes()
     held = read(children, households, links)
     apart = b"child_a,child_b,relationship,assessment\nC003,C001,half,apart\n"
-    (problem,) = problems_of_existing(children, households, apart, held)
-    assert (problem.file, problem.line, problem.column) == ("sibling_links.csv", 2, "assessment")
-    assert "C003 and C001 are assessed apart" in problem.reason
-    assert "together links already recorded" in problem.reason
+    result = read_files(
+        io.BytesIO(children),
+        io.BytesIO(households),
+        io.BytesIO(apart),
+        as_of=AS_OF,
+        existing=held,
+    )
+    (warning,) = result.report.warnings
+    assert (warning.file, warning.line, warning.kind) == ("sibling_links.csv", 2, "warning")
+    assert "C003 and C001 are assessed apart" in warning.message
+    assert "together links already recorded" in warning.message
+    assert str(warning).startswith("sibling_links.csv:2: warning: ")
+    assert len(result.authority.links) == 1  # imported as recorded
     # Re-assessing C001-C002 as pending in the same file removes the together path.
     fixed = apart + b"C002,C001,full,pending\n"
-    imported = read(children, households, fixed, existing=held)
-    assert len(imported.links) == 2
+    result = read_files(
+        io.BytesIO(children), io.BytesIO(households), io.BytesIO(fixed), as_of=AS_OF, existing=held
+    )
+    assert result.report.warnings == [] and len(result.authority.links) == 2
 
 
 def problems_of_existing(
@@ -357,7 +371,7 @@ def test_validate_authority_reports_cross_record_problems_with_positions() -> No
         ("children.csv", 8, "ethnicity"),
         ("households.csv", 6, "connected_child_ids"),  # C404 is no child
         ("sibling_links.csv", 6, "child_a"),  # the pair C001-C002 again
-        ("sibling_links.csv", 6, "assessment"),  # apart, yet joined through C003
+        # (apart, yet joined through C003: a practice warning since issue #12, not a problem)
         ("sibling_links.csv", 7, "child_b"),  # C999 is no child
     }
 
@@ -540,6 +554,7 @@ def test_lines_are_numbered_rightly_across_read_blocks() -> None:
     children, households, _ = tiny_bytes()
     header, first, *_ = children.decode().splitlines(keepends=True)
     rows = [first.replace("C001", f"C{i:05d}", 1).encode() for i in range(12_000)]
+    rows[10] = rows[10].replace(b"Ava", "Zoë".encode())  # UTF-8 text: the file is UTF-8
     rows[7_999] = rows[7_999].replace(b"Ava", b"Av\xe9")  # Latin-1, physical line 8001
     rows[11_000] = rows[11_000].replace(b"WBRI", b"WXYZ")  # physical line 11002
     data = header.encode() + b"".join(rows)

@@ -1,7 +1,7 @@
 """Sign-in back-off and server-side sessions; on PostgreSQL, the audit trail handed to a
 role the application does not use.
 
-Revision ID: harden_security
+Revision ID: 0005
 Revises: 0004
 Create Date: 2026-11-23
 
@@ -31,7 +31,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "harden_security"
+revision: str = "0005"
 down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
