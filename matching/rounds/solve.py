@@ -50,6 +50,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
+from matching.errors import Cancelled
 from matching.instance import MatchingInstance
 from matching.rounds.cpsat import DEFAULT_WORKERS, solve_component
 from matching.rounds.flow import Relaxation, allocation_relaxation, shortlist_flow
@@ -73,6 +74,7 @@ from matching.rounds.result import (
 )
 
 Progress = Callable[[str, float], None]
+ShouldStop = Callable[[], bool]
 
 # a component with at most this many feasible pairs is modelled whole in CP-SAT
 FULL_MODEL_PAIRS = 30_000
@@ -106,6 +108,15 @@ _PAIR_OVERHEAD_S = 5e-7
 
 def _no_progress(stage: str, fraction: float) -> None:
     return None
+
+
+def _never() -> bool:
+    return False
+
+
+def _check(should_stop: ShouldStop) -> None:
+    if should_stop():
+        raise Cancelled("the round was cancelled")
 
 
 # ---------------------------------------------------------------- evaluation helpers
@@ -367,7 +378,11 @@ def greedy_round(instance: MatchingInstance, params: RoundParams) -> RoundResult
 
 
 def solve_round(
-    instance: MatchingInstance, params: RoundParams, progress: Progress | None = None
+    instance: MatchingInstance,
+    params: RoundParams,
+    progress: Progress | None = None,
+    *,
+    should_stop: ShouldStop | None = None,
 ) -> RoundResult:
     """Solve a shortlist or allocation round (see the module docstring for the method).
 
@@ -375,9 +390,15 @@ def solve_round(
     exactly by min-cost flow; otherwise CP-SAT improves a flow-based plan per component
     within ``params.time_limit_s``. Deterministic for a given seed and worker count as
     long as CP-SAT finishes within its time limit (one worker by default).
+
+    ``should_stop`` (a cancelled round) is asked between steps and, while CP-SAT
+    searches, every tenth of a second; when it answers True the search stops and
+    ``matching.errors.Cancelled`` is raised: a cancelled round has no result.
     """
     started = time.perf_counter()
     report = progress or _no_progress
+    stop = should_stop or _never
+    _check(stop)
     if params.mode == "shortlist":
         prep = prepare(instance, allocate=False)
         report("min_cost_flow", 0.0)
@@ -391,7 +412,9 @@ def solve_round(
         )
     if params.mode != "allocate":
         raise ValueError(f"unknown round mode {params.mode!r}")
-    return _allocate(instance, params, report, started)
+    result = _allocate(instance, params, report, started, stop)
+    _check(stop)
+    return result
 
 
 def _components(prep: PreparedRound) -> tuple[int, IntArray]:
@@ -418,7 +441,11 @@ def _from_relaxation(prep: PreparedRound, relax: Relaxation) -> IntArray:
 
 
 def _allocate(
-    instance: MatchingInstance, params: RoundParams, report: Progress, started: float
+    instance: MatchingInstance,
+    params: RoundParams,
+    report: Progress,
+    started: float,
+    should_stop: ShouldStop,
 ) -> RoundResult:
     prep = prepare(instance, allocate=True, contact_bonus=params.sibling_contact_bonus)
     workers = params.workers or DEFAULT_WORKERS
@@ -445,6 +472,7 @@ def _allocate(
         scored.append(((int(ch.sum()), int(w.sum())), plan))
     chosen = max(scored, key=lambda s: s[0])[1].copy()
     report("components", 0.1)
+    _check(should_stop)
 
     n_comp, label = _components(prep)
     unit_children, unit_weight = _unit_values(prep, chosen, km)
@@ -478,9 +506,10 @@ def _allocate(
         size_of = {c: int(pstart[c + 1] - pstart[c]) for c in open_comps}
         open_comps.sort(key=lambda c: (size_of[c], c))
         rank = np.arange(prep.n_pairs) - prep.unit_start[prep.pair_unit]
-        search = _Search(prep, params, workers, label, deadline)
+        search = _Search(prep, params, workers, label, deadline, should_stop)
         left = sum(size_of.values())
         for i, c in enumerate(open_comps):
+            _check(should_stop)
             if time.perf_counter() >= deadline:  # safety net: the machine is too slow
                 search.cut = True
                 break
@@ -546,9 +575,11 @@ class _Search:
         workers: int,
         label: IntArray,
         deadline: float,
+        should_stop: ShouldStop = _never,
     ) -> None:
         self.prep, self.params, self.workers, self.label = prep, params, workers, label
         self.deadline = deadline
+        self.should_stop = should_stop
         self.det_used = 0.0
         self.cut = False
         self.km = params.sibling_contact_km
@@ -613,7 +644,9 @@ class _Search:
             seed=self.params.seed,
             workers=self.workers,
             room=room,
+            should_stop=self.should_stop,
         )
+        _check(self.should_stop)  # a search stopped by a cancel: its answer is not wanted
         self.det_used += out.det_time
         self.cut |= out.cut_by_wall
         if not out.chosen:
@@ -651,6 +684,7 @@ class _Search:
         charge = DET_PER_SECOND * (_STEP_OVERHEAD_S + _PAIR_OVERHEAD_S * len(pairs))
         spent = 0.0
         while spent + charge < det_budget:
+            _check(self.should_stop)
             if time.perf_counter() >= self.deadline:  # safety net: the machine is too slow
                 self.cut = True
                 break
