@@ -32,6 +32,7 @@ from pydantic import (
     ValidationError,
     ValidatorFunctionWrapHandler,
     WrapValidator,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -218,15 +219,54 @@ class GapQuery(_Request):
 
 
 class ProposalRequest(_Request):
-    """Propose the unit of a stored shortlist, or a round's unit of `child_id`, for a
-    household of that run."""
+    """Propose the unit of a stored shortlist (`run_id`, the shortlist's run), or a
+    round's unit of `child_id` (`round_id`, the id `POST /api/rounds` answered), for a
+    household of that shortlist or round.
+
+    Each source takes its own id and refuses the other's: a round's id given as a
+    `run_id` (as before rounds had one id) is refused with a message, never taken for a
+    shortlist or another round."""
 
     source: Literal["shortlist", "round"]
-    run_id: int = Field(ge=1, le=MAX_INT32)
+    run_id: int | None = Field(
+        default=None, ge=1, le=MAX_INT32, description="For a shortlist: its run id"
+    )
+    round_id: int | None = Field(
+        default=None, ge=1, le=MAX_INT32, description="For a round: the round's id"
+    )
     household_id: str = Field(min_length=1)
     child_id: str | None = Field(
         default=None, description="For a round: a child of the unit to propose"
     )
+
+    @model_validator(mode="after")
+    def _one_id_for_its_source(self) -> ProposalRequest:
+        if self.source == "round":
+            if self.run_id is not None:
+                raise PydanticCustomError(
+                    "round_id",
+                    "a proposal from a round names its round_id (the id POST /api/rounds "
+                    "answered), not a run_id",
+                )
+            if self.round_id is None:
+                raise PydanticCustomError("round_id", "a proposal from a round needs its round_id")
+        else:
+            if self.round_id is not None:
+                raise PydanticCustomError(
+                    "run_id", "a proposal from a shortlist names its run_id, not a round_id"
+                )
+            if self.run_id is None:
+                raise PydanticCustomError(
+                    "run_id", "a proposal from a shortlist needs the shortlist's run_id"
+                )
+        return self
+
+    @property
+    def source_id(self) -> int:
+        """The id of the shortlist run or of the round proposed from."""
+        source_id = self.round_id if self.source == "round" else self.run_id
+        assert source_id is not None  # checked when the request was made
+        return source_id
 
 
 Reasons = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]

@@ -354,7 +354,9 @@ def round_command(
     """Match every waiting unit at once, as shortlists or as one allocation.
 
     Sibling groups stay together, siblings assessed apart never share a household, and
-    a unit left without a household is listed with the reason. The round is stored.
+    a unit left without a household is listed with the reason. The round is stored with
+    a round id (the one the API and the pages use); cancelled from there while it runs,
+    it stops and the command exits 8.
     """
     from api.requests import RoundRequest
 
@@ -373,23 +375,24 @@ def round_command(
         time_limit_s=time_limit,
         seed=seed,
     )
-    from api.services.rounds import run_round
+    from api.services.round_jobs import run_round_now
 
     with reporting_errors():
         policy = resolve_policy(ctx, policy_file)
         with open_session(ctx) as session, _round_progress(time_limit) as progress:
-            run = run_round(
+            # a round of its own, like one started from the service: one id, cancellable
+            # from the API or the rounds page while it runs (Ctrl-C cancels it too)
+            round_id, document = run_round_now(
                 session,
-                round_request.params(),
-                as_of=round_request.on(date.today()),
+                round_request,
                 policy=policy,
                 requested_by=requested_by(),
                 progress=progress,
             )
     if as_json:
-        _print_json(run.result)
+        _print_json({**document.as_json(), "round_id": round_id})
     else:
-        render_round(run.document, run.run_id)
+        render_round(document, round_id)
 
 
 def register(app: typer.Typer) -> None:

@@ -14,10 +14,18 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import AdminUser, AppSettings, DbSession, FinderUser, GapsUser
 from api.requests import AuditQuery, GapQuery, RoundRequest
-from api.schemas import AuditEvent, AuditPage, ImportCounts, RoundAccepted, RoundStatus
+from api.schemas import (
+    AuditEvent,
+    AuditPage,
+    ImportCounts,
+    RoundAccepted,
+    RoundPage,
+    RoundStatus,
+    RoundSummary,
+)
 from api.services.audit import audit_page
 from api.services.gap_exports import MEDIA_TYPES, GapFormat, export_gaps
-from api.services.round_jobs import round_status, submit_round
+from api.services.round_jobs import cancel_round, read_round, recent_round_jobs, round_fields
 from api.services.uploads import import_received
 from api.upload_stream import IMPORT_FILES, receive_csv_files
 from matching.errors import Problem, ValidationError
@@ -115,37 +123,62 @@ def _form_date(text: str | None) -> date:
         ) from None
 
 
-@router.post("/rounds", response_model=RoundAccepted, status_code=status.HTTP_202_ACCEPTED)
+RoundId = Annotated[int, PathParam(ge=1, le=2**31 - 1, description="The round's id")]
+
+
+@router.post(
+    "/rounds",
+    response_model=RoundAccepted,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses={
+        429: {
+            "description": "You already have a round queued or running, or the "
+            "service is at its limit of rounds: the message says which"
+        }
+    },
+)
 def start_round(
     request: Request, body: RoundRequest, actor: FinderUser, session: DbSession
 ) -> RoundAccepted:
-    """Start a matching round in the background; poll GET /api/rounds/{round_id}."""
+    """Start a matching round in the background; poll GET /api/rounds/{round_id}.
+
+    One round queued or running per person (FAMILYFINDER_ROUNDS_PER_USER) and a few in
+    all (FAMILYFINDER_ROUNDS_TOTAL): beyond them 429, saying which round to wait for or
+    cancel."""
     state = request.app.state
-    job = submit_round(
-        session, state.session_factory, state.round_executor, actor, body, policy=state.policy
-    )
+    job = state.round_worker.submit(session, actor, body, policy=state.policy)
     return RoundAccepted(round_id=job.id, status=job.status)
 
 
+@router.get("/rounds", response_model=RoundPage)
+def list_rounds(
+    _actor: FinderUser,
+    session: DbSession,
+    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+) -> RoundPage:
+    """The latest rounds, newest first, with their status (no results: see one round)."""
+    jobs = recent_round_jobs(session, limit=limit)
+    return RoundPage(items=[RoundSummary.model_validate(round_fields(j)) for j in jobs])
+
+
 @router.get("/rounds/{round_id}", response_model=RoundStatus)
-def get_round(
-    round_id: Annotated[int, PathParam(ge=1, le=2**31 - 1)], _actor: FinderUser, session: DbSession
-) -> RoundStatus:
-    """A round's status, progress and, once done, its result."""
-    job, run = round_status(session, round_id)
-    return RoundStatus(
-        round_id=job.id,
-        status=job.status,  # type: ignore[arg-type]
-        requested_by=job.requested_by,
-        created_at=job.created_at,
-        finished_at=job.finished_at,
-        stage=job.stage,
-        fraction=job.fraction,
-        params=job.params,
-        run_id=job.round_run_id,
-        error=job.error,
-        result=run.document if run is not None else None,
+def get_round(round_id: RoundId, actor: FinderUser, session: DbSession) -> RoundStatus:
+    """A round's status, progress and, once done, its result (a read naming every child
+    of the result, audited)."""
+    job, run = read_round(session, actor, round_id)
+    return RoundStatus.model_validate(
+        {**round_fields(job), "result": run.document if run is not None else None}
     )
+
+
+@router.post("/rounds/{round_id}/cancel", response_model=RoundStatus)
+def cancel(
+    request: Request, round_id: RoundId, actor: FinderUser, session: DbSession
+) -> RoundStatus:
+    """Cancel a queued or running round (its requester or an admin): it reads
+    `cancelled` at once and its solver stops. 409 when it has already finished."""
+    job = cancel_round(session, request.app.state.round_worker, actor, round_id)
+    return RoundStatus.model_validate({**round_fields(job), "result": None})
 
 
 @router.get(
