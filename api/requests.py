@@ -8,6 +8,7 @@ options), so a limit and its message are written here once:
     ShortlistQuery         one child's shortlist: how many, on what date, why not H
     ChildQuery             the children's list: filters and paging
     GapQuery               the gap report: date, suppression, what-if households
+    GapPublicationRequest  publish the gap report as of a date
     ProposalRequest        propose a unit for a household from a stored run
     RecommendationRequest  the panel's recommendation on a proposal
     DecisionRequest        the agency decision on a proposal
@@ -213,6 +214,12 @@ class GapQuery(_Request):
         from matching.gaps import parse_add_spec
 
         return [parse_add_spec(text) for text in self.add]
+
+
+class GapPublicationRequest(_Request):
+    """Publish the gap report as of a date for the recruitment team (an administrator)."""
+
+    as_of: date = Field(description="The report's reference date")
 
 
 # ----------------------------------------------------------------------------- proposals

@@ -241,3 +241,19 @@ class RoundStatus(RoundSummary):
 
 class RoundPage(BaseModel):
     items: list[RoundSummary]
+
+
+class GapPublicationOut(BaseModel):
+    """A gap report published for recruitment (GET /api/gaps?as_of=<its date> reads it)."""
+
+    id: int
+    as_of: date
+    basis: Literal["month_end", "import", "admin"]
+    created_at: datetime
+    created_by: str
+    import_run_id: int | None
+    policy_version: str
+
+
+class GapPublicationPage(BaseModel):
+    items: list[GapPublicationOut]

@@ -1,11 +1,11 @@
 """Published gap reports: the table and its queries.
 
-A publication is the gap report the recruitment team may read, stored once for a
-period (a month end, an import, or a date an administrator chose) as the typed
+A publication is the gap report the recruitment team may read: stored once for a date
+(a month end, an import's date, or a date an administrator chose) as the typed
 `matching.results.GapDocument` it was published as, and never recomputed: two reports
-of nearly the same data would let a reader difference them (docs/domain.md,
-"Disclosure control"). The period is unique, so two requests publishing the same period
-at once store one report.
+of nearly the same records would let a reader difference them (docs/domain.md,
+"Disclosure control"). The date is unique, so two requests publishing the same date at
+once store one report.
 
 Nothing here commits: the service running the use case commits once at its end.
 """
@@ -24,8 +24,8 @@ from matching.errors import NotFoundError
 from matching.results import GapDocument
 from models.orm import Base, UtcDateTime, utcnow
 
-# The ids a user can pass: the database's INTEGER (larger ones cannot name a row, and
-# SQLite refuses to compare them at all).
+# The ids a user can pass: the column's INTEGER (a larger one names no row, and SQLite
+# cannot even compare it).
 MAX_ID = 2**31 - 1
 
 
@@ -35,9 +35,8 @@ class GapPublicationRow(Base):
     __tablename__ = "gap_publication"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    period: Mapped[str] = mapped_column(String(64), unique=True)  # e.g. month_end:2026-11-30
     basis: Mapped[str] = mapped_column(String(16))  # month_end | import | admin
-    as_of: Mapped[date] = mapped_column(Date, index=True)
+    as_of: Mapped[date] = mapped_column(Date, index=True, unique=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     created_by: Mapped[str] = mapped_column(String(64))
     import_run_id: Mapped[int | None] = mapped_column(Integer)
@@ -47,17 +46,22 @@ class GapPublicationRow(Base):
 
 
 @dataclass(frozen=True)
-class GapPublication:
-    """A published report as read back: where it came from and its typed document."""
+class PublicationSummary:
+    """A publication without its document (for lists)."""
 
     id: int
-    period: str
     basis: str
     as_of: date
     created_at: datetime
     created_by: str
     import_run_id: int | None
     policy_version: str
+
+
+@dataclass(frozen=True)
+class GapPublication(PublicationSummary):
+    """A published report as read back, with its typed document."""
+
     inputs_fingerprint: str
     document: GapDocument
 
@@ -65,7 +69,6 @@ class GapPublication:
 def _record(row: GapPublicationRow) -> GapPublication:
     return GapPublication(
         id=row.id,
-        period=row.period,
         basis=row.basis,
         as_of=row.as_of,
         created_at=row.created_at,
@@ -80,17 +83,15 @@ def _record(row: GapPublicationRow) -> GapPublication:
 def save_gap_publication(
     session: Session,
     *,
-    period: str,
     basis: str,
     created_by: str,
     import_run_id: int | None,
     inputs_fingerprint: str,
     document: GapDocument,
 ) -> GapPublication | None:
-    """Store `document` as the publication of `period`; None when that period is already
+    """Store `document` as the publication of its date; None when that date is already
     published (by a request that got there first): nothing is replaced."""
     row = GapPublicationRow(
-        period=period,
         basis=basis,
         as_of=document.as_of,
         created_at=utcnow(),
@@ -109,10 +110,9 @@ def save_gap_publication(
     return _record(row)
 
 
-def gap_publication_for_period(session: Session, period: str) -> GapPublication | None:
-    row = session.scalars(
-        select(GapPublicationRow).where(GapPublicationRow.period == period)
-    ).first()
+def gap_publication_on(session: Session, on: date) -> GapPublication | None:
+    """The publication as of `on`, if there is one."""
+    row = session.scalars(select(GapPublicationRow).where(GapPublicationRow.as_of == on)).first()
     return _record(row) if row is not None else None
 
 
@@ -123,44 +123,27 @@ def get_gap_publication(session: Session, publication_id: int) -> GapPublication
     return _record(row)
 
 
-def latest_gap_publication(session: Session, *, on: date | None = None) -> GapPublication | None:
-    """The publication with the latest date (the one made last for that date), or the
-    latest of `on` when given; None when there is none."""
-    query = select(GapPublicationRow)
-    if on is not None:
-        query = query.where(GapPublicationRow.as_of == on)
+def latest_gap_publication(session: Session) -> GapPublication | None:
+    """The publication with the latest date, or None."""
     row = session.scalars(
-        query.order_by(GapPublicationRow.as_of.desc(), GapPublicationRow.id.desc()).limit(1)
+        select(GapPublicationRow).order_by(GapPublicationRow.as_of.desc()).limit(1)
     ).first()
     return _record(row) if row is not None else None
 
 
-@dataclass(frozen=True)
-class PublicationSummary:
-    """A publication without its document (for lists)."""
-
-    id: int
-    period: str
-    basis: str
-    as_of: date
-    created_at: datetime
-    created_by: str
-    policy_version: str
-
-
 def list_gap_publications(session: Session, *, limit: int = 50) -> list[PublicationSummary]:
-    """Publications, latest date first."""
+    """Publications, latest date first (without their documents)."""
     rows = session.execute(
         select(
             GapPublicationRow.id,
-            GapPublicationRow.period,
             GapPublicationRow.basis,
             GapPublicationRow.as_of,
             GapPublicationRow.created_at,
             GapPublicationRow.created_by,
+            GapPublicationRow.import_run_id,
             GapPublicationRow.policy_version,
         )
-        .order_by(GapPublicationRow.as_of.desc(), GapPublicationRow.id.desc())
+        .order_by(GapPublicationRow.as_of.desc())
         .limit(limit)
     )
     return [PublicationSummary(*row) for row in rows]

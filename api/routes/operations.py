@@ -13,10 +13,12 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import AdminUser, AppSettings, DbSession, FinderUser, GapsUser
-from api.requests import AuditQuery, GapQuery, RoundRequest
+from api.requests import AuditQuery, GapPublicationRequest, GapQuery, RoundRequest
 from api.schemas import (
     AuditEvent,
     AuditPage,
+    GapPublicationOut,
+    GapPublicationPage,
     ImportCounts,
     RoundAccepted,
     RoundPage,
@@ -25,6 +27,7 @@ from api.schemas import (
 )
 from api.services.audit import audit_page
 from api.services.gap_exports import MEDIA_TYPES, GapFormat, export_gaps
+from api.services.gaps import PublicationSummary, gap_publications, publish_gap_report
 from api.services.round_jobs import cancel_round, read_round, recent_round_jobs, round_fields
 from api.services.uploads import import_received
 from api.upload_stream import IMPORT_FILES, receive_csv_files
@@ -186,30 +189,78 @@ def cancel(
     response_class=Response,
     responses={
         200: {
-            "description": "The gap report (suppressed unless an admin asks otherwise)",
+            "description": "The gap report: for recruitment a published report "
+            "(suppressed and rounded); for an admin any date, suppressed unless asked",
             "content": {
                 "application/json": {"schema": {"type": "object"}},
                 "text/csv": {"schema": {"type": "string"}},
                 MEDIA_TYPES["xlsx"]: {"schema": {"type": "string", "format": "binary"}},
             },
-        }
+        },
+        404: {"description": "Recruitment: no report is published as of that date"},
     },
 )
 def gaps(
     request: Request,
     actor: GapsUser,
     session: DbSession,
+    settings: AppSettings,
+    query: Annotated[GapQuery, Query()],
     format: Annotated[GapFormat, Query()] = "json",
-    as_of: Annotated[date | None, Query(description="Reference date (default today)")] = None,
-    suppress: Annotated[bool, Query(description="Admin only: false shows exact counts")] = True,
 ) -> Response:
-    """The needs-gap report for recruitment (small counts always suppressed for them)."""
-    query = GapQuery(as_of=as_of, suppress=suppress)
-    body = export_gaps(session, actor, query, policy=request.app.state.policy, fmt=format)
+    """The needs-gap report. Recruitment reads published reports only: the latest, or
+    the one as of `as_of` when a report is published for that date (the list: GET
+    /api/gaps/publications); counts suppressed and rounded to the nearest 10, what-if
+    answers (`add`, repeatable) as of the report's date and rounded. An admin reads any
+    date, exact with `suppress=false`."""
+    body = export_gaps(
+        session,
+        actor,
+        query,
+        policy=request.app.state.policy,
+        fmt=format,
+        schedule=settings.gap_publication,
+        today=date.today(),
+    )
     headers = {}
     if format != "json":
         headers["Content-Disposition"] = f'attachment; filename="gaps.{format}"'
     return Response(body, media_type=MEDIA_TYPES[format], headers=headers)
+
+
+def _publication_out(item: PublicationSummary) -> GapPublicationOut:
+    fields = ("id", "as_of", "basis", "created_at", "created_by", "import_run_id")
+    return GapPublicationOut.model_validate(
+        {name: getattr(item, name) for name in (*fields, "policy_version")}
+    )
+
+
+@router.get("/gaps/publications", response_model=GapPublicationPage)
+def publications(
+    request: Request, _actor: GapsUser, session: DbSession, settings: AppSettings
+) -> GapPublicationPage:
+    """The gap reports published for recruitment, latest first (one per date, never
+    recomputed; FAMILYFINDER_GAP_PUBLICATION says when one is published)."""
+    items = gap_publications(
+        session, settings.gap_publication, request.app.state.policy, today=date.today()
+    )
+    return GapPublicationPage(items=[_publication_out(p) for p in items])
+
+
+@router.post(
+    "/gaps/publications",
+    response_model=GapPublicationOut,
+    status_code=status.HTTP_201_CREATED,
+)
+def publish(
+    request: Request, body: GapPublicationRequest, actor: AdminUser, session: DbSession
+) -> GapPublicationOut:
+    """Publish the gap report as of a date for recruitment (admin): computed now,
+    suppressed and rounded, stored for good. 409 when that date is published already."""
+    published = publish_gap_report(
+        session, actor, as_of=body.as_of, policy=request.app.state.policy
+    )
+    return _publication_out(published)
 
 
 @router.get("/audit", response_model=AuditPage)

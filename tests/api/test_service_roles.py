@@ -106,7 +106,10 @@ def _matrix(run_id: int, proposal_id: int, round_id: int) -> list[Call]:
             FINDER,
             url=f"/api/rounds/{round_id}/cancel",
         ),
-        Call("GET", "/api/gaps", ("recruitment", "admin"), params={"as_of": "2026-06-01"}),
+        # recruitment: the latest published report (the month end's, published on demand)
+        Call("GET", "/api/gaps", ("recruitment", "admin")),
+        Call("GET", "/api/gaps/publications", ("recruitment", "admin")),
+        Call("POST", "/api/gaps/publications", ("admin",), json={"as_of": "2026-06-01"}),
         Call(
             "POST",
             "/api/proposals",

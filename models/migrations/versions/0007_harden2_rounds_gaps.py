@@ -12,8 +12,8 @@ Create Date: 2026-12-02
   the job's id is the round's one id, shown and accepted everywhere. Runs stored before
   (by the CLI, which made no job) get a finished job here, and a proposal from a round
   names the round's id (`proposal.source_id`; its frozen rationale is left as it was);
-- gap_publication: the gap reports published for the recruitment team, one per period
-  (a month end, an import, a date an administrator chose), never recomputed.
+- gap_publication: the gap reports published for the recruitment team, at most one per
+  date (a month end, an import's date, a date an administrator chose), never recomputed.
 """
 
 from __future__ import annotations
@@ -70,7 +70,6 @@ def upgrade() -> None:
     op.create_table(
         "gap_publication",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("period", sa.String(length=64), nullable=False),
         sa.Column("basis", sa.String(length=16), nullable=False),
         sa.Column("as_of", sa.Date(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -80,9 +79,8 @@ def upgrade() -> None:
         sa.Column("inputs_fingerprint", sa.String(length=64), nullable=False),
         sa.Column("document", sa.JSON(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_gap_publication"),
-        sa.UniqueConstraint("period", name="uq_gap_publication_period"),
     )
-    op.create_index("ix_gap_publication_as_of", "gap_publication", ["as_of"])
+    op.create_index("ix_gap_publication_as_of", "gap_publication", ["as_of"], unique=True)
 
 
 def downgrade() -> None:
