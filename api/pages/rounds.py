@@ -119,10 +119,9 @@ def _round_page(
     status_code: int = 200,
 ) -> HTMLResponse:
     try:
-        job, run = read_round(session, actor, job_id)
+        job, result = read_round(session, actor, job_id)
     except NotFoundError:
         return error_page(request, actor, 404, "Round not found", f"There is no round {job_id}.")
-    result = run.document if run is not None else None
     placed = result.placed_units()[:UNITS_SHOWN] if result is not None else ()
     return render(
         request,

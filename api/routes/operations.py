@@ -168,10 +168,8 @@ def list_rounds(
 def get_round(round_id: RoundId, actor: FinderUser, session: DbSession) -> RoundStatus:
     """A round's status, progress and, once done, its result (a read naming every child
     of the result, audited)."""
-    job, run = read_round(session, actor, round_id)
-    return RoundStatus.model_validate(
-        {**round_fields(job), "result": run.document if run is not None else None}
-    )
+    job, result = read_round(session, actor, round_id)
+    return RoundStatus.model_validate({**round_fields(job), "result": result})
 
 
 @router.post("/rounds/{round_id}/cancel", response_model=RoundStatus)

@@ -486,16 +486,16 @@ def round_children(document: RoundDocument) -> list[str]:
 
 def read_round(
     session: Session, actor: Actor, job_id: int
-) -> tuple[RoundJobRow, RoundRunRecord | None]:
-    """The round and its result as `round_status`; a read that returns a result is
-    audited naming every child in it (one row)."""
+) -> tuple[RoundJobRow, RoundDocument | None]:
+    """The round and, once it is done, its result (read through its type once); a read
+    that returns a result is audited naming every child in it (one row)."""
     job, run = round_status(session, job_id)
-    if run is not None:
-        with unit_of_work(session):
-            record_children(
-                session, actor, "read_round", round_children(run.document), f"round={job.id}"
-            )
-    return job, run
+    if run is None:
+        return job, None
+    document = run.document
+    with unit_of_work(session):
+        record_children(session, actor, "read_round", round_children(document), f"round={job.id}")
+    return job, document
 
 
 def recent_round_jobs(session: Session, *, limit: int = 20) -> list[RoundJobRow]:
