@@ -395,6 +395,24 @@ def round_command(
         render_round(document, round_id)
 
 
+def cancel_round_command(
+    round_id: Annotated[int, typer.Argument(help="The round's id (as `round` printed it)")],
+    ctx: typer.Context,
+) -> None:
+    """Cancel a queued or running round, wherever it runs (a server process stops its
+    solver at its next heartbeat, within FAMILYFINDER_ROUND_HEARTBEAT_S). Exit 2 for an
+    unknown round, 4 for one that has already finished."""
+    from api.services.audit import Actor
+    from api.services.round_jobs import cancel_round
+
+    # whoever holds the database holds every round: the CLI acts as an administrator
+    operator = Actor(username=requested_by(), role="admin")
+    with reporting_errors(), open_session(ctx) as session:
+        job = cancel_round(session, None, operator, round_id)
+    typer.echo(f"round {job.id} cancelled (it was requested by {job.requested_by})")
+
+
 def register(app: typer.Typer) -> None:
     app.command("shortlist")(shortlist_command)
     app.command("round")(round_command)
+    app.command("cancel-round")(cancel_round_command)

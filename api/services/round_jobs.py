@@ -355,6 +355,8 @@ def _execute(
         set_if_running(
             status="failed", error="internal error; it has been logged", finished_at=_now()
         )
+        if raise_errors:  # the CLI shows a bug with its traceback
+            raise
         return None
     done = set_if_running(
         status="done", stage="done", fraction=1.0, round_run_id=run.run_id, finished_at=_now()
