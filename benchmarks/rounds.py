@@ -31,9 +31,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from matching.assignment.prepared import SCORE_SCALE  # noqa: E402
 from matching.instance import MatchingInstance  # noqa: E402
 from matching.rounds import RoundParams, greedy_round, random_instance, solve_round  # noqa: E402
-from matching.rounds.prep import SCORE_SCALE  # noqa: E402
 
 
 def _params(spec: dict[str, Any]) -> RoundParams:
@@ -56,15 +56,16 @@ def _instance(spec: dict[str, Any]) -> MatchingInstance:
 
 
 def _flow_alone(inst: MatchingInstance, params: RoundParams) -> dict[str, Any]:
-    from matching.rounds.flow import allocation_relaxation
-    from matching.rounds.prep import prepare
-    from matching.rounds.solve import _from_relaxation, _unit_values
+    from matching.assignment.flow import allocation_relaxation
+    from matching.assignment.plan import total_value
+    from matching.assignment.prepared import prepare
+    from matching.assignment.search import _from_relaxation
 
     prep = prepare(inst, allocate=True, contact_bonus=params.sibling_contact_bonus)
     relax = allocation_relaxation(prep)
     chosen = _from_relaxation(prep, relax)
-    children, weight = _unit_values(prep, chosen, params.sibling_contact_km)
-    return {"coverage": int(children.sum()), "objective": int(weight.sum()) / SCORE_SCALE}
+    children, weight = total_value(prep, chosen, params.sibling_contact_km)
+    return {"coverage": children, "objective": weight / SCORE_SCALE}
 
 
 def _scipy_sparse(inst: MatchingInstance) -> dict[str, Any]:

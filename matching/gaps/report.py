@@ -2,16 +2,16 @@
 
 `gap_report(authority, as_of=..., policy=...)` finds the feasible pairs with the engine's
 hard rules, so "feasible" means exactly what it means in a matching round: evaluated
-once per unit type x household type (`matching.gaps.typed`) when the policy has no
+once per unit type x household type (`matching.gaps.feasible_groups`) when the policy has no
 minimum round score, else pair by pair with scores (`matching.feasibility.build_instance`);
 `method` in the report says which. Above `EXPAND_MAX_PAIRS` typed pairs (national
 scale) the groups are never expanded into a pair list: every step below runs on them
-(`matching.gaps.typed_placeable`). It then:
+(`matching.gaps.placeable`). It then:
 
 * groups the waiting units by profile (demand) and the available households by profile
   (supply), with the feasible households of each unit profile;
 * computes the most children any allocation of today's pool can place
-  (`matching.gaps.placeable`) and groups the units left over by profile;
+  (`matching.gaps.placeable`, on the assignment kernel) and groups the units left over by profile;
 * derives recruitment targets for those units, materialises them as hypothetical
   households and re-runs the hard rules and the placeable computation to verify what
   they actually place (`matching.gaps.targets`);
@@ -38,8 +38,14 @@ import numpy as np
 import numpy.typing as npt
 
 from matching.domain import Authority, Child, Household
+from matching.gaps.feasible_groups import FeasibleGroups, unit_table
+from matching.gaps.feasible_groups import with_households as typed_with_households
 from matching.gaps.personas import Persona, build_personas
-from matching.gaps.placeable import Placeability, max_children_placed
+from matching.gaps.placeable import (
+    Placeability,
+    max_children_placed,
+    max_children_placed_on_pairs,
+)
 from matching.gaps.profiles import (
     HouseholdProfile,
     ProfileSettings,
@@ -62,9 +68,6 @@ from matching.gaps.targets import (
     pool_centre,
     spec_households,
 )
-from matching.gaps.typed import TypedFeasibility, unit_table
-from matching.gaps.typed import with_households as typed_with_households
-from matching.gaps.typed_placeable import typed_max_children_placed
 from matching.instance import MatchingInstance, RoundHousehold, RoundUnit
 from matching.pool import HouseholdPool
 
@@ -181,13 +184,13 @@ def gap_report(
     `add` lists hypothetical households (what-if); `suppress=False` publishes exact
     small counts (for internal use only); `seed` drives the persona clustering.
     `method` chooses how the feasible pairs are found: "typed" evaluates the hard rules
-    once per unit type × household type (`matching.gaps.typed`; only without a minimum
+    once per unit type × household type (`matching.gaps.feasible_groups`; only without a minimum
     round score, since it computes no score), "pairs" runs the engine's
     `build_instance` pair by pair (scores included), "auto" takes "typed" whenever the
     policy's `min_round_score` is 0. Both give exactly the same feasible pairs. The
     typed pairs are expanded into a pair list only up to `expand_max_pairs`; above it
     (national scale) every figure is computed on the groups
-    (`matching.gaps.typed_placeable`), and `method["placeable"]` says whether the
+    (`matching.gaps.placeable`), and `method["placeable"]` says whether the
     placeable count is exact or a bound. `pool`, the pool of all of `authority`'s
     households when the caller holds one (a service's snapshot), spares building it.
     """
@@ -236,7 +239,7 @@ def _gap_report(
 ) -> GapReport:
     """The report itself (see `gap_report`)."""
     from matching.feasibility import build_instance
-    from matching.gaps.typed import typed_feasibility
+    from matching.gaps.feasible_groups import feasible_groups
     from matching.policy import default_policy
 
     policy = policy if policy is not None else default_policy()
@@ -250,7 +253,7 @@ def _gap_report(
 
     def build(a: Authority) -> MatchingInstance:
         if typed:
-            return typed_feasibility(a, as_of=as_of, policy=policy).instance()
+            return feasible_groups(a, as_of=as_of, policy=policy).instance()
         return build_instance(a, as_of=as_of, policy=policy).instance
 
     started = time.perf_counter()
@@ -266,7 +269,7 @@ def _gap_report(
     }
     if typed:
         table = unit_table(authority, as_of=as_of, policy=policy)
-        types = typed_feasibility(authority, as_of=as_of, policy=policy, table=table, pool=pool)
+        types = feasible_groups(authority, as_of=as_of, policy=policy, table=table, pool=pool)
         n_pairs = types.n_pairs()
         typed_text = (
             f"hard rules evaluated once per type: {types.n_unit_types} unit types x "
@@ -380,7 +383,7 @@ class _Pairs:
         return self.instance.households
 
     def placeable(self, plan: IntArray | None, time_limit_s: float) -> Placeability:
-        return max_children_placed(self.instance, plan=plan, time_limit_s=time_limit_s)
+        return max_children_placed_on_pairs(self.instance, plan=plan, time_limit_s=time_limit_s)
 
     def with_households(self, authority: Authority, households: Sequence[Household]) -> _Pairs:
         return _Pairs(_with_extra(authority, self.instance, households, self.build), self.build)
@@ -398,7 +401,7 @@ class _Pairs:
 
 @dataclass(frozen=True)
 class _Typed:
-    types: TypedFeasibility
+    types: FeasibleGroups
 
     @property
     def units(self) -> tuple[RoundUnit, ...]:
@@ -413,7 +416,7 @@ class _Typed:
         return self.types.households
 
     def placeable(self, plan: IntArray | None, time_limit_s: float) -> Placeability:
-        return typed_max_children_placed(self.types, plan=plan, time_limit_s=time_limit_s)
+        return max_children_placed(self.types, plan=plan, time_limit_s=time_limit_s)
 
     def with_households(self, authority: Authority, households: Sequence[Household]) -> _Typed:
         # the units of `authority` (whole units of this graph) get the new households

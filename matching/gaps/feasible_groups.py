@@ -20,7 +20,7 @@ The two rules that are not functions of these types are applied per item:
 `connected_to_child` (a connected household serves only units all of whose children it
 is connected to: its pairs come from the pool's connected-children index) and
 `safeguarding_distance` (run per unit that has a minimum distance, against the candidate
-pool). The result (`TypedFeasibility`) gives, for every unit, its feasible households
+pool). The result (`FeasibleGroups`) gives, for every unit, its feasible households
 as a list of household groups (units share one list object per distinct list);
 `pairs()` expands it into the exact pair list that `matching.feasibility.build_instance`
 would emit (tested to be equal).
@@ -171,7 +171,7 @@ def unit_table(authority: Authority, *, as_of: date, policy: Policy) -> UnitTabl
 
 
 @dataclass(frozen=True)
-class TypedFeasibility:
+class FeasibleGroups:
     """Feasible pairs of an authority as unit groups × household groups.
 
     Households are numbered as in `authority.households` (then any added ones).
@@ -495,14 +495,14 @@ def _round_households(households: Sequence[Household]) -> tuple[RoundHousehold, 
     return tuple(RoundHousehold(h.household_id, h.vacancies, h.lat, h.lon) for h in households)
 
 
-def typed_feasibility(
+def feasible_groups(
     authority: Authority,
     *,
     as_of: date,
     policy: Policy,
     table: UnitTable | None = None,
     pool: HouseholdPool | None = None,
-) -> TypedFeasibility:
+) -> FeasibleGroups:
     """The feasible pairs of `authority` on `as_of`, grouped into types (see module doc).
 
     Requires `policy.min_round_score == 0` (no pair is dropped for its score). `table`
@@ -527,7 +527,7 @@ def typed_feasibility(
     assessed = _assess(table, candidate_pool, np.arange(len(table.units), dtype=np.int64))
     group_of_household = np.full(len(households), -1, dtype=np.int64)
     group_of_household[candidates] = assessed.group_of_row
-    return TypedFeasibility(
+    return FeasibleGroups(
         units=table.units,
         unit_children=table.unit_children,
         households=_round_households(households),
@@ -544,8 +544,8 @@ def typed_feasibility(
 
 
 def with_households(
-    base: TypedFeasibility, households: Sequence[Household], units: IntArray | None = None
-) -> TypedFeasibility:
+    base: FeasibleGroups, households: Sequence[Household], units: IntArray | None = None
+) -> FeasibleGroups:
     """`base` with `households` appended, evaluated for `units` (default: every unit).
 
     The rules are per pair, so the new households' pairs are those they would have in
@@ -573,7 +573,7 @@ def with_households(
             at = merged[key] = len(lists)
             lists.append(np.concatenate([base.lists[key[0]], assessed.lists[new] + offset]))
         unit_list[u] = at
-    return TypedFeasibility(
+    return FeasibleGroups(
         units=base.units,
         unit_children=base.unit_children,
         households=base.households + _round_households(households),
