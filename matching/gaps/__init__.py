@@ -14,7 +14,7 @@ Public surface::
 """
 
 from matching.gaps.exports import render_charts, write_csv, write_json, write_xlsx
-from matching.gaps.feasible_groups import FeasibleGroups, feasible_groups
+from matching.gaps.grouped_feasibility import FeasibleGroups, feasible_groups
 from matching.gaps.placeable import (
     Placeability,
     max_children_placed,

@@ -9,7 +9,7 @@ do. It is an allocate round with every score 0, and it is answered by the same k
 under the kernel's deterministic budget), so the report and a round count children the
 same way and the report is the same on every run.
 
-`max_children_placed` answers it on the feasible groups (`matching.gaps.feasible_groups`)
+`max_children_placed` answers it on the feasible groups (`matching.gaps.grouped_feasibility`)
 without listing pairs, which at national scale number in the hundreds of millions:
 
 * unit *classes*: units sharing one feasible group list (most units share their rule
@@ -45,7 +45,7 @@ from matching.assignment.flow import class_max_flow
 from matching.assignment.plan import components, homes_of, kept_in_priority_order, partners
 from matching.assignment.prepared import PreparedInstance, prepare
 from matching.assignment.search import Budget, assign
-from matching.gaps.feasible_groups import FeasibleGroups
+from matching.gaps.grouped_feasibility import FeasibleGroups
 from matching.instance import MatchingInstance
 
 IntArray = npt.NDArray[np.int64]

@@ -2,7 +2,7 @@
 
 `gap_report(authority, as_of=..., policy=...)` finds the feasible pairs with the engine's
 hard rules, so "feasible" means exactly what it means in a matching round: evaluated
-once per unit type x household type (`matching.gaps.feasible_groups`) when the policy has no
+once per unit type x household type (`matching.gaps.grouped_feasibility`) when the policy has no
 minimum round score, else pair by pair with scores (`matching.feasibility.build_instance`);
 `method` in the report says which. Above `EXPAND_MAX_PAIRS` typed pairs (national
 scale) the groups are never expanded into a pair list: every step below runs on them
@@ -38,8 +38,8 @@ import numpy as np
 import numpy.typing as npt
 
 from matching.domain import Authority, Child, Household
-from matching.gaps.feasible_groups import FeasibleGroups, unit_table
-from matching.gaps.feasible_groups import with_households as typed_with_households
+from matching.gaps.grouped_feasibility import FeasibleGroups, unit_table
+from matching.gaps.grouped_feasibility import with_households as typed_with_households
 from matching.gaps.personas import Persona, build_personas
 from matching.gaps.placeable import (
     Placeability,
@@ -184,7 +184,7 @@ def gap_report(
     `add` lists hypothetical households (what-if); `suppress=False` publishes exact
     small counts (for internal use only); `seed` drives the persona clustering.
     `method` chooses how the feasible pairs are found: "typed" evaluates the hard rules
-    once per unit type × household type (`matching.gaps.feasible_groups`; only without a minimum
+    once per unit type × household type (`matching.gaps.grouped_feasibility`; only without a minimum
     round score, since it computes no score), "pairs" runs the engine's
     `build_instance` pair by pair (scores included), "auto" takes "typed" whenever the
     policy's `min_round_score` is 0. Both give exactly the same feasible pairs. The
@@ -239,7 +239,7 @@ def _gap_report(
 ) -> GapReport:
     """The report itself (see `gap_report`)."""
     from matching.feasibility import build_instance
-    from matching.gaps.feasible_groups import feasible_groups
+    from matching.gaps.grouped_feasibility import feasible_groups
     from matching.policy import default_policy
 
     policy = policy if policy is not None else default_policy()

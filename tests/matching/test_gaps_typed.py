@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from matching.domain import Authority, SiblingLink
 from matching.feasibility import build_instance
-from matching.gaps.feasible_groups import FeasibleGroups as TypedFeasibility
-from matching.gaps.feasible_groups import feasible_groups as typed_feasibility
+from matching.gaps.grouped_feasibility import FeasibleGroups as TypedFeasibility
+from matching.gaps.grouped_feasibility import feasible_groups as typed_feasibility
 from matching.gaps.placeable import max_children_placed as typed_max_children_placed
 from matching.gaps.report import GapReport, gap_report
 from matching.gaps.targets import parse_add_spec
@@ -387,7 +387,7 @@ def test_households_added_to_the_typed_graph_have_the_pairs_of_the_combined_auth
     # households of the second draw name the same child ids, so they connect too).
     from dataclasses import replace
 
-    from matching.gaps.feasible_groups import with_households
+    from matching.gaps.grouped_feasibility import with_households
 
     authority = generate_authority(n_children, n_households, seed=seed, as_of=AS_OF)
     other = generate_authority(n_children, n_extra, seed=seed + 1, as_of=AS_OF)

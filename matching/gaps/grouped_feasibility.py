@@ -6,17 +6,19 @@ needed). Most units and households are interchangeable for the rules, so the rul
 evaluated once per *unit type* against a pool of *household type* representatives, with
 the rule functions of `matching.rules` (no second implementation):
 
+The type keys are derived from what each rule declares it reads (`matching.rules.reads`):
+
 * household types group the candidate households (available, with a vacancy) by every
-  column a rule reads except location and connected children: kind (term for foster
+  pool column a typed rule declares (`_HOUSEHOLD_COLUMNS`): kind (term for foster
   carers only), approved ages, capacity, will-not-consider needs (restricted to needs
   some waiting unit has), smoker, pets, wheelchair access and the ages of children in
   the home; ages are clipped to the range the waiting units can tell apart, so two
   households are typed together exactly when no waiting unit's rules separate them;
-* unit types group the waiting units by everything a rule reads of them: plans, youngest
-  and eldest age, size, needs some household refuses, and the requirements with the ages
-  they apply to.
+* unit types group the waiting units by everything a typed rule declares it reads of
+  them (`_unit_part`): plans, youngest and eldest age, size, needs some household
+  refuses, and the requirements with the ages of the children holding them.
 
-The two rules that are not functions of these types are applied per item:
+The two rules that declare `per_item` (not functions of these types) are applied per item:
 `connected_to_child` (a connected household serves only units all of whose children it
 is connected to: its pairs come from the pool's connected-children index) and
 `safeguarding_distance` (run per unit that has a minimum distance, against the candidate
@@ -31,7 +33,7 @@ The units are prepared once (`UnitTable`); `with_households` evaluates new house
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -43,19 +45,87 @@ from matching.feasibility import days_waiting, priority_for_days, sibling_unit_p
 from matching.instance import MatchingInstance, RoundHousehold, RoundUnit
 from matching.policy import Policy
 from matching.pool import HouseholdPool, need_bits
-from matching.rules import HARD_RULES, UnitFeatures, too_near
+from matching.rules import HARD_RULES, RULE_READS, UnitFeatures, too_near
 from matching.siblings import sibling_units
 from matching.vocab import NEED_CODES, NOT_FAMILY_FOUND_PLANS
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
-# Rules evaluated type against type; the other two are applied per item (see above).
-TYPED_RULES = tuple(
-    name for name in HARD_RULES if name not in ("connected_to_child", "safeguarding_distance")
-)
+# Rules evaluated type against type; those that declare `per_item` (location,
+# connected children) are applied per item (see above).
+TYPED_RULES = tuple(name for name in HARD_RULES if not RULE_READS[name].per_item)
 _FOSTER = 0  # KIND_CODES["foster"]: the only kind whose term a rule reads
 _NEED_BITS = len(NEED_CODES)
+
+# How each pool column a typed rule declares it reads becomes a type column, clipped to
+# what the waiting units can tell apart (arguments: pool, eldest age, largest unit,
+# needs some unit has). `size` is the pool's length, not a household's attribute.
+_HOUSEHOLD_COLUMNS: dict[str, Callable[[HouseholdPool, int, int, int], list[IntArray]]] = {
+    "served": lambda pool, age, size, needs: [
+        pool.kind.astype(np.int64),
+        np.where(pool.kind == _FOSTER, pool.term, 0).astype(np.int64),
+    ],
+    "available": lambda pool, age, size, needs: [pool.available.astype(np.int64)],
+    "min_age": lambda pool, age, size, needs: [np.clip(pool.min_age, 0, age + 1).astype(np.int64)],
+    "max_age": lambda pool, age, size, needs: [np.clip(pool.max_age, -1, age).astype(np.int64)],
+    "capacity": lambda pool, age, size, needs: [np.clip(pool.capacity, 0, size).astype(np.int64)],
+    "will_not_consider": lambda pool, age, size, needs: [
+        (pool.will_not_consider & needs).astype(np.int64)
+    ],
+    "smoker": lambda pool, age, size, needs: [pool.smoker.astype(np.int64)],
+    "pets": lambda pool, age, size, needs: [pool.pets.astype(np.int64)],
+    "wheelchair": lambda pool, age, size, needs: [pool.wheelchair.astype(np.int64)],
+    "has_children": lambda pool, age, size, needs: [pool.has_children.astype(np.int64)],
+    "home_min_age": lambda pool, age, size, needs: [
+        np.clip(pool.home_min_age, 0, age).astype(np.int64)
+    ],
+    "home_max_age": lambda pool, age, size, needs: [
+        np.clip(pool.home_max_age, 0, age).astype(np.int64)
+    ],
+    "size": lambda pool, age, size, needs: [],
+}
+
+
+def _household_reads() -> tuple[str, ...]:
+    """The pool columns the typed rules declare, each with its type column (a rule
+    declaring one without is an error here, not a silently wrong grouping)."""
+    declared = sorted({c for name in TYPED_RULES for c in RULE_READS[name].household})
+    missing = [c for c in declared if c not in _HOUSEHOLD_COLUMNS]
+    if missing:
+        raise RuntimeError(f"no household type column for what a rule reads: {missing}")
+    return tuple(declared)
+
+
+def _unit_part(reads: str, children: Sequence[Child], ages: Sequence[int]) -> object:
+    """What a typed rule declares it reads of a unit, as part of the unit's type key
+    (`need_mask` is kept apart: it is restricted to the needs a pool refuses)."""
+    if reads == "plans":
+        return tuple(sorted({c.plan for c in children}))
+    if reads == "min_age":
+        return min(ages)
+    if reads == "max_age":
+        return max(ages)
+    if reads == "size":
+        return len(children)
+    if reads in ("requirements", "ages_with"):
+        # each requirement with the ages of the children holding it
+        held = sorted({r for c in children for r in c.requirements})
+        return tuple(
+            (
+                r,
+                tuple(
+                    sorted(a for c, a in zip(children, ages, strict=True) if r in c.requirements)
+                ),
+            )
+            for r in held
+        )
+    if reads == "need_mask":
+        return None
+    raise RuntimeError(f"no unit type key part for what a rule reads: {reads!r}")
+
+
+_UNIT_READS = tuple(sorted({a for name in TYPED_RULES for a in RULE_READS[name].unit}))
 
 
 @dataclass
@@ -94,27 +164,8 @@ def _is_round_unit(children: Sequence[Child]) -> bool:
 
 
 def _rule_key(children: Sequence[Child], ages: Sequence[int]) -> tuple[object, ...]:
-    """What the typed rules read of a unit, needs apart (see `matching.rules`)."""
-    reqs: set[str] = set()
-    young = old = -1
-    for child, age in zip(children, ages, strict=True):
-        reqs |= child.requirements
-        if "no_younger_children" in child.requirements:
-            young = max(young, age)
-        if "no_older_children" in child.requirements:
-            old = age if old < 0 else min(old, age)
-    return (
-        tuple(sorted({c.plan for c in children})),
-        min(ages),
-        max(ages),
-        len(children),
-        "no_smokers" in reqs,
-        "no_pets" in reqs,
-        young,
-        old,
-        "no_other_children" in reqs,
-        "wheelchair_access" in reqs,
-    )
+    """What the typed rules declare they read of a unit, needs apart (see `matching.rules`)."""
+    return tuple(_unit_part(r, children, ages) for r in _UNIT_READS)
 
 
 def unit_table(authority: Authority, *, as_of: date, policy: Policy) -> UnitTable:
@@ -307,18 +358,9 @@ def _assess(table: UnitTable, pool: HouseholdPool, units: IntArray) -> _Assessme
     # --- household rule types: columns clipped to what these units can tell apart
     columns = np.stack(
         [
-            pool.kind.astype(np.int64),
-            np.where(pool.kind == _FOSTER, pool.term, 0).astype(np.int64),
-            np.clip(pool.min_age, 0, max_age + 1).astype(np.int64),
-            np.clip(pool.max_age, -1, max_age).astype(np.int64),
-            np.clip(pool.capacity, 0, max_size).astype(np.int64),
-            pool.will_not_consider & refused,
-            pool.smoker.astype(np.int64),
-            pool.pets.astype(np.int64),
-            pool.wheelchair.astype(np.int64),
-            pool.has_children.astype(np.int64),
-            np.clip(pool.home_min_age, 0, max_age).astype(np.int64),
-            np.clip(pool.home_max_age, 0, max_age).astype(np.int64),
+            column
+            for reads in _household_reads()
+            for column in _HOUSEHOLD_COLUMNS[reads](pool, max_age, max_size, refused)
         ],
         axis=1,
     )
