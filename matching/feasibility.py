@@ -25,6 +25,12 @@ from matching.scoring import score_candidates
 from matching.siblings import sibling_units
 from matching.vocab import NOT_FAMILY_FOUND_PLANS
 
+# A round's instance holds at most this many pairs. At national scale (84,000 children,
+# 43,000 households) the feasible pairs number 92 million, whose arrays, sort and flow
+# network need more than 8 GB; each unit then keeps its best-scoring households, as
+# many as keep the total under this (benchmarks/rounds.py --national measures it).
+ROUND_MAX_PAIRS = 10_000_000
+
 
 @dataclass(frozen=True)
 class FeasibilityResult:
@@ -35,6 +41,9 @@ class FeasibilityResult:
     excluded_counts: tuple[dict[str, int], ...]
     # units left out of the instance (a child not waiting, or a plan not family-found)
     skipped_units: tuple[tuple[str, ...], ...] = ()
+    # when the pairs were capped (`max_pairs`): each unit kept at most this many of its
+    # best-scoring feasible households; None when every feasible pair is kept
+    kept_per_unit: int | None = None
 
 
 def days_waiting(child: Child, as_of: date) -> int:
@@ -105,6 +114,7 @@ def build_instance(
     as_of: date,
     policy: Policy | None = None,
     pool: HouseholdPool | None = None,
+    max_pairs: int | None = None,
 ) -> FeasibilityResult:
     """The matching instance of `authority` on `as_of` under `policy` (default policy if None).
 
@@ -112,6 +122,9 @@ def build_instance(
     waiting with family-found plans; households are the whole pool in its order.
     `apart_units` pairs units holding two children assessed apart;
     `sibling_contact_units` pairs units holding two linked children (any assessment).
+    With `max_pairs` (a round: `ROUND_MAX_PAIRS`), when there are more feasible pairs
+    than that, each unit keeps only its best-scoring households (ties by pool order),
+    the same number for every unit, as many as fit; `kept_per_unit` says how many.
     """
     policy = policy if policy is not None else default_policy()
     pool = pool if pool is not None else HouseholdPool.from_households(authority.households)
@@ -140,6 +153,14 @@ def build_instance(
         counts.append({name: int(np.count_nonzero(masks[name])) for name in RULE_NAMES})
 
     apart, contact = sibling_unit_pairs(units, authority.links)
+    kept = None
+    if max_pairs is not None and sum(len(r) for r in pair_rows) > max_pairs:
+        kept = _cap_per_unit([len(r) for r in pair_rows], max_pairs)
+        for i, (unit_rows, unit_scores) in enumerate(zip(pair_rows, pair_scores, strict=True)):
+            if len(unit_rows) > kept:
+                best = np.sort(np.lexsort((unit_rows, -unit_scores))[:kept])
+                pair_rows[i], pair_scores[i] = unit_rows[best], unit_scores[best]
+                pair_units[i] = pair_units[i][:kept]
 
     def cat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
         return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype=dtype)
@@ -155,4 +176,17 @@ def build_instance(
         apart_units=apart,
         sibling_contact_units=contact,
     )
-    return FeasibilityResult(instance, tuple(counts), tuple(skipped))
+    return FeasibilityResult(instance, tuple(counts), tuple(skipped), kept)
+
+
+def _cap_per_unit(counts: Sequence[int], max_pairs: int) -> int:
+    """The largest per-unit cap K with sum(min(count, K)) <= max_pairs (at least 1)."""
+    ordered = np.sort(np.asarray(counts, dtype=np.int64))
+    low, high = 1, int(ordered[-1]) if len(ordered) else 1
+    while low < high:
+        middle = (low + high + 1) // 2
+        if int(np.minimum(ordered, middle).sum()) <= max_pairs:
+            low = middle
+        else:
+            high = middle - 1
+    return low

@@ -14,6 +14,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -64,6 +65,13 @@ def contact_near_pairs(
 
 class ComponentModel:
     """Builds the model in steps, one kind of constraint per method."""
+
+    # the method adding each constraint family of `matching.assignment.plan`
+    FAMILY_METHODS: ClassVar[dict[str, str]] = {
+        "feasible_pair": "add_one_home_per_unit",
+        "capacity": "add_capacity",
+        "never_together": "add_never_together",
+    }
 
     def __init__(
         self, prep: PreparedInstance, units: IntArray, pairs: IntArray, room: IntArray

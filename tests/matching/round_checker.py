@@ -12,6 +12,10 @@ from typing import Any
 from matching.instance import MatchingInstance
 
 SCALE = 100  # the result rounds weights to hundredths of a point
+# The constraint families this checker checks, each with its own code below; a test
+# holds it to the kernel's list (`matching.assignment.plan.CONSTRAINT_FAMILIES`), so a
+# family added to the kernel fails that test until it is checked here too.
+FAMILIES_CHECKED = ("feasible_pair", "capacity", "never_together")
 REASONS = {
     "no_feasible_household",
     "taken_by_others",
