@@ -16,7 +16,8 @@ The type keys are derived from what each rule declares it reads (`matching.rules
   households are typed together exactly when no waiting unit's rules separate them;
 * unit types group the waiting units by everything a typed rule declares it reads of
   them (`_unit_part`): plans, youngest and eldest age, size, needs some household
-  refuses, and the requirements with the ages of the children holding them.
+  refuses, the requirements, and the ages the requirements about other children in the
+  home compare with.
 
 The two rules that declare `per_item` (not functions of these types) are applied per item:
 `connected_to_child` (a connected household serves only units all of whose children it
@@ -60,13 +61,13 @@ _NEED_BITS = len(NEED_CODES)
 
 # How each pool column a typed rule declares it reads becomes a type column, clipped to
 # what the waiting units can tell apart (arguments: pool, eldest age, largest unit,
-# needs some unit has). `size` is the pool's length, not a household's attribute.
+# needs some unit has). `size` is the pool's length, not a household's attribute. The
+# columns are taken in this order (it numbers the types, and so the groups).
 _HOUSEHOLD_COLUMNS: dict[str, Callable[[HouseholdPool, int, int, int], list[IntArray]]] = {
     "served": lambda pool, age, size, needs: [
         pool.kind.astype(np.int64),
         np.where(pool.kind == _FOSTER, pool.term, 0).astype(np.int64),
     ],
-    "available": lambda pool, age, size, needs: [pool.available.astype(np.int64)],
     "min_age": lambda pool, age, size, needs: [np.clip(pool.min_age, 0, age + 1).astype(np.int64)],
     "max_age": lambda pool, age, size, needs: [np.clip(pool.max_age, -1, age).astype(np.int64)],
     "capacity": lambda pool, age, size, needs: [np.clip(pool.capacity, 0, size).astype(np.int64)],
@@ -83,6 +84,7 @@ _HOUSEHOLD_COLUMNS: dict[str, Callable[[HouseholdPool, int, int, int], list[IntA
     "home_max_age": lambda pool, age, size, needs: [
         np.clip(pool.home_max_age, 0, age).astype(np.int64)
     ],
+    "available": lambda pool, age, size, needs: [pool.available.astype(np.int64)],
     "size": lambda pool, age, size, needs: [],
 }
 
@@ -90,11 +92,11 @@ _HOUSEHOLD_COLUMNS: dict[str, Callable[[HouseholdPool, int, int, int], list[IntA
 def _household_reads() -> tuple[str, ...]:
     """The pool columns the typed rules declare, each with its type column (a rule
     declaring one without is an error here, not a silently wrong grouping)."""
-    declared = sorted({c for name in TYPED_RULES for c in RULE_READS[name].household})
-    missing = [c for c in declared if c not in _HOUSEHOLD_COLUMNS]
+    declared = {c for name in TYPED_RULES for c in RULE_READS[name].household}
+    missing = sorted(declared - set(_HOUSEHOLD_COLUMNS))
     if missing:
         raise RuntimeError(f"no household type column for what a rule reads: {missing}")
-    return tuple(declared)
+    return tuple(c for c in _HOUSEHOLD_COLUMNS if c in declared)
 
 
 def _unit_part(reads: str, children: Sequence[Child], ages: Sequence[int]) -> object:

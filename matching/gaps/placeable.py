@@ -42,6 +42,7 @@ import numpy as np
 import numpy.typing as npt
 
 from matching.assignment.flow import class_max_flow
+from matching.assignment.greedy import best_fit_allocation
 from matching.assignment.plan import components, homes_of, kept_in_priority_order, partners
 from matching.assignment.prepared import PreparedInstance, prepare
 from matching.assignment.search import Budget, assign
@@ -104,9 +105,13 @@ def max_children_placed_on_pairs(
         instance, pair_score=np.zeros(instance.n_pairs), sibling_contact_units=()
     )
     prep = prepare(zero, allocate=True)
-    start = None
+    # the caller's plan, or else the best-fit placement (sibling groups largest first),
+    # starts the search: with every score 0 the fallback candidates tie often, and the
+    # start wins a tie
     if plan is not None:
         start = _pairs_of_plan(prep, np.asarray(plan, dtype=np.int64))
+    else:
+        start = best_fit_allocation(prep)
     found = assign(prep, Budget.for_time_limit(time_limit_s, started=started), start=start)
     homes = homes_of(prep, found.chosen)
     placed = int(prep.size[homes >= 0].sum())
