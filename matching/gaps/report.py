@@ -365,31 +365,37 @@ class _Feasible(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class _Pairs:
-    instance: MatchingInstance
-    build: BuildInstance
+class _Graph:
+    """The units, apart pairs and households of the feasibility graph underneath."""
+
+    graph: MatchingInstance | FeasibleGroups
 
     @property
     def units(self) -> tuple[RoundUnit, ...]:
-        return self.instance.units
+        return self.graph.units
 
     @property
     def apart_units(self) -> tuple[tuple[int, int], ...]:
-        return self.instance.apart_units
+        return self.graph.apart_units
 
     @property
     def households(self) -> tuple[RoundHousehold, ...]:
-        return self.instance.households
+        return self.graph.households
+
+
+@dataclass(frozen=True)
+class _Pairs(_Graph):
+    graph: MatchingInstance
+    build: BuildInstance
 
     def placeable(self, plan: IntArray | None, time_limit_s: float) -> Placeability:
-        return max_children_placed_on_pairs(self.instance, plan=plan, time_limit_s=time_limit_s)
+        return max_children_placed_on_pairs(self.graph, plan=plan, time_limit_s=time_limit_s)
 
     def with_households(self, authority: Authority, households: Sequence[Household]) -> _Pairs:
-        return _Pairs(_with_extra(authority, self.instance, households, self.build), self.build)
+        return _Pairs(_with_extra(authority, self.graph, households, self.build), self.build)
 
     def feasible_by_profile(self, profile_of_unit: IntArray, n: int) -> tuple[IntArray, IntArray]:
-        instance = self.instance
+        instance = self.graph
         vacancies = np.array([h.vacancies for h in instance.households], dtype=np.int64)
         n_h = max(len(vacancies), 1)
         pairs = np.unique(profile_of_unit[instance.pair_unit] * n_h + instance.pair_household)
@@ -400,37 +406,25 @@ class _Pairs:
 
 
 @dataclass(frozen=True)
-class _Typed:
-    types: FeasibleGroups
-
-    @property
-    def units(self) -> tuple[RoundUnit, ...]:
-        return self.types.units
-
-    @property
-    def apart_units(self) -> tuple[tuple[int, int], ...]:
-        return self.types.apart_units
-
-    @property
-    def households(self) -> tuple[RoundHousehold, ...]:
-        return self.types.households
+class _Typed(_Graph):
+    graph: FeasibleGroups
 
     def placeable(self, plan: IntArray | None, time_limit_s: float) -> Placeability:
-        return max_children_placed(self.types, plan=plan, time_limit_s=time_limit_s)
+        return max_children_placed(self.graph, plan=plan, time_limit_s=time_limit_s)
 
     def with_households(self, authority: Authority, households: Sequence[Household]) -> _Typed:
         # the units of `authority` (whole units of this graph) get the new households
-        table = self.types.table
+        table = self.graph.table
         ids = {c.child_id for c in authority.children}
         units = sorted({table.unit_of_child[c] for c in ids if c in table.unit_of_child})
         units = [u for u in units if all(c.child_id in ids for c in table.unit_children[u])]
         chosen = np.array(units, dtype=np.int64)
-        return _Typed(typed_with_households(self.types, households, chosen))
+        return _Typed(typed_with_households(self.graph, households, chosen))
 
     def feasible_by_profile(self, profile_of_unit: IntArray, n: int) -> tuple[IntArray, IntArray]:
         # a household is feasible for a profile when one of the profile's units takes
         # its group: mark the groups per (profile, group list) once, then weigh them
-        types = self.types
+        types = self.graph
         size = types.group_totals()
         vacancies = np.array([h.vacancies for h in types.households], dtype=np.int64)
         group_vac = types.group_totals(vacancies)
