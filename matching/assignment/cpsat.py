@@ -71,13 +71,20 @@ class ComponentModel:
         "feasible_pair": "add_one_home_per_unit",
         "capacity": "add_capacity",
         "never_together": "add_never_together",
+        "unit_limit": "add_unit_limit",
     }
 
     def __init__(
-        self, prep: PreparedInstance, units: IntArray, pairs: IntArray, room: IntArray
+        self,
+        prep: PreparedInstance,
+        units: IntArray,
+        pairs: IntArray,
+        room: IntArray,
+        units_left: IntArray | None = None,
     ) -> None:
         self.prep = prep
         self.room = room
+        self.units_left = prep.unit_limit if units_left is None else units_left
         self.model = cp_model.CpModel()
         self.pairs = [int(p) for p in np.sort(pairs)]
         self.x = {p: self.model.new_bool_var(f"x{p}") for p in self.pairs}
@@ -104,6 +111,14 @@ class ComponentModel:
                 self.model.add(
                     cp_model.LinearExpr.weighted_sum([self.x[p] for p in ps], sizes) <= int(vac[h])
                 )
+
+    def add_unit_limit(self) -> None:
+        """A household takes at most its limit of units (where that binds before its
+        room does: every unit holds at least one child)."""
+        for h, ps in self.by_household.items():
+            limit = int(self.units_left[h])
+            if len(ps) > limit and limit < self.room[h]:
+                self.model.add(sum(self.x[p] for p in ps) <= limit)
 
     def add_never_together(self, pairs: list[tuple[int, int]]) -> None:
         """Units of a never-together pair (siblings assessed apart) never share a household."""
@@ -168,6 +183,7 @@ def solve_component(
     seed: int,
     workers: int,
     room: IntArray | None = None,
+    units_left: IntArray | None = None,
 ) -> ComponentOutcome:
     """Solve one component with CP-SAT, starting from ``hint`` (unit -> pair or -1).
 
@@ -175,12 +191,13 @@ def solve_component(
     where the search stops, reproducibly. ``deadline`` is a ``time.perf_counter()``
     instant used only as a safety net (the wall time left once the model is built);
     ``cut_by_wall`` in the outcome says whether it may have stopped the search first.
-    ``room`` overrides the households' vacancies (the room left by units held fixed
-    outside the model).
+    ``room`` and ``units_left`` override the households' vacancies and unit limits (what
+    units held fixed outside the model leave).
     """
-    cm = ComponentModel(prep, units, pairs, prep.vacancies if room is None else room)
+    cm = ComponentModel(prep, units, pairs, prep.vacancies if room is None else room, units_left)
     cm.add_one_home_per_unit()
     cm.add_capacity()
+    cm.add_unit_limit()
     cm.add_never_together(never_together)
     if prep.contact_bonus:
         cm.add_sibling_contact(contact, contact_km)

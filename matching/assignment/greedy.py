@@ -34,6 +34,10 @@ def fill_allocation(prep: PreparedInstance, chosen: IntArray, units: IntArray) -
     placed = chosen >= 0
     np.add.at(used, prep.pair_household[chosen[placed]], prep.size[placed])
     room = (prep.vacancies - used).tolist()
+    units_left = (
+        prep.unit_limit
+        - np.bincount(prep.pair_household[chosen[placed]], minlength=prep.n_households)
+    ).tolist()
     apart = partners(prep.never_together)
     ph = prep.pair_household.tolist()
     start = prep.unit_start.tolist()
@@ -45,8 +49,13 @@ def fill_allocation(prep: PreparedInstance, chosen: IntArray, units: IntArray) -
         s = size[u]
         for p in range(start[u], start[u + 1]):
             h = ph[p]
-            if room[h] >= s and not any(home[v] == h for v in apart.get(u, ())):
+            if (
+                room[h] >= s
+                and units_left[h] > 0
+                and not any(home[v] == h for v in apart.get(u, ()))
+            ):
                 room[h] -= s
+                units_left[h] -= 1
                 home[u] = h
                 chosen[u] = p
                 break
@@ -92,6 +101,7 @@ def best_fit_allocation(prep: PreparedInstance) -> IntArray:
     """
     chosen = np.full(prep.n_units, -1, dtype=np.int64)
     room = prep.vacancies.copy()
+    units_left = prep.unit_limit.copy()
     apart = partners(prep.never_together)
     degree = np.diff(prep.unit_start)
     units = np.arange(prep.n_units, dtype=np.int64)
@@ -102,7 +112,7 @@ def best_fit_allocation(prep: PreparedInstance) -> IntArray:
     for u in order.tolist():
         pairs = np.arange(prep.unit_start[u], prep.unit_start[u + 1])
         hs = prep.pair_household[pairs]
-        ok = room[hs] >= prep.size[u]
+        ok = (room[hs] >= prep.size[u]) & (units_left[hs] > 0)
         banned = [int(home[v]) for v in apart.get(u, ()) if home[v] >= 0]
         if banned:
             ok &= ~np.isin(hs, banned)
@@ -111,7 +121,10 @@ def best_fit_allocation(prep: PreparedInstance) -> IntArray:
         at = int(np.flatnonzero(ok)[np.argmin(room[hs[ok]])])
         chosen[u], home[u] = pairs[at], hs[at]
         room[hs[at]] -= prep.size[u]
+        units_left[hs[at]] -= 1
     singles = (prep.size == 1) & ~in_pair
+    # a single child is one unit and one child: the room left for them is both at once
+    room = np.minimum(room, units_left)
     usable = singles[prep.pair_unit] & (room[prep.pair_household] >= 1)
     kept = np.flatnonzero(usable)
     if len(kept):

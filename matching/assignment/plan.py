@@ -32,6 +32,7 @@ CONSTRAINT_FAMILIES = (
     "feasible_pair",  # a unit goes whole, to one household that passes every hard rule
     "capacity",  # the children in a household never exceed its vacancies
     "never_together",  # units in a never-together pair (siblings apart) never share one
+    "unit_limit",  # a household takes at most its limit of units (none set today)
 )
 
 
@@ -113,6 +114,12 @@ def over_capacity(homes: IntArray, size: IntArray, vacancies: IntArray) -> IntAr
     return np.flatnonzero(load > vacancies).astype(np.int64)
 
 
+def over_unit_limit(homes: IntArray, unit_limit: IntArray) -> IntArray:
+    """Households holding more units than their limit under `homes`."""
+    count = np.bincount(homes[homes >= 0], minlength=len(unit_limit))
+    return np.flatnonzero(count > unit_limit).astype(np.int64)
+
+
 def shared_homes(homes: IntArray, pairs: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     """The pairs of units (of `pairs`) that `homes` puts in one household."""
     return [(a, b) for a, b in pairs if homes[a] >= 0 and homes[a] == homes[b]]
@@ -129,6 +136,8 @@ def plan_problems(prep: PreparedInstance, chosen: IntArray) -> list[str]:
         problems.append("capacity: a household is over its vacancies")
     for a, b in shared_homes(homes, prep.never_together):
         problems.append(f"never_together: units {a} and {b} share a household")
+    if len(over_unit_limit(homes, prep.unit_limit)):
+        problems.append("unit_limit: a household holds more units than its limit")
     return problems
 
 

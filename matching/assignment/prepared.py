@@ -42,6 +42,9 @@ class PreparedInstance:
     size: IntArray
     priority: FloatArray
     vacancies: IntArray
+    # most units each household may take (its vacancies when it has no limit of its
+    # own: every unit has a child, so the vacancies limit the units anyway)
+    unit_limit: IntArray
     lat: FloatArray
     lon: FloatArray
     pair_unit: IntArray
@@ -114,6 +117,12 @@ def prepare(
     size = np.array([u.size for u in instance.units], dtype=np.int64)
     priority = np.array([u.priority for u in instance.units], dtype=np.float64)
     vac = np.array([h.vacancies for h in instance.households], dtype=np.int64)
+    unit_limit = np.array(
+        [h.vacancies if h.max_units is None else h.max_units for h in instance.households],
+        dtype=np.int64,
+    )
+    if len(unit_limit) and unit_limit.min() < 0:
+        raise ValueError("a household's unit limit cannot be negative")
     lat = np.array([h.lat for h in instance.households], dtype=np.float64)
     lon = np.array([h.lon for h in instance.households], dtype=np.float64)
     pu = np.asarray(instance.pair_unit, dtype=np.int64)
@@ -147,6 +156,7 @@ def prepare(
         size=size,
         priority=priority,
         vacancies=vac,
+        unit_limit=np.minimum(unit_limit, np.maximum(vac, 0)),
         lat=lat,
         lon=lon,
         pair_unit=pu,

@@ -245,6 +245,11 @@ def _from_relaxation(prep: PreparedInstance, relax: Relaxation) -> IntArray:
     greedy for the rest."""
     chosen = np.full(prep.n_units, -1, dtype=np.int64)
     whole = np.flatnonzero(relax.pair_flow == prep.size[prep.pair_unit])
+    # the relaxation knows no unit limit: keep the best-weighted units within each limit
+    whole = whole[np.lexsort((whole, -prep.weight[whole], prep.pair_household[whole]))]
+    households = prep.pair_household[whole]
+    first = np.searchsorted(households, households)
+    whole = whole[np.arange(len(whole)) - first < prep.unit_limit[households]]
     chosen[prep.pair_unit[whole]] = whole
     for a, b in prep.never_together:
         pa, pb = chosen[a], chosen[b]
@@ -288,7 +293,10 @@ class _Search:
         )
         room = prep.vacancies - used.astype(np.int64)
         ph = prep.pair_household
-        pairs = pairs[room[ph[pairs]] >= prep.size[prep.pair_unit[pairs]]]
+        units_left = prep.unit_limit - np.bincount(ph[chosen[fixed]], minlength=prep.n_households)
+        pairs = pairs[
+            (room[ph[pairs]] >= prep.size[prep.pair_unit[pairs]]) & (units_left[ph[pairs]] > 0)
+        ]
         apart: list[tuple[int, int]] = []
         contact: list[tuple[int, int]] = []
         banned: set[tuple[int, int]] = set()
@@ -318,6 +326,7 @@ class _Search:
             seed=self.budget.seed,
             workers=self.budget.workers,
             room=room,
+            units_left=units_left,
         )
         self.det_used += out.det_time
         self.cut |= out.cut_by_wall

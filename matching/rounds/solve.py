@@ -59,7 +59,12 @@ def _unplaced_allocate(prep: PreparedInstance, chosen: IntArray) -> tuple[Unplac
         if not hs:
             out.append(Unplaced(u, NO_FEASIBLE_HOUSEHOLD))
             continue
-        room = [prep.vacancies[h] - used[h] >= prep.size[u] for h in hs]
+        # room: the children fit, and the household is below its limit of units
+        room = [
+            prep.vacancies[h] - used[h] >= prep.size[u]
+            and len(occupants.get(h, ())) < prep.unit_limit[h]
+            for h in hs
+        ]
         blocked = [any(v in kept_apart.get(u, ()) for v in occupants.get(h, [])) for h in hs]
         if any(r and not b for r, b in zip(room, blocked, strict=True)):
             reason = NOT_REACHED

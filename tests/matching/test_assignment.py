@@ -3,6 +3,8 @@ families, and one answer to "how many children can be placed" for rounds and gap
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import math
 from datetime import date
 
@@ -24,8 +26,9 @@ from matching.rounds import RoundParams, solve_round
 from matching.synthetic import generate_authority
 from tests.matching.milp_oracle import max_children_milp
 from tests.matching.placeable_oracle import max_children_placed as oracle_placed
-from tests.matching.round_checker import FAMILIES_CHECKED, check_round
+from tests.matching.round_checker import FAMILIES_CHECKED, check_round, feasible_scores
 from tests.matching.sibling_heavy import sibling_heavy
+from tests.matching.test_rounds_optimality import tiny_instances
 
 AS_OF = date(2026, 6, 1)
 
@@ -140,3 +143,42 @@ def test_the_report_and_the_round_count_placeable_children_the_same_way(
     round_result = solve_round(scored, params)
     check_round(scored, round_result, params)
     assert round_result.children_placed <= report.children_placeable
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    tiny_instances(max_units=5, max_households=3, max_size=2, with_apart=True),
+    st.data(),
+)
+def test_a_limit_on_units_per_household_is_kept_and_the_round_stays_optimal(
+    inst: MatchingInstance, data: st.DataObject
+) -> None:
+    # the kernel's place for "adopters take one child or one sibling group at a time"
+    # (issue 12): no rule sets a limit yet, the kernel keeps one when an instance has it
+    limits = [data.draw(st.sampled_from([None, 1, 2])) for _ in inst.households]
+    households = tuple(
+        dataclasses.replace(h, max_units=m) for h, m in zip(inst.households, limits, strict=True)
+    )
+    inst = dataclasses.replace(inst, households=households)
+    params = RoundParams(mode="allocate", time_limit_s=10)
+    result = solve_round(inst, params)
+    check_round(inst, result, params)
+    pairs = feasible_scores(inst, allocate=True)
+    options = [[None] + [h for (v, h) in sorted(pairs) if v == u] for u in range(len(inst.units))]
+    best = 0
+    for plan in itertools.product(*options):
+        load = [0] * len(households)
+        count = [0] * len(households)
+        for u, h in enumerate(plan):
+            if h is not None:
+                load[h] += inst.units[u].size
+                count[h] += 1
+        if any(
+            load[h] > hh.vacancies or (hh.max_units is not None and count[h] > hh.max_units)
+            for h, hh in enumerate(households)
+        ):
+            continue
+        if any(plan[a] is not None and plan[a] == plan[b] for a, b in inst.apart_units):
+            continue
+        best = max(best, sum(inst.units[u].size for u, h in enumerate(plan) if h is not None))
+    assert result.children_placed == best
