@@ -169,6 +169,7 @@ def run_national() -> dict[str, Any]:
     started = time.perf_counter()
     feasibility = build_instance(authority, as_of=as_of, policy=policy, max_pairs=ROUND_MAX_PAIRS)
     out["instance_s"] = time.perf_counter() - started
+    print(f"  instance built in {out['instance_s']:.1f} s", file=sys.stderr, flush=True)
     inst = feasibility.instance
     out.update(units=len(inst.units), pairs=inst.n_pairs, kept_per_unit=feasibility.kept_per_unit)
     results = {}
@@ -186,7 +187,9 @@ def run_national() -> dict[str, Any]:
             "status": result.status,
             "deterministic": result.deterministic,
         }
+        print(f"  {mode}: {json.dumps(out[mode])}", file=sys.stderr, flush=True)
     out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"  {json.dumps(out)}", file=sys.stderr, flush=True)
     for mode, (result, params) in results.items():
         out[mode]["valid"] = not round_problems(inst, result, params)
     report = gap_report(authority, as_of=as_of, policy=policy)
@@ -255,10 +258,9 @@ def main() -> None:
 
         print(f"load average (1, 5, 15 min): {os.getloadavg()}")
         proc = subprocess.run(
-            [sys.executable, __file__, "--national-child"], capture_output=True, text=True
+            [sys.executable, __file__, "--national-child"], stdout=subprocess.PIPE, text=True
         )
         if proc.returncode != 0:
-            print(proc.stderr, file=sys.stderr)
             raise SystemExit(1)
         out = json.loads(proc.stdout.strip().splitlines()[-1])
         print(json.dumps(out, indent=1))

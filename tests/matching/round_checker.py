@@ -127,8 +127,12 @@ def round_problems(instance: MatchingInstance, result: Any, params: Any) -> list
     unplaced = {x.unit: x for x in result.unplaced}
     if set(unplaced) != {u for u, c in enumerate(result.assignments) if not c}:
         problems.append("the unplaced list does not match the empty assignments")
+    households_of: dict[int, list[int]] = {}
+    for v, h in pairs:
+        if v in unplaced:
+            households_of.setdefault(v, []).append(h)
     for u, x in unplaced.items():
-        feasible = sorted(h for (v, h) in pairs if v == u)
+        feasible = sorted(households_of.get(u, []))
         if x.reason not in REASONS:
             problems.append(f"unit {u}: unknown reason {x.reason}")
         if (x.reason == "no_feasible_household") != (not feasible):

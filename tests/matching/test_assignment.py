@@ -90,23 +90,33 @@ def test_the_model_and_the_independent_checker_cover_every_constraint_family() -
 
 
 def test_a_round_instance_capped_keeps_each_units_best_households() -> None:
-    authority = generate_authority(120, 200, seed=3, as_of=AS_OF)
+    authority = sibling_heavy(
+        generate_authority(150, 120, seed=3, as_of=AS_OF), as_of=AS_OF, waiting_share=0.9
+    )
     policy = default_policy()
     full = build_instance(authority, as_of=AS_OF, policy=policy)
-    capped = build_instance(
-        authority, as_of=AS_OF, policy=policy, max_pairs=full.instance.n_pairs // 3
-    )
+    cap = full.instance.n_pairs // 4
+    capped = build_instance(authority, as_of=AS_OF, policy=policy, max_pairs=cap)
     assert full.kept_per_unit is None and capped.kept_per_unit is not None
-    assert capped.instance.n_pairs <= full.instance.n_pairs // 3
     k = capped.kept_per_unit
+    # at most one household more per unit: its home in a placement of the most children
+    assert capped.instance.n_pairs <= cap + len(capped.instance.units)
     for u in range(len(full.instance.units)):
         mine = full.instance.pair_unit == u
         theirs = capped.instance.pair_unit == u
         kept = int(theirs.sum())
-        assert kept == min(int(mine.sum()), k)
-        # the kept scores are the unit's best ones
-        best = np.sort(full.instance.pair_score[mine])[::-1][:kept]
-        assert np.allclose(np.sort(capped.instance.pair_score[theirs])[::-1], best)
+        assert kept == int(mine.sum()) or kept in (k, k + 1)
+        # the unit's best scores are all kept
+        best = np.sort(full.instance.pair_score[mine])[::-1][: min(kept, k)]
+        assert np.all(np.isin(best, capped.instance.pair_score[theirs]))
+    # and the capped round can still place as many children as the whole pool
+    params = RoundParams(mode="allocate", time_limit_s=5)
+    whole = solve_round(full.instance, params)
+    trimmed = solve_round(capped.instance, params)
+    check_round(capped.instance, trimmed, params)
+    most = max_children_placed(feasible_groups(authority, as_of=AS_OF, policy=policy))
+    assert trimmed.coverage_bound >= most.children_placeable
+    assert whole.coverage_bound >= most.children_placeable
 
 
 @settings(max_examples=20, deadline=None)
