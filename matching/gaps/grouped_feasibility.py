@@ -99,35 +99,46 @@ def _household_reads() -> tuple[str, ...]:
     return tuple(c for c in _HOUSEHOLD_COLUMNS if c in declared)
 
 
+def _requirement_ages(children: Sequence[Child], ages: Sequence[int]) -> tuple[int, int]:
+    """The ages `requirement` compares with the children in the home: the eldest child
+    who must be the youngest there, the youngest who must be the eldest (-1: none)."""
+    young = old = -1
+    for child, age in zip(children, ages, strict=True):
+        if "no_younger_children" in child.requirements:
+            young = max(young, age)
+        if "no_older_children" in child.requirements:
+            old = age if old < 0 else min(old, age)
+    return young, old
+
+
+# How each unit attribute a typed rule declares it reads becomes part of the unit's
+# type key (from the unit's children and their ages). `need_mask` is kept apart: it is
+# restricted to the needs a pool refuses (see `_assess`).
+_UNIT_PARTS: dict[str, Callable[[Sequence[Child], Sequence[int]], object]] = {
+    "plans": lambda children, ages: tuple(sorted({c.plan for c in children})),
+    "min_age": lambda children, ages: min(ages),
+    "max_age": lambda children, ages: max(ages),
+    "size": lambda children, ages: len(children),
+    "requirements": lambda children, ages: frozenset(r for c in children for r in c.requirements),
+    "ages_with": _requirement_ages,
+}
+
+
 def _unit_part(reads: str, children: Sequence[Child], ages: Sequence[int]) -> object:
-    """What a typed rule declares it reads of a unit, as part of the unit's type key
-    (`need_mask` is kept apart: it is restricted to the needs a pool refuses)."""
-    if reads == "plans":
-        return tuple(sorted({c.plan for c in children}))
-    if reads == "min_age":
-        return min(ages)
-    if reads == "max_age":
-        return max(ages)
-    if reads == "size":
-        return len(children)
-    if reads in ("requirements", "ages_with"):
-        # each requirement with the ages of the children holding it
-        held = sorted({r for c in children for r in c.requirements})
-        return tuple(
-            (
-                r,
-                tuple(
-                    sorted(a for c, a in zip(children, ages, strict=True) if r in c.requirements)
-                ),
-            )
-            for r in held
-        )
-    if reads == "need_mask":
-        return None
-    raise RuntimeError(f"no unit type key part for what a rule reads: {reads!r}")
+    """The part of a unit's type key for what a typed rule declares it reads."""
+    part = _UNIT_PARTS.get(reads)
+    if part is None:
+        raise RuntimeError(f"no unit type key part for what a rule reads: {reads!r}")
+    return part(children, ages)
 
 
-_UNIT_READS = tuple(sorted({a for name in TYPED_RULES for a in RULE_READS[name].unit}))
+_UNIT_READS = tuple(
+    sorted({a for name in TYPED_RULES for a in RULE_READS[name].unit} - {"need_mask"})
+)
+for _reads in _UNIT_READS:  # a declaration no part can hold fails at import, not silently
+    if _reads not in _UNIT_PARTS:
+        raise RuntimeError(f"no unit type key part for what a rule reads: {_reads!r}")
+_UNIT_KEY = tuple(_UNIT_PARTS[r] for r in _UNIT_READS)
 
 
 @dataclass
@@ -167,7 +178,7 @@ def _is_round_unit(children: Sequence[Child]) -> bool:
 
 def _rule_key(children: Sequence[Child], ages: Sequence[int]) -> tuple[object, ...]:
     """What the typed rules declare they read of a unit, needs apart (see `matching.rules`)."""
-    return tuple(_unit_part(r, children, ages) for r in _UNIT_READS)
+    return tuple(part(children, ages) for part in _UNIT_KEY)
 
 
 def unit_table(authority: Authority, *, as_of: date, policy: Policy) -> UnitTable:
