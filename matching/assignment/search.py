@@ -114,12 +114,24 @@ class Budget:
     contact_km: float = 25.0
 
     @classmethod
-    def for_time_limit(cls, time_limit_s: float, *, started: float, **options: object) -> Budget:
+    def for_time_limit(
+        cls,
+        time_limit_s: float,
+        *,
+        started: float,
+        seed: int = 0,
+        workers: int = DEFAULT_WORKERS,
+        prune_to: int = 12,
+        contact_km: float = 25.0,
+    ) -> Budget:
         """The budget of a search given ``time_limit_s`` from ``started``."""
         return cls(
             det_seconds=DET_PER_SECOND * max(time_limit_s, 0.0),
             deadline=started + time_limit_s,
-            **options,  # type: ignore[arg-type]
+            seed=seed,
+            workers=workers,
+            prune_to=prune_to,
+            contact_km=contact_km,
         )
 
 
