@@ -20,6 +20,7 @@ from matching.pool import HouseholdPool
 from matching.rules import HARD_RULES, RULE_READS, Reads, RuleFn, UnitFeatures
 from matching.siblings import sibling_units
 from matching.synthetic import generate_authority
+from matching.vocab import REQUIREMENTS
 from tests.matching.checker import make_child, make_household
 
 AS_OF = date(2026, 6, 1)
@@ -60,15 +61,7 @@ def varied_units() -> tuple[list[UnitFeatures], HouseholdPool]:
         if all(by_id[c].plan not in ("return_home", "supported_living") for c in unit)
     ][:150]
     special: list[list[Child]] = [
-        [make_child(requirements=frozenset({r}))]
-        for r in (
-            "no_smokers",
-            "no_pets",
-            "no_younger_children",
-            "no_older_children",
-            "no_other_children",
-            "wheelchair_access",
-        )
+        [make_child(requirements=frozenset({r}))] for r in sorted(REQUIREMENTS)
     ]
     special.append([make_child(needs={"autism": 2}, date_of_birth=date(2024, 1, 1))])
     special.append([make_child(min_distance_km=30.0, home_lat=54.7, home_lon=-1.6)])
