@@ -84,7 +84,9 @@ _HOUSEHOLD_COLUMNS: dict[str, Callable[[HouseholdPool, int, int, int], list[IntA
     "home_max_age": lambda pool, age, size, needs: [
         np.clip(pool.home_max_age, 0, age).astype(np.int64)
     ],
-    "available": lambda pool, age, size, needs: [pool.available.astype(np.int64)],
+    # the candidates are the available households with a vacancy (`_candidates`): no
+    # type column can tell them apart by status
+    "available": lambda pool, age, size, needs: [],
     "size": lambda pool, age, size, needs: [],
 }
 
