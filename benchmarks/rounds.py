@@ -2,6 +2,16 @@
 
     .venv/bin/python benchmarks/rounds.py --quick      # 1,000 units × 2,000 households
     .venv/bin/python benchmarks/rounds.py              # also 10,000 × 20,000
+    .venv/bin/python benchmarks/rounds.py --national   # a national authority, end to end
+
+``--national`` (issue 13): the authority of ``familyfinder fixtures generate DIR
+--children 84000 --households 43000 --seed 7 --as-of 2026-12-01`` (the same
+``generate_authority`` call), then what the round service does: ``build_instance`` with
+``ROUND_MAX_PAIRS`` and ``solve_round`` in both modes with the default parameters, in a
+subprocess whose peak RSS is reported. Target: each round within 5 minutes and 8 GB.
+Afterwards (not timed) the independent checker re-checks each result and the gap
+report's placeable count (every feasible pair, no cap) says how many children any
+allocation could place.
 
 Every (case, method) runs in its own subprocess so that the peak resident memory
 (``ru_maxrss``, which includes OR-Tools' C++ allocations) belongs to that method
@@ -31,9 +41,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from matching.assignment.prepared import SCORE_SCALE  # noqa: E402
 from matching.instance import MatchingInstance  # noqa: E402
 from matching.rounds import RoundParams, greedy_round, random_instance, solve_round  # noqa: E402
-from matching.rounds.prep import SCORE_SCALE  # noqa: E402
 
 
 def _params(spec: dict[str, Any]) -> RoundParams:
@@ -56,15 +66,16 @@ def _instance(spec: dict[str, Any]) -> MatchingInstance:
 
 
 def _flow_alone(inst: MatchingInstance, params: RoundParams) -> dict[str, Any]:
-    from matching.rounds.flow import allocation_relaxation
-    from matching.rounds.prep import prepare
-    from matching.rounds.solve import _from_relaxation, _unit_values
+    from matching.assignment.flow import allocation_relaxation
+    from matching.assignment.plan import total_value
+    from matching.assignment.prepared import prepare
+    from matching.assignment.search import _from_relaxation
 
     prep = prepare(inst, allocate=True, contact_bonus=params.sibling_contact_bonus)
     relax = allocation_relaxation(prep)
     chosen = _from_relaxation(prep, relax)
-    children, weight = _unit_values(prep, chosen, params.sibling_contact_km)
-    return {"coverage": int(children.sum()), "objective": int(weight.sum()) / SCORE_SCALE}
+    children, weight = total_value(prep, chosen, params.sibling_contact_km)
+    return {"coverage": children, "objective": weight / SCORE_SCALE}
 
 
 def _scipy_sparse(inst: MatchingInstance) -> dict[str, Any]:
@@ -136,6 +147,57 @@ def run_one(spec: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+NATIONAL = {"children": 84_000, "households": 43_000, "seed": 7, "as_of": "2026-12-01"}
+
+
+def run_national() -> dict[str, Any]:
+    """The national round end to end, in this process (see the module docstring)."""
+    from datetime import date
+
+    from matching.feasibility import ROUND_MAX_PAIRS, build_instance
+    from matching.gaps import gap_report
+    from matching.policy import default_policy
+    from matching.synthetic import generate_authority
+    from tests.matching.round_checker import round_problems
+
+    as_of = date.fromisoformat(NATIONAL["as_of"])  # type: ignore[arg-type]
+    authority = generate_authority(
+        int(NATIONAL["children"]), int(NATIONAL["households"]), seed=7, as_of=as_of
+    )
+    policy = default_policy()
+    out: dict[str, Any] = {}
+    started = time.perf_counter()
+    feasibility = build_instance(authority, as_of=as_of, policy=policy, max_pairs=ROUND_MAX_PAIRS)
+    out["instance_s"] = time.perf_counter() - started
+    print(f"  instance built in {out['instance_s']:.1f} s", file=sys.stderr, flush=True)
+    inst = feasibility.instance
+    out.update(units=len(inst.units), pairs=inst.n_pairs, kept_per_unit=feasibility.kept_per_unit)
+    results = {}
+    for mode in ("allocate", "shortlist"):
+        params = RoundParams(mode=mode)
+        started = time.perf_counter()
+        result = solve_round(inst, params)
+        results[mode] = (result, params)
+        out[mode] = {
+            "round_s": time.perf_counter() - started,
+            "coverage": result.children_placed if mode == "allocate" else result.units_covered,
+            "coverage_bound": result.coverage_bound,
+            "objective": result.objective,
+            "gap": result.gap,
+            "status": result.status,
+            "deterministic": result.deterministic,
+        }
+        print(f"  {mode}: {json.dumps(out[mode])}", file=sys.stderr, flush=True)
+    out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"  {json.dumps(out)}", file=sys.stderr, flush=True)
+    for mode, (result, params) in results.items():
+        out[mode]["valid"] = not round_problems(inst, result, params)
+    report = gap_report(authority, as_of=as_of, policy=policy)
+    out["placeable_any_allocation"] = report.children_placeable
+    out["placeable_exact"] = report.placeability.exact
+    return out
+
+
 def _cases(quick: bool, workers: list[int]) -> list[dict[str, Any]]:
     sizes = [(1000, 2000, 20.0)] if quick else [(1000, 2000, 20.0), (10000, 20000, 115.0)]
     cases = []
@@ -179,11 +241,35 @@ def main() -> None:
     ap.add_argument(
         "--workers", default="1", help="CP-SAT worker counts to compare on 1k siblings, e.g. 1,8"
     )
+    ap.add_argument(
+        "--national", action="store_true", help="84,000 children × 43,000 households, end to end"
+    )
     ap.add_argument("--one", help=argparse.SUPPRESS)
+    ap.add_argument("--national-child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:
         print(json.dumps(run_one(json.loads(args.one))))
         return
+    if args.national_child:
+        print(json.dumps(run_national()))
+        return
+    if args.national:
+        import os
+
+        print(f"load average (1, 5, 15 min): {os.getloadavg()}")
+        proc = subprocess.run(
+            [sys.executable, __file__, "--national-child"], stdout=subprocess.PIPE, text=True
+        )
+        if proc.returncode != 0:
+            raise SystemExit(1)
+        out = json.loads(proc.stdout.strip().splitlines()[-1])
+        print(json.dumps(out, indent=1))
+        print(f"load average after: {os.getloadavg()}")
+        ok = out["peak_mb"] <= 8 * 1024 and all(
+            out["instance_s"] + out[m]["round_s"] <= 300 and out[m]["valid"]
+            for m in ("allocate", "shortlist")
+        )
+        raise SystemExit(0 if ok else 1)
     workers = [int(w) for w in args.workers.split(",")]
     rows = []
     greedy_obj: dict[tuple[Any, ...], float] = {}

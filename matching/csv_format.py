@@ -722,30 +722,13 @@ def _locate(
 
 
 def read_authority(
-    children: BinaryIO,
-    households: BinaryIO | None,
-    links: BinaryIO | None,
-    *,
-    as_of: date,
-    existing: Authority | None = None,
-    max_problems: int = 200,
-    progress: Progress | None = None,
-    geocoder: Geocoder | None = None,
+    children: BinaryIO, households: BinaryIO | None, links: BinaryIO | None, **options: Any
 ) -> Authority:
     """Read and validate the interchange files; return exactly their records.
 
-    As `read_files`, without its report.
+    As `read_files` (the same keyword options), without its report.
     """
-    return read_files(
-        children,
-        households,
-        links,
-        as_of=as_of,
-        existing=existing,
-        max_problems=max_problems,
-        progress=progress,
-        geocoder=geocoder,
-    ).authority
+    return read_files(children, households, links, **options).authority
 
 
 def read_files(

@@ -25,6 +25,13 @@ from matching.scoring import score_candidates
 from matching.siblings import sibling_units
 from matching.vocab import NOT_FAMILY_FOUND_PLANS
 
+# A round's instance holds about this many pairs at most. At national scale (84,000
+# children, 43,000 households) the feasible pairs number 92 million, whose arrays, sort
+# and flow network need more than 8 GB; each unit then keeps its best-scoring
+# households, as many as keep the total under this, plus one household per unit from a
+# placement of the most children (benchmarks/rounds.py --national measures it).
+ROUND_MAX_PAIRS = 10_000_000
+
 
 @dataclass(frozen=True)
 class FeasibilityResult:
@@ -35,6 +42,9 @@ class FeasibilityResult:
     excluded_counts: tuple[dict[str, int], ...]
     # units left out of the instance (a child not waiting, or a plan not family-found)
     skipped_units: tuple[tuple[str, ...], ...] = ()
+    # when the pairs were capped (`max_pairs`): each unit kept at most this many of its
+    # best-scoring feasible households; None when every feasible pair is kept
+    kept_per_unit: int | None = None
 
 
 def days_waiting(child: Child, as_of: date) -> int:
@@ -105,6 +115,7 @@ def build_instance(
     as_of: date,
     policy: Policy | None = None,
     pool: HouseholdPool | None = None,
+    max_pairs: int | None = None,
 ) -> FeasibilityResult:
     """The matching instance of `authority` on `as_of` under `policy` (default policy if None).
 
@@ -112,6 +123,11 @@ def build_instance(
     waiting with family-found plans; households are the whole pool in its order.
     `apart_units` pairs units holding two children assessed apart;
     `sibling_contact_units` pairs units holding two linked children (any assessment).
+    With `max_pairs` (a round: `ROUND_MAX_PAIRS`), when there are more feasible pairs
+    than that, each unit keeps only its best-scoring households (ties by pool order),
+    the same number for every unit, as many as fit (`kept_per_unit` says how many), and
+    its household in a placement of the most children (`most_children_households`), so
+    the round can still place as many children as the whole pool can.
     """
     policy = policy if policy is not None else default_policy()
     pool = pool if pool is not None else HouseholdPool.from_households(authority.households)
@@ -140,6 +156,27 @@ def build_instance(
         counts.append({name: int(np.count_nonzero(masks[name])) for name in RULE_NAMES})
 
     apart, contact = sibling_unit_pairs(units, authority.links)
+    kept = None
+    if max_pairs is not None and sum(len(r) for r in pair_rows) > max_pairs:
+        kept = _cap_per_unit([len(r) for r in pair_rows], max_pairs)
+        # A cap by score alone can drop the only households some units could have, and
+        # the round would place fewer children than the pool can: the household each
+        # unit has in a placement of the most children (the gap report's engine, on
+        # every feasible pair) is kept too.
+        row_of = {h: i for i, h in enumerate(pool.ids)}
+        placed = {
+            children: row_of[h]
+            for children, h in most_children_households(authority, as_of, policy, pool).items()
+        }
+        for i, (unit_rows, unit_scores) in enumerate(zip(pair_rows, pair_scores, strict=True)):
+            if len(unit_rows) > kept:
+                best = np.lexsort((unit_rows, -unit_scores))[:kept]
+                home = np.flatnonzero(unit_rows == placed.get(units[i].children, -1))
+                if len(home) and home[0] not in best:
+                    best = np.append(best, home[0])
+                best = np.sort(best)
+                pair_rows[i], pair_scores[i] = unit_rows[best], unit_scores[best]
+                pair_units[i] = pair_units[i][: len(best)]
 
     def cat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
         return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype=dtype)
@@ -155,4 +192,38 @@ def build_instance(
         apart_units=apart,
         sibling_contact_units=contact,
     )
-    return FeasibilityResult(instance, tuple(counts), tuple(skipped))
+    return FeasibilityResult(instance, tuple(counts), tuple(skipped), kept)
+
+
+def most_children_households(
+    authority: Authority, as_of: date, policy: Policy, pool: HouseholdPool
+) -> dict[tuple[str, ...], str]:
+    """A household for each unit in a placement of the most children the pool can place
+    (hard rules only, no score), by unit children: `matching.gaps.placeable` on the
+    grouped feasibility, which never lists the pairs."""
+    # imported here: the gap analysis builds on this module
+    from matching.gaps.grouped_feasibility import feasible_groups
+    from matching.gaps.placeable import max_children_placed
+
+    unscored = policy.model_copy(update={"min_round_score": 0.0})
+    whole = pool if pool.ids == tuple(h.household_id for h in authority.households) else None
+    groups = feasible_groups(authority, as_of=as_of, policy=unscored, pool=whole)
+    placement = max_children_placed(groups)
+    return {
+        groups.units[u].children: groups.households[h].household_id
+        for u, h in enumerate(placement.homes.tolist())
+        if h >= 0
+    }
+
+
+def _cap_per_unit(counts: Sequence[int], max_pairs: int) -> int:
+    """The largest per-unit cap K with sum(min(count, K)) <= max_pairs (at least 1)."""
+    ordered = np.sort(np.asarray(counts, dtype=np.int64))
+    low, high = 1, int(ordered[-1]) if len(ordered) else 1
+    while low < high:
+        middle = (low + high + 1) // 2
+        if int(np.minimum(ordered, middle).sum()) <= max_pairs:
+            low = middle
+        else:
+            high = middle - 1
+    return low

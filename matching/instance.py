@@ -32,6 +32,9 @@ class RoundHousehold:
     vacancies: int
     lat: float = 0.0
     lon: float = 0.0
+    # at most this many units (children or sibling groups) in one round, whatever the
+    # vacancies; None: no limit but the vacancies
+    max_units: int | None = None
 
 
 def _empty_int() -> npt.NDArray[np.int32]:

@@ -2,8 +2,15 @@
 
 Each rule takes the unit's features and the pool and returns the mask of households it
 EXCLUDES. A rule holds for a unit when it holds for every child in it. The rules and
-their order are exactly the table in the domain reference (shared/domain.md);
-`siblings_apart` is a round constraint between units and lives with the round solver.
+their order are exactly the hard-rules table in the domain reference
+(docs/domain.md); `siblings_apart` is a constraint between units and lives in the
+assignment kernel (`matching.assignment`, its never-together pairs).
+
+Each rule DECLARES what it reads (`@reads`): the `UnitFeatures` attributes and the
+`HouseholdPool` columns. The gap report groups units and households into types from
+these declarations (`matching.gaps.grouped_feasibility`), so a new rule cannot fall outside
+the grouping; a test runs every rule on instrumented features and pool and fails when a
+rule reads anything it did not declare.
 """
 
 from __future__ import annotations
@@ -108,10 +115,40 @@ class UnitFeatures:
 RuleFn = Callable[[UnitFeatures, HouseholdPool], BoolArray]
 
 
+@dataclass(frozen=True)
+class Reads:
+    """What one hard rule reads: attributes of `UnitFeatures` and of `HouseholdPool`.
+
+    `per_item` marks a rule that depends on who exactly the unit or the household is
+    (a location, the children a connected household is approved for): grouping into
+    types cannot hold it, so it is applied unit by unit.
+    """
+
+    unit: frozenset[str]
+    household: frozenset[str]
+    per_item: bool = False
+
+
+RULE_READS: dict[str, Reads] = {}
+
+
+def reads(
+    *, unit: tuple[str, ...], household: tuple[str, ...], per_item: bool = False
+) -> Callable[[RuleFn], RuleFn]:
+    """Declare what the decorated rule reads (recorded in `RULE_READS` by rule name)."""
+
+    def declare(rule: RuleFn) -> RuleFn:
+        RULE_READS[rule.__name__] = Reads(frozenset(unit), frozenset(household), per_item)
+        return rule
+
+    return declare
+
+
 def _none(pool: HouseholdPool) -> BoolArray:
     return np.zeros(pool.size, dtype=bool)
 
 
+@reads(unit=("plans",), household=("served",))
 def plan_kind(unit: UnitFeatures, pool: HouseholdPool) -> BoolArray:
     """The household's kind does not serve some child's plan."""
     plans = iter(sorted(unit.plans))
@@ -121,6 +158,11 @@ def plan_kind(unit: UnitFeatures, pool: HouseholdPool) -> BoolArray:
     return ~served
 
 
+@reads(
+    unit=("size", "children"),
+    household=("size", "is_connected", "connected_rows"),
+    per_item=True,
+)
 def connected_to_child(unit: UnitFeatures, pool: HouseholdPool) -> BoolArray:
     """A connected household not connected to every child of the unit."""
     if unit.size == 1:
@@ -134,21 +176,25 @@ def connected_to_child(unit: UnitFeatures, pool: HouseholdPool) -> BoolArray:
     return excluded_all
 
 
+@reads(unit=(), household=("available",))
 def status(unit: UnitFeatures, pool: HouseholdPool) -> BoolArray:
     """The household is not `available`."""
     return ~pool.available
 
 
+@reads(unit=("min_age", "max_age"), household=("min_age", "max_age"))
 def age_range(unit: UnitFeatures, pool: HouseholdPool) -> BoolArray:
     """A child's age (whole years, unborn = 0) is outside the approval range."""
     return (pool.min_age > unit.min_age) | (pool.max_age < unit.max_age)
 
 
+@reads(unit=("size",), household=("capacity",))
 def capacity(unit: UnitFeatures, pool: HouseholdPool) -> BoolArray:
     """The unit is larger than the vacancies, the approved places or the largest group."""
     return pool.capacity < unit.size
 
 
+@reads(unit=("need_mask",), household=("will_not_consider", "size"))
 def will_not_consider(unit: UnitFeatures, pool: HouseholdPool) -> BoolArray:
     """A child has a need the household refuses outright."""
     if unit.need_mask == 0:
@@ -157,6 +203,7 @@ def will_not_consider(unit: UnitFeatures, pool: HouseholdPool) -> BoolArray:
     return refused
 
 
+@reads(unit=("min_age", "requirements"), household=("smoker", "size"))
 def smoker_under_five(unit: UnitFeatures, pool: HouseholdPool) -> BoolArray:
     """The household smokes and a child is under five or must not live with smokers."""
     if unit.min_age < UNDER_FIVE or "no_smokers" in unit.requirements:
@@ -164,6 +211,17 @@ def smoker_under_five(unit: UnitFeatures, pool: HouseholdPool) -> BoolArray:
     return _none(pool)
 
 
+@reads(
+    unit=("requirements", "ages_with"),
+    household=(
+        "size",
+        "pets",
+        "home_min_age",
+        "home_max_age",
+        "has_children",
+        "no_wheelchair",
+    ),
+)
 def requirement(unit: UnitFeatures, pool: HouseholdPool) -> BoolArray:
     """A child's requirement about the home or the children already in it is not met."""
     excluded = _none(pool)
@@ -206,6 +264,11 @@ def _within_reach(pool: HouseholdPool, lat: float, lon: float, km: float) -> Int
     return rows[dlon <= 2 * math.asin(s) + 1e-9]
 
 
+@reads(
+    unit=("children",),
+    household=("size", "lat_sorted", "lat_order", "lat_rad", "lon_rad", "cos_lat"),
+    per_item=True,
+)
 def safeguarding_distance(unit: UnitFeatures, pool: HouseholdPool) -> BoolArray:
     """The household is nearer a child's birth-family home than its `min_distance_km`."""
     excluded = _none(pool)

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
 from matching.domain import Child, Household
 from matching.geo import haversine_km, haversine_km_to_many
@@ -27,15 +26,14 @@ from matching.pool import (
     NEED_INDEX,
     PROVIDER_CODES,
     RELIGION_CODES,
+    BoolArray,
+    FloatArray,
     HouseholdPool,
+    IntArray,
     skill_bit,
 )
 from matching.rules import UnitFeatures
 from matching.vocab import NEED_CODES, NEED_LEVELS
-
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
 
 ADOPTION_PLANS = frozenset({"adoption", "ffa"})
 _ADOPTIVE_KINDS = (KIND_CODES["adopter"], KIND_CODES["ffa"])

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from datetime import date, timedelta
 
 from matching.domain import Authority, Child, Household
+from matching.ssda903 import AD1, COLUMNS, EPISODES, HEADER, MISSING, PLACED_FOR_ADOPTION, UASC
 
 PostcodeOf = Callable[[float, float], str | None]
 
@@ -80,45 +81,16 @@ def ssda903_files(
             ad1.append([child.child_id, _d(child.date_of_birth), _d(start), _d(start),
                         "0", "2", "MF", "L0"])  # fmt: skip
         plans.append([child.child_id, child.plan, _d(child.plan_date), child.status])
-    files = {
-        "header.csv": _csv(("CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB"), header),
-        "episodes.csv": _csv(
-            (
-                "CHILD",
-                "DECOM",
-                "RNE",
-                "LS",
-                "CIN",
-                "PLACE",
-                "PLACE_PROVIDER",
-                "DEC",
-                "REC",
-                "REASON_PLACE_CHANGE",
-                "HOME_POST",
-                "PL_POST",
-                "URN",
-            ),
-            episodes,
-        ),
-        "uasc.csv": _csv(("CHILD", "SEX", "DOB", "DUC"), uasc),
-        "missing.csv": _csv(("CHILD", "DOB", "MISSING", "MIS_START", "MIS_END"), missing),
-        "placed_for_adoption.csv": _csv(
-            ("CHILD", "DOB", "DATE_PLACED", "DATE_PLACED_CEASED", "REASON_PLACED_CEASED"), placed
-        ),
-        "ad1.csv": _csv(
-            (
-                "CHILD",
-                "DOB",
-                "DATE_INT",
-                "DATE_MATCH",
-                "FOSTER_CARE",
-                "NB_ADOPTR",
-                "SEX_ADOPTR",
-                "LS_ADOPTR",
-            ),
-            ad1,
-        ),
+    rows = {
+        HEADER: header,
+        EPISODES: episodes,
+        UASC: uasc,
+        MISSING: missing,
+        PLACED_FOR_ADOPTION: placed,
+        AD1: ad1,
     }
+    # the DfE column names, as the import reads them (one table: matching.ssda903)
+    files = {name: _csv(COLUMNS[name], file_rows) for name, file_rows in rows.items()}
     return files, _csv(("CHILD", "plan", "plan_date", "status"), plans)
 
 

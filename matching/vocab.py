@@ -1,4 +1,4 @@
-"""Controlled vocabularies of the CSV interchange format (shared/domain.md).
+"""Controlled vocabularies of the CSV interchange format (docs/domain.md).
 
 Every code a file may contain is listed here, once; validation and the generator both
 read these sets, so adding a code is a one-line change.

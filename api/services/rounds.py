@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from api.services.snapshot import Snapshot, get_snapshot
 from api.services.unit_of_work import unit_of_work
 from matching.domain import Child
-from matching.feasibility import FeasibilityResult, build_instance
+from matching.feasibility import ROUND_MAX_PAIRS, FeasibilityResult, build_instance
 from matching.instance import MatchingInstance
 from matching.policy import Policy
 from matching.results import (
@@ -244,7 +244,11 @@ def run_round(
     if progress is not None:
         progress("feasibility", 0.0)
     feasibility = build_instance(
-        snapshot.authority, as_of=as_of, policy=policy, pool=snapshot.context.pool
+        snapshot.authority,
+        as_of=as_of,
+        policy=policy,
+        pool=snapshot.context.pool,
+        max_pairs=ROUND_MAX_PAIRS,
     )
     result = solve_round(feasibility.instance, params, progress, should_stop=should_stop)
     document = round_document(

@@ -4,8 +4,9 @@ Public surface::
 
     gap_report(authority, *, as_of, policy, add=(), suppress=True, seed=0, method="auto",
                expand_max_pairs=EXPAND_MAX_PAIRS) -> GapReport
-    typed_feasibility(authority, *, as_of, policy) -> TypedFeasibility   (groups, no pairs)
-    typed_max_children_placed(types, *, plan=None) -> Placeability      (no pair list)
+    feasible_groups(authority, *, as_of, policy) -> FeasibleGroups     (groups, no pairs)
+    max_children_placed(groups, *, plan=None) -> Placeability           (no pair list)
+    max_children_placed_on_pairs(instance, *, plan=None) -> Placeability
     GapReport.to_dict()                      the published (suppressed) report
     parse_add_spec(text) -> AddSpec          what-if households; AddSpecError on bad text
     write_json / write_csv(report, TextIO), write_xlsx(report, BinaryIO)
@@ -13,28 +14,31 @@ Public surface::
 """
 
 from matching.gaps.exports import render_charts, write_csv, write_json, write_xlsx
-from matching.gaps.placeable import Placeability, max_children_placed
+from matching.gaps.grouped_feasibility import FeasibleGroups, feasible_groups
+from matching.gaps.placeable import (
+    Placeability,
+    max_children_placed,
+    max_children_placed_on_pairs,
+)
 from matching.gaps.profiles import ProfileSettings
 from matching.gaps.report import EXPAND_MAX_PAIRS, GapReport, analyse_gaps, gap_report
 from matching.gaps.targets import AddSpec, AddSpecError, parse_add_spec
-from matching.gaps.typed import TypedFeasibility, typed_feasibility
-from matching.gaps.typed_placeable import typed_max_children_placed
 
 __all__ = [
     "EXPAND_MAX_PAIRS",
     "AddSpec",
     "AddSpecError",
+    "FeasibleGroups",
     "GapReport",
     "Placeability",
     "ProfileSettings",
-    "TypedFeasibility",
     "analyse_gaps",
+    "feasible_groups",
     "gap_report",
     "max_children_placed",
+    "max_children_placed_on_pairs",
     "parse_add_spec",
     "render_charts",
-    "typed_feasibility",
-    "typed_max_children_placed",
     "write_csv",
     "write_json",
     "write_xlsx",

@@ -1,63 +1,67 @@
-"""How many waiting children can today's pool place, and which units are left over.
+"""How many waiting children can today's pool place: the one placeability engine.
 
-The question is the maximum number of children any allocation can place, where a unit
-(one child or a sibling group) goes whole into one household, households hold at most
-their vacancies and two units assessed `apart` never share a household.
+The question is the most children any allocation can place, where a unit (one child or
+a sibling group) goes whole into one household, households hold at most their
+vacancies and units that must never share a household (siblings assessed apart) never
+do. It is an allocate round with every score 0, and it is answered by the same kernel
+(`matching.assignment`): `max_children_placed_on_pairs` runs `assign` on a pair list
+(flow bounds, the flow/greedy fallback, CP-SAT `ComponentModel` per open component,
+under the kernel's deterministic budget), so the report and a round count children the
+same way and the report is the same on every run.
 
-How it is computed (the `method` text of the result says which path was taken):
+`max_children_placed` answers it on the feasible groups (`matching.gaps.grouped_feasibility`)
+without listing pairs, which at national scale number in the hundreds of millions:
 
-1. The feasibility graph (units × households, an edge per feasible pair) is split into
-   connected components: they cannot influence each other.
-2. Units with the same size and the same feasible households are aggregated into one
-   *unit type*, households adjacent to the same unit types into one *household type*,
-   so the flow network stays small at national scale. The aggregation is exact: members
-   of a type are interchangeable in the flow.
-3. A max-flow (source → unit type, capacity children; unit type → household type;
-   household type → sink, capacity vacancies) is solved with networkx when the
-   aggregated graph is small and with scipy's C implementation of the same model when it
-   is not. When every unit of a component is a single child with no `apart` pair this
-   flow is exactly the answer (integral max-flow = max capacitated matching).
-4. Sibling units sharing vacancies make the problem a generalised assignment, not a
-   flow: the flow (which may split a group) is then only an upper bound. A greedy
-   placement (largest groups first, best fit, then a flow for the single children on
-   what is left) gives a lower bound; components where the bounds meet are exact.
-   The others are solved by an integer model (OR-Tools CP-SAT) maximising children
-   placed, component by component; if CP-SAT proves optimality the answer is exact,
-   otherwise the best placement found and the proven bound are both reported.
+* unit *classes*: units sharing one feasible group list (most units share their rule
+  type's list; units with a distance or connected exception have their own);
+* an upper bound by max-flow (source → class, capacity its children; class → group;
+  group → sink, capacity the group's vacancies) with the kernel's `class_max_flow`. A
+  sibling group may be split by the flow, so with sibling groups or `apart` pairs it is
+  only a bound; with single children only it is the answer (integral max-flow);
+* sibling groups and `apart` units: when the components holding them are small enough
+  to expand (`max_hard_pairs`), their pairs are listed and solved by
+  `max_children_placed_on_pairs`; otherwise a greedy placement (largest groups first,
+  best fit on households with the fewest vacancies left) is the lower bound and the
+  flow the upper bound, and the result says it is a bound;
+* single children outside those components: max-flow on the vacancies left, turned into
+  households within each group (any filling of a group's vacancies is feasible);
+* before solving the upper-bound flow, the single children's minimum cut is carried over
+  to it (any set of groups gives a cut: the children of classes reaching outside it plus
+  its vacancies); when that cut equals the placement found, the placement is proved
+  optimal with one flow instead of two (the national case).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
-import networkx as nx
 import numpy as np
 import numpy.typing as npt
-import scipy.sparse as sp
-from ortools.sat.python import cp_model
-from scipy.sparse.csgraph import connected_components, maximum_flow
 
+from matching.assignment.flow import class_max_flow
+from matching.assignment.greedy import best_fit_allocation
+from matching.assignment.plan import components, homes_of, kept_in_priority_order, partners
+from matching.assignment.prepared import PreparedInstance, prepare
+from matching.assignment.search import Budget, assign
+from matching.gaps.grouped_feasibility import FeasibleGroups
 from matching.instance import MatchingInstance
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
-# Aggregated flow graphs up to this many arcs go to networkx; larger ones to scipy.
-NETWORKX_MAX_ARCS = 20_000
-# Components with more candidate pairs than this are not given to CP-SAT.
-# (building the model in Python costs ~0.1 ms per pair; larger ones keep their bounds)
-CPSAT_MAX_PAIRS = 30_000
-
-_HASH_SEED = 20260601
+# Hard components (sibling groups / apart) are expanded to pairs and solved by the
+# kernel up to this many pairs in total; above it their figure is a bound pair.
+MAX_HARD_PAIRS = 200_000
 
 
 @dataclass(frozen=True)
 class Placeability:
     """The answer: how many waiting children can be placed, and which units cannot.
 
-    `children_placeable` is achieved by a concrete placement (`placed`). When `exact`
+    `children_placeable` is achieved by a concrete placement (`homes`). When `exact`
     is true it is the maximum; otherwise `upper_bound` is a proven bound above it.
     """
 
@@ -68,11 +72,6 @@ class Placeability:
     homes: IntArray  # household index per unit (instance order), -1 when not placed
     feasible_households: IntArray  # per unit: how many households could take it
     method: str
-    components: int = 0
-    components_by_flow: int = 0
-    components_by_bounds: int = 0
-    components_by_cpsat: int = 0
-    components_unproven: int = 0
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     @property
@@ -88,583 +87,493 @@ class Placeability:
         return [int(i) for i in np.flatnonzero(~self.placed)]
 
 
-@dataclass
-class _Graph:
-    """The instance as numpy arrays with pairs sorted by unit."""
+def max_children_placed_on_pairs(
+    instance: MatchingInstance, *, time_limit_s: float = 10.0, plan: IntArray | None = None
+) -> Placeability:
+    """The most children the pairs of `instance` can place, by the assignment kernel.
 
-    sizes: IntArray
-    vacancies: IntArray
-    priority: npt.NDArray[np.float64]
-    pair_unit: IntArray
-    pair_household: IntArray
-    unit_start: IntArray  # CSR offsets of each unit's pairs
-    apart: list[tuple[int, int]]
-
-    @property
-    def n_units(self) -> int:
-        return len(self.sizes)
-
-    @property
-    def n_households(self) -> int:
-        return len(self.vacancies)
-
-    def households_of(self, unit: int) -> IntArray:
-        return self.pair_household[self.unit_start[unit] : self.unit_start[unit + 1]]
-
-
-def _graph(instance: MatchingInstance) -> _Graph:
-    sizes = np.array([u.size for u in instance.units], dtype=np.int64)
-    vacancies = np.array([max(h.vacancies, 0) for h in instance.households], dtype=np.int64)
-    priority = np.array([u.priority for u in instance.units], dtype=np.float64)
-    pu = np.asarray(instance.pair_unit, dtype=np.int64)
-    ph = np.asarray(instance.pair_household, dtype=np.int64)
-    # A pair whose unit does not fit the vacancies can never be used; drop it defensively
-    # (the engine should not emit one) and drop duplicates.
-    if len(pu):
-        keep = sizes[pu] <= vacancies[ph]
-        if not keep.all():
-            pu, ph = pu[keep], ph[keep]
-        n_h = max(len(vacancies), 1)
-        key = pu * n_h + ph
-        # the engine emits pairs sorted by unit then household: sort only when not
-        if len(key) > 1 and not bool(np.all(key[1:] > key[:-1])):
-            key = _distinct(key)
-            pu, ph = key // n_h, key % n_h
-    counts = np.bincount(pu, minlength=len(sizes)) if len(sizes) else np.zeros(0, np.int64)
-    unit_start = np.zeros(len(sizes) + 1, dtype=np.int64)
-    np.cumsum(counts, out=unit_start[1:])
-    apart = sorted({(min(a, b), max(a, b)) for a, b in instance.apart_units if a != b})
-    return _Graph(sizes, vacancies, priority, pu, ph, unit_start, apart)
-
-
-def _max_flow(
-    n_nodes: int, tails: IntArray, heads: IntArray, caps: IntArray, source: int, sink: int
-) -> tuple[int, IntArray, str]:
-    """Max-flow value and flow per arc; networkx for small graphs, scipy for large."""
-    if len(tails) == 0:
-        return 0, np.zeros(0, dtype=np.int64), "networkx"
-    if len(tails) <= NETWORKX_MAX_ARCS:
-        graph: nx.DiGraph = nx.DiGraph()
-        graph.add_nodes_from(range(n_nodes))
-        for t, h, c in zip(tails.tolist(), heads.tolist(), caps.tolist(), strict=True):
-            graph.add_edge(t, h, capacity=c)
-        value, flow = nx.maximum_flow(graph, source, sink)
-        per_arc = np.array(
-            [flow[t][h] for t, h in zip(tails.tolist(), heads.tolist(), strict=True)],
-            dtype=np.int64,
-        )
-        return int(value), per_arc, "networkx"
-    big = np.iinfo(np.int32).max
-    matrix = sp.csr_matrix(
-        (np.minimum(caps, big).astype(np.int32), (tails, heads)), shape=(n_nodes, n_nodes)
+    Scores are ignored (every pair weighs 0, so the objective is the children placed)
+    and so is sibling contact. `plan` (a household index per unit, -1 for none) is a
+    placement known to the caller: its feasible part (pairs that exist, within
+    vacancies, never-together pairs apart, conflicts settled in priority order) is a
+    starting plan, kept on a tie. `time_limit_s` becomes the kernel's deterministic
+    budget, so the answer is the same on every run; it is `exact` when the plan meets
+    the bound the kernel proves.
+    """
+    started = time.perf_counter()
+    zero = dataclasses.replace(
+        instance, pair_score=np.zeros(instance.n_pairs), sibling_contact_units=()
     )
-    result = maximum_flow(matrix, source, sink)
-    flow_matrix = result.flow.tocsr()
-    per_arc = np.asarray(flow_matrix[tails, heads]).ravel().astype(np.int64)
-    return int(result.flow_value), per_arc, "scipy"
-
-
-def _distinct(values: IntArray) -> IntArray:
-    """Sorted distinct values (a plain sort: faster here than numpy's hash-based unique)."""
-    ordered = np.sort(values)
-    if len(ordered) < 2:
-        return ordered
-    keep = np.empty(len(ordered), dtype=bool)
-    keep[0] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
-    return ordered[keep]
-
-
-def _hash_rows(
-    group: IntArray, member: IntArray, n_groups: int, n_members: int, salt: int
-) -> tuple[IntArray, IntArray]:
-    """Two 64-bit set hashes per group of the members it holds (order-free, exact in practice)."""
-    rng = np.random.default_rng(_HASH_SEED + salt)
-    w1 = rng.integers(1, 2**62, size=max(n_members, 1), dtype=np.int64).astype(np.uint64)
-    w2 = rng.integers(1, 2**62, size=max(n_members, 1), dtype=np.int64).astype(np.uint64)
-    h1 = np.zeros(n_groups, dtype=np.uint64)
-    h2 = np.zeros(n_groups, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        np.add.at(h1, group, w1[member])
-        np.add.at(h2, group, w2[member] * np.uint64(3))
-    return h1.view(np.int64), h2.view(np.int64)
-
-
-@dataclass
-class _TypeFlow:
-    """A max-flow over unit types and household types, with what is needed to turn it
-    into households for single children."""
-
-    unit_type: IntArray  # per given unit
-    type_flow: IntArray  # children sent from each unit type
-    arc_type: IntArray  # unit type of each type → household-type arc
-    arc_htype: IntArray
-    arc_flow: IntArray
-    households: IntArray  # households in the network
-    household_type: IntArray  # per entry of `households`
-    n_arcs: int
-    backend: str
-
-
-def _type_flow(g: _Graph, units: IntArray, vacancies: IntArray) -> _TypeFlow:
-    """Aggregated max-flow over the given units (children as flow, groups may split)."""
-    n_units = len(units)
-    empty = np.zeros(0, np.int64)
-    if n_units == 0:
-        return _TypeFlow(empty, empty, empty, empty, empty, empty, empty, 0, "none")
-    # pairs of the selected units, relabelled 0..n_units-1
-    lengths = g.unit_start[units + 1] - g.unit_start[units]
-    local = np.repeat(np.arange(n_units, dtype=np.int64), lengths)
-    idx = _gather_ranges(g.unit_start[units], lengths)
-    hh = g.pair_household[idx] if len(idx) else empty
-    # pairs already fit the full vacancies (see _graph); re-check only on what is left
-    if vacancies is not g.vacancies and len(hh):
-        usable = vacancies[hh] >= g.sizes[units][local]
-        local, hh = local[usable], hh[usable]
-    degree = np.bincount(local, minlength=n_units)
-    h1, h2 = _hash_rows(local, hh, n_units, g.n_households, 0)
-    keys = np.stack([g.sizes[units], degree, h1, h2], axis=1)
-    _, unit_type = np.unique(keys, axis=0, return_inverse=True)
-    unit_type = unit_type.ravel().astype(np.int64)
-    n_types = int(unit_type.max()) + 1
-    type_children = np.bincount(unit_type, weights=g.sizes[units], minlength=n_types).astype(
-        np.int64
-    )
-    # distinct (unit type, household) arcs, then household types by their unit-type sets
-    th = _distinct(unit_type[local] * g.n_households + hh)
-    t_of, h_of = th // g.n_households, th % g.n_households
-    # households in the network, and each arc's position among them (no sort needed)
-    present = np.zeros(g.n_households, dtype=bool)
-    present[h_of] = True
-    hh_used = np.flatnonzero(present).astype(np.int64)
-    position = np.cumsum(present) - 1
-    hh_local = position[h_of]
-    g1, g2 = _hash_rows(hh_local, t_of, len(hh_used), n_types, 1)
-    hdeg = np.bincount(hh_local, minlength=len(hh_used))
-    if len(hh_used):
-        _, hh_type = np.unique(np.stack([hdeg, g1, g2], axis=1), axis=0, return_inverse=True)
-        hh_type = hh_type.ravel().astype(np.int64)
+    prep = prepare(zero, allocate=True)
+    # the caller's plan, or else the best-fit placement (sibling groups largest first),
+    # starts the search: with every score 0 the fallback candidates tie often, and the
+    # start wins a tie
+    if plan is not None:
+        start = _pairs_of_plan(prep, np.asarray(plan, dtype=np.int64))
     else:
-        hh_type = empty
-    n_htypes = int(hh_type.max()) + 1 if len(hh_type) else 0
-    htype_vac = np.bincount(hh_type, weights=vacancies[hh_used], minlength=n_htypes).astype(
-        np.int64
+        start = best_fit_allocation(prep)
+    found = assign(prep, Budget.for_time_limit(time_limit_s, started=started), start=start)
+    homes = homes_of(prep, found.chosen)
+    placed = int(prep.size[homes >= 0].sum())
+    bound = max(found.bound[0], placed)
+    exact = placed == bound
+    notes = () if exact else (f"placed {placed} children, at most {bound} placeable",)
+    n_comp = components(
+        prep.n_units, prep.n_households, prep.pair_unit, prep.pair_household, prep.never_together
+    )[0]
+    method = (
+        f"feasibility graph of {prep.n_units} units, {prep.n_households} households and "
+        f"{prep.n_pairs} feasible pairs in {n_comp} connected components, solved by the "
+        "assignment kernel with every score 0 (most children placed): min-cost flow bound "
+        "and fallback, OR-Tools CP-SAT on the components with sibling groups or 'apart' "
+        "pairs that the fallback does not prove, within a deterministic budget; "
+        + ("exact" if exact else f"not proven optimal, upper bound {bound}")
     )
-    arcs = _distinct(t_of * max(n_htypes, 1) + hh_type[hh_local])
-    a_t, a_h = arcs // max(n_htypes, 1), arcs % max(n_htypes, 1)
-    source, sink = 0, 1 + n_types + n_htypes
-    total = int(type_children.sum())
-    tails = np.concatenate(
-        [np.zeros(n_types, np.int64), 1 + a_t, 1 + n_types + np.arange(n_htypes)]
-    )
-    heads = np.concatenate([1 + np.arange(n_types), 1 + n_types + a_h, np.full(n_htypes, sink)])
-    caps = np.concatenate([type_children, np.full(len(a_t), total), htype_vac])
-    _, per_arc, backend = _max_flow(sink + 1, tails, heads, caps, source, sink)
-    if not len(per_arc):
-        per_arc = np.zeros(len(tails), np.int64)
-    return _TypeFlow(
-        unit_type=unit_type,
-        type_flow=per_arc[:n_types],
-        arc_type=a_t,
-        arc_htype=a_h,
-        arc_flow=per_arc[n_types : n_types + len(a_t)],
-        households=hh_used,
-        household_type=hh_type,
-        n_arcs=len(tails),
-        backend=backend,
+    return Placeability(
+        children_waiting=int(prep.size.sum()),
+        children_placeable=placed,
+        upper_bound=bound,
+        exact=exact,
+        homes=homes,
+        feasible_households=np.diff(prep.unit_start).astype(np.int64),
+        method=method,
+        notes=notes,
     )
 
 
-def _homes_from_flow(g: _Graph, units: IntArray, flow: _TypeFlow, vacancies: IntArray) -> IntArray:
-    """Households for single children from a type flow (-1 where none), highest priority
-    first within a type. Households of one type share their feasible sets, so any filling
-    of a type's vacancies is feasible."""
-    homes = np.full(len(units), -1, dtype=np.int64)
-    order = np.lexsort((units, -g.priority[units], flow.unit_type))
-    queues: dict[int, list[int]] = {}
-    for pos in order.tolist():
-        queues.setdefault(int(flow.unit_type[pos]), []).append(pos)
-    members: dict[int, list[int]] = {}
-    for h, t in zip(flow.households.tolist(), flow.household_type.tolist(), strict=True):
-        members.setdefault(t, []).append(h)
-    left = {h: int(vacancies[h]) for h in flow.households.tolist()}
-    cursor = dict.fromkeys(members, 0)
-    taken = dict.fromkeys(queues, 0)
-    used = flow.arc_flow > 0
-    for t, ht, f in zip(
-        flow.arc_type[used].tolist(),
-        flow.arc_htype[used].tolist(),
-        flow.arc_flow[used].tolist(),
-        strict=True,
-    ):
-        for _ in range(f):
-            pos = queues[t][taken[t]]
-            taken[t] += 1
-            hs = members[ht]
-            while left[hs[cursor[ht]]] == 0:
-                cursor[ht] += 1
-            h = hs[cursor[ht]]
-            left[h] -= 1
-            homes[pos] = h
-    return homes
+def _pairs_of_plan(prep: PreparedInstance, plan: IntArray) -> IntArray:
+    """A caller's plan (household per unit) as pair indices: its feasible part only."""
+    n_u, n_h = prep.n_units, prep.n_households
+    homes = np.full(n_u, -1, dtype=np.int64)
+    planned = np.flatnonzero((plan[:n_u] >= 0) & (plan[:n_u] < n_h))
+    key = prep.pair_unit * max(n_h, 1) + prep.pair_household
+    order = np.argsort(key, kind="stable")
+    want = planned * max(n_h, 1) + plan[planned]
+    at = np.minimum(np.searchsorted(key[order], want), max(len(key) - 1, 0))
+    found = (key[order][at] == want) if len(key) else np.zeros(len(want), dtype=bool)
+    homes[planned[found]] = plan[planned[found]]
+    kept = kept_in_priority_order(
+        homes, prep.size, prep.vacancies, prep.priority, prep.never_together
+    )
+    chosen = np.full(n_u, -1, dtype=np.int64)
+    placed = np.flatnonzero(kept >= 0)
+    want = placed * max(n_h, 1) + kept[placed]
+    chosen[placed] = order[np.searchsorted(key[order], want)]
+    return chosen
 
 
-def _gather_ranges(starts: IntArray, lengths: IntArray) -> IntArray:
-    """Concatenated aranges [start, start+length) for every range, vectorised."""
-    total = int(lengths.sum())
-    if total == 0:
-        return np.zeros(0, np.int64)
-    before = np.concatenate([np.zeros(1, np.int64), np.cumsum(lengths)[:-1]])
-    offsets: IntArray = np.repeat(starts - before, lengths)
-    return np.arange(total, dtype=np.int64) + offsets
+class _Classes:
+    """Units grouped by their feasible group list, with the class → group arcs."""
+
+    def __init__(self, tf: FeasibleGroups, units: IntArray) -> None:
+        # the typed graph holds each distinct list once (see typed.py): a class is a list,
+        # numbered in order of first appearance among `units` (a stable flow input)
+        used, first, of_unit = np.unique(
+            tf.unit_list[units], return_index=True, return_inverse=True
+        )
+        order = np.argsort(first, kind="stable")
+        rank = np.empty(len(used), dtype=np.int64)
+        rank[order] = np.arange(len(used), dtype=np.int64)
+        used = used[order]
+        self.of_unit = rank[of_unit.ravel()]
+        self.lists = [tf.lists[i] for i in used.tolist()]
+
+    @cached_property
+    def arc_class(self) -> IntArray:
+        """Class of each class → group arc (arcs listed class by class)."""
+        lengths = np.array([len(g) for g in self.lists], dtype=np.int64)
+        return np.repeat(np.arange(len(self.lists), dtype=np.int64), lengths)
+
+    @cached_property
+    def arc_group(self) -> IntArray:
+        """Group of each class → group arc."""
+        if not self.lists:
+            return np.zeros(0, np.int64)
+        return np.concatenate(self.lists).astype(np.int64, copy=False)
+
+    @property
+    def n_arcs(self) -> int:
+        return sum(len(g) for g in self.lists)
+
+    def sums(self, per_group: IntArray) -> IntArray:
+        """For each class, the sum of `per_group` over its groups."""
+        return np.array([int(per_group[g].sum()) for g in self.lists], dtype=np.int64)
+
+    @property
+    def n(self) -> int:
+        return len(self.lists)
 
 
 def max_children_placed(
-    instance: MatchingInstance,
+    tf: FeasibleGroups,
     *,
-    time_limit_s: float = 20.0,
+    time_limit_s: float = 10.0,
+    max_hard_pairs: int = MAX_HARD_PAIRS,
     plan: IntArray | None = None,
 ) -> Placeability:
-    """The maximum number of waiting children today's pool can place, and the leftovers.
+    """The most children today's pool can place, from the typed graph (no pair list).
 
-    See the module docstring for the method. `plan` (a household index per unit, -1 for
-    none) is a placement known to the caller, e.g. today's allocation plus recruited
-    households; its feasible part is checked pair by pair and used as a lower bound.
-    `time_limit_s` bounds the CP-SAT work. Deterministic for a given instance (CP-SAT has
-    a tie-break objective preferring higher-priority units).
+    Same answer as `max_children_placed_on_pairs(tf.instance())` when the sibling /
+    apart components have at most `max_hard_pairs` pairs (they are then solved by that
+    function on their own pairs); otherwise the placement found is a lower bound and
+    `upper_bound` the flow bound, and `method` says so. `plan` (a household per unit,
+    -1 for none) is a placement known to the caller; its feasible part is a lower bound,
+    as in `max_children_placed_on_pairs`.
     """
-    started = time.perf_counter()
-    g = _graph(instance)
-    n_u, n_h = g.n_units, g.n_households
-    degree = np.diff(g.unit_start)
-    children_waiting = int(g.sizes.sum())
+    n_u = len(tf.units)
+    sizes = np.array([u.size for u in tf.units], dtype=np.int64)
+    priority = np.array([u.priority for u in tf.units], dtype=np.float64)
+    vacancies = np.array([max(h.vacancies, 0) for h in tf.households], dtype=np.int64)
+    members = tf.group_members()
+    n_g = len(members)
+    group_size = tf.group_totals()
     homes = np.full(n_u, -1, dtype=np.int64)
+    all_units = np.arange(n_u, dtype=np.int64)
+    classes = _Classes(tf, all_units)
+    degree = classes.sums(group_size)[classes.of_unit] if n_u else np.zeros(0, np.int64)
+    waiting = int(sizes.sum())
     if n_u == 0:
         return Placeability(0, 0, 0, True, homes, degree, "no waiting units")
 
-    adjacency = sp.coo_matrix(
-        (np.ones(len(g.pair_unit)), (g.pair_unit, n_u + g.pair_household)),
-        shape=(n_u + n_h, n_u + n_h),
-    )
-    n_comp, label = connected_components(adjacency, directed=False)
-    comp_of_unit = label[:n_u].astype(np.int64)
     in_apart = np.zeros(n_u, dtype=bool)
-    for a, b in g.apart:
+    for a, b in tf.apart_units:
         in_apart[a] = in_apart[b] = True
-    constrained = (g.sizes > 1) | in_apart
-    comp_hard = np.zeros(n_comp, dtype=bool)
-    comp_hard[comp_of_unit[constrained]] = True
-    connected = degree > 0
-    unit_comp_hard = comp_hard[comp_of_unit]
+    constrained = ((sizes > 1) | in_apart) & (degree > 0)
+    if int(degree[constrained].sum()) > max_hard_pairs:
+        # too many pairs to expand whatever the components: skip computing them
+        hard = constrained
+        group_hard: BoolArray = np.zeros(n_g, dtype=bool)
+    else:
+        # components over classes and groups (= over units and households)
+        n_comp, class_label, group_label = components(
+            classes.n, n_g, classes.arc_class, classes.arc_group
+        )
+        comp_of_unit = class_label[classes.of_unit]
+        hard_comp = np.zeros(n_comp, dtype=bool)
+        hard_comp[comp_of_unit[constrained]] = True
+        hard = hard_comp[comp_of_unit] & (degree > 0)
+        group_hard = hard_comp[group_label]
+
+    # upper bound: one flow over everything (children as flow), computed only when the
+    # placement found does not already place every waiting child
+    group_vac = tf.group_totals(vacancies)
+    class_children = np.bincount(classes.of_unit, weights=sizes, minlength=classes.n).astype(
+        np.int64
+    )
+
+    def flow_bound() -> int:
+        value, _, _ = class_max_flow(
+            class_children, classes.arc_class, classes.arc_group, group_vac, arc_flows=False
+        )
+        return value
+
+    def cut_bound(in_cut: BoolArray) -> int:
+        # Any set X of groups gives a cut of that flow: the children of every class with
+        # a group outside X, plus the vacancies of X. The single children's minimum cut
+        # usually makes it equal to the placement found, which proves it optimal
+        # without solving the larger flow.
+        outside = classes.sums((~in_cut).astype(np.int64)) > 0
+        return int(class_children[outside].sum() + group_vac[in_cut].sum())
+
+    n_arcs = classes.n_arcs
+
     notes: list[str] = []
-    backends: set[str] = set()
-
-    # Upper bound for every component (exact for the flow components).
-    all_units = np.flatnonzero(connected).astype(np.int64)
-    flow = _type_flow(g, all_units, g.vacancies)
-    backends.add(flow.backend)
-    ub_by_comp = np.zeros(n_comp, dtype=np.int64)
-    if len(all_units):
-        # types never span components: attribute a type's flow to its component
-        type_comp = np.zeros(len(flow.type_flow), dtype=np.int64)
-        type_comp[flow.unit_type] = comp_of_unit[all_units]
-        np.add.at(ub_by_comp, type_comp, flow.type_flow)
-        easy = np.flatnonzero(~unit_comp_hard[all_units])
-        easy_flow = _restrict_flow(flow, easy, ~comp_hard[type_comp])
-        homes[all_units[easy]] = _homes_from_flow(g, all_units[easy], easy_flow, g.vacancies)
-    comps_with_units = np.unique(comp_of_unit[connected])
-    # components of a lone unit with no feasible household need no solving
-    hard_comps = np.intersect1d(np.flatnonzero(comp_hard), comps_with_units)
-    n_flow = len(comps_with_units) - len(hard_comps)
-
-    by_bounds = by_cpsat = unproven = 0
-    best_bound = int(ub_by_comp[~comp_hard].sum())
-    if len(hard_comps):
-        hard_units_mask = connected & unit_comp_hard
-        lower = _greedy(g, hard_units_mask, backends, spare_singles=False)
-        if _short_of(g, comp_of_unit, n_comp, lower, ub_by_comp, hard_comps):
-            other = _greedy(g, hard_units_mask, backends, spare_singles=True)
-            lower = _better_by_component(g, comp_of_unit, n_comp, lower, other)
+    exact = True
+    hard_units = np.flatnonzero(hard)
+    hard_pairs = int(degree[hard_units].sum())
+    remaining = vacancies.copy()
+    hard_how = ""
+    hard_bound = 0
+    expand = len(hard_units) > 0 and hard_pairs <= max_hard_pairs
+    if expand:
+        sub, households = _sub_instance(tf, hard_units, members, group_hard)
+        sub_plan = None
         if plan is not None:
-            checked = _checked_plan(g, np.asarray(plan, dtype=np.int64))
-            lower = _better_by_component(g, comp_of_unit, n_comp, lower, checked)
-        lb_by_comp = np.zeros(n_comp, dtype=np.int64)
-        placed_lower = lower >= 0
-        np.add.at(lb_by_comp, comp_of_unit[placed_lower], g.sizes[placed_lower])
-        deadline = started + time_limit_s
-        # smallest components first, so the time goes where proofs are cheap
-        order = sorted(hard_comps.tolist(), key=lambda c: int(ub_by_comp[c]))
-        units_of = _units_by_component(comp_of_unit, connected)
-        for c in order:
-            units_c = units_of[c]
-            lb, ub = int(lb_by_comp[c]), int(ub_by_comp[c])
-            homes[units_c] = lower[units_c]
-            if lb >= ub:
-                by_bounds += 1
-                best_bound += ub
-                continue
-            n_pairs = int(degree[units_c].sum())
-            remaining = deadline - time.perf_counter()
-            solved = None
-            if n_pairs <= CPSAT_MAX_PAIRS and remaining > 0.05:
-                solved = _cpsat_component(g, units_c, lower, remaining)
-            if solved is None:
-                unproven += 1
-                best_bound += ub
-                notes.append(
-                    f"a component of {len(units_c)} units was not solved to optimality "
-                    f"(placed {lb}, bound {ub})"
-                )
-                continue
-            comp_homes, optimal, bound = solved
-            value = int(g.sizes[units_c][comp_homes >= 0].sum())
-            if value > lb:
-                homes[units_c] = comp_homes
-            if optimal:
-                by_cpsat += 1
-                best_bound += max(value, lb)
-            else:
-                unproven += 1
-                best_bound += min(ub, bound)
-                notes.append(
-                    f"CP-SAT stopped before proving optimality on a component of "
-                    f"{len(units_c)} units (placed {max(value, lb)}, bound {min(ub, bound)})"
-                )
+            local = np.full(len(tf.households) + 1, -1, dtype=np.int64)
+            local[households] = np.arange(len(households))
+            sub_plan = local[np.where(plan[hard_units] >= 0, plan[hard_units], -1)]
+        result = max_children_placed_on_pairs(sub, time_limit_s=time_limit_s, plan=sub_plan)
+        placed_sub = result.homes >= 0
+        homes[hard_units[placed_sub]] = households[result.homes[placed_sub]]
+        exact = result.exact
+        notes.extend(result.notes)
+        hard_bound = result.upper_bound
+        hard_how = (
+            f"{len(hard_units)} units in components with sibling groups or 'apart' pairs "
+            f"expanded to their {hard_pairs} pairs and solved by the assignment kernel ("
+            f"{result.method})"
+        )
+    elif len(hard_units):
+        hard_how = (
+            f"{len(hard_units)} units in sibling groups or 'apart' pairs "
+            f"({hard_pairs} pairs, too many to expand): greedy placement (largest groups "
+            "first, best fit, or the caller's plan when better) as lower bound, the max-flow "
+            "relaxation (groups may split) or a cut of it as upper bound"
+        )
+    skip = hard & expand  # solved above, single children included
+    found: list[tuple[IntArray, int, BoolArray | None]] = []
+    if plan is not None and len(hard_units) and not expand:
+        checked = _checked_plan(tf, np.asarray(plan, dtype=np.int64), sizes, vacancies, priority)
+        found.append(
+            _with_singles(
+                tf, checked, sizes, vacancies, constrained, skip, degree, priority, members
+            )
+        )
+    # the caller's plan completed is optimal when every child is placed, or when the
+    # single children's cut proves it: then the greedy and its flow are not needed
+    proven = bool(found) and (
+        int(sizes[found[0][0] >= 0].sum()) == waiting
+        or (
+            found[0][2] is not None and cut_bound(found[0][2]) == int(sizes[found[0][0] >= 0].sum())
+        )
+    )
+    if not proven:
+        if len(hard_units) and not expand:
+            _greedy(tf, np.flatnonzero(constrained), sizes, degree, members, remaining, homes)
+        # the greedy first, so the caller's plan wins a tie (as on pairs)
+        found.insert(
+            0,
+            _with_singles(
+                tf, homes, sizes, vacancies, constrained, skip, degree, priority, members
+            ),
+        )
+    homes, singles_value, in_cut = found[-1]
+    if len(found) == 2 and int(sizes[found[0][0] >= 0].sum()) > int(sizes[homes >= 0].sum()):
+        homes, singles_value, in_cut = found[0]
     placed = homes >= 0
-    children_placeable = int(g.sizes[placed].sum())
-    method = _describe(
-        n_u, n_h, len(g.pair_unit), flow.n_arcs, backends, n_flow, by_bounds, by_cpsat, unproven
+    placeable = int(sizes[placed].sum())
+    n_singles = int(((degree > 0) & ~constrained & ~skip).sum())
+    upper = "not needed: every waiting child placed"
+    if expand:
+        if exact:
+            bound = singles_value + hard_bound
+        else:
+            bound = min(flow_bound(), singles_value + hard_bound)
+            upper = str(bound)
+    elif not len(hard_units) or placeable == waiting:
+        bound = placeable  # single children only: the flow is exact
+        if placeable < waiting:
+            upper = "the singles' max-flow itself (exact)"
+    else:
+        bound = cut_bound(in_cut) if in_cut is not None else waiting
+        if bound > placeable:
+            bound = min(bound, flow_bound())
+            upper = f"{bound}, the max-flow relaxation"
+        else:
+            upper = (
+                f"{bound}, a cut of the max-flow relaxation from the single children's minimum cut"
+            )
+        exact = placeable >= bound
+        if not exact:
+            notes.append(
+                f"sibling groups too many to solve exactly: {placeable} children placed, at "
+                f"most {bound} placeable (gap {bound - placeable})"
+            )
+    method = (
+        f"typed graph without pair expansion: {n_u} units in {classes.n} classes of "
+        f"identical feasible group lists x {n_g} groups of interchangeable households; "
+        f"max-flow by OR-Tools SimpleMaxFlow on {n_arcs} class-group arcs "
+        f"(upper bound {upper}); {n_singles} single children outside expanded "
+        "components placed by max-flow on the vacancies left"
+        + (f"; {hard_how}" if hard_how else "")
+        + ("" if exact else f"; the figure is a lower bound, upper bound {bound}")
     )
     return Placeability(
-        children_waiting=children_waiting,
-        children_placeable=children_placeable,
-        upper_bound=max(best_bound, children_placeable),
-        exact=unproven == 0,
+        children_waiting=waiting,
+        children_placeable=placeable,
+        upper_bound=max(bound, placeable),
+        exact=exact,
         homes=homes,
         feasible_households=degree,
         method=method,
-        components=len(comps_with_units),
-        components_by_flow=n_flow,
-        components_by_bounds=by_bounds,
-        components_by_cpsat=by_cpsat,
-        components_unproven=unproven,
         notes=tuple(notes),
     )
 
 
-def _short_of(
-    g: _Graph,
-    comp_of_unit: IntArray,
-    n_comp: int,
-    homes: IntArray,
-    bound: IntArray,
-    comps: IntArray,
-) -> bool:
-    """Whether a placement falls short of the bound on any of the given components."""
-    value = np.zeros(n_comp, dtype=np.int64)
-    placed = homes >= 0
-    np.add.at(value, comp_of_unit[placed], g.sizes[placed])
-    return bool(np.any(value[comps] < bound[comps]))
-
-
-def _units_by_component(comp_of_unit: IntArray, connected: BoolArray) -> dict[int, IntArray]:
-    units = np.flatnonzero(connected)
-    order = np.argsort(comp_of_unit[units], kind="stable")
-    units = units[order]
-    comps, starts = np.unique(comp_of_unit[units], return_index=True)
-    bounds = [*starts.tolist(), len(units)]
-    return {int(c): units[bounds[i] : bounds[i + 1]] for i, c in enumerate(comps.tolist())}
-
-
-def _restrict_flow(flow: _TypeFlow, positions: IntArray, keep_type: BoolArray) -> _TypeFlow:
-    """The part of a type flow that concerns the given unit positions (whole types)."""
-    keep_arc = keep_type[flow.arc_type] if len(flow.arc_type) else np.zeros(0, bool)
-    return _TypeFlow(
-        unit_type=flow.unit_type[positions],
-        type_flow=flow.type_flow,
-        arc_type=flow.arc_type[keep_arc],
-        arc_htype=flow.arc_htype[keep_arc],
-        arc_flow=flow.arc_flow[keep_arc],
-        households=flow.households,
-        household_type=flow.household_type,
-        n_arcs=flow.n_arcs,
-        backend=flow.backend,
+def _sub_instance(
+    tf: FeasibleGroups, units: IntArray, members: list[IntArray], group_hard: BoolArray
+) -> tuple[MatchingInstance, IntArray]:
+    """The pairs of the given units only (households of their components, in order)."""
+    households = np.flatnonzero(
+        (tf.group_of_household >= 0) & group_hard[np.maximum(tf.group_of_household, 0)]
+    ).astype(np.int64)
+    local = np.full(len(tf.households), -1, dtype=np.int64)
+    local[households] = np.arange(len(households))
+    pair_unit: list[IntArray] = []
+    pair_household: list[IntArray] = []
+    for i, u in enumerate(units.tolist()):
+        groups = tf.groups_of(u)
+        if not len(groups):
+            continue
+        rows = np.sort(local[np.concatenate([members[g] for g in groups.tolist()])])
+        pair_unit.append(np.full(len(rows), i, dtype=np.int64))
+        pair_household.append(rows)
+    pu = np.concatenate(pair_unit).astype(np.int32) if pair_unit else np.zeros(0, np.int32)
+    ph = (
+        np.concatenate(pair_household).astype(np.int32) if pair_household else np.zeros(0, np.int32)
     )
+    position = {int(u): i for i, u in enumerate(units.tolist())}
+    apart = tuple(
+        (position[a], position[b]) for a, b in tf.apart_units if a in position and b in position
+    )
+    contact = tuple(
+        (position[a], position[b])
+        for a, b in tf.sibling_contact_units
+        if a in position and b in position
+    )
+    instance = MatchingInstance(
+        units=tuple(tf.units[u] for u in units.tolist()),
+        households=tuple(tf.households[h] for h in households.tolist()),
+        pair_unit=pu,
+        pair_household=ph,
+        pair_score=np.zeros(len(pu), dtype=np.float64),
+        apart_units=apart,
+        sibling_contact_units=contact,
+    )
+    return instance, households
 
 
-def partners_of(apart: Iterable[tuple[int, int]]) -> dict[int, list[int]]:
-    """For each unit in an `apart` pair, the units it must not share a household with."""
-    partners: dict[int, list[int]] = {}
-    for a, b in apart:
-        partners.setdefault(a, []).append(b)
-        partners.setdefault(b, []).append(a)
-    return partners
+def _with_singles(
+    tf: FeasibleGroups,
+    homes: IntArray,
+    sizes: IntArray,
+    vacancies: IntArray,
+    constrained: BoolArray,
+    skip: BoolArray,
+    degree: IntArray,
+    priority: npt.NDArray[np.float64],
+    members: list[IntArray],
+) -> tuple[IntArray, int, BoolArray | None]:
+    """`homes` completed with a max-flow of the single children not placed and not in
+    `skip`, on the vacancies `homes` leaves; (homes, children the flow placed, the
+    groups on the source side of its minimum cut, None without a flow)."""
+    homes = homes.copy()
+    remaining = vacancies.copy()
+    took = homes >= 0
+    np.subtract.at(remaining, homes[took], sizes[took])
+    singles = np.flatnonzero((degree > 0) & ~constrained & ~took & ~skip)
+    if not len(singles):
+        return homes, 0, None
+    classes = _Classes(tf, singles)
+    group_left = tf.group_totals(remaining)
+    children = np.bincount(classes.of_unit, minlength=classes.n).astype(np.int64)
+    value, arc_flow, side = class_max_flow(
+        children, classes.arc_class, classes.arc_group, group_left
+    )
+    _fill(singles, classes, priority, arc_flow, members, remaining, homes)
+    # the cut's groups, with those reached from its classes over arcs left out of the
+    # network because the group was full (in the full network they are on that side too)
+    in_cut = side[classes.n :].copy()
+    reached = [classes.lists[c] for c in np.flatnonzero(side[: classes.n]).tolist()]
+    if reached:
+        in_cut[np.concatenate(reached)] = True
+    return homes, value, in_cut
 
 
-def _checked_plan(g: _Graph, plan: IntArray) -> IntArray:
-    """The feasible part of a caller's plan: pairs that exist, within vacancies, never two
-    units assessed apart together (units kept in priority order when they conflict)."""
-    homes = np.full(g.n_units, -1, dtype=np.int64)
-    load = np.zeros(g.n_households, dtype=np.int64)
-    partners = partners_of(g.apart)
-    planned = np.flatnonzero(plan >= 0)
-    order = planned[np.lexsort((planned, -g.priority[planned]))]
-    for u in order.tolist():
-        h = int(plan[u])
-        if h >= g.n_households or not np.any(g.households_of(u) == h):
-            continue
-        if load[h] + g.sizes[u] > g.vacancies[h]:
-            continue
-        if any(homes[p] == h for p in partners.get(u, ())):
-            continue
-        homes[u] = h
-        load[h] += g.sizes[u]
-    return homes
-
-
-def _better_by_component(
-    g: _Graph, comp_of_unit: IntArray, n_comp: int, first: IntArray, second: IntArray
+def _checked_plan(
+    tf: FeasibleGroups,
+    plan: IntArray,
+    sizes: IntArray,
+    vacancies: IntArray,
+    priority: npt.NDArray[np.float64],
 ) -> IntArray:
-    """Per component, the placement of the two that places more children (the second,
-    the caller's plan, on a tie, so a plan that is already optimal is kept as it is)."""
-    value = []
-    for homes in (first, second):
-        by_comp = np.zeros(n_comp, dtype=np.int64)
-        placed = homes >= 0
-        np.add.at(by_comp, comp_of_unit[placed], g.sizes[placed])
-        value.append(by_comp)
-    use_second = (value[1] >= value[0])[comp_of_unit]
-    return np.where(use_second, second, first)
+    """The feasible part of a caller's plan, as on pairs: the household is in one of the
+    unit's groups, then capacity and never-together pairs in priority order (the
+    kernel's `kept_in_priority_order`)."""
+    n_h = len(vacancies)
+    planned = np.flatnonzero((plan >= 0) & (plan < n_h))
+    # feasible pairs, all at once: is the household's group in the unit's list?
+    group = tf.group_of_household[plan[planned]]
+    planned, group = planned[group >= 0], group[group >= 0]
+    by_list = np.argsort(tf.unit_list[planned], kind="stable")
+    lists = tf.unit_list[planned][by_list]
+    bounds = np.flatnonzero(np.diff(lists)) + 1
+    keep = np.zeros(len(planned), dtype=bool)
+    for at in np.split(by_list, bounds) if len(by_list) else []:
+        groups = tf.lists[int(tf.unit_list[planned[at[0]]])]  # sorted
+        pos = np.minimum(np.searchsorted(groups, group[at]), max(len(groups) - 1, 0))
+        keep[at] = groups[pos] == group[at] if len(groups) else False
+    feasible = np.full(len(sizes), -1, dtype=np.int64)
+    feasible[planned[keep]] = plan[planned[keep]]
+    return kept_in_priority_order(feasible, sizes, vacancies, priority, tf.apart_units)
 
 
-def _describe(
-    n_u: int,
-    n_h: int,
-    n_pairs: int,
-    arcs: int,
-    backends: set[str],
-    n_flow: int,
-    by_bounds: int,
-    by_cpsat: int,
-    unproven: int,
-) -> str:
-    used = " and ".join(sorted(b for b in backends if b != "none")) or "none"
-    parts = [
-        f"feasibility graph of {n_u} units, {n_h} households and {n_pairs} feasible pairs, "
-        f"split into connected components; units and households aggregated into types with "
-        f"identical feasible sets, giving a flow network of {arcs} arcs (max-flow by {used})",
-        f"{n_flow} component(s) of single children only: exact by max-flow",
-    ]
-    if by_bounds or by_cpsat or unproven:
-        parts.append(
-            "components with sibling groups or 'apart' pairs are a generalised assignment: "
-            f"{by_bounds} exact because a greedy placement met the flow upper bound, "
-            f"{by_cpsat} exact by OR-Tools CP-SAT (maximise children placed), "
-            f"{unproven} not proven optimal (best placement and bound reported)"
-        )
-    return "; ".join(parts)
+def _fill(
+    units: IntArray,
+    classes: _Classes,
+    priority: npt.NDArray[np.float64],
+    arc_flow: IntArray,
+    members: list[IntArray],
+    remaining: IntArray,
+    homes: IntArray,
+) -> None:
+    """Turn a class → group flow of single children into households (highest priority
+    first within a class); every household of a group is feasible for its classes."""
+    class_of = classes.of_unit
+    order = np.lexsort((units, -priority[units], class_of))
+    queues: dict[int, list[int]] = {}
+    for pos in order.tolist():
+        queues.setdefault(int(class_of[pos]), []).append(int(units[pos]))
+    taken = dict.fromkeys(queues, 0)
+    cursor: dict[int, tuple[list[int], int]] = {}
+    used = arc_flow > 0
+    for c, g, f in zip(
+        classes.arc_class[used].tolist(),
+        classes.arc_group[used].tolist(),
+        arc_flow[used].tolist(),
+        strict=True,
+    ):
+        if g not in cursor:
+            hs = members[g]
+            cursor[g] = (hs[remaining[hs] > 0].tolist(), 0)
+        hs_list, at = cursor[g]
+        for _ in range(f):
+            u = queues[c][taken[c]]
+            taken[c] += 1
+            while remaining[hs_list[at]] == 0:
+                at += 1
+            h = hs_list[at]
+            remaining[h] -= 1
+            homes[u] = h
+        cursor[g] = (hs_list, at)
 
 
 def _greedy(
-    g: _Graph, hard_units: BoolArray, backends: set[str], *, spare_singles: bool
-) -> IntArray:
-    """A feasible placement of the hard components: groups and `apart` units first, then
-    a max-flow for the free single children on the vacancies left. Returns a household
-    per unit (-1 for none).
-
-    Each group goes to the fitting household with the fewest vacancies left (best fit),
-    or, with `spare_singles`, to the one single children depend on least (their demand
-    spread evenly over the households each can use), best fit breaking ties."""
-    homes = np.full(g.n_units, -1, dtype=np.int64)
-    remaining = g.vacancies.copy()
-    in_apart = np.zeros(g.n_units, dtype=bool)
-    partners = partners_of(g.apart)
-    in_apart[list(partners)] = True
-    constrained = np.flatnonzero(hard_units & ((g.sizes > 1) | in_apart))
-    degree = np.diff(g.unit_start)
-    free_mask = hard_units & ~((g.sizes > 1) | in_apart)
-    rank = remaining.astype(np.float64)
-    if spare_singles:
-        on_free = free_mask[g.pair_unit]
-        demand = np.bincount(
-            g.pair_household[on_free],
-            weights=1.0 / degree[g.pair_unit[on_free]],
-            minlength=g.n_households,
-        )
-        # demand first; the remaining vacancies (< 100) only break ties
-        rank = (demand * 1000.0 + remaining).astype(np.float64)
-    order = np.lexsort((constrained, degree[constrained], -g.sizes[constrained]))
-    for u in constrained[order].tolist():
-        options = g.households_of(u)
-        fits = options[remaining[options] >= g.sizes[u]]
-        if u in partners and len(fits):
-            banned = [int(homes[p]) for p in partners[u] if homes[p] >= 0]
-            if banned:
-                fits = fits[~np.isin(fits, banned)]
-        if not len(fits):
-            continue
-        choice = int(fits[np.argmin(rank[fits])])
-        remaining[choice] -= g.sizes[u]
-        rank[choice] -= g.sizes[u]
-        homes[u] = choice
-    free = np.flatnonzero(free_mask).astype(np.int64)
-    if len(free):
-        flow = _type_flow(g, free, remaining)
-        backends.add(flow.backend)
-        homes[free] = _homes_from_flow(g, free, flow, remaining)
-    return homes
-
-
-def _cpsat_component(
-    g: _Graph, units: IntArray, hint: IntArray, time_limit: float
-) -> tuple[IntArray, bool, int] | None:
-    """Exact generalised assignment for one component with CP-SAT.
-
-    Returns (household per given unit or -1, proven optimal, proven bound in children)
-    or None if no solution was found in time. `hint` is a known placement (per unit).
-    """
-    model = cp_model.CpModel()
-    unit_pos = {int(u): i for i, u in enumerate(units.tolist())}
-    x: dict[tuple[int, int], cp_model.IntVar] = {}
-    by_household: dict[int, list[tuple[int, cp_model.IntVar]]] = {}
-    for u in units.tolist():
-        for h in g.households_of(u).tolist():
-            var = model.new_bool_var(f"x_{u}_{h}")
-            x[u, h] = var
-            by_household.setdefault(h, []).append((u, var))
-    for u in units.tolist():
-        options = [x[u, h] for h in g.households_of(u).tolist()]
-        model.add_at_most_one(options)
-    for h, members in by_household.items():
-        model.add(sum(int(g.sizes[u]) * v for u, v in members) <= int(g.vacancies[h]))
-    for a, b in g.apart:
-        if a in unit_pos and b in unit_pos:
-            common = set(g.households_of(a).tolist()) & set(g.households_of(b).tolist())
-            for h in common:
-                model.add(x[a, h] + x[b, h] <= 1)
-    # Children placed dominates; a small distinct weight by priority rank breaks ties so
-    # the placed set does not depend on the solver's search order.
-    rank = np.lexsort((-units, g.priority[units]))
-    tie = np.empty(len(units), dtype=np.int64)
-    tie[rank] = np.arange(1, len(units) + 1)
-    big = int(tie.sum()) + 1
-    model.maximize(
-        sum((big * int(g.sizes[u]) + int(tie[unit_pos[u]])) * var for (u, _h), var in x.items())
+    tf: FeasibleGroups,
+    constrained: IntArray,
+    sizes: IntArray,
+    degree: IntArray,
+    members: list[IntArray],
+    remaining: IntArray,
+    homes: IntArray,
+) -> None:
+    """Place sibling groups and `apart` units one by one (largest first, fewest options
+    first): the feasible group whose roomiest household has the fewest vacancies that
+    still fit, and in it the household with the fewest that fit (best fit)."""
+    apart = partners(tf.apart_units)
+    group_max = np.array(
+        [int(remaining[m].max()) if len(m) else 0 for m in members], dtype=np.int64
     )
-    # Hint the best placement known so far (its chosen pairs; the rest default to 0).
-    for u in units.tolist():
-        if hint[u] >= 0 and (u, int(hint[u])) in x:
-            model.add_hint(x[u, int(hint[u])], True)
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(time_limit, 0.05)
-    solver.parameters.num_workers = 8
-    solver.parameters.random_seed = 0
-    status = solver.solve(model)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None
-    homes = np.full(len(units), -1, dtype=np.int64)
-    for (u, h), var in x.items():
-        if solver.value(var):
-            homes[unit_pos[u]] = h
-    bound = int(solver.best_objective_bound) // big
-    return homes, status == cp_model.OPTIMAL, bound
+    order = constrained[np.lexsort((constrained, degree[constrained], -sizes[constrained]))]
+    for u in order.tolist():
+        size = int(sizes[u])
+        groups = tf.groups_of(u)
+        groups = groups[group_max[groups] >= size]
+        if not len(groups):
+            continue
+        banned = {int(homes[p]) for p in apart.get(u, ()) if homes[p] >= 0}
+        for g in groups[np.argsort(group_max[groups], kind="stable")].tolist():
+            hs = members[g]
+            fits = hs[remaining[hs] >= size]
+            if banned:
+                fits = fits[~np.isin(fits, list(banned))]
+            if not len(fits):
+                continue
+            h = int(fits[np.argmin(remaining[fits])])
+            remaining[h] -= size
+            homes[u] = h
+            group_max[g] = int(remaining[hs].max())
+            break
+    # the caller takes the vacancies again from `homes`: give them back here
+    took = homes[constrained] >= 0
+    np.add.at(remaining, homes[constrained][took], sizes[constrained][took])

@@ -2,16 +2,16 @@
 
 `gap_report(authority, as_of=..., policy=...)` finds the feasible pairs with the engine's
 hard rules, so "feasible" means exactly what it means in a matching round: evaluated
-once per unit type x household type (`matching.gaps.typed`) when the policy has no
+once per unit type x household type (`matching.gaps.grouped_feasibility`) when the policy has no
 minimum round score, else pair by pair with scores (`matching.feasibility.build_instance`);
 `method` in the report says which. Above `EXPAND_MAX_PAIRS` typed pairs (national
 scale) the groups are never expanded into a pair list: every step below runs on them
-(`matching.gaps.typed_placeable`). It then:
+(`matching.gaps.placeable`). It then:
 
 * groups the waiting units by profile (demand) and the available households by profile
   (supply), with the feasible households of each unit profile;
 * computes the most children any allocation of today's pool can place
-  (`matching.gaps.placeable`) and groups the units left over by profile;
+  (`matching.gaps.placeable`, on the assignment kernel) and groups the units left over by profile;
 * derives recruitment targets for those units, materialises them as hypothetical
   households and re-runs the hard rules and the placeable computation to verify what
   they actually place (`matching.gaps.targets`);
@@ -38,8 +38,14 @@ import numpy as np
 import numpy.typing as npt
 
 from matching.domain import Authority, Child, Household
+from matching.gaps.grouped_feasibility import FeasibleGroups, unit_table
+from matching.gaps.grouped_feasibility import with_households as typed_with_households
 from matching.gaps.personas import Persona, build_personas
-from matching.gaps.placeable import Placeability, max_children_placed
+from matching.gaps.placeable import (
+    Placeability,
+    max_children_placed,
+    max_children_placed_on_pairs,
+)
 from matching.gaps.profiles import (
     HouseholdProfile,
     ProfileSettings,
@@ -62,9 +68,6 @@ from matching.gaps.targets import (
     pool_centre,
     spec_households,
 )
-from matching.gaps.typed import TypedFeasibility, unit_table
-from matching.gaps.typed import with_households as typed_with_households
-from matching.gaps.typed_placeable import typed_max_children_placed
 from matching.instance import MatchingInstance, RoundHousehold, RoundUnit
 from matching.pool import HouseholdPool
 
@@ -181,13 +184,13 @@ def gap_report(
     `add` lists hypothetical households (what-if); `suppress=False` publishes exact
     small counts (for internal use only); `seed` drives the persona clustering.
     `method` chooses how the feasible pairs are found: "typed" evaluates the hard rules
-    once per unit type × household type (`matching.gaps.typed`; only without a minimum
+    once per unit type × household type (`matching.gaps.grouped_feasibility`; only without a minimum
     round score, since it computes no score), "pairs" runs the engine's
     `build_instance` pair by pair (scores included), "auto" takes "typed" whenever the
     policy's `min_round_score` is 0. Both give exactly the same feasible pairs. The
     typed pairs are expanded into a pair list only up to `expand_max_pairs`; above it
     (national scale) every figure is computed on the groups
-    (`matching.gaps.typed_placeable`), and `method["placeable"]` says whether the
+    (`matching.gaps.placeable`), and `method["placeable"]` says whether the
     placeable count is exact or a bound. `pool`, the pool of all of `authority`'s
     households when the caller holds one (a service's snapshot), spares building it.
     """
@@ -236,7 +239,7 @@ def _gap_report(
 ) -> GapReport:
     """The report itself (see `gap_report`)."""
     from matching.feasibility import build_instance
-    from matching.gaps.typed import typed_feasibility
+    from matching.gaps.grouped_feasibility import feasible_groups
     from matching.policy import default_policy
 
     policy = policy if policy is not None else default_policy()
@@ -250,7 +253,7 @@ def _gap_report(
 
     def build(a: Authority) -> MatchingInstance:
         if typed:
-            return typed_feasibility(a, as_of=as_of, policy=policy).instance()
+            return feasible_groups(a, as_of=as_of, policy=policy).instance()
         return build_instance(a, as_of=as_of, policy=policy).instance
 
     started = time.perf_counter()
@@ -266,7 +269,7 @@ def _gap_report(
     }
     if typed:
         table = unit_table(authority, as_of=as_of, policy=policy)
-        types = typed_feasibility(authority, as_of=as_of, policy=policy, table=table, pool=pool)
+        types = feasible_groups(authority, as_of=as_of, policy=policy, table=table, pool=pool)
         n_pairs = types.n_pairs()
         typed_text = (
             f"hard rules evaluated once per type: {types.n_unit_types} unit types x "
@@ -362,31 +365,37 @@ class _Feasible(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class _Pairs:
-    instance: MatchingInstance
-    build: BuildInstance
+class _Graph:
+    """The units, apart pairs and households of the feasibility graph underneath."""
+
+    graph: MatchingInstance | FeasibleGroups
 
     @property
     def units(self) -> tuple[RoundUnit, ...]:
-        return self.instance.units
+        return self.graph.units
 
     @property
     def apart_units(self) -> tuple[tuple[int, int], ...]:
-        return self.instance.apart_units
+        return self.graph.apart_units
 
     @property
     def households(self) -> tuple[RoundHousehold, ...]:
-        return self.instance.households
+        return self.graph.households
+
+
+@dataclass(frozen=True)
+class _Pairs(_Graph):
+    graph: MatchingInstance
+    build: BuildInstance
 
     def placeable(self, plan: IntArray | None, time_limit_s: float) -> Placeability:
-        return max_children_placed(self.instance, plan=plan, time_limit_s=time_limit_s)
+        return max_children_placed_on_pairs(self.graph, plan=plan, time_limit_s=time_limit_s)
 
     def with_households(self, authority: Authority, households: Sequence[Household]) -> _Pairs:
-        return _Pairs(_with_extra(authority, self.instance, households, self.build), self.build)
+        return _Pairs(_with_extra(authority, self.graph, households, self.build), self.build)
 
     def feasible_by_profile(self, profile_of_unit: IntArray, n: int) -> tuple[IntArray, IntArray]:
-        instance = self.instance
+        instance = self.graph
         vacancies = np.array([h.vacancies for h in instance.households], dtype=np.int64)
         n_h = max(len(vacancies), 1)
         pairs = np.unique(profile_of_unit[instance.pair_unit] * n_h + instance.pair_household)
@@ -397,37 +406,25 @@ class _Pairs:
 
 
 @dataclass(frozen=True)
-class _Typed:
-    types: TypedFeasibility
-
-    @property
-    def units(self) -> tuple[RoundUnit, ...]:
-        return self.types.units
-
-    @property
-    def apart_units(self) -> tuple[tuple[int, int], ...]:
-        return self.types.apart_units
-
-    @property
-    def households(self) -> tuple[RoundHousehold, ...]:
-        return self.types.households
+class _Typed(_Graph):
+    graph: FeasibleGroups
 
     def placeable(self, plan: IntArray | None, time_limit_s: float) -> Placeability:
-        return typed_max_children_placed(self.types, plan=plan, time_limit_s=time_limit_s)
+        return max_children_placed(self.graph, plan=plan, time_limit_s=time_limit_s)
 
     def with_households(self, authority: Authority, households: Sequence[Household]) -> _Typed:
         # the units of `authority` (whole units of this graph) get the new households
-        table = self.types.table
+        table = self.graph.table
         ids = {c.child_id for c in authority.children}
         units = sorted({table.unit_of_child[c] for c in ids if c in table.unit_of_child})
         units = [u for u in units if all(c.child_id in ids for c in table.unit_children[u])]
         chosen = np.array(units, dtype=np.int64)
-        return _Typed(typed_with_households(self.types, households, chosen))
+        return _Typed(typed_with_households(self.graph, households, chosen))
 
     def feasible_by_profile(self, profile_of_unit: IntArray, n: int) -> tuple[IntArray, IntArray]:
         # a household is feasible for a profile when one of the profile's units takes
         # its group: mark the groups per (profile, group list) once, then weigh them
-        types = self.types
+        types = self.graph
         size = types.group_totals()
         vacancies = np.array([h.vacancies for h in types.households], dtype=np.int64)
         group_vac = types.group_totals(vacancies)

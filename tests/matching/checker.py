@@ -1,4 +1,4 @@
-"""An independent hard-rule checker, written from the table in shared/domain.md.
+"""An independent hard-rule checker, written from the table in docs/domain.md.
 
 It deliberately shares no code with `matching.rules` / `matching.pool`: plain Python
 over the domain objects, one household at a time, so the vectorised engine can be

@@ -12,6 +12,10 @@ from typing import Any
 from matching.instance import MatchingInstance
 
 SCALE = 100  # the result rounds weights to hundredths of a point
+# The constraint families this checker checks, each with its own code below; a test
+# holds it to the kernel's list (`matching.assignment.plan.CONSTRAINT_FAMILIES`), so a
+# family added to the kernel fails that test until it is checked here too.
+FAMILIES_CHECKED = ("feasible_pair", "capacity", "never_together", "unit_limit")
 REASONS = {
     "no_feasible_household",
     "taken_by_others",
@@ -80,6 +84,9 @@ def round_problems(instance: MatchingInstance, result: Any, params: Any) -> list
     for h, hh in enumerate(households):
         if allocate and load[h] > hh.vacancies:
             problems.append(f"household {h} holds {load[h]} children for {hh.vacancies} vacancies")
+        held = sum(1 for v in home.values() if v == h)
+        if allocate and hh.max_units is not None and held > hh.max_units:
+            problems.append(f"household {h} holds {held} units, at most {hh.max_units} allowed")
         if not allocate and appearances[h] > params.max_appearances:
             problems.append(f"household {h} is on {appearances[h]} shortlists")
     if allocate:
@@ -120,8 +127,12 @@ def round_problems(instance: MatchingInstance, result: Any, params: Any) -> list
     unplaced = {x.unit: x for x in result.unplaced}
     if set(unplaced) != {u for u, c in enumerate(result.assignments) if not c}:
         problems.append("the unplaced list does not match the empty assignments")
+    households_of: dict[int, list[int]] = {}
+    for v, h in pairs:
+        if v in unplaced:
+            households_of.setdefault(v, []).append(h)
     for u, x in unplaced.items():
-        feasible = sorted(h for (v, h) in pairs if v == u)
+        feasible = sorted(households_of.get(u, []))
         if x.reason not in REASONS:
             problems.append(f"unit {u}: unknown reason {x.reason}")
         if (x.reason == "no_feasible_household") != (not feasible):
@@ -134,8 +145,10 @@ def round_problems(instance: MatchingInstance, result: Any, params: Any) -> list
                     problems.append(f"unit {u}: household {h} was taken by other units")
         if x.reason == "taken_by_others":
             for h in feasible:
+                limit = households[h].max_units
                 full = (
                     load[h] + units[u].size > households[h].vacancies
+                    or (limit is not None and len(holders.get(h, [])) >= limit)
                     if allocate
                     else appearances[h] >= params.max_appearances
                 )

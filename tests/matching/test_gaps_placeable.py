@@ -8,9 +8,9 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matching.gaps import placeable
-from matching.gaps.placeable import max_children_placed
 from matching.instance import MatchingInstance, RoundHousehold, RoundUnit
+from tests.matching import placeable_oracle as placeable
+from tests.matching.placeable_oracle import max_children_placed
 
 
 def make_instance(

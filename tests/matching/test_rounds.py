@@ -275,7 +275,7 @@ def test_pruned_components_are_solved_validly_and_never_below_greedy(
     monkeypatch: pytest.MonkeyPatch, single_model_pairs: int
 ) -> None:
     # force the large-component path (pruning, neighbourhood search, then one model)
-    import matching.rounds.solve as solve_module
+    import matching.assignment.search as solve_module
 
     monkeypatch.setattr(solve_module, "FULL_MODEL_PAIRS", 100)
     monkeypatch.setattr(solve_module, "SINGLE_MODEL_PAIRS", single_model_pairs)
@@ -297,7 +297,7 @@ def test_a_cut_search_is_identical_on_a_busy_machine(monkeypatch: pytest.MonkeyP
     import subprocess
     import sys
 
-    import matching.rounds.solve as solve_module
+    import matching.assignment.search as solve_module
 
     monkeypatch.setattr(solve_module, "FULL_MODEL_PAIRS", 100)
     monkeypatch.setattr(solve_module, "SINGLE_MODEL_PAIRS", 100_000)

@@ -1,6 +1,6 @@
 """The synthetic authority generator: determinism, sizes, validity and realism.
 
-Distribution targets are the reference figures of shared/domain.md, checked on a
+Distribution targets are the reference figures of docs/domain.md, checked on a
 5,000-child authority with loose tolerances (they are proportions of a random draw).
 """
 

@@ -1,7 +1,11 @@
-"""Network-flow solvers (OR-Tools ``SimpleMinCostFlow``), exact where the round is a
-network problem and a valid relaxation where it is not.
+"""Network flows, all on OR-Tools (the kernel's one flow back-end): exact where an
+assignment is a network problem and a valid relaxation where it is not.
 
-Node layout for both models: source 0, units 1..U, households U+1..U+H, sink U+H+1.
+* `shortlist_flow` and `allocation_relaxation` (``SimpleMinCostFlow``) on a prepared
+  instance; node layout: source 0, units 1..U, households U+1..U+H, sink U+H+1;
+* `class_max_flow` (``SimpleMaxFlow``) on classes of interchangeable units and sets of
+  interchangeable households, the gap report's flow at national scale where the pairs
+  are never listed.
 """
 
 from __future__ import annotations
@@ -10,9 +14,13 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
+from ortools.graph.python import max_flow as ortools_max_flow
 from ortools.graph.python import min_cost_flow
 
-from matching.rounds.prep import IntArray, PreparedRound
+from matching.assignment.prepared import IntArray, PreparedInstance
+
+BoolArray = npt.NDArray[np.bool_]
 
 # the relaxation's per-child costs are weight × L / size; L is capped to keep costs small
 _MAX_LCM = 5040
@@ -41,7 +49,7 @@ def _solve(
     return smcf, np.asarray(smcf.flows(arcs), dtype=np.int64)
 
 
-def shortlist_flow(prep: PreparedRound, per_unit: int, max_appearances: int) -> IntArray:
+def shortlist_flow(prep: PreparedInstance, per_unit: int, max_appearances: int) -> IntArray:
     """Exact shortlist round: indices of the chosen pairs.
 
     Lexicographic: most units with at least one household, then the largest total
@@ -111,7 +119,7 @@ class Relaxation:
         return int(np.dot(f, c)) // self.scale
 
 
-def allocation_relaxation(prep: PreparedRound) -> Relaxation:
+def allocation_relaxation(prep: PreparedInstance) -> Relaxation:
     """Maximum children, then maximum weight, with units split child by child.
 
     Substituting f = size × x in the assignment LP gives a network: source→unit
@@ -137,3 +145,48 @@ def allocation_relaxation(prep: PreparedRound) -> Relaxation:
     supply = int(prep.size.sum())
     smcf, flows = _solve(tails, heads, caps, costs, u + h + 2, supply, max_flow=True)
     return Relaxation(flows[u : u + prep.n_pairs], cost_num, scale, int(smcf.maximum_flow()))
+
+
+def class_max_flow(
+    class_cap: IntArray,
+    arc_class: IntArray,
+    arc_set: IntArray,
+    set_cap: IntArray,
+    *,
+    arc_flows: bool = True,
+) -> tuple[int, IntArray, BoolArray]:
+    """Max-flow source → classes → sets → sink, by OR-Tools `SimpleMaxFlow`: the flow to
+    households of interchangeable units (a class, capacity `class_cap`) over sets of
+    interchangeable households (capacity `set_cap`), one arc per (class, set) that is
+    feasible. Returns (value, flow per class → set arc (zeros unless `arc_flows`), the
+    classes and sets on the source side of a minimum cut). Arcs from an empty class or
+    into a full set carry nothing and are left out of the network."""
+    n_c, n_s = len(class_cap), len(set_cap)
+    keep: IntArray | slice = slice(None)
+    if not bool((class_cap > 0).all() and (set_cap > 0).all()):
+        keep = np.flatnonzero((class_cap[arc_class] > 0) & (set_cap[arc_set] > 0))
+    m = len(arc_class) if isinstance(keep, slice) else len(keep)
+    if m == 0:
+        return 0, np.zeros(len(arc_class), np.int64), np.zeros(n_c + n_s, dtype=bool)
+    source, sink = n_c + n_s, n_c + n_s + 1
+    # one int32 array per column, filled in place: the arcs number in the millions
+    tails = np.empty(n_c + m + n_s, dtype=np.int32)
+    heads = np.empty(n_c + m + n_s, dtype=np.int32)
+    caps = np.empty(n_c + m + n_s, dtype=np.int64)
+    tails[:n_c], heads[:n_c], caps[:n_c] = source, np.arange(n_c), class_cap
+    tails[n_c : n_c + m] = arc_class[keep]
+    heads[n_c : n_c + m] = arc_set[keep]
+    heads[n_c : n_c + m] += n_c
+    caps[n_c : n_c + m] = int(class_cap.sum()) + 1
+    tails[n_c + m :], heads[n_c + m :], caps[n_c + m :] = n_c + np.arange(n_s), sink, set_cap
+    solver = ortools_max_flow.SimpleMaxFlow()
+    solver.add_arcs_with_capacity(tails, heads, caps)
+    status = solver.solve(source, sink)
+    if status != solver.OPTIMAL:
+        raise FlowError(f"max-flow ended with status {status}")
+    flows = np.zeros(len(arc_class), dtype=np.int64)
+    if arc_flows:
+        flows[keep] = solver.flows(np.arange(n_c, n_c + m, dtype=np.int32))
+    source_side = np.zeros(n_c + n_s + 2, dtype=bool)
+    source_side[np.asarray(solver.get_source_side_min_cut(), dtype=np.int64)] = True
+    return int(solver.optimal_flow()), flows, source_side[: n_c + n_s]

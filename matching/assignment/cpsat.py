@@ -1,18 +1,12 @@
-"""CP-SAT model of one component of an allocation round.
+"""CP-SAT model of one component of an assignment: rounds and the gap report share it.
 
 What breaks the network structure lives here: sibling units that use several
-vacancies of one household (a generalised assignment), `apart` pairs, and the sibling
-contact bonus. One boolean per candidate pair, nothing else per pair; weights come
-already scaled from ``prep`` (the one place scores become integers).
-
-Workers: measured on this 2-core machine (see benchmarks/rounds.py and the report), a
-single worker with ``linearization_level=2`` proved the 1k×2k sibling rounds as fast as
-8 workers while using a fraction of the memory, and a single worker is deterministic:
-every solve is limited by ``max_deterministic_time`` (CP-SAT's work count, independent
-of machine load), so for a given seed the same model gives the same answer. The wall
-clock only stops a solve as a safety net (``max_time_in_seconds`` and a timer), and the
-outcome says when it may have. So ``DEFAULT_WORKERS = 1``; callers may ask for more,
-but CP-SAT's parallel portfolio is not deterministic.
+vacancies of one household (a generalised assignment), never-together pairs, and the
+sibling contact bonus. One boolean per candidate pair, nothing else per pair; weights
+come already scaled from `matching.assignment.prepared` (the one place scores become
+integers). The gap report's instances have every score 0, so the same model maximises
+the children placed alone. The budget and worker policy (one worker, deterministic
+time, the wall clock as a safety net) is explained in `matching.assignment.search`.
 """
 
 from __future__ import annotations
@@ -21,11 +15,13 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 from ortools.sat.python import cp_model
 
-from matching.rounds.prep import IntArray, PreparedRound, haversine_km
+from matching.assignment.prepared import IntArray, PreparedInstance
+from matching.geo import haversine_km
 
 DEFAULT_WORKERS = 1
 # CP-SAT's time limit is soft (presolve can overrun it): a timer stops the search this
@@ -54,7 +50,7 @@ class ComponentOutcome:
 
 
 def contact_near_pairs(
-    prep: PreparedRound, pairs_a: list[int], pairs_b: list[int], km: float
+    prep: PreparedInstance, pairs_a: list[int], pairs_b: list[int], km: float
 ) -> dict[int, list[int]]:
     """For each candidate pair of unit a, the candidate pairs of unit b within ``km``."""
     if not pairs_a or not pairs_b:
@@ -73,11 +69,25 @@ def contact_near_pairs(
 class ComponentModel:
     """Builds the model in steps, one kind of constraint per method."""
 
+    # the method adding each constraint family of `matching.assignment.plan`
+    FAMILY_METHODS: ClassVar[dict[str, str]] = {
+        "feasible_pair": "add_one_home_per_unit",
+        "capacity": "add_capacity",
+        "never_together": "add_never_together",
+        "unit_limit": "add_unit_limit",
+    }
+
     def __init__(
-        self, prep: PreparedRound, units: IntArray, pairs: IntArray, room: IntArray
+        self,
+        prep: PreparedInstance,
+        units: IntArray,
+        pairs: IntArray,
+        room: IntArray,
+        units_left: IntArray | None = None,
     ) -> None:
         self.prep = prep
         self.room = room
+        self.units_left = prep.unit_limit if units_left is None else units_left
         self.model = cp_model.CpModel()
         self.pairs = [int(p) for p in np.sort(pairs)]
         self.x = {p: self.model.new_bool_var(f"x{p}") for p in self.pairs}
@@ -105,10 +115,18 @@ class ComponentModel:
                     cp_model.LinearExpr.weighted_sum([self.x[p] for p in ps], sizes) <= int(vac[h])
                 )
 
-    def add_apart(self, apart: list[tuple[int, int]]) -> None:
-        """Units holding children assessed `apart` never share a household."""
+    def add_unit_limit(self) -> None:
+        """A household takes at most its limit of units (where that binds before its
+        room does: every unit holds at least one child)."""
+        for h, ps in self.by_household.items():
+            limit = int(self.units_left[h])
+            if len(ps) > limit and limit < self.room[h]:
+                self.model.add(sum(self.x[p] for p in ps) <= limit)
+
+    def add_never_together(self, pairs: list[tuple[int, int]]) -> None:
+        """Units of a never-together pair (siblings assessed apart) never share a household."""
         ph = self.prep.pair_household
-        for a, b in apart:
+        for a, b in pairs:
             at = {int(ph[p]): p for p in self.by_unit.get(a, [])}
             for q in self.by_unit.get(b, []):
                 p = at.get(int(ph[q]))
@@ -155,12 +173,12 @@ class ComponentModel:
 
 
 def solve_component(
-    prep: PreparedRound,
+    prep: PreparedInstance,
     units: IntArray,
     pairs: IntArray,
     hint: dict[int, int],
     *,
-    apart: list[tuple[int, int]],
+    never_together: list[tuple[int, int]],
     contact: list[tuple[int, int]],
     contact_km: float,
     det_limit: float,
@@ -168,6 +186,7 @@ def solve_component(
     seed: int,
     workers: int,
     room: IntArray | None = None,
+    units_left: IntArray | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> ComponentOutcome:
     """Solve one component with CP-SAT, starting from ``hint`` (unit -> pair or -1).
@@ -176,14 +195,16 @@ def solve_component(
     where the search stops, reproducibly. ``deadline`` is a ``time.perf_counter()``
     instant used only as a safety net (the wall time left once the model is built);
     ``cut_by_wall`` in the outcome says whether it may have stopped the search first.
-    ``room`` overrides the households' vacancies (the room left by units held fixed
-    outside the model). ``should_stop``, asked every ``_STOP_POLL_S`` while CP-SAT
-    searches, stops the search when it answers True (the caller then raises).
+    ``room`` and ``units_left`` override the households' vacancies and unit limits (what
+    units held fixed outside the model leave). ``should_stop``, asked every
+    ``_STOP_POLL_S`` while CP-SAT searches, stops the search when it answers True (the
+    caller then raises).
     """
-    cm = ComponentModel(prep, units, pairs, prep.vacancies if room is None else room)
+    cm = ComponentModel(prep, units, pairs, prep.vacancies if room is None else room, units_left)
     cm.add_one_home_per_unit()
     cm.add_capacity()
-    cm.add_apart(apart)
+    cm.add_unit_limit()
+    cm.add_never_together(never_together)
     if prep.contact_bonus:
         cm.add_sibling_contact(contact, contact_km)
     big = cm.add_objective()

@@ -1,8 +1,10 @@
-"""Instance preparation shared by every round solver.
+"""An instance prepared for the assignment kernel: validated, deduplicated arrays.
 
-This is the ONE place where scores become integers: a pair's weight is
-``round(priority × score × SCORE_SCALE)``. Flow, CP-SAT, greedy and the bounds all read
-``PreparedRound.weight``, so their objectives are comparable to the unit.
+This is the ONE place where scores are clamped to 0..100 and become integers
+(`scaled_weights`): a pair's weight is ``round(priority × score × SCORE_SCALE)``. Flow,
+CP-SAT, greedy and the bounds all read ``PreparedInstance.weight``, so their objectives
+are comparable to the unit, in a round and in the gap report (whose scores are 0: its
+objective is the children placed alone).
 """
 
 from __future__ import annotations
@@ -15,14 +17,21 @@ import numpy.typing as npt
 from matching.instance import MatchingInstance
 
 SCORE_SCALE = 100  # hundredths of a score point
-EARTH_RADIUS_KM = 6371.0088
+# A score is a sum of float points (matching.scoring), so it can land a few ulps outside
+# 0..100 (100.00000000000001 was seen at 20,000 children); anything further out is a bug
+# upstream and is refused.
+_SCORE_SLACK = 1e-6
+
+# the reason code of a pair of units that must not share a household because two of
+# their children were assessed to live apart (the domain's `siblings_apart` rule)
+SIBLINGS_APART = "siblings_apart"
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True)
-class PreparedRound:
+class PreparedInstance:
     """Validated, deduplicated pairs sorted by (unit, weight desc, household).
 
     Pairs of unit ``u`` are ``unit_start[u]:unit_start[u + 1]``, best first.
@@ -33,6 +42,9 @@ class PreparedRound:
     size: IntArray
     priority: FloatArray
     vacancies: IntArray
+    # most units each household may take (its vacancies when it has no limit of its
+    # own: every unit has a child, so the vacancies limit the units anyway)
+    unit_limit: IntArray
     lat: FloatArray
     lon: FloatArray
     pair_unit: IntArray
@@ -40,7 +52,10 @@ class PreparedRound:
     pair_score: FloatArray
     weight: IntArray
     unit_start: IntArray
-    apart: tuple[tuple[int, int], ...]
+    # unit pairs that must never share a household, sorted, with the reason of each
+    # (today only siblings assessed apart; add a co-placement rule in `prepare`)
+    never_together: tuple[tuple[int, int], ...]
+    never_together_reason: tuple[str, ...]
     contact: tuple[tuple[int, int], ...]
     contact_bonus: int  # scaled points per sibling pair placed within the contact radius
 
@@ -59,17 +74,21 @@ def scale_points(points: float) -> int:
     return round(points * SCORE_SCALE)
 
 
-def haversine_km(
-    lat1: FloatArray, lon1: FloatArray, lat2: FloatArray, lon2: FloatArray
-) -> FloatArray:
-    """Great-circle distance in km, elementwise."""
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dphi = p2 - p1
-    dlmb = np.radians(lon2) - np.radians(lon1)
-    a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
-    return np.asarray(
-        2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0))), dtype=np.float64
-    )
+def clamped_scores(scores: FloatArray) -> FloatArray:
+    """Scores clamped to 0..100; `ValueError` for one that is not finite or lies
+    further outside than float rounding can explain."""
+    if len(scores) and (
+        not np.all(np.isfinite(scores))
+        or scores.min() < -_SCORE_SLACK
+        or scores.max() > 100 + _SCORE_SLACK
+    ):
+        raise ValueError("pair scores must lie in 0..100")
+    return np.clip(scores, 0.0, 100.0)
+
+
+def scaled_weights(priority: FloatArray, scores: FloatArray) -> IntArray:
+    """The solvers' integer weight of each pair: priority × score, in hundredths."""
+    return np.rint(priority * scores * SCORE_SCALE).astype(np.int64)
 
 
 def _unit_pairs(
@@ -87,7 +106,7 @@ def _unit_pairs(
 
 def prepare(
     instance: MatchingInstance, *, allocate: bool, contact_bonus: float = 0.0
-) -> PreparedRound:
+) -> PreparedInstance:
     """Validate the instance and build the solver arrays.
 
     In allocate mode pairs whose unit does not fit the household's vacancies are
@@ -98,22 +117,26 @@ def prepare(
     size = np.array([u.size for u in instance.units], dtype=np.int64)
     priority = np.array([u.priority for u in instance.units], dtype=np.float64)
     vac = np.array([h.vacancies for h in instance.households], dtype=np.int64)
+    unit_limit = np.array(
+        [h.vacancies if h.max_units is None else h.max_units for h in instance.households],
+        dtype=np.int64,
+    )
+    if len(unit_limit) and unit_limit.min() < 0:
+        raise ValueError("a household's unit limit cannot be negative")
     lat = np.array([h.lat for h in instance.households], dtype=np.float64)
     lon = np.array([h.lon for h in instance.households], dtype=np.float64)
     pu = np.asarray(instance.pair_unit, dtype=np.int64)
     ph = np.asarray(instance.pair_household, dtype=np.int64)
     ps = np.asarray(instance.pair_score, dtype=np.float64)
-    if len(pu):
-        if pu.min() < 0 or pu.max() >= n_u or ph.min() < 0 or ph.max() >= n_h:
-            raise ValueError("pair arrays refer to a unit or household index out of range")
-        if not np.all(np.isfinite(ps)) or ps.min() < 0 or ps.max() > 100:
-            raise ValueError("pair scores must lie in 0..100")
+    if len(pu) and (pu.min() < 0 or pu.max() >= n_u or ph.min() < 0 or ph.max() >= n_h):
+        raise ValueError("pair arrays refer to a unit or household index out of range")
     if n_u and (size.min() < 1 or not np.all(np.isfinite(priority)) or priority.min() < 0):
         raise ValueError("every unit needs at least one child and a non-negative priority")
     if allocate and len(pu):
         fits = size[pu] <= vac[ph]
         pu, ph, ps = pu[fits], ph[fits], ps[fits]
-    weight = np.rint(priority[pu] * ps * SCORE_SCALE).astype(np.int64)
+    ps = clamped_scores(ps)
+    weight = scaled_weights(priority[pu], ps)
     # sort by unit, best weight first, then household id; the first of duplicates wins
     order = np.lexsort((ph, -weight, pu))
     pu, ph, ps, weight = pu[order], ph[order], ps[order], weight[order]
@@ -122,14 +145,18 @@ def prepare(
         _, first = np.unique(key, return_index=True)
         keep = np.sort(first)
         pu, ph, ps, weight = pu[keep], ph[keep], ps[keep], weight[keep]
+    # Units that must never share a household. A new reason (a co-placement rule of the
+    # policy) is one more source merged here, with its own reason code.
+    apart = _unit_pairs(instance.apart_units, n_u, "apart_units")
     unit_start = np.zeros(n_u + 1, dtype=np.int64)
     np.cumsum(np.bincount(pu, minlength=n_u), out=unit_start[1:])
-    return PreparedRound(
+    return PreparedInstance(
         n_units=n_u,
         n_households=n_h,
         size=size,
         priority=priority,
         vacancies=vac,
+        unit_limit=np.minimum(unit_limit, np.maximum(vac, 0)),
         lat=lat,
         lon=lon,
         pair_unit=pu,
@@ -137,7 +164,8 @@ def prepare(
         pair_score=ps,
         weight=weight,
         unit_start=unit_start,
-        apart=_unit_pairs(instance.apart_units, n_u, "apart_units"),
+        never_together=apart,
+        never_together_reason=(SIBLINGS_APART,) * len(apart),
         contact=_unit_pairs(instance.sibling_contact_units, n_u, "sibling_contact_units"),
         contact_bonus=scale_points(contact_bonus) if allocate else 0,
     )

@@ -6,21 +6,24 @@ needed). Most units and households are interchangeable for the rules, so the rul
 evaluated once per *unit type* against a pool of *household type* representatives, with
 the rule functions of `matching.rules` (no second implementation):
 
+The type keys are derived from what each rule declares it reads (`matching.rules.reads`):
+
 * household types group the candidate households (available, with a vacancy) by every
-  column a rule reads except location and connected children: kind (term for foster
+  pool column a typed rule declares (`_HOUSEHOLD_COLUMNS`): kind (term for foster
   carers only), approved ages, capacity, will-not-consider needs (restricted to needs
   some waiting unit has), smoker, pets, wheelchair access and the ages of children in
   the home; ages are clipped to the range the waiting units can tell apart, so two
   households are typed together exactly when no waiting unit's rules separate them;
-* unit types group the waiting units by everything a rule reads of them: plans, youngest
-  and eldest age, size, needs some household refuses, and the requirements with the ages
-  they apply to.
+* unit types group the waiting units by everything a typed rule declares it reads of
+  them (`_unit_part`): plans, youngest and eldest age, size, needs some household
+  refuses, the requirements, and the ages the requirements about other children in the
+  home compare with.
 
-The two rules that are not functions of these types are applied per item:
+The two rules that declare `per_item` (not functions of these types) are applied per item:
 `connected_to_child` (a connected household serves only units all of whose children it
 is connected to: its pairs come from the pool's connected-children index) and
 `safeguarding_distance` (run per unit that has a minimum distance, against the candidate
-pool). The result (`TypedFeasibility`) gives, for every unit, its feasible households
+pool). The result (`FeasibleGroups`) gives, for every unit, its feasible households
 as a list of household groups (units share one list object per distinct list);
 `pairs()` expands it into the exact pair list that `matching.feasibility.build_instance`
 would emit (tested to be equal).
@@ -31,7 +34,7 @@ The units are prepared once (`UnitTable`); `with_households` evaluates new house
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -43,19 +46,102 @@ from matching.feasibility import days_waiting, priority_for_days, sibling_unit_p
 from matching.instance import MatchingInstance, RoundHousehold, RoundUnit
 from matching.policy import Policy
 from matching.pool import HouseholdPool, need_bits
-from matching.rules import HARD_RULES, UnitFeatures, too_near
+from matching.rules import HARD_RULES, RULE_READS, UnitFeatures, too_near
 from matching.siblings import sibling_units
 from matching.vocab import NEED_CODES, NOT_FAMILY_FOUND_PLANS
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
-# Rules evaluated type against type; the other two are applied per item (see above).
-TYPED_RULES = tuple(
-    name for name in HARD_RULES if name not in ("connected_to_child", "safeguarding_distance")
-)
+# Rules evaluated type against type; those that declare `per_item` (location,
+# connected children) are applied per item (see above).
+TYPED_RULES = tuple(name for name in HARD_RULES if not RULE_READS[name].per_item)
 _FOSTER = 0  # KIND_CODES["foster"]: the only kind whose term a rule reads
 _NEED_BITS = len(NEED_CODES)
+
+# How each pool column a typed rule declares it reads becomes a type column, clipped to
+# what the waiting units can tell apart (arguments: pool, eldest age, largest unit,
+# needs some unit has). `size` is the pool's length, not a household's attribute. The
+# columns are taken in this order (it numbers the types, and so the groups).
+_HOUSEHOLD_COLUMNS: dict[str, Callable[[HouseholdPool, int, int, int], list[IntArray]]] = {
+    "served": lambda pool, age, size, needs: [
+        pool.kind.astype(np.int64),
+        np.where(pool.kind == _FOSTER, pool.term, 0).astype(np.int64),
+    ],
+    "min_age": lambda pool, age, size, needs: [np.clip(pool.min_age, 0, age + 1).astype(np.int64)],
+    "max_age": lambda pool, age, size, needs: [np.clip(pool.max_age, -1, age).astype(np.int64)],
+    "capacity": lambda pool, age, size, needs: [np.clip(pool.capacity, 0, size).astype(np.int64)],
+    "will_not_consider": lambda pool, age, size, needs: [
+        (pool.will_not_consider & needs).astype(np.int64)
+    ],
+    "smoker": lambda pool, age, size, needs: [pool.smoker.astype(np.int64)],
+    "pets": lambda pool, age, size, needs: [pool.pets.astype(np.int64)],
+    # a not-recorded access is no exclusion: the rule reads "known to have none"
+    "no_wheelchair": lambda pool, age, size, needs: [pool.no_wheelchair.astype(np.int64)],
+    "has_children": lambda pool, age, size, needs: [pool.has_children.astype(np.int64)],
+    "home_min_age": lambda pool, age, size, needs: [
+        np.clip(pool.home_min_age, 0, age).astype(np.int64)
+    ],
+    "home_max_age": lambda pool, age, size, needs: [
+        np.clip(pool.home_max_age, 0, age).astype(np.int64)
+    ],
+    # the candidates are the available households with a vacancy (`_candidates`): no
+    # type column can tell them apart by status
+    "available": lambda pool, age, size, needs: [],
+    "size": lambda pool, age, size, needs: [],
+}
+
+
+def _household_reads() -> tuple[str, ...]:
+    """The pool columns the typed rules declare, each with its type column (a rule
+    declaring one without is an error here, not a silently wrong grouping)."""
+    declared = {c for name in TYPED_RULES for c in RULE_READS[name].household}
+    missing = sorted(declared - set(_HOUSEHOLD_COLUMNS))
+    if missing:
+        raise RuntimeError(f"no household type column for what a rule reads: {missing}")
+    return tuple(c for c in _HOUSEHOLD_COLUMNS if c in declared)
+
+
+def _requirement_ages(children: Sequence[Child], ages: Sequence[int]) -> tuple[int, int]:
+    """The ages `requirement` compares with the children in the home: the eldest child
+    who must be the youngest there, the youngest who must be the eldest (-1: none)."""
+    young = old = -1
+    for child, age in zip(children, ages, strict=True):
+        if "no_younger_children" in child.requirements:
+            young = max(young, age)
+        if "no_older_children" in child.requirements:
+            old = age if old < 0 else min(old, age)
+    return young, old
+
+
+# How each unit attribute a typed rule declares it reads becomes part of the unit's
+# type key (from the unit's children and their ages). `need_mask` is kept apart: it is
+# restricted to the needs a pool refuses (see `_assess`).
+_UNIT_PARTS: dict[str, Callable[[Sequence[Child], Sequence[int]], object]] = {
+    "plans": lambda children, ages: tuple(sorted({c.plan for c in children})),
+    "min_age": lambda children, ages: min(ages),
+    "max_age": lambda children, ages: max(ages),
+    "size": lambda children, ages: len(children),
+    "requirements": lambda children, ages: frozenset(r for c in children for r in c.requirements),
+    "ages_with": _requirement_ages,
+}
+
+
+def _unit_part(reads: str, children: Sequence[Child], ages: Sequence[int]) -> object:
+    """The part of a unit's type key for what a typed rule declares it reads."""
+    part = _UNIT_PARTS.get(reads)
+    if part is None:
+        raise RuntimeError(f"no unit type key part for what a rule reads: {reads!r}")
+    return part(children, ages)
+
+
+_UNIT_READS = tuple(
+    sorted({a for name in TYPED_RULES for a in RULE_READS[name].unit} - {"need_mask"})
+)
+for _reads in _UNIT_READS:  # a declaration no part can hold fails at import, not silently
+    if _reads not in _UNIT_PARTS:
+        raise RuntimeError(f"no unit type key part for what a rule reads: {_reads!r}")
+_UNIT_KEY = tuple(_UNIT_PARTS[r] for r in _UNIT_READS)
 
 
 @dataclass
@@ -94,27 +180,8 @@ def _is_round_unit(children: Sequence[Child]) -> bool:
 
 
 def _rule_key(children: Sequence[Child], ages: Sequence[int]) -> tuple[object, ...]:
-    """What the typed rules read of a unit, needs apart (see `matching.rules`)."""
-    reqs: set[str] = set()
-    young = old = -1
-    for child, age in zip(children, ages, strict=True):
-        reqs |= child.requirements
-        if "no_younger_children" in child.requirements:
-            young = max(young, age)
-        if "no_older_children" in child.requirements:
-            old = age if old < 0 else min(old, age)
-    return (
-        tuple(sorted({c.plan for c in children})),
-        min(ages),
-        max(ages),
-        len(children),
-        "no_smokers" in reqs,
-        "no_pets" in reqs,
-        young,
-        old,
-        "no_other_children" in reqs,
-        "wheelchair_access" in reqs,
-    )
+    """What the typed rules declare they read of a unit, needs apart (see `matching.rules`)."""
+    return tuple(part(children, ages) for part in _UNIT_KEY)
 
 
 def unit_table(authority: Authority, *, as_of: date, policy: Policy) -> UnitTable:
@@ -171,7 +238,7 @@ def unit_table(authority: Authority, *, as_of: date, policy: Policy) -> UnitTabl
 
 
 @dataclass(frozen=True)
-class TypedFeasibility:
+class FeasibleGroups:
     """Feasible pairs of an authority as unit groups × household groups.
 
     Households are numbered as in `authority.households` (then any added ones).
@@ -307,18 +374,9 @@ def _assess(table: UnitTable, pool: HouseholdPool, units: IntArray) -> _Assessme
     # --- household rule types: columns clipped to what these units can tell apart
     columns = np.stack(
         [
-            pool.kind.astype(np.int64),
-            np.where(pool.kind == _FOSTER, pool.term, 0).astype(np.int64),
-            np.clip(pool.min_age, 0, max_age + 1).astype(np.int64),
-            np.clip(pool.max_age, -1, max_age).astype(np.int64),
-            np.clip(pool.capacity, 0, max_size).astype(np.int64),
-            pool.will_not_consider & refused,
-            pool.smoker.astype(np.int64),
-            pool.pets.astype(np.int64),
-            pool.no_wheelchair.astype(np.int64),  # what the requirement rule reads
-            pool.has_children.astype(np.int64),
-            np.clip(pool.home_min_age, 0, max_age).astype(np.int64),
-            np.clip(pool.home_max_age, 0, max_age).astype(np.int64),
+            column
+            for reads in _household_reads()
+            for column in _HOUSEHOLD_COLUMNS[reads](pool, max_age, max_size, refused)
         ],
         axis=1,
     )
@@ -495,14 +553,14 @@ def _round_households(households: Sequence[Household]) -> tuple[RoundHousehold, 
     return tuple(RoundHousehold(h.household_id, h.vacancies, h.lat, h.lon) for h in households)
 
 
-def typed_feasibility(
+def feasible_groups(
     authority: Authority,
     *,
     as_of: date,
     policy: Policy,
     table: UnitTable | None = None,
     pool: HouseholdPool | None = None,
-) -> TypedFeasibility:
+) -> FeasibleGroups:
     """The feasible pairs of `authority` on `as_of`, grouped into types (see module doc).
 
     Requires `policy.min_round_score == 0` (no pair is dropped for its score). `table`
@@ -527,7 +585,7 @@ def typed_feasibility(
     assessed = _assess(table, candidate_pool, np.arange(len(table.units), dtype=np.int64))
     group_of_household = np.full(len(households), -1, dtype=np.int64)
     group_of_household[candidates] = assessed.group_of_row
-    return TypedFeasibility(
+    return FeasibleGroups(
         units=table.units,
         unit_children=table.unit_children,
         households=_round_households(households),
@@ -544,8 +602,8 @@ def typed_feasibility(
 
 
 def with_households(
-    base: TypedFeasibility, households: Sequence[Household], units: IntArray | None = None
-) -> TypedFeasibility:
+    base: FeasibleGroups, households: Sequence[Household], units: IntArray | None = None
+) -> FeasibleGroups:
     """`base` with `households` appended, evaluated for `units` (default: every unit).
 
     The rules are per pair, so the new households' pairs are those they would have in
@@ -573,7 +631,7 @@ def with_households(
             at = merged[key] = len(lists)
             lists.append(np.concatenate([base.lists[key[0]], assessed.lists[new] + offset]))
         unit_list[u] = at
-    return TypedFeasibility(
+    return FeasibleGroups(
         units=base.units,
         unit_children=base.unit_children,
         households=base.households + _round_households(households),
