@@ -2,15 +2,15 @@
 
 Routes live in `api/routes/`, each thin over one service in `api/services/`; errors
 are mapped in `api/http_errors.py`. The app owns one engine and session factory, the
-scoring policy (read once at start), the bounded password checker, and a one-thread
-executor that runs matching rounds in the background so requests are never blocked by
-the solver.
+scoring policy (read once at start), the bounded password checker, and the round
+worker (`api.services.round_jobs.RoundWorker`): one thread running matching rounds in
+the background, so requests are never blocked by the solver, and a heartbeat that keeps
+this process's rounds alive in the database.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
@@ -23,9 +23,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.http_errors import ERROR_RESPONSES, install_error_handlers
 from api.pages import install_pages
 from api.pages.web import page_csp
+from api.proxies import TrustedProxies, parse_trusted_proxies
 from api.routes import auth, operations, proposals, records
 from api.security import DEFAULT_TOKEN_LIFETIME, PasswordHashing, secret_key_problem
-from api.services.round_jobs import fail_interrupted_jobs
+from api.services.round_jobs import RoundLimits, RoundWorker
 from api.settings import Settings
 from matching.errors import PolicyError
 from matching.policy import Policy, default_policy, load_policy
@@ -210,13 +211,19 @@ def create_app(
     else:
         engine_kwargs.update(pool_size=20, max_overflow=20, pool_pre_ping=True)
     engine = engine if engine is not None else make_engine(settings.database_url, **engine_kwargs)
-    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="round")
+    session_factory = make_session_factory(engine)
+    worker = RoundWorker(
+        session_factory,
+        limits=RoundLimits(per_user=settings.rounds_per_user, total=settings.rounds_total),
+        heartbeat_s=settings.round_heartbeat_s,
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        fail_interrupted_jobs(_app.state.session_factory)
+        # rounds left by a process that died are marked interrupted; a live one's stay
+        worker.start()
         yield
-        executor.shutdown(wait=False, cancel_futures=True)
+        worker.stop()
         engine.dispose()
 
     app = FastAPI(
@@ -234,8 +241,10 @@ def create_app(
     app.state.token_lifetime = token_lifetime
     app.state.policy = policy
     app.state.engine = engine
-    app.state.session_factory = make_session_factory(engine)
-    app.state.round_executor = executor
+    app.state.session_factory = session_factory
+    app.state.round_worker = worker
+    app.state.round_executor = worker.executor
+    app.state.trusted_proxies = TrustedProxies(parse_trusted_proxies(settings.trusted_proxies))
     app.state.password_hashing = PasswordHashing(
         settings.login_hash_workers, settings.login_hash_queue
     )

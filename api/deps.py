@@ -19,8 +19,9 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
 from api.http_errors import BEARER
+from api.proxies import TrustedProxies
 from api.security import InvalidToken, read_token
-from api.services.audit import Actor
+from api.services.audit import Actor, record_denial
 from api.services.users import session_user
 from api.settings import Settings
 from models.db import session_scope
@@ -43,7 +44,13 @@ AppSettings = Annotated[Settings, Depends(get_settings)]
 
 
 def client_address(request: Request) -> str:
-    return request.client.host if request.client is not None else "unknown"
+    """Where the request comes from: the connection's peer, unless that peer is a proxy
+    the settings trust (FAMILYFINDER_TRUSTED_PROXIES), whose `X-Forwarded-For` then
+    names the client (the right-most address that is not itself a trusted proxy).
+    Anyone else's `X-Forwarded-For` is ignored: a client could write anything in it."""
+    peer = request.client.host if request.client is not None else "unknown"
+    trusted: TrustedProxies = getattr(request.app.state, "trusted_proxies", TrustedProxies())
+    return trusted.client(peer, request.headers.getlist("x-forwarded-for"))
 
 
 def get_current_user(
@@ -80,12 +87,28 @@ def current_session_id(
 CurrentUser = Annotated[Actor, Depends(get_current_user)]
 
 
-def require_roles(*roles: str) -> Callable[[Actor], Actor]:
-    """A dependency admitting only `roles` (403 for any other signed-in role)."""
+def deny(request: Request, session: Session, actor: Actor, reason: str) -> None:
+    """Record that `actor` was refused this request (its method, path and the child it
+    names, if any), in a transaction of its own: a refused read of a child's data is
+    audited like a served one."""
+    child_id = request.path_params.get("child_id")
+    record_denial(
+        session,
+        actor,
+        f"{request.method} {request.url.path}: {reason}",
+        child_id=child_id if isinstance(child_id, str) else None,
+    )
 
-    def guard(actor: CurrentUser) -> Actor:
+
+def require_roles(*roles: str) -> Callable[..., Actor]:
+    """A dependency admitting only `roles` (403 for any other signed-in role, recorded
+    in the audit trail)."""
+
+    def guard(actor: CurrentUser, request: Request, session: DbSession) -> Actor:
         if actor.role not in roles:
-            raise HTTPException(403, f"the {actor.role} role may not do this")
+            reason = f"the {actor.role} role may not do this"
+            deny(request, session, actor, reason)
+            raise HTTPException(403, reason)
         return actor
 
     return guard

@@ -12,6 +12,8 @@
     bad FAMILYFINDER_* value  2           (the app refuses to start)
     cannot listen             7           `serve`: the port is in use, or the address
                                           cannot be listened on
+    Cancelled                 8           a round cancelled while the command ran it
+                                          (from the API or the rounds page)
 
 Exit code 2 is also what Click uses for a usage error (a bad option); both mean "the
 thing you asked for is not there as asked". Anything not a FamilyFinderError is a bug
@@ -82,3 +84,6 @@ CONFIGURATION_EXIT_CODE = 2
 
 # Not a domain error: `serve` cannot listen where asked (port in use, no permission).
 LISTEN_EXIT_CODE = 7
+
+# Not an error: the work was cancelled by a person (a round, from the API or a page).
+CANCELLED_EXIT_CODE = 8

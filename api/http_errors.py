@@ -5,6 +5,7 @@
     AuthenticationFailed, bad/expired token 401    Unauthorized
     AccessDenied, wrong role               403     Forbidden
     LoginThrottled                         429     TooManyRequests (Retry-After)
+    TooManyRounds (rounds over the limits) 429     TooManyRequests (Retry-After when full)
     request too large                      413     PayloadTooLarge
     bad parameters or body                 422     RequestValidationError (+ problems)
     text the database cannot store (NUL)   422     RequestValidationError
@@ -24,7 +25,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -33,6 +34,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from api.errors import error_body, http_status
 from api.security import HashingBusy
 from api.services.audit import AccessDenied
+from api.services.round_jobs import TooManyRounds
 from api.services.users import AuthenticationFailed, LoginThrottled
 from matching.errors import FamilyFinderError
 
@@ -62,7 +64,7 @@ _DESCRIPTIONS = {
     409: "Conflicts with the current state (vacancy taken, child already proposed, ...)",
     413: "The request body is too large",
     422: "The parameters, body or uploaded files are invalid",
-    429: "Too many failed sign-ins",
+    429: "Too many failed sign-ins, or too many matching rounds queued or running",
     500: "Internal error (details are logged, never returned)",
     503: "Busy or the database is unavailable: try again after Retry-After seconds",
 }
@@ -133,6 +135,13 @@ def install_error_handlers(app: FastAPI) -> None:
             429, "TooManyRequests", str(exc), headers={"Retry-After": str(exc.retry_after_s)}
         )
 
+    @app.exception_handler(TooManyRounds)
+    async def _rounds_full(_request: Request, exc: TooManyRounds) -> JSONResponse:
+        headers = None
+        if exc.retry_after_s is not None:
+            headers = {"Retry-After": str(exc.retry_after_s)}
+        return error_response(429, "TooManyRequests", str(exc), headers=headers)
+
     @app.exception_handler(HashingBusy)
     async def _hashing_busy(_request: Request, exc: HashingBusy) -> JSONResponse:
         return error_response(
@@ -150,7 +159,16 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        page_not_found = getattr(request.app.state, "page_not_found", None)
+        if (
+            page_not_found is not None
+            and not request.url.path.startswith("/api/")
+            and all(tuple(item.get("loc", ()))[:1] == ("path",) for item in exc.errors())
+        ):
+            # a page's address whose id is no number a record can have: no such page
+            result: Response = page_not_found(request)
+            return result
         problems = _validation_problems(exc)
         detail = "; ".join(f"{p['column'] or p['file']}: {p['reason']}" for p in problems)
         return error_response(422, "RequestValidationError", detail, problems=problems)

@@ -8,6 +8,7 @@ options), so a limit and its message are written here once:
     ShortlistQuery         one child's shortlist: how many, on what date, why not H
     ChildQuery             the children's list: filters and paging
     GapQuery               the gap report: date, suppression, what-if households
+    GapPublicationRequest  publish the gap report as of a date
     ProposalRequest        propose a unit for a household from a stored run
     RecommendationRequest  the panel's recommendation on a proposal
     DecisionRequest        the agency decision on a proposal
@@ -32,6 +33,7 @@ from pydantic import (
     ValidationError,
     ValidatorFunctionWrapHandler,
     WrapValidator,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -214,19 +216,64 @@ class GapQuery(_Request):
         return [parse_add_spec(text) for text in self.add]
 
 
+class GapPublicationRequest(_Request):
+    """Publish the gap report as of a date for the recruitment team (an administrator)."""
+
+    as_of: date = Field(description="The report's reference date")
+
+
 # ----------------------------------------------------------------------------- proposals
 
 
 class ProposalRequest(_Request):
-    """Propose the unit of a stored shortlist, or a round's unit of `child_id`, for a
-    household of that run."""
+    """Propose the unit of a stored shortlist (`run_id`, the shortlist's run), or a
+    round's unit of `child_id` (`round_id`, the id `POST /api/rounds` answered), for a
+    household of that shortlist or round.
+
+    Each source takes its own id and refuses the other's: a round's id given as a
+    `run_id` (as before rounds had one id) is refused with a message, never taken for a
+    shortlist or another round."""
 
     source: Literal["shortlist", "round"]
-    run_id: int = Field(ge=1, le=MAX_INT32)
+    run_id: int | None = Field(
+        default=None, ge=1, le=MAX_INT32, description="For a shortlist: its run id"
+    )
+    round_id: int | None = Field(
+        default=None, ge=1, le=MAX_INT32, description="For a round: the round's id"
+    )
     household_id: str = Field(min_length=1)
     child_id: str | None = Field(
         default=None, description="For a round: a child of the unit to propose"
     )
+
+    @model_validator(mode="after")
+    def _one_id_for_its_source(self) -> ProposalRequest:
+        if self.source == "round":
+            if self.run_id is not None:
+                raise PydanticCustomError(
+                    "round_id",
+                    "a proposal from a round names its round_id (the id POST /api/rounds "
+                    "answered), not a run_id",
+                )
+            if self.round_id is None:
+                raise PydanticCustomError("round_id", "a proposal from a round needs its round_id")
+        else:
+            if self.round_id is not None:
+                raise PydanticCustomError(
+                    "run_id", "a proposal from a shortlist names its run_id, not a round_id"
+                )
+            if self.run_id is None:
+                raise PydanticCustomError(
+                    "run_id", "a proposal from a shortlist needs the shortlist's run_id"
+                )
+        return self
+
+    @property
+    def source_id(self) -> int:
+        """The id of the shortlist run or of the round proposed from."""
+        source_id = self.round_id if self.source == "round" else self.run_id
+        assert source_id is not None  # checked when the request was made
+        return source_id
 
 
 Reasons = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]

@@ -208,19 +208,52 @@ class Shortlist(ShortlistDocument):
 
 
 class RoundAccepted(BaseModel):
-    round_id: int
+    round_id: int = Field(
+        description="The round's id: poll GET /api/rounds/{round_id}, cancel with POST "
+        "/api/rounds/{round_id}/cancel, propose from it with a proposal's round_id"
+    )
     status: str
 
 
-class RoundStatus(BaseModel):
+RoundState = Literal["queued", "running", "done", "failed", "cancelled"]
+
+
+class RoundSummary(BaseModel):
+    """A round without its result (lists carry no child)."""
+
     round_id: int
-    status: Literal["queued", "running", "done", "failed"]
+    status: RoundState
     requested_by: str
     created_at: datetime
     finished_at: datetime | None
     stage: str | None
     fraction: float | None
     params: dict[str, Any]
-    run_id: int | None = Field(description="The stored round run, once done")
     error: str | None
+    cancelled_by: str | None = None
+
+
+class RoundStatus(RoundSummary):
+    """A round: its status and progress and, once done, its result."""
+
     result: RoundDocument | None = Field(description="The stored round, once done")
+
+
+class RoundPage(BaseModel):
+    items: list[RoundSummary]
+
+
+class GapPublicationOut(BaseModel):
+    """A gap report published for recruitment (GET /api/gaps?as_of=<its date> reads it)."""
+
+    id: int
+    as_of: date
+    basis: Literal["month_end", "import", "admin"]
+    created_at: datetime
+    created_by: str
+    import_run_id: int | None
+    policy_version: str
+
+
+class GapPublicationPage(BaseModel):
+    items: list[GapPublicationOut]

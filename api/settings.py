@@ -7,8 +7,9 @@ test or a command can set the environment first.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///familyfinder.db"
@@ -16,6 +17,10 @@ DEFAULT_MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 # Argon2 at its default cost needs 64 MiB and most of a core per password checked.
 DEFAULT_LOGIN_HASH_WORKERS = 2
 DEFAULT_LOGIN_HASH_QUEUE = 16
+# Rounds queued or running at once (issue #13: 731 rounds queued by one user in 15
+# minutes were about 20 hours of solver time on the one worker).
+DEFAULT_ROUNDS_PER_USER = 1
+DEFAULT_ROUNDS_TOTAL = 4
 # A snapshot import retiring more than this share of the children or households held
 # asks for --yes: a half-written export must not wipe an authority.
 DEFAULT_SNAPSHOT_RETIRE_SHARE = 0.10
@@ -84,3 +89,48 @@ class Settings(BaseSettings):
         description="FAMILYFINDER_SNAPSHOT_RETIRE_SHARE: largest share of the children or "
         "households held that a --mode snapshot import retires without --yes",
     )
+    rounds_per_user: int = Field(
+        default=DEFAULT_ROUNDS_PER_USER,
+        ge=1,
+        le=20,
+        description="FAMILYFINDER_ROUNDS_PER_USER: matching rounds one person may have "
+        "queued or running at once; another is refused (429) until one finishes or is "
+        "cancelled",
+    )
+    rounds_total: int = Field(
+        default=DEFAULT_ROUNDS_TOTAL,
+        ge=1,
+        le=200,
+        description="FAMILYFINDER_ROUNDS_TOTAL: matching rounds queued or running at once "
+        "across everyone (the service runs one at a time per process)",
+    )
+    round_heartbeat_s: float = Field(
+        default=10.0,
+        gt=0,
+        le=600,
+        description="FAMILYFINDER_ROUND_HEARTBEAT_S: how often a server process tells the "
+        "database its rounds are alive; a round whose process has been silent for six "
+        "of these is marked interrupted",
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="FAMILYFINDER_TRUSTED_PROXIES: comma-separated addresses or networks "
+        "of proxies whose X-Forwarded-For names the client (e.g. 127.0.0.1 behind nginx "
+        "on the same host); empty: the connection's address is recorded, whatever a "
+        "request's headers say",
+    )
+    gap_publication: Literal["month_end", "import", "manual"] = Field(
+        default="month_end",
+        description="FAMILYFINDER_GAP_PUBLICATION: when a gap report is published for the "
+        "recruitment team: month_end (one as of the last day of each month), import (one "
+        "for each import, as of its date) or manual (only when an administrator "
+        "publishes one); the team never gets a report for a date of its choosing",
+    )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_parse(cls, value: str) -> str:
+        from api.proxies import parse_trusted_proxies
+
+        parse_trusted_proxies(value)
+        return value

@@ -1,4 +1,5 @@
-"""REST API latency: the shortlist endpoint at 1 and 20 concurrent clients, and health.
+"""REST API latency: the shortlist endpoint at 1 and 20 concurrent clients, health, and
+the audited reads of many children (a page of the children's list, a round's result).
 
 Builds a throwaway PostgreSQL database with a synthetic authority (default 10,000
 children, 50,000 households), starts `familyfinder serve` in its own process on a
@@ -7,8 +8,15 @@ from a thread-pool load generator (bounded by request count and wall time), then
 `GET /api/health` as the framework floor. Warm: the pool snapshot is loaded by a first
 request before timing starts. Target: shortlist p50 <= 25 ms at 1 client.
 
+`--audited-lists` also measures `GET /api/children?limit=50` (one audit row naming the
+50 children returned) and `GET /api/rounds/{round_id}` of one finished allocation round
+(one audit row naming every child in it), the reads issue #13 found unaudited. With
+`--tree DIR` the server runs from another checkout (the database is migrated by that
+checkout), so the same run measures the code before a change:
+
     .venv/bin/python benchmarks/api_bench.py
     .venv/bin/python benchmarks/api_bench.py --children 2000 --households 5000 --requests 100
+    .venv/bin/python benchmarks/api_bench.py --audited-lists [--tree /tmp/ff-before]
     FAMILYFINDER_BENCH_PG_URL=postgresql+psycopg://user@host:5432/postgres ...
 """
 
@@ -63,9 +71,27 @@ def drop_database(admin_url: str, url: str) -> None:
     engine.dispose()
 
 
-def load(url: str, children: int, households: int, seed: int) -> list[str]:
+def migrate(url: str, tree: Path) -> None:
+    """Bring the database up to `tree`'s schema, with `tree`'s own migrations."""
+    if tree == ROOT:
+        upgrade(url)
+        return
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from models.migrate import upgrade; upgrade(sys.argv[1])",
+            url,
+        ],
+        env={**os.environ, "PYTHONPATH": str(tree)},
+        cwd=tree,
+        check=True,
+    )
+
+
+def load(url: str, children: int, households: int, seed: int, tree: Path = ROOT) -> list[str]:
     """Migrate, store the synthetic authority and a user; the ids worth shortlisting."""
-    upgrade(url)
+    migrate(url, tree)
     authority = generate_authority(children, households, seed=seed, as_of=AS_OF)
     engine = make_engine(url)
     with Session(engine, expire_on_commit=False) as session:
@@ -87,15 +113,19 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(url: str, port: int) -> subprocess.Popen[bytes]:
+CLI = "import sys; from api.cli import app; sys.argv[0] = 'familyfinder'; app()"
+
+
+def start_server(url: str, port: int, tree: Path = ROOT) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "FAMILYFINDER_DATABASE_URL": url,
         "FAMILYFINDER_SECRET_KEY": "bench-secret-" + "k" * 40,
+        "PYTHONPATH": str(tree),
     }
-    command = [str(Path(sys.executable).parent / "familyfinder"), "serve", "--port", str(port)]
+    command = [sys.executable, "-c", CLI, "serve", "--port", str(port)]
     process = subprocess.Popen(
-        command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        command, env=env, cwd=tree, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -146,20 +176,27 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200, help="per concurrency level")
     parser.add_argument("--max-seconds", type=float, default=60.0, help="per level")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--audited-lists",
+        action="store_true",
+        help="also the children's list and a round's result (each read one audit row)",
+    )
+    parser.add_argument("--tree", type=Path, default=ROOT, help="source tree to serve")
     args = parser.parse_args()
+    tree = args.tree.resolve()
 
     admin_url = os.environ.get("FAMILYFINDER_BENCH_PG_URL", DEFAULT_PG_URL)
     url = create_database(admin_url)
     process = None
     try:
         started = time.perf_counter()
-        child_ids = load(url, args.children, args.households, args.seed)
+        child_ids = load(url, args.children, args.households, args.seed, tree)
         print(
             f"loaded {args.children} children, {args.households} households "
             f"in {time.perf_counter() - started:.1f} s; {len(child_ids)} to shortlist"
         )
         port = free_port()
-        process = start_server(url, port)
+        process = start_server(url, port, tree)
         base = f"http://127.0.0.1:{port}"
         token = httpx.post(
             f"{base}/api/token", data={"username": "bench", "password": PASSWORD}
@@ -186,12 +223,15 @@ def main() -> None:
         print(f"first shortlist (pool loaded at start): {time.perf_counter() - warm_started:.2f} s")
         measure(shortlist, clients=1, requests=10, max_seconds=30)  # warm-up
 
-        rows = []
-        for name, call, clients in (
+        plan: list[tuple[str, Callable[[httpx.Client], None], int]] = [
             ("health", health, 1),
             ("shortlist", shortlist, 1),
             ("shortlist", shortlist, 20),
-        ):
+        ]
+        if args.audited_lists:
+            plan += audited_reads(base, headers, rng, args.children)
+        rows = []
+        for name, call, clients in plan:
             timings = measure(
                 call, clients=clients, requests=args.requests, max_seconds=args.max_seconds
             )
@@ -208,6 +248,42 @@ def main() -> None:
             process.terminate()
             process.wait(timeout=30)
         drop_database(admin_url, url)
+
+
+def audited_reads(
+    base: str, headers: dict[str, str], rng: random.Random, children: int
+) -> list[tuple[str, Callable[[httpx.Client], None], int]]:
+    """The children's list (50 a page, anywhere in it) and one finished round's result,
+    each at 1 client; the round is run first (10 s limit) and waited for."""
+    started = httpx.post(
+        f"{base}/api/rounds",
+        json={"as_of": AS_OF.isoformat(), "mode": "allocate", "time_limit_s": 10},
+        headers=headers,
+        timeout=60,
+    )
+    started.raise_for_status()
+    round_url = f"{base}/api/rounds/{started.json()['round_id']}"
+    with httpx.Client(timeout=300) as client:
+        while True:  # bounded by the round's own time limit
+            status = client.get(round_url, headers=headers).json()
+            if status["status"] not in ("queued", "running"):
+                break
+            time.sleep(1)
+    if status["status"] != "done":
+        raise RuntimeError(f"the round did not finish: {status}")
+    in_round = sum(len(unit["children"]) for unit in status["result"]["units"])
+    print(f"round {status['round_id']} done: {in_round} children in its result")
+
+    def children_page(client: httpx.Client) -> None:
+        offset = rng.randrange(0, max(children - 50, 1))
+        client.get(
+            f"{base}/api/children", params={"limit": 50, "offset": offset}, headers=headers
+        ).raise_for_status()
+
+    def round_result(client: httpx.Client) -> None:
+        client.get(round_url, headers=headers).raise_for_status()
+
+    return [("children (50 a page)", children_page, 1), ("round result", round_result, 1)]
 
 
 if __name__ == "__main__":

@@ -11,6 +11,10 @@ script stops the server itself.
     .venv/bin/python benchmarks/attacks.py upload            # 590 MiB, no token
     .venv/bin/python benchmarks/attacks.py load              # 6 gap reports + 50 reads, SQLite
     .venv/bin/python benchmarks/attacks.py load --postgres   # the same on PostgreSQL
+    .venv/bin/python benchmarks/attacks.py differencing      # the report on 31 dates
+    .venv/bin/python benchmarks/attacks.py whatif            # what-if pairs, one apart
+    .venv/bin/python benchmarks/attacks.py rounds            # 50 rounds at once
+    .venv/bin/python benchmarks/attacks.py forwarded         # a forged X-Forwarded-For
     .venv/bin/python benchmarks/attacks.py all [--postgres]
     git worktree add /tmp/ff-before <commit>; ... attacks.py logins --tree /tmp/ff-before
 
@@ -18,14 +22,19 @@ What is reported: how many passwords the server checked (a 401 or a 200 means it
 checked one; a 429 or a 503 means it refused without checking), the server's peak
 memory (VmHWM), the slowest answer to another signed-in request during the attack, the
 bytes an anonymous upload got through before its 401, the most the server's temporary
-directory held, and the statuses the load mix got.
+directory held, and the statuses the load mix got; for the recruitment role, how many
+published cells change by exactly one from one date to the next and how many what-if
+pairs differ by 1 to 9 children; how many of a burst of rounds were queued; which
+address the audit trail recorded for a forged X-Forwarded-For.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -39,7 +48,9 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -305,13 +316,16 @@ def attack_upload(tree: Path, postgres: bool, mib: int = 590) -> dict[str, objec
 
 
 def attack_load(tree: Path, postgres: bool) -> dict[str, object]:
-    """Six gap reports and 50 audited reads of child records at once."""
+    """Six gap reports and 50 audited reads of child records at once. The reports are
+    an administrator's, for six dates (each computed: the recruitment role now reads
+    stored publications, which cost nothing to serve)."""
+    first = date.fromisoformat(DEMO_AS_OF)
     with serving(tree, postgres=postgres) as server:
-        recruiter = token(server, "recruiter", "recruiter-demo-2026")
+        admin = token(server, "admin", "admin-demo-2026")
         finder = token(server, "finder", "finder-demo-2026")
-        calls = [("gaps", recruiter, f"/api/gaps?as_of={DEMO_AS_OF}")] * 6 + [
-            ("read", finder, f"/api/children/C{n:06d}") for n in range(1, 51)
-        ]
+        calls = [
+            ("gaps", admin, f"/api/gaps?as_of={first + timedelta(days=k)}") for k in range(6)
+        ] + [("read", finder, f"/api/children/C{n:06d}") for n in range(1, 51)]
         barrier = threading.Barrier(len(calls))
 
         def call(item: tuple[str, dict[str, str], str]) -> tuple[str, int, float]:
@@ -338,11 +352,167 @@ def attack_load(tree: Path, postgres: bool) -> dict[str, object]:
         }
 
 
+# ----------------------------------------------------------------------------- the rest
+
+
+def _cells(document: dict[str, Any]) -> dict[tuple[str, ...], Any]:
+    """Every published count of a gap report, by where it is."""
+    found: dict[tuple[str, ...], Any] = {}
+    for key in ("children_waiting", "units_waiting", "children_placeable", "children_unplaceable"):
+        found[(key,)] = document[key]
+    for row in document["by_profile"]:
+        for key in ("waiting_units", "waiting_children", "units_unplaceable"):
+            found[(row["profile"]["label"], key)] = row[key]
+    for row in document["supply"]:
+        found[(row["profile"]["label"], "households")] = row["households"]
+    return found
+
+
+def _single_child_changes(reports: list[dict[str, Any]]) -> int:
+    changes = 0
+    for before, after in itertools.pairwise(reports):
+        old, new = _cells(before), _cells(after)
+        for where, value in new.items():
+            previous = old.get(where)
+            if isinstance(value, int) and isinstance(previous, int) and abs(value - previous) == 1:
+                changes += 1
+    return changes
+
+
+def attack_differencing(tree: Path, postgres: bool) -> dict[str, object]:
+    """The recruitment role asks the gap report for 31 consecutive dates (from the demo's
+    date) and counts published cells that change by exactly one from a day to the next."""
+    first = date.fromisoformat(DEMO_AS_OF)
+    with serving(tree, postgres=postgres) as server:
+        recruiter = token(server, "recruiter", "recruiter-demo-2026")
+        answered, statuses = [], Counter[int]()
+        with httpx.Client(timeout=None) as client:
+            for day in (first + timedelta(days=k) for k in range(31)):
+                response = client.get(
+                    server.base + "/api/gaps", params={"as_of": day.isoformat()}, headers=recruiter
+                )
+                statuses[response.status_code] += 1
+                if response.status_code == 200:
+                    answered.append(response.json())
+            # and the report without a date, asked 31 times ("every day")
+            undated = [client.get(server.base + "/api/gaps", headers=recruiter) for _ in range(31)]
+        latest = [r.json() for r in undated if r.status_code == 200]
+        return {
+            "dates_asked": 31,
+            "statuses": dict(sorted(statuses.items())),
+            "single_child_changes_between_dates": _single_child_changes(answered),
+            "undated_answers": len(latest),
+            "distinct_undated_reports": len({json.dumps(r, sort_keys=True) for r in latest}),
+            "single_child_changes_undated": _single_child_changes(latest),
+        }
+
+
+WHAT_IFS = (
+    "kind=foster,term=long,ages=10-15,places=1,count={k}",
+    "kind=foster,term=long,ages=5-9,places=2,count={k}",
+    "kind=foster,term=long,ages=0-4,places=1,count={k}",
+    "kind=adopter,ages=0-4,places=1,count={k}",
+)
+_WHAT_IF_ANSWER = re.compile(r"With (\d+) more households, (.*?) children could be placed", re.S)
+
+
+def _page_session(server: Server, username: str, password: str) -> httpx.Client:
+    client = httpx.Client(base_url=server.base, timeout=None, follow_redirects=False)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
+    assert csrf is not None
+    signed_in = client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": csrf.group(1), "next": ""},
+    )
+    assert signed_in.status_code == 303, signed_in.text
+    return client
+
+
+def attack_what_if(tree: Path, postgres: bool) -> dict[str, object]:
+    """The recruitment role's what-if pairs (the page, as issue #13 used it): each
+    household kind with 1..5 households added; differences between one count and the
+    next (one household more) of 1 to 9 would show single children."""
+    with serving(tree, postgres=postgres) as server:
+        page = _page_session(server, "recruiter", "recruiter-demo-2026")
+        answers: dict[str, list[str]] = {}
+        for template in WHAT_IFS:
+            values = []
+            for k in range(1, 6):
+                html = page.get("/gaps", params={"add": template.format(k=k)}).text
+                found = _WHAT_IF_ANSWER.search(html)
+                values.append(re.sub(r"<[^>]+>", "", found.group(2)) if found else "no answer")
+            answers[template.format(k="k")] = values
+        page.close()
+    steps = [
+        int(b) - int(a)
+        for values in answers.values()
+        for a, b in itertools.pairwise(values)
+        if a.isdigit() and b.isdigit()
+    ]
+    return {
+        "answers": answers,
+        "pairs": len(steps),
+        "pairs_differing_by_1_to_9": sum(1 <= abs(d) <= 9 for d in steps),
+    }
+
+
+def attack_rounds(tree: Path, postgres: bool, burst: int = 50) -> dict[str, object]:
+    """One family finder asks for `burst` rounds at once (a 15-minute fuzz queued 731)."""
+    with serving(tree, postgres=postgres) as server:
+        finder = token(server, "finder", "finder-demo-2026")
+
+        def start(_: int) -> int:
+            return httpx.post(
+                server.base + "/api/rounds",
+                json={"mode": "allocate", "time_limit_s": 60},
+                headers=finder,
+                timeout=None,
+            ).status_code
+
+        with ThreadPoolExecutor(burst) as pool:
+            statuses = Counter(pool.map(start, range(burst)))
+        rounds = httpx.get(server.base + "/api/rounds", headers=finder, timeout=None)
+        queued = (
+            sum(r["status"] in ("queued", "running") for r in rounds.json()["items"])
+            if rounds.status_code == 200
+            else None
+        )
+        return {
+            "requested": burst,
+            "statuses": dict(sorted(statuses.items())),
+            "solver_seconds_queued": statuses[202] * 60,
+            "queued_or_running_listed": queued,
+        }
+
+
+def attack_forwarded(tree: Path, postgres: bool) -> dict[str, object]:
+    """A read of a child's record with a forged X-Forwarded-For: what the audit records."""
+    with serving(tree, postgres=postgres) as server:
+        finder = token(server, "finder", "finder-demo-2026")
+        admin = token(server, "admin", "admin-demo-2026")
+        httpx.get(
+            server.base + "/api/children/C000001",
+            headers={**finder, "X-Forwarded-For": "203.0.113.66"},
+            timeout=None,
+        ).raise_for_status()
+        events = httpx.get(
+            server.base + "/api/audit",
+            params={"child_id": "C000001"},
+            headers=admin,
+            timeout=None,
+        ).json()["items"]
+        return {"forged": "203.0.113.66", "recorded": [e["client_address"] for e in events]}
+
+
 ATTACKS = {
     "logins": attack_logins,
     "address": attack_address,
     "upload": attack_upload,
     "load": attack_load,
+    "differencing": attack_differencing,
+    "whatif": attack_what_if,
+    "rounds": attack_rounds,
+    "forwarded": attack_forwarded,
 }
 
 

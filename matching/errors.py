@@ -7,6 +7,8 @@
     ├── NotFamilyFoundError      a shortlist asked for a plan that is not family-found
     └── ConflictError            a change that would break an invariant (double booking)
 
+    Cancelled                    not an error: work stopped because a person asked
+
 An infeasible round or an empty shortlist is a result, never an exception.
 `api/errors.py` maps these to HTTP status codes and CLI exit codes.
 """
@@ -57,6 +59,11 @@ class NotFamilyFoundError(FamilyFinderError):
 
 class ConflictError(FamilyFinderError):
     """A change that would break an invariant, such as over-filling a household."""
+
+
+class Cancelled(Exception):
+    """Work stopped because a person asked for it (a round cancelled). Not a
+    FamilyFinderError: nothing was wrong with the input."""
 
 
 @dataclass(frozen=True, order=True)

@@ -131,17 +131,27 @@ class ProposalHoldRow(Base):
 
 
 class RoundJobRow(Base):
-    """A matching round requested over the API and run in the background."""
+    """A matching round: requested (API, page or CLI), queued, run, finished.
+
+    Its `id` is the round's one id, the one a user sees and passes (the stored result
+    it leads to, `round_run_id`, is an internal reference, unique per job). `owner` is
+    the process that runs it and `heartbeat_at` when that process last said it is
+    alive: only a round whose owner has gone quiet is swept as interrupted.
+    """
 
     __tablename__ = "round_job"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
-    requested_by: Mapped[str] = mapped_column(String(64))
+    requested_by: Mapped[str] = mapped_column(String(64), index=True)
     params: Mapped[dict[str, Any]] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(16))  # queued | running | done | failed
+    # queued | running | done | failed | cancelled
+    status: Mapped[str] = mapped_column(String(16), index=True)
     stage: Mapped[str | None] = mapped_column(String(64))
     fraction: Mapped[float | None] = mapped_column(Float)
-    round_run_id: Mapped[int | None] = mapped_column(Integer)
+    round_run_id: Mapped[int | None] = mapped_column(Integer, index=True, unique=True)
     error: Mapped[str | None] = mapped_column(Text)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    owner: Mapped[str | None] = mapped_column(String(96))
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    cancelled_by: Mapped[str | None] = mapped_column(String(64))

@@ -8,13 +8,52 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from models.accounts import (
     AuditEventRow,
 )
 from models.orm import utcnow
+
+# A read of many children is one event whose subject ends with this key and their ids,
+# comma-separated (ids hold no comma: they are restricted at import).
+CHILDREN_KEY = "children="
+
+
+def _like_literal(text: str) -> str:
+    """`text` matched literally by LIKE ... ESCAPE '\\'."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _glob_literal(text: str) -> str:
+    """`text` matched literally by SQLite's GLOB (case-sensitive, unlike its LIKE)."""
+    return "".join(f"[{c}]" if c in "*?[" else c for c in text)
+
+
+def _names_child(child_id: str, dialect: str) -> Any:
+    """Events about `child_id`, or whose list of children names it: the id after
+    `children=` or after a comma, followed by a comma or the end."""
+    subject = AuditEventRow.subject
+    if dialect == "sqlite":
+        key, child, anything = CHILDREN_KEY, _glob_literal(child_id), "*"
+
+        def matches(pattern: str) -> Any:
+            return subject.op("GLOB")(pattern)
+    else:
+        key, child, anything = _like_literal(CHILDREN_KEY), _like_literal(child_id), "%"
+
+        def matches(pattern: str) -> Any:
+            return subject.like(pattern, escape="\\")
+
+    a = anything
+    return or_(
+        AuditEventRow.child_id == child_id,
+        matches(f"{a}{key}{child}"),  # the only one
+        matches(f"{a}{key}{child},{a}"),  # the first of several
+        matches(f"{a}{key}{a},{child}"),  # the last
+        matches(f"{a}{key}{a},{child},{a}"),  # one in between
+    )
 
 
 def append_audit_event(
@@ -55,7 +94,7 @@ def list_audit_events(
     if username is not None:
         conditions.append(AuditEventRow.username == username)
     if child_id is not None:
-        conditions.append(AuditEventRow.child_id == child_id)
+        conditions.append(_names_child(child_id, session.get_bind().dialect.name))
     if since is not None:
         conditions.append(AuditEventRow.occurred_at >= since)
     if until is not None:

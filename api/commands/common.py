@@ -19,8 +19,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 
-from api.errors import CONFIGURATION_EXIT_CODE, DATABASE_EXIT_CODE, error_lines, exit_code
-from matching.errors import FamilyFinderError
+from api.errors import (
+    CANCELLED_EXIT_CODE,
+    CONFIGURATION_EXIT_CODE,
+    DATABASE_EXIT_CODE,
+    error_lines,
+    exit_code,
+)
+from matching.errors import Cancelled, FamilyFinderError
 
 if TYPE_CHECKING:
     import pydantic
@@ -94,6 +100,9 @@ def reporting_errors() -> Iterator[None]:
         for line in error_lines(error):
             typer.echo(line, err=True)
         raise typer.Exit(exit_code(error)) from None
+    except Cancelled as cancelled:
+        typer.echo(f"cancelled: {cancelled}", err=True)
+        raise typer.Exit(CANCELLED_EXIT_CODE) from None
     except OperationalError as error:
         typer.echo(f"error: database: {_first_line(error.orig or error)}", err=True)
         raise typer.Exit(DATABASE_EXIT_CODE) from None

@@ -178,16 +178,30 @@ def gaps_command(
             "never for publication",
         ),
     ] = False,
+    publish: Annotated[
+        bool,
+        typer.Option(
+            "--publish",
+            help="Publish the report as of --as-of for the recruitment team (suppressed, "
+            "rounded to the nearest 10, stored for good: one report per date), then print "
+            "what they will see",
+        ),
+    ] = False,
 ) -> None:
     """Report which children today's pool cannot place and which carers would place them.
 
     Children are counted by coarse profile (age band, group size, need level, key needs,
     plan); counts from 1 to 5 are shown as c, with enough other cells hidden that none
     can be worked back. No output names a child. The policy comes from
-    FAMILYFINDER_POLICY_FILE when set.
+    FAMILYFINDER_POLICY_FILE when set. The recruitment team reads published reports
+    only (see --publish and FAMILYFINDER_GAP_PUBLICATION); this command, for whoever
+    holds the database, shows any date.
     """
     from api.services.gaps import gap_report_for
 
+    if publish:
+        _publish(ctx, as_of, as_json=as_json, refused=bool(add or no_suppress))
+        return
     query = _gap_query(parse_date(as_of), add or [], not no_suppress)
     with reporting_errors():
         policy = resolve_policy(ctx, None)
@@ -207,6 +221,30 @@ def gaps_command(
         typer.echo(json.dumps(document.as_json(), indent=2, ensure_ascii=False))
     else:
         render_gaps(document, written)
+
+
+def _publish(ctx: typer.Context, as_of: str | None, *, as_json: bool, refused: bool) -> None:
+    """`--publish`: store the recruitment team's report as of the date and show it."""
+    if refused:
+        raise typer.BadParameter(
+            "a published report has no what-if households and is always suppressed",
+            param_hint="'--publish'",
+        )
+    from api.commands.matching import requested_by
+    from api.services.gaps import publish_gap_report
+
+    on = parse_date(as_of)
+    with reporting_errors():
+        policy = resolve_policy(ctx, None)
+        with open_session(ctx) as session:
+            published = publish_gap_report(session, requested_by(), as_of=on, policy=policy)
+    if as_json:
+        typer.echo(json.dumps(published.document.as_json(), indent=2, ensure_ascii=False))
+        return
+    render_gaps(published.document, [])
+    typer.echo(
+        f"published gap report {published.id} as of {on.isoformat()} for the recruitment team"
+    )
 
 
 def register(app: typer.Typer) -> None:

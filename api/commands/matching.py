@@ -354,7 +354,9 @@ def round_command(
     """Match every waiting unit at once, as shortlists or as one allocation.
 
     Sibling groups stay together, siblings assessed apart never share a household, and
-    a unit left without a household is listed with the reason. The round is stored.
+    a unit left without a household is listed with the reason. The round is stored with
+    a round id (the one the API and the pages use); cancelled from there while it runs,
+    it stops and the command exits 8.
     """
     from api.requests import RoundRequest
 
@@ -373,25 +375,44 @@ def round_command(
         time_limit_s=time_limit,
         seed=seed,
     )
-    from api.services.rounds import run_round
+    from api.services.round_jobs import run_round_now
 
     with reporting_errors():
         policy = resolve_policy(ctx, policy_file)
         with open_session(ctx) as session, _round_progress(time_limit) as progress:
-            run = run_round(
+            # a round of its own, like one started from the service: one id, cancellable
+            # from the API or the rounds page while it runs (Ctrl-C cancels it too)
+            round_id, document = run_round_now(
                 session,
-                round_request.params(),
-                as_of=round_request.on(date.today()),
+                round_request,
                 policy=policy,
                 requested_by=requested_by(),
                 progress=progress,
             )
     if as_json:
-        _print_json(run.result)
+        _print_json({**document.as_json(), "round_id": round_id})
     else:
-        render_round(run.document, run.run_id)
+        render_round(document, round_id)
+
+
+def cancel_round_command(
+    round_id: Annotated[int, typer.Argument(help="The round's id (as `round` printed it)")],
+    ctx: typer.Context,
+) -> None:
+    """Cancel a queued or running round, wherever it runs (a server process stops its
+    solver at its next heartbeat, within FAMILYFINDER_ROUND_HEARTBEAT_S). Exit 2 for an
+    unknown round, 4 for one that has already finished."""
+    from api.services.audit import Actor
+    from api.services.round_jobs import cancel_round
+
+    # whoever holds the database holds every round: the CLI acts as an administrator
+    operator = Actor(username=requested_by(), role="admin")
+    with reporting_errors(), open_session(ctx) as session:
+        job = cancel_round(session, None, operator, round_id)
+    typer.echo(f"round {job.id} cancelled (it was requested by {job.requested_by})")
 
 
 def register(app: typer.Typer) -> None:
     app.command("shortlist")(shortlist_command)
     app.command("round")(round_command)
+    app.command("cancel-round")(cancel_round_command)

@@ -6,7 +6,7 @@ import errno
 import secrets
 import socket
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -53,6 +53,22 @@ def listening_socket(host: str, port: int) -> socket.socket:
             typer.echo(f"error: cannot listen on {host}:{port}: {error.strerror}", err=True)
         raise typer.Exit(LISTEN_EXIT_CODE) from None
     return sock
+
+
+def uvicorn_config(app: Any, *, host: str, port: int, log_level: str = "info") -> Any:
+    """How the service is served. uvicorn's own X-Forwarded-For handling is off (by
+    default it believes the header from 127.0.0.1, so anyone on the host could pick the
+    address the audit trail records): the app decides, from FAMILYFINDER_TRUSTED_PROXIES."""
+    import uvicorn
+
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level=log_level,
+        server_header=False,
+        proxy_headers=False,
+    )
 
 
 def serve_command(
@@ -125,9 +141,7 @@ def _serve(
         for username, role, password in setup.logins:
             typer.echo(f"  {username:<10} {password:<22} {role}")
     typer.echo(f"serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
-    server = uvicorn.Server(
-        uvicorn.Config(app, host=host, port=port, log_level="info", server_header=False)
-    )
+    server = uvicorn.Server(uvicorn_config(app, host=host, port=port))
     server.run(sockets=[sock])
     if not server.started:
         typer.echo("error: the server did not start (its log is above)", err=True)

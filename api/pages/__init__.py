@@ -22,6 +22,7 @@ from api.pages.web import (
     SignInRequired,
     error_page,
     login_redirect_url,
+    not_found_page,
 )
 
 SESSION_COOKIE = "familyfinder_session"
@@ -63,3 +64,5 @@ def install_pages(app: FastAPI, secret_key: str, *, https_only: bool = False) ->
     app.add_exception_handler(SignInRequired, _sign_in)
     app.add_exception_handler(PageForbidden, _forbidden)
     app.add_exception_handler(CsrfRejected, _csrf)
+    # a page address with an id no record can have: read by the validation handler
+    app.state.page_not_found = not_found_page

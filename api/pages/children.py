@@ -261,13 +261,15 @@ def propose(
             errors=[{"text": message, "href": "#shortlist"}],
             status_code=409,
         )
-    except NotFoundError as error:
+    except (NotFoundError, ValidationError) as error:
+        # a run id no run can have (10**30 in the form) is no run, not a 500
+        reason = str(error) if isinstance(error, NotFoundError) else f"no shortlist run {run_id}"
         return _child_page(
             request,
             session,
             actor,
             child_id,
-            errors=[{"text": f"Your proposal was not made: {error}", "href": "#shortlist"}],
+            errors=[{"text": f"Your proposal was not made: {reason}", "href": "#shortlist"}],
             status_code=404,
         )
     return RedirectResponse(f"/proposals/{proposal.id}?created=1", status_code=303)

@@ -13,6 +13,7 @@ from api.deps import DbSession
 from api.pages.drawings import criterion_colours, score_bar
 from api.pages.web import (
     CsrfChecked,
+    PageId,
     PanelPage,
     PanelRecorderPage,
     error_page,
@@ -123,7 +124,9 @@ def _paper(
 
 
 @router.get("/proposals/{proposal_id}", response_class=HTMLResponse)
-def paper(request: Request, session: DbSession, actor: PanelPage, proposal_id: int) -> HTMLResponse:
+def paper(
+    request: Request, session: DbSession, actor: PanelPage, proposal_id: PageId
+) -> HTMLResponse:
     return _paper(request, session, actor, proposal_id)
 
 
@@ -136,7 +139,7 @@ def recommend(
     request: Request,
     session: DbSession,
     actor: PanelRecorderPage,
-    proposal_id: int,
+    proposal_id: PageId,
     recommendation: Annotated[str, Form()] = "",
     reasons: Annotated[str, Form()] = "",
 ) -> Response:

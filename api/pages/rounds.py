@@ -1,4 +1,7 @@
-"""The rounds page: start a matching round, watch it run, read its results."""
+"""The rounds page: start a matching round, watch it run (or cancel it), read its results.
+
+A round is known by one id everywhere (its job's: the page's address, the API's
+`round_id`, the CLI's "Round N")."""
 
 from __future__ import annotations
 
@@ -10,12 +13,19 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from api.deps import DbSession
-from api.pages.web import CsrfChecked, FinderPage, app_policy, error_page, render, today
+from api.pages.web import (
+    CsrfChecked,
+    FinderPage,
+    PageId,
+    app_policy,
+    error_page,
+    render,
+    today,
+)
 from api.requests import ProposalRequest, RoundRequest, field_messages
-from api.services.audit import Actor
+from api.services.audit import AccessDenied, Actor
 from api.services.proposals import create_proposal
-from api.services.round_jobs import round_status, submit_round
-from api.services.rounds import recent_rounds
+from api.services.round_jobs import TooManyRounds, cancel_round, read_round, recent_round_jobs
 from matching.errors import ConflictError, NotFoundError
 
 router = APIRouter(include_in_schema=False)
@@ -48,7 +58,7 @@ def _rounds_page(
         actor,
         status_code=status_code,
         title="Matching rounds",
-        runs=recent_rounds(session, limit=RECENT_ROUNDS),
+        runs=recent_round_jobs(session, limit=RECENT_ROUNDS),
         form=form,
         errors=errors,
     )
@@ -89,14 +99,13 @@ def start_round(
             if field in messages
         ]
         return _rounds_page(request, session, actor, form, errors, status_code=422)
-    job = submit_round(
-        session,
-        request.app.state.session_factory,
-        request.app.state.round_executor,
-        actor,
-        round_request,
-        policy=app_policy(request),
-    )
+    try:
+        job = request.app.state.round_worker.submit(
+            session, actor, round_request, policy=app_policy(request)
+        )
+    except TooManyRounds as refused:
+        errors = [{"text": f"The round was not started: {refused}.", "href": "#mode"}]
+        return _rounds_page(request, session, actor, form, errors, status_code=429)
     return RedirectResponse(f"/rounds/{job.id}", status_code=303)
 
 
@@ -110,10 +119,9 @@ def _round_page(
     status_code: int = 200,
 ) -> HTMLResponse:
     try:
-        job, run = round_status(session, job_id)
+        job, result = read_round(session, actor, job_id)
     except NotFoundError:
         return error_page(request, actor, 404, "Round not found", f"There is no round {job_id}.")
-    result = run.document if run is not None else None
     placed = result.placed_units()[:UNITS_SHOWN] if result is not None else ()
     return render(
         request,
@@ -122,8 +130,9 @@ def _round_page(
         status_code=status_code,
         title=f"Matching round {job.id}",
         job=job,
-        run_id=run.id if run is not None else None,
         result=result,
+        can_cancel=job.status in ("queued", "running")
+        and (actor.role == "admin" or actor.username == job.requested_by),
         placed=placed,
         units_shown=UNITS_SHOWN,
         errors=errors or [],
@@ -132,9 +141,29 @@ def _round_page(
 
 @router.get("/rounds/{job_id}", response_class=HTMLResponse)
 def round_page(
-    request: Request, session: DbSession, actor: FinderPage, job_id: int
+    request: Request, session: DbSession, actor: FinderPage, job_id: PageId
 ) -> HTMLResponse:
     return _round_page(request, session, actor, job_id)
+
+
+@router.post("/rounds/{job_id}/cancel", response_model=None, dependencies=[CsrfChecked])
+def cancel(request: Request, session: DbSession, actor: FinderPage, job_id: PageId) -> Response:
+    try:
+        cancel_round(session, request.app.state.round_worker, actor, job_id)
+    except NotFoundError:
+        return error_page(request, actor, 404, "Round not found", f"There is no round {job_id}.")
+    except AccessDenied as error:
+        return error_page(request, actor, 403, "You cannot cancel this round", str(error))
+    except ConflictError as error:
+        return _round_page(
+            request,
+            session,
+            actor,
+            job_id,
+            errors=[{"text": f"The round was not cancelled: {error}.", "href": "#round-status"}],
+            status_code=409,
+        )
+    return RedirectResponse(f"/rounds/{job_id}", status_code=303)
 
 
 @router.post("/rounds/{job_id}/proposals", response_model=None, dependencies=[CsrfChecked])
@@ -142,8 +171,7 @@ def propose_from_round(
     request: Request,
     session: DbSession,
     actor: FinderPage,
-    job_id: int,
-    run_id: Annotated[int, Form()],
+    job_id: PageId,
     child_id: Annotated[str, Form()],
     household_id: Annotated[str, Form()],
 ) -> Response:
@@ -152,7 +180,7 @@ def propose_from_round(
             session,
             actor,
             ProposalRequest(
-                source="round", run_id=run_id, household_id=household_id, child_id=child_id
+                source="round", round_id=job_id, household_id=household_id, child_id=child_id
             ),
             policy=app_policy(request),
         )

@@ -22,11 +22,12 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Depends, Request
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
 
-from api.deps import DbSession, client_address
+from api.deps import DbSession, client_address, deny
 from api.services.audit import Actor
 from api.services.users import session_user
 from matching.policy import Policy, default_policy, load_policy
@@ -144,12 +145,14 @@ def page_user(request: Request, session: DbSession) -> Actor:
 PageUser = Annotated[Actor, Depends(page_user)]
 
 
-def page_roles(*roles: str) -> Callable[[Actor], Actor]:
-    """A dependency admitting only `roles`; any other signed-in role gets the 403 page."""
+def page_roles(*roles: str) -> Callable[..., Actor]:
+    """A dependency admitting only `roles`; any other signed-in role gets the 403 page
+    (and the refusal is recorded in the audit trail)."""
 
-    def guard(actor: PageUser) -> Actor:
+    def guard(actor: PageUser, request: Request, session: DbSession) -> Actor:
         if actor.role not in roles:
             allowed = ", ".join(ROLE_NAMES[r].lower() for r in roles)
+            deny(request, session, actor, f"the {actor.role} role may not open this page")
             raise PageForbidden(
                 f"You are signed in as {actor.username} with the "
                 f"{ROLE_NAMES.get(actor.role, actor.role).lower()} role. "
@@ -159,6 +162,11 @@ def page_roles(*roles: str) -> Callable[[Actor], Actor]:
 
     return guard
 
+
+# An id in a page's address: a number the database can hold. Anything else (a letter,
+# 10**30) names no page: the 404 page (see `not_found_page`), never a 500.
+MAX_PAGE_ID = 2**31 - 1
+PageId = Annotated[int, PathParam(ge=1, le=MAX_PAGE_ID)]
 
 FinderPage = Annotated[Actor, Depends(page_roles("family_finder", "admin"))]
 PanelPage = Annotated[Actor, Depends(page_roles("panel", "family_finder", "admin"))]
@@ -233,6 +241,13 @@ def error_page(
 ) -> HTMLResponse:
     return render(
         request, "error.html", actor, status_code=status_code, title=title, message=message
+    )
+
+
+def not_found_page(request: Request) -> HTMLResponse:
+    """The 404 page for an address whose id cannot name anything."""
+    return error_page(
+        request, None, 404, "Page not found", "There is no such page: check the address."
     )
 
 

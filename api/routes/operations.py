@@ -13,11 +13,22 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import AdminUser, AppSettings, DbSession, FinderUser, GapsUser
-from api.requests import AuditQuery, GapQuery, RoundRequest
-from api.schemas import AuditEvent, AuditPage, ImportCounts, RoundAccepted, RoundStatus
+from api.requests import AuditQuery, GapPublicationRequest, GapQuery, RoundRequest
+from api.schemas import (
+    AuditEvent,
+    AuditPage,
+    GapPublicationOut,
+    GapPublicationPage,
+    ImportCounts,
+    RoundAccepted,
+    RoundPage,
+    RoundStatus,
+    RoundSummary,
+)
 from api.services.audit import audit_page
 from api.services.gap_exports import MEDIA_TYPES, GapFormat, export_gaps
-from api.services.round_jobs import round_status, submit_round
+from api.services.gaps import PublicationSummary, gap_publications, publish_gap_report
+from api.services.round_jobs import cancel_round, read_round, recent_round_jobs, round_fields
 from api.services.uploads import import_received
 from api.upload_stream import IMPORT_FILES, receive_csv_files
 from matching.errors import Problem, ValidationError
@@ -115,37 +126,60 @@ def _form_date(text: str | None) -> date:
         ) from None
 
 
-@router.post("/rounds", response_model=RoundAccepted, status_code=status.HTTP_202_ACCEPTED)
+RoundId = Annotated[int, PathParam(ge=1, le=2**31 - 1, description="The round's id")]
+
+
+@router.post(
+    "/rounds",
+    response_model=RoundAccepted,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses={
+        429: {
+            "description": "You already have a round queued or running, or the "
+            "service is at its limit of rounds: the message says which"
+        }
+    },
+)
 def start_round(
     request: Request, body: RoundRequest, actor: FinderUser, session: DbSession
 ) -> RoundAccepted:
-    """Start a matching round in the background; poll GET /api/rounds/{round_id}."""
+    """Start a matching round in the background; poll GET /api/rounds/{round_id}.
+
+    One round queued or running per person (FAMILYFINDER_ROUNDS_PER_USER) and a few in
+    all (FAMILYFINDER_ROUNDS_TOTAL): beyond them 429, saying which round to wait for or
+    cancel."""
     state = request.app.state
-    job = submit_round(
-        session, state.session_factory, state.round_executor, actor, body, policy=state.policy
-    )
+    job = state.round_worker.submit(session, actor, body, policy=state.policy)
     return RoundAccepted(round_id=job.id, status=job.status)
 
 
+@router.get("/rounds", response_model=RoundPage)
+def list_rounds(
+    _actor: FinderUser,
+    session: DbSession,
+    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+) -> RoundPage:
+    """The latest rounds, newest first, with their status (no results: see one round)."""
+    jobs = recent_round_jobs(session, limit=limit)
+    return RoundPage(items=[RoundSummary.model_validate(round_fields(j)) for j in jobs])
+
+
 @router.get("/rounds/{round_id}", response_model=RoundStatus)
-def get_round(
-    round_id: Annotated[int, PathParam(ge=1, le=2**31 - 1)], _actor: FinderUser, session: DbSession
+def get_round(round_id: RoundId, actor: FinderUser, session: DbSession) -> RoundStatus:
+    """A round's status, progress and, once done, its result (a read naming every child
+    of the result, audited)."""
+    job, result = read_round(session, actor, round_id)
+    return RoundStatus.model_validate({**round_fields(job), "result": result})
+
+
+@router.post("/rounds/{round_id}/cancel", response_model=RoundStatus)
+def cancel(
+    request: Request, round_id: RoundId, actor: FinderUser, session: DbSession
 ) -> RoundStatus:
-    """A round's status, progress and, once done, its result."""
-    job, run = round_status(session, round_id)
-    return RoundStatus(
-        round_id=job.id,
-        status=job.status,  # type: ignore[arg-type]
-        requested_by=job.requested_by,
-        created_at=job.created_at,
-        finished_at=job.finished_at,
-        stage=job.stage,
-        fraction=job.fraction,
-        params=job.params,
-        run_id=job.round_run_id,
-        error=job.error,
-        result=run.document if run is not None else None,
-    )
+    """Cancel a queued or running round (its requester or an admin): it reads
+    `cancelled` at once and its solver stops. 409 when it has already finished."""
+    job = cancel_round(session, request.app.state.round_worker, actor, round_id)
+    return RoundStatus.model_validate({**round_fields(job), "result": None})
 
 
 @router.get(
@@ -153,30 +187,78 @@ def get_round(
     response_class=Response,
     responses={
         200: {
-            "description": "The gap report (suppressed unless an admin asks otherwise)",
+            "description": "The gap report: for recruitment a published report "
+            "(suppressed and rounded); for an admin any date, suppressed unless asked",
             "content": {
                 "application/json": {"schema": {"type": "object"}},
                 "text/csv": {"schema": {"type": "string"}},
                 MEDIA_TYPES["xlsx"]: {"schema": {"type": "string", "format": "binary"}},
             },
-        }
+        },
+        404: {"description": "Recruitment: no report is published as of that date"},
     },
 )
 def gaps(
     request: Request,
     actor: GapsUser,
     session: DbSession,
+    settings: AppSettings,
+    query: Annotated[GapQuery, Query()],
     format: Annotated[GapFormat, Query()] = "json",
-    as_of: Annotated[date | None, Query(description="Reference date (default today)")] = None,
-    suppress: Annotated[bool, Query(description="Admin only: false shows exact counts")] = True,
 ) -> Response:
-    """The needs-gap report for recruitment (small counts always suppressed for them)."""
-    query = GapQuery(as_of=as_of, suppress=suppress)
-    body = export_gaps(session, actor, query, policy=request.app.state.policy, fmt=format)
+    """The needs-gap report. Recruitment reads published reports only: the latest, or
+    the one as of `as_of` when a report is published for that date (the list: GET
+    /api/gaps/publications); counts suppressed and rounded to the nearest 10, what-if
+    answers (`add`, repeatable) as of the report's date and rounded. An admin reads any
+    date, exact with `suppress=false`."""
+    body = export_gaps(
+        session,
+        actor,
+        query,
+        policy=request.app.state.policy,
+        fmt=format,
+        schedule=settings.gap_publication,
+        today=date.today(),
+    )
     headers = {}
     if format != "json":
         headers["Content-Disposition"] = f'attachment; filename="gaps.{format}"'
     return Response(body, media_type=MEDIA_TYPES[format], headers=headers)
+
+
+def _publication_out(item: PublicationSummary) -> GapPublicationOut:
+    fields = ("id", "as_of", "basis", "created_at", "created_by", "import_run_id")
+    return GapPublicationOut.model_validate(
+        {name: getattr(item, name) for name in (*fields, "policy_version")}
+    )
+
+
+@router.get("/gaps/publications", response_model=GapPublicationPage)
+def publications(
+    request: Request, _actor: GapsUser, session: DbSession, settings: AppSettings
+) -> GapPublicationPage:
+    """The gap reports published for recruitment, latest first (one per date, never
+    recomputed; FAMILYFINDER_GAP_PUBLICATION says when one is published)."""
+    items = gap_publications(
+        session, settings.gap_publication, request.app.state.policy, today=date.today()
+    )
+    return GapPublicationPage(items=[_publication_out(p) for p in items])
+
+
+@router.post(
+    "/gaps/publications",
+    response_model=GapPublicationOut,
+    status_code=status.HTTP_201_CREATED,
+)
+def publish(
+    request: Request, body: GapPublicationRequest, actor: AdminUser, session: DbSession
+) -> GapPublicationOut:
+    """Publish the gap report as of a date for recruitment (admin): computed now,
+    suppressed and rounded, stored for good. 409 when that date is published already."""
+    published = publish_gap_report(
+        session, actor, as_of=body.as_of, policy=request.app.state.policy
+    )
+    return _publication_out(published)
 
 
 @router.get("/audit", response_model=AuditPage)

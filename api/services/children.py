@@ -15,7 +15,7 @@ from typing import Generic, TypeVar
 from sqlalchemy.orm import Session
 
 from api.requests import ChildQuery, ShortlistQuery
-from api.services.audit import AccessDenied, Actor, record
+from api.services.audit import AccessDenied, Actor, record, record_children, record_denial
 from api.services.shortlists import ShortlistRun, shortlist_document, store_shortlist
 from api.services.snapshot import get_snapshot
 from api.services.unit_of_work import unit_of_work
@@ -85,11 +85,13 @@ def list_children(session: Session, actor: Actor, query: ChildQuery) -> Page[Chi
         siblings = (
             "" if query.in_sibling_group is None else f" in_sibling_group={query.in_sibling_group}"
         )
-        record(
+        # one row naming every child returned (not one row per child)
+        record_children(
             session,
             actor,
             "list_children",
-            subject=f"plan={query.plan} status={query.status} "
+            [row.child_id for row in rows],
+            f"plan={query.plan} status={query.status} "
             f"age={query.age_min}-{query.age_max} waiting_since={query.waiting_since}"
             f"{siblings} offset={query.offset} returned={len(rows)}",
         )
@@ -131,12 +133,16 @@ def waiting_list(
 
 
 def child_record(session: Session, actor: Actor, child_id: str) -> ChildRow:
-    """One child's record; panel members see only children on their agenda. Audited."""
+    """One child's record; panel members see only children on their agenda. Audited,
+    the refusal too."""
     with unit_of_work(session):
         row = get_child_row(session, child_id)
-        if actor.role == "panel" and not on_panel_agenda(session, child_id=child_id):
-            raise AccessDenied("this child is not in a proposal on the panel's agenda")
-        record(session, actor, "read_child", child_id=child_id)
+        allowed = actor.role != "panel" or on_panel_agenda(session, child_id=child_id)
+        if allowed:
+            record(session, actor, "read_child", child_id=child_id)
+    if not allowed:
+        record_denial(session, actor, f"read child {child_id}", child_id=child_id)
+        raise AccessDenied("this child is not in a proposal on the panel's agenda")
     return row
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from api.services.audit import AccessDenied, Actor
+from api.services.audit import AccessDenied, Actor, record_denial
 from api.services.children import Page
 from api.services.unit_of_work import unit_of_work
 from models.orm import HouseholdRow
@@ -37,6 +37,8 @@ def household_record(session: Session, actor: Actor, household_id: str) -> House
     """One household; panel members see only households named by a proposal on agenda."""
     with unit_of_work(session):  # read only: ends the read transaction
         row = get_household_row(session, household_id)
-        if actor.role == "panel" and not on_panel_agenda(session, household_id=household_id):
-            raise AccessDenied("this household is not in a proposal on the panel's agenda")
+        allowed = actor.role != "panel" or on_panel_agenda(session, household_id=household_id)
+    if not allowed:
+        record_denial(session, actor, f"read household {household_id}")
+        raise AccessDenied("this household is not in a proposal on the panel's agenda")
     return row

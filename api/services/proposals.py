@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from api.requests import DecisionRequest, ProposalRequest, RecommendationRequest
-from api.services.audit import AccessDenied, Actor, record
+from api.services.audit import AccessDenied, Actor, record, record_children
 from api.services.snapshot import get_snapshot
 from api.services.unit_of_work import unit_of_work
 from matching.errors import ConflictError, FamilyFinderError, NotFoundError
@@ -40,6 +40,7 @@ from models.proposal_store import (
     reserve_vacancies,
 )
 from models.record_store import get_child_row, get_household_row, sibling_link_rows_touching
+from models.round_job_store import get_round_job
 from models.store import RoundRunRecord, bump_data_version, get_round_run, get_shortlist_run
 
 
@@ -115,29 +116,34 @@ def _explain_round_choice(
 
 def _from_round(
     session: Session,
-    run_id: int,
+    round_id: int,
     household_id: str,
     child_id: str | None,
     policy: Policy | None,
 ) -> dict[str, Any]:
-    run = get_round_run(session, run_id)
+    job = get_round_job(session, round_id)
+    if job.round_run_id is None or job.status != "done":
+        raise ConflictError(
+            f"round {round_id} is {job.status}: a proposal is made from a round once it is done"
+        )
+    run = get_round_run(session, job.round_run_id)
     if child_id is None:
         raise FamilyFinderError("a proposal from a round names a child_id of the unit")
     shown = run.document
     unit = shown.unit_of(child_id)
     if unit is None:
-        raise NotFoundError(f"child {child_id!r} is not in round {run_id}")
+        raise NotFoundError(f"child {child_id!r} is not in round {round_id}")
     ranked = list(enumerate(unit.candidates, start=1))
     chosen = next(((r, c) for r, c in ranked if c.household_id == household_id), None)
     if chosen is None:
         raise NotFoundError(
-            f"household {household_id!r} is not an option for {child_id!r} in round {run_id}"
+            f"household {household_id!r} is not an option for {child_id!r} in round {round_id}"
         )
     rank, candidate = chosen
     rationale: dict[str, Any] = {
         "source": {
             "kind": "round",
-            "run_id": run.id,
+            "round_id": round_id,
             "requested_by": run.requested_by,
             "created_at": run.created_at.isoformat(),
             "mode": run.mode,
@@ -225,17 +231,18 @@ def create_proposal(
 
     `policy`, the service's scoring policy, explains a round's pair as a shortlist
     would when the data and policy are still those the round ran on.
-    Raises NotFoundError when the run, household or child is unknown or the household
-    is not among the run's options, ConflictError when a child of the unit is already
-    in a live proposal or the household has too few vacancies left.
+    Raises NotFoundError when the shortlist run, round, household or child is unknown
+    or the household is not among its options, ConflictError when the round is not done,
+    a child of the unit is already in a live proposal or the household has too few
+    vacancies left.
     """
-    source, run_id, household_id = request.source, request.run_id, request.household_id
+    source, source_id, household_id = request.source, request.source_id, request.household_id
     child_id = request.child_id
     with unit_of_work(session):
         if source == "shortlist":
-            rationale = _from_shortlist(session, run_id, household_id)
+            rationale = _from_shortlist(session, source_id, household_id)
         else:
-            rationale = _from_round(session, run_id, household_id, child_id, policy)
+            rationale = _from_round(session, source_id, household_id, child_id, policy)
         unit: list[str] = rationale["unit"]
         child_rows = [get_child_row(session, member) for member in unit]
         household_row = get_household_row(session, household_id)
@@ -251,7 +258,7 @@ def create_proposal(
             household_id=household_id,
             places=len(unit),
             source_kind=source,
-            source_id=run_id,
+            source_id=source_id,  # the shortlist's run, or the round's id
             status="proposed",
             rationale=rationale,
         )
@@ -273,20 +280,44 @@ def create_proposal(
     return proposal
 
 
+NOT_ON_AGENDA = "this proposal is not on the panel's agenda"
+
+
+def _panel_may_see(actor: Actor, proposal: ProposalRow) -> bool:
+    return actor.role != "panel" or proposal.status in OPEN_PROPOSAL_STATUSES
+
+
 def _check_panel(actor: Actor, proposal: ProposalRow) -> None:
-    if actor.role == "panel" and proposal.status not in OPEN_PROPOSAL_STATUSES:
-        raise AccessDenied("this proposal is not on the panel's agenda")
+    if not _panel_may_see(actor, proposal):
+        raise AccessDenied(NOT_ON_AGENDA)
 
 
 def proposal_record(session: Session, actor: Actor, proposal_id: int) -> ProposalRow:
-    """One proposal with its frozen rationale; the read is audited per child."""
+    """One proposal with its frozen rationale; the read is audited per child, and so is
+    a refusal (for each child of the unit)."""
     with unit_of_work(session):
         proposal = get_proposal_row(session, proposal_id)
-        _check_panel(actor, proposal)
-        for member in proposal.unit:
-            record(
-                session, actor, "read_proposal", child_id=member, subject=f"proposal:{proposal.id}"
-            )
+        allowed = _panel_may_see(actor, proposal)
+        if allowed:
+            for member in proposal.unit:
+                record(
+                    session,
+                    actor,
+                    "read_proposal",
+                    child_id=member,
+                    subject=f"proposal:{proposal.id}",
+                )
+    if not allowed:
+        with unit_of_work(session):
+            for member in proposal.unit:
+                record(
+                    session,
+                    actor,
+                    "denied",
+                    child_id=member,
+                    subject=f"read proposal {proposal.id}",
+                )
+        raise AccessDenied(NOT_ON_AGENDA)
     return proposal
 
 
@@ -306,11 +337,15 @@ def list_proposals(
         )
     with unit_of_work(session):
         rows, total = list_proposal_rows(session, statuses=statuses, limit=limit, offset=offset)
-        record(
+        # the list carries each proposal's frozen child records: one row naming them all
+        named = sorted({child for row in rows for child in row.unit})
+        record_children(
             session,
             actor,
             "list_proposals",
-            subject=f"status={status} offset={offset} returned={len(rows)}",
+            named,
+            f"status={status} offset={offset} returned={len(rows)} "
+            f"proposals={','.join(str(row.id) for row in rows)}",
         )
     return rows, total
 

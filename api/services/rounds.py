@@ -14,7 +14,6 @@ import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 import numpy as np
 from sqlalchemy.orm import Session
@@ -57,15 +56,11 @@ NOT_REACHED_TEXT = "the search stopped at its time limit with room left in a fea
 
 @dataclass(frozen=True)
 class RoundRun:
-    """A stored round: its run id and its document, as stored and shown."""
+    """A stored round result: its run (an internal reference: the round's id, the one a
+    user sees, is its job's, see `api.services.round_jobs`) and its document."""
 
     run_id: int
     document: RoundDocument
-
-    @property
-    def result(self) -> dict[str, Any]:
-        """The JSON printed: the document's, with the round's id."""
-        return {**self.document.as_json(), "round_id": self.run_id}
 
 
 def _children_of(instance: MatchingInstance, units: Sequence[int]) -> list[list[str]]:
@@ -236,11 +231,14 @@ def run_round(
     policy: Policy,
     requested_by: str = "cli",
     progress: Progress | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> RoundRun:
     """Run a matching round over every waiting unit, store it, commit once.
 
     An infeasible or partial round is a result (its status and unplaced units), never
-    an error. `progress(stage, fraction)` is called as the solver moves on.
+    an error. `progress(stage, fraction)` is called as the solver moves on; when
+    `should_stop()` answers True the solver stops, `matching.errors.Cancelled` is raised
+    and nothing is stored.
     """
     snapshot = get_snapshot(session, policy)
     if progress is not None:
@@ -252,7 +250,7 @@ def run_round(
         pool=snapshot.context.pool,
         max_pairs=ROUND_MAX_PAIRS,
     )
-    result = solve_round(feasibility.instance, params, progress)
+    result = solve_round(feasibility.instance, params, progress, should_stop=should_stop)
     document = round_document(
         result, feasibility, snapshot, params=params, as_of=as_of, policy=policy
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -26,6 +27,8 @@ DEFAULT_WORKERS = 1
 # CP-SAT's time limit is soft (presolve can overrun it): a timer stops the search this
 # long after the limit, and the caller keeps its fallback if nothing better came back.
 _STOP_GRACE_S = 0.5
+# How often a solve asks its caller's `should_stop` whether to stop (a cancelled round).
+_STOP_POLL_S = 0.1
 
 
 @dataclass(frozen=True)
@@ -184,6 +187,7 @@ def solve_component(
     workers: int,
     room: IntArray | None = None,
     units_left: IntArray | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> ComponentOutcome:
     """Solve one component with CP-SAT, starting from ``hint`` (unit -> pair or -1).
 
@@ -192,7 +196,9 @@ def solve_component(
     instant used only as a safety net (the wall time left once the model is built);
     ``cut_by_wall`` in the outcome says whether it may have stopped the search first.
     ``room`` and ``units_left`` override the households' vacancies and unit limits (what
-    units held fixed outside the model leave).
+    units held fixed outside the model leave). ``should_stop``, asked every
+    ``_STOP_POLL_S`` while CP-SAT searches, stops the search when it answers True (the
+    caller then raises).
     """
     cm = ComponentModel(prep, units, pairs, prep.vacancies if room is None else room, units_left)
     cm.add_one_home_per_unit()
@@ -215,9 +221,21 @@ def solve_component(
     timer = threading.Timer(time_limit_s + _STOP_GRACE_S, solver.stop_search)
     timer.daemon = True
     timer.start()
+    solved = threading.Event()
+    if should_stop is not None:
+        asked = should_stop
+
+        def watch() -> None:
+            while not solved.wait(_STOP_POLL_S):
+                if asked():
+                    solver.stop_search()
+                    return
+
+        threading.Thread(target=watch, daemon=True, name="cp-sat-stop").start()
     try:
         status = solver.solve(cm.model)
     finally:
+        solved.set()
         timer.cancel()
     name = solver.status_name(status)
     det = float(solver.deterministic_time)

@@ -49,7 +49,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -63,6 +63,7 @@ from matching.assignment.greedy import (
 )
 from matching.assignment.plan import components, partners, plan_problems, plan_value, total_value
 from matching.assignment.prepared import IntArray, PreparedInstance
+from matching.errors import Cancelled
 
 Progress = Callable[[str, float], None]
 
@@ -103,7 +104,10 @@ class Budget:
     """How much search an assignment may use (see the module docstring).
 
     ``det_seconds`` is the CP-SAT budget in deterministic seconds; ``deadline`` a
-    ``time.perf_counter()`` instant, the wall-clock safety net only.
+    ``time.perf_counter()`` instant, the wall-clock safety net only. ``should_stop``
+    (a person cancelled the round) is asked between components and steps and, while
+    CP-SAT searches, every tenth of a second; when it answers True the search stops and
+    ``matching.errors.Cancelled`` is raised.
     """
 
     det_seconds: float
@@ -112,6 +116,12 @@ class Budget:
     workers: int = DEFAULT_WORKERS
     prune_to: int = 12
     contact_km: float = 25.0
+    should_stop: Callable[[], bool] | None = field(default=None, compare=False)
+
+    def check(self) -> None:
+        """Raise Cancelled when the search has been asked to stop."""
+        if self.should_stop is not None and self.should_stop():
+            raise Cancelled("the search was cancelled")
 
     @classmethod
     def for_time_limit(
@@ -123,6 +133,7 @@ class Budget:
         workers: int = DEFAULT_WORKERS,
         prune_to: int = 12,
         contact_km: float = 25.0,
+        should_stop: Callable[[], bool] | None = None,
     ) -> Budget:
         """The budget of a search given ``time_limit_s`` from ``started``."""
         return cls(
@@ -132,6 +143,7 @@ class Budget:
             workers=workers,
             prune_to=prune_to,
             contact_km=contact_km,
+            should_stop=should_stop,
         )
 
 
@@ -176,6 +188,7 @@ def assign(
         candidates.insert(0, start)
     chosen = max(candidates, key=lambda plan: total_value(prep, plan, km)).copy()
     report("components", 0.1)
+    budget.check()
 
     n_comp, label, _ = components(
         prep.n_units,
@@ -217,6 +230,7 @@ def assign(
         rank = np.arange(prep.n_pairs) - prep.unit_start[prep.pair_unit]
         left = sum(size_of.values())
         for i, c in enumerate(open_comps):
+            budget.check()
             if time.perf_counter() >= budget.deadline:  # safety net: the machine is too slow
                 search.cut = True
                 break
@@ -339,7 +353,9 @@ class _Search:
             workers=self.budget.workers,
             room=room,
             units_left=units_left,
+            should_stop=self.budget.should_stop,
         )
+        self.budget.check()  # a search stopped by a cancel: its answer is not wanted
         self.det_used += out.det_time
         self.cut |= out.cut_by_wall
         if not out.chosen:
@@ -379,6 +395,7 @@ class _Search:
         charge = DET_PER_SECOND * (_STEP_OVERHEAD_S + _PAIR_OVERHEAD_S * len(pairs))
         spent = 0.0
         while spent + charge < det_budget:
+            self.budget.check()
             if time.perf_counter() >= self.budget.deadline:  # safety net: too slow a machine
                 self.cut = True
                 break

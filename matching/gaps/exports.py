@@ -1,7 +1,8 @@
 """Exports of a gap report: JSON, CSV, an XLSX workbook and charts (PNG and SVG).
 
-Every export is made from the published view (`GapReport.to_dict()`), so it carries the
-same disclosure control (``c`` for counts 1 to 5 and their secondary suppression) and no
+Every export is made from the published view (`GapReport.to_dict()`, or a
+`GapDocument` already published, such as a stored snapshot), so it carries the same
+disclosure control (``c`` for counts 1 to 5 and their secondary suppression) and no
 child id, name or date of birth. Nothing here opens a file: writers take a stream and
 charts come back as bytes, for the caller to save or serve.
 """
@@ -22,6 +23,9 @@ from openpyxl.styles import Font
 
 from matching.gaps.report import GapReport
 from matching.gaps.suppression import SUPPRESSED
+from matching.results import GapDocument
+
+Published = GapReport | GapDocument
 
 # Charts show at most this many profiles (the largest by waiting children).
 CHART_MAX_ROWS = 20
@@ -49,9 +53,14 @@ BY_PROFILE_COUNTS = (
 )
 
 
-def write_json(report: GapReport, out: TextIO) -> None:
+def _published(report: Published) -> dict[str, Any]:
+    """The published view: a report's, or a published document's own."""
+    return report.as_json() if isinstance(report, GapDocument) else report.to_dict()
+
+
+def write_json(report: Published, out: TextIO) -> None:
     """The published report as indented JSON."""
-    json.dump(report.to_dict(), out, indent=2, sort_keys=False)
+    json.dump(_published(report), out, indent=2, sort_keys=False)
     out.write("\n")
 
 
@@ -187,7 +196,7 @@ def _table_rows(data: dict[str, Any]) -> dict[str, tuple[list[str], list[list[An
     return tables
 
 
-def write_csv(report: GapReport, out: TextIO) -> None:
+def write_csv(report: Published, out: TextIO) -> None:
     """All tables in one CSV: a `table` column names the table each row belongs to.
 
     The header of each table is written as a row whose `table` cell ends in
@@ -195,13 +204,13 @@ def write_csv(report: GapReport, out: TextIO) -> None:
     supply, targets, personas and method tables.
     """
     writer = csv.writer(out, lineterminator="\n")
-    for name, (header, rows) in _table_rows(report.to_dict()).items():
+    for name, (header, rows) in _table_rows(_published(report)).items():
         writer.writerow([f"{name}:header", *header])
         for row in rows:
             writer.writerow([name, *row])
 
 
-def write_xlsx(report: GapReport, out: BinaryIO) -> None:
+def write_xlsx(report: Published, out: BinaryIO) -> None:
     """An XLSX workbook: summary, demand vs supply, unplaceable by profile, supply,
     recruitment targets, personas, and method and notes (one sheet each)."""
     workbook = Workbook()
@@ -215,7 +224,7 @@ def write_xlsx(report: GapReport, out: BinaryIO) -> None:
         "personas": "Personas",
         "method_and_notes": "Method and notes",
     }
-    for name, (header, rows) in _table_rows(report.to_dict()).items():
+    for name, (header, rows) in _table_rows(_published(report)).items():
         sheet = workbook.active if first else workbook.create_sheet()
         assert sheet is not None
         first = False
@@ -323,13 +332,13 @@ def _figures(data: dict[str, Any]) -> dict[str, Figure]:
     }
 
 
-def render_charts(report: GapReport) -> dict[str, bytes]:
+def render_charts(report: Published) -> dict[str, bytes]:
     """The three charts as PNG and SVG bytes, keyed by file name (e.g. `targets.svg`).
 
     Rendered with the Agg canvas directly (no pyplot state); SVG keeps its text as text.
     """
     out: dict[str, bytes] = {}
-    for name, figure in _figures(report.to_dict()).items():
+    for name, figure in _figures(_published(report)).items():
         for fmt in ("png", "svg"):
             buffer = io.BytesIO()
             # SVG text kept as <text> (searchable, accessible), not paths

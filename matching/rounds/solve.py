@@ -21,6 +21,7 @@ from matching.assignment.greedy import greedy_allocation, greedy_shortlist
 from matching.assignment.plan import homes_of, partners, plan_value
 from matching.assignment.prepared import SCORE_SCALE, IntArray, PreparedInstance, prepare
 from matching.assignment.search import Budget, assign, no_progress
+from matching.errors import Cancelled
 from matching.geo import haversine_km
 from matching.instance import MatchingInstance
 from matching.rounds.result import (
@@ -244,7 +245,11 @@ def greedy_round(instance: MatchingInstance, params: RoundParams) -> RoundResult
 
 
 def solve_round(
-    instance: MatchingInstance, params: RoundParams, progress: Progress | None = None
+    instance: MatchingInstance,
+    params: RoundParams,
+    progress: Progress | None = None,
+    *,
+    should_stop: Callable[[], bool] | None = None,
 ) -> RoundResult:
     """Solve a shortlist or allocation round (see the module docstring for the method).
 
@@ -252,9 +257,16 @@ def solve_round(
     exactly by min-cost flow; otherwise CP-SAT improves a flow-based plan per component
     within ``params.time_limit_s``. Deterministic for a given seed and worker count as
     long as CP-SAT finishes within its time limit (one worker by default).
+
+    ``should_stop`` (a cancelled round) is asked before the round, between the search's
+    steps and, while CP-SAT searches, every tenth of a second; when it answers True the
+    search stops and ``matching.errors.Cancelled`` is raised: a cancelled round has no
+    result.
     """
     started = time.perf_counter()
     report = progress or no_progress
+    if should_stop is not None and should_stop():
+        raise Cancelled("the round was cancelled")
     if params.mode == "shortlist":
         prep = prepare(instance, allocate=False)
         report("min_cost_flow", 0.0)
@@ -268,11 +280,15 @@ def solve_round(
         )
     if params.mode != "allocate":
         raise ValueError(f"unknown round mode {params.mode!r}")
-    return _allocate(instance, params, report, started)
+    return _allocate(instance, params, report, started, should_stop)
 
 
 def _allocate(
-    instance: MatchingInstance, params: RoundParams, report: Progress, started: float
+    instance: MatchingInstance,
+    params: RoundParams,
+    report: Progress,
+    started: float,
+    should_stop: Callable[[], bool] | None = None,
 ) -> RoundResult:
     prep = prepare(instance, allocate=True, contact_bonus=params.sibling_contact_bonus)
     workers = params.workers or DEFAULT_WORKERS
@@ -283,8 +299,10 @@ def _allocate(
         workers=workers,
         prune_to=params.prune_to,
         contact_km=params.sibling_contact_km,
+        should_stop=should_stop,
     )
     found = assign(prep, budget, report)
+    budget.check()
     solver = "min_cost_flow+cp_sat" if found.used_cp_sat else "min_cost_flow"
     return _allocation_result(
         prep,

@@ -9,6 +9,7 @@ from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import Connection, pool
 
 from models import accounts as _accounts  # noqa: F401  (registers the service tables)
+from models import gap_publications as _gap_publications  # noqa: F401  (and this one)
 from models.db import make_engine
 from models.orm import Base, UtcDateTime
 

@@ -21,6 +21,7 @@ from api.services.exports import write_directory
 from matching.fingerprint import authority_fingerprint
 from matching.synthetic import generate_authority
 from models.db import make_engine
+from models.round_job_store import get_round_job
 from models.store import RoundRunRecord, get_round_run, list_round_runs, load_authority
 from tests.api.cli_support import AS_OF, TINY, import_into, run
 
@@ -109,7 +110,11 @@ def test_the_round_is_stored_with_its_inputs(tiny: str) -> None:
     engine = make_engine(tiny)
     try:
         with Session(engine) as session:
-            stored = get_round_run(session, data["round_id"])
+            # the round's id is its job's; the job leads to the stored run
+            job = get_round_job(session, data["round_id"])
+            assert job.status == "done" and job.requested_by.startswith("cli")
+            assert job.round_run_id is not None
+            stored = get_round_run(session, job.round_run_id)
             fingerprint = authority_fingerprint(load_authority(session))
     finally:
         engine.dispose()

@@ -38,23 +38,25 @@ def test_start_a_round_watch_it_and_propose_from_its_result(api_env: ApiEnv) -> 
     page = client.get(round_url).text
     assert 'id="round-done"' in page
     assert "Not placed, with reasons" in page
+    # The round's page is the round's one id: the form names no other id (issue #13).
     proposals = re.findall(
-        r'name="run_id" value="(\d+)">\s*<input type="hidden" name="child_id" value="([^"]+)">'
+        r'name="child_id" value="([^"]+)">'
         r'\s*<input type="hidden" name="household_id" value="([^"]+)">',
         page,
     )
     assert proposals, "an allocation offers a proposal per placed unit"
-    run_id, child_id, household_id = proposals[0]
+    assert 'name="run_id"' not in page
+    child_id, household_id = proposals[0]
     data = {
         "csrf_token": csrf_of(page),
-        "run_id": run_id,
         "child_id": child_id,
         "household_id": household_id,
     }
     made = client.post(round_url + "/proposals", data=data)
     assert made.status_code == 303
     paper = client.get(made.headers["location"]).text
-    assert "Proposal made" in paper and household_id in paper and "round" in paper
+    assert "Proposal made" in paper and household_id in paper
+    assert f"round {round_url.rsplit('/', 1)[1]}" in paper
 
     again = client.post(round_url + "/proposals", data=data)
     assert again.status_code == 409

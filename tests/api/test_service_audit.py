@@ -26,6 +26,12 @@ def test_reads_and_exports_are_recorded(api_env: ApiEnv) -> None:
     shown = api_env.client.get(
         "/api/children/C001/shortlist", params={"as_of": TINY_AS_OF.isoformat()}, headers=finder
     ).json()
+    # recruitment reads published reports only (issue #13): an admin publishes the date
+    api_env.client.post(
+        "/api/gaps/publications",
+        json={"as_of": TINY_AS_OF.isoformat()},
+        headers=api_env.headers["admin"],
+    )
     api_env.client.get(
         "/api/gaps",
         params={"as_of": TINY_AS_OF.isoformat(), "format": "csv"},

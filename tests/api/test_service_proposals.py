@@ -244,7 +244,7 @@ def test_proposal_from_a_round_is_explained_and_reserved(api_env: ApiEnv) -> Non
         "/api/proposals",
         json={
             "source": "round",
-            "run_id": job["run_id"],
+            "round_id": round_id,
             "household_id": household,
             "child_id": "C002",
         },
@@ -263,7 +263,7 @@ def test_proposal_from_a_round_is_explained_and_reserved(api_env: ApiEnv) -> Non
         "/api/proposals",
         json={
             "source": "round",
-            "run_id": job["run_id"],
+            "round_id": round_id,
             "household_id": household,
             "child_id": "C003",
         },

@@ -138,6 +138,11 @@ def test_round_runs_in_the_background_and_is_polled(api_env: ApiEnv) -> None:
 
 
 def test_gap_report_formats_and_suppression(api_env: ApiEnv) -> None:
+    # Recruitment reads published reports only (issue #13): an admin publishes the date.
+    published = api_env.client.post(
+        "/api/gaps/publications", json={"as_of": AS_OF}, headers=api_env.headers["admin"]
+    )
+    assert published.status_code == 201, published.text
     as_json = get(api_env, "/api/gaps", role="recruitment", as_of=AS_OF)
     assert as_json.status_code == 200
     assert as_json.headers["content-type"].startswith("application/json")

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from httpx import Response
 
-from tests.api.conftest import TINY, ApiEnv
+from tests.api.conftest import TINY, ApiEnv, finish_rounds
 
 ALL = ("family_finder", "recruitment", "panel", "admin")
 FINDER = ("family_finder", "admin")
@@ -65,6 +65,8 @@ def _prepare(env: ApiEnv) -> tuple[int, int, int]:
         "/api/rounds", json={"as_of": "2026-06-01", "time_limit_s": 2}, headers=finder
     )
     assert job.status_code == 202, job.text
+    # one round at a time per person: the matrix starts another once this one is done
+    finish_rounds(env.app)
     return run, proposal.json()["id"], job.json()["round_id"]
 
 
@@ -95,8 +97,19 @@ def _matrix(run_id: int, proposal_id: int, round_id: int) -> list[Call]:
         Call("GET", "/api/households/{household_id}", panel_finder, url="/api/households/H003"),
         Call("POST", "/api/imports", ("admin",), files=True),
         Call("POST", "/api/rounds", FINDER, json={"as_of": "2026-06-01", "time_limit_s": 1}),
+        Call("GET", "/api/rounds", FINDER),
         Call("GET", "/api/rounds/{round_id}", FINDER, url=f"/api/rounds/{round_id}"),
-        Call("GET", "/api/gaps", ("recruitment", "admin"), params={"as_of": "2026-06-01"}),
+        # done already: heard and refused on state (409) by those who may cancel
+        Call(
+            "POST",
+            "/api/rounds/{round_id}/cancel",
+            FINDER,
+            url=f"/api/rounds/{round_id}/cancel",
+        ),
+        # recruitment: the latest published report (the month end's, published on demand)
+        Call("GET", "/api/gaps", ("recruitment", "admin")),
+        Call("GET", "/api/gaps/publications", ("recruitment", "admin")),
+        Call("POST", "/api/gaps/publications", ("admin",), json={"as_of": "2026-06-01"}),
         Call(
             "POST",
             "/api/proposals",

@@ -77,7 +77,7 @@ def test_demo_prints_logins_and_each_role_gets_its_view(demo_server: tuple[str, 
             httpx.get(f"{base}{url}", headers=headers, timeout=None).status_code
             for url in (
                 "/api/children",
-                "/api/gaps?as_of=2026-06-01",
+                "/api/gaps",  # recruitment: the latest published report
                 "/api/proposals",
                 "/api/audit",
             )

@@ -223,14 +223,14 @@ def test_recruitment_journey(visitor: Visitor) -> None:
     assert_accessible(page)
 
     with page.expect_download() as download:
-        page.click("a[href='/gaps/download/gap-report.csv']")
+        page.click("a[href^='/gaps/download/gap-report.csv']")
     csv_path = download.value.path()
     assert csv_path is not None
     csv_text = Path(csv_path).read_text(encoding="utf-8")
     assert "children_waiting" in csv_text
     assert not re.search(r"C\d{6}", csv_text)
     with page.expect_download() as download:
-        page.click("a[href='/gaps/download/gap-report.xlsx']")
+        page.click("a[href^='/gaps/download/gap-report.xlsx']")
     xlsx = download.value.path()
     assert xlsx is not None and Path(xlsx).read_bytes()[:2] == b"PK"
 
