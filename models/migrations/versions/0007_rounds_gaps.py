@@ -1,6 +1,6 @@
 """Round jobs owned by a process, cancellable, one id per round; published gap reports.
 
-Revision ID: harden2_rounds_gaps
+Revision ID: 0007
 Revises: 0006
 Create Date: 2026-12-02
 
@@ -23,7 +23,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "harden2_rounds_gaps"
+revision: str = "0007"
 down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
