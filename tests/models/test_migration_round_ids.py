@@ -1,4 +1,4 @@
-"""Migration harden2_rounds_gaps: every stored round gets one id (its job's).
+"""Migration 0007: every stored round gets one id (its job's).
 
 Before it, `POST /api/rounds` answered a job id, the CLI printed a run id and a proposal
 named a run id: a number could name two different rounds. The migration gives each run
