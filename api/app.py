@@ -80,8 +80,9 @@ class SecurityMiddleware:
         limit = self.upload_limit if path in UPLOAD_PATHS else MAX_JSON_BODY_BYTES
         headers = dict(scope.get("headers", []))
         declared = headers.get(b"content-length")
+        page = not path.startswith("/api/")
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
-            await _too_large(send, limit)
+            await _too_large(send, limit, page=page)
             return
         extra: tuple[tuple[bytes, bytes], ...]
         if path.startswith("/api/"):
@@ -109,7 +110,7 @@ class SecurityMiddleware:
             if too_large:
                 if not started:
                     started = True
-                    await _too_large(send, limit)
+                    await _too_large(send, limit, page=page)
                 return
             if message["type"] == "http.response.start":
                 started = True
@@ -123,24 +124,45 @@ class SecurityMiddleware:
 
         await self.app(scope, limited_receive, secured_send)
         if too_large and not started:
-            await _too_large(send, limit)
+            await _too_large(send, limit, page=page)
 
 
-async def _too_large(send: Send, limit: int) -> None:
-    body = (
-        b'{"error":"PayloadTooLarge","detail":"the request body is over the limit of '
-        + f"{limit:,}".encode()
-        + b' bytes"}'
-    )
+# A page's form sent too much: a plain HTML page (the body was never read, so the app
+# and its templates are not involved).
+TOO_LARGE_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>The file is too large – familyfinder</title>
+<link rel="stylesheet" href="/static/govuk/govuk-frontend.min.css"></head>
+<body class="govuk-template__body"><main class="govuk-main-wrapper govuk-width-container">
+<h1 class="govuk-heading-l">The file is too large</h1>
+<p class="govuk-body">What you sent is over the limit of {limit} bytes. Choose a smaller
+file, or import the files one at a time.</p>
+<p class="govuk-body"><a class="govuk-link" href="/">Go to your start page</a></p>
+</main></body></html>
+"""
+
+
+async def _too_large(send: Send, limit: int, *, page: bool = False) -> None:
+    if page:
+        body = TOO_LARGE_PAGE.format(limit=f"{limit:,}").encode()
+        content_type = b"text/html; charset=utf-8"
+        policy = PAGE_HEADERS
+    else:
+        body = (
+            b'{"error":"PayloadTooLarge","detail":"the request body is over the limit of '
+            + f"{limit:,}".encode()
+            + b' bytes"}'
+        )
+        content_type = b"application/json"
+        policy = API_HEADERS
     await send(
         {
             "type": "http.response.start",
             "status": 413,
             "headers": [
-                (b"content-type", b"application/json"),
+                (b"content-type", content_type),
                 (b"content-length", str(len(body)).encode()),
                 *SECURITY_HEADERS,
-                *API_HEADERS,
+                *policy,
             ],
         }
     )

@@ -5,6 +5,8 @@ CurrentUser    the signed-in Actor: 401 without a valid, unexpired token whose s
 FinderUser     family_finder or admin                     (403 for other roles)
 PanelUser      panel, family_finder or admin
 PanelRecorder  panel or admin (records a recommendation)
+ProposalReader panel, family_finder, decision_maker or admin (reads panel papers)
+DecisionMaker  decision_maker or admin (records the agency decision)
 GapsUser       recruitment or admin
 AdminUser      admin only
 """
@@ -117,5 +119,9 @@ def require_roles(*roles: str) -> Callable[..., Actor]:
 FinderUser = Annotated[Actor, Depends(require_roles("family_finder", "admin"))]
 PanelUser = Annotated[Actor, Depends(require_roles("panel", "family_finder", "admin"))]
 PanelRecorder = Annotated[Actor, Depends(require_roles("panel", "admin"))]
+ProposalReader = Annotated[
+    Actor, Depends(require_roles("panel", "family_finder", "decision_maker", "admin"))
+]
+DecisionMaker = Annotated[Actor, Depends(require_roles("decision_maker", "admin"))]
 GapsUser = Annotated[Actor, Depends(require_roles("recruitment", "admin"))]
 AdminUser = Annotated[Actor, Depends(require_roles("admin"))]

@@ -12,6 +12,7 @@ options), so a limit and its message are written here once:
     ProposalRequest        propose a unit for a household from a stored run
     RecommendationRequest  the panel's recommendation on a proposal
     DecisionRequest        the agency decision on a proposal
+    WithdrawalRequest      a proposal withdrawn, with the reason
     AuditQuery             the audit trail: filters and paging
 
 A refusal is a `pydantic.ValidationError`: the API answers it with 422 (see
@@ -171,6 +172,21 @@ class ChildQuery(_Request):
         default=None, description="Only children with (true) or without (false) a sibling link"
     )
     as_of: date | None = Field(default=None, description="Date for ages (default today)")
+    search: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        description="A child's id (or its start) or part of a first name, any case",
+    )
+    family_found: bool | None = Field(
+        default=None,
+        description="Only children whose plan is family-found (true: the waiting list "
+        "rounds and the gap report count) or only those whose plan is not (false)",
+    )
+    sort: Literal["id", "days_waiting", "age", "plan"] = Field(
+        default="id",
+        description="id; days_waiting (longest first); age (youngest first); plan",
+    )
     limit: int = Field(default=50, ge=1, le=MAX_PAGE)
     offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
 
@@ -290,6 +306,12 @@ class DecisionRequest(_Request):
     """The agency decision, with its reasons (surrounding blanks are dropped)."""
 
     decision: Literal["approved", "declined", "withdrawn"]
+    reasons: Reasons
+
+
+class WithdrawalRequest(_Request):
+    """Why a proposal is withdrawn by its author or an administrator."""
+
     reasons: Reasons
 
 

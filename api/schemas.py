@@ -42,9 +42,11 @@ class UserIn(BaseModel):
 
 
 class UserActive(BaseModel):
-    """Deactivate (ends every session of the user at once) or reactivate an account."""
+    """Deactivate (ends every session of the user at once) or reactivate an account,
+    and/or give it another role (from its next request)."""
 
-    active: bool
+    active: bool | None = None
+    role: str | None = None
 
 
 class SignedOut(BaseModel):

@@ -227,6 +227,8 @@ class UnplacedUnit(_Frozen):
     reason: str
     excluded_counts: dict[str, int] | None = _omitted_when_none()
     households_passing_hard_rules: int | None = _omitted_when_none()
+    # no household feasible: how many fail only for want of room (a vacancy would do)
+    households_needing_room: int | None = _omitted_when_none()
     feasible_households: tuple[TakenHousehold, ...] | None = _omitted_when_none()
     reasons: tuple[str, ...]
 
@@ -243,13 +245,18 @@ class SiblingContactPair(_Frozen):
 
 
 class SkippedUnits(_Frozen):
-    """Units left out of a round, counted by why."""
+    """Units left out of a round, counted by why: not waiting, a plan that is not
+    family-found, or held by an open proposal (proposed and not yet withdrawn or
+    declined: not offered again, as a household with no vacancy is not)."""
 
     units: int
     children: int
     units_not_waiting: int
     units_plan_not_family_found: int
     not_family_found_plans: tuple[str, ...]
+    # absent from rounds stored before proposals held children out of rounds
+    units_held_by_proposals: int | None = _omitted_when_none()
+    children_held_by_proposals: int | None = _omitted_when_none()
 
 
 class RoundDocument(_Document):

@@ -10,13 +10,15 @@ questions are built only for the few households actually shown.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
 
+from matching import labels
 from matching.domain import Child, Household
 from matching.geo import haversine_km, haversine_km_to_many
+from matching.phrases import ages_at_home, join_words
 from matching.policy import Policy
 from matching.pool import (
     BROAD_GROUP_BITS,
@@ -71,7 +73,13 @@ class Criterion:
 
 
 def _label(code: str) -> str:
-    return code.replace("_", " ")
+    """A need in words, as it reads inside a sentence (matching.labels)."""
+    return labels.lower(labels.label("need", code))
+
+
+def _words(vocabulary: str, codes: Iterable[str]) -> str:
+    """Codes of one vocabulary in words, joined as a sentence lists them."""
+    return join_words(labels.lower(labels.label(vocabulary, c)) for c in sorted(codes))
 
 
 def _level(level: int) -> str:
@@ -222,13 +230,14 @@ def unrecorded_questions(unit: UnitFeatures, h: Household) -> list[str]:
     if not h.languages and spoken:
         questions.append(
             "Ask which languages the household speaks: the register does not record them "
-            f"({_the_child(unit)} speaks {', '.join(spoken)})."
+            f"({_the_child(unit)} {'speaks' if unit.size == 1 else 'speak'} "
+            f"{_words('language', spoken)})."
         )
     faiths = sorted({c.religion for c in unit.children if c.religion not in (None, "unknown")})
     if h.religion is None and faiths and faiths != ["none"]:
         questions.append(
             "Ask about the household's religion: the register does not record it "
-            f"({_the_child(unit)}: {', '.join(faiths)})."
+            f"({_the_child(unit)}: {_words('religion', faiths)})."
         )
     return questions
 
@@ -323,12 +332,10 @@ def _identity_reason(unit: UnitFeatures, h: Household, policy: Policy) -> str:
 
     def compare(what: str, theirs: set[str], ours: list[str], same: bool, note: str = "") -> None:
         if same:
-            shared.append(f"{what} ({', '.join(sorted(theirs))})")
+            shared.append(f"{what} ({_words(what, theirs)})")
         else:
-            household = ", ".join(ours) or "not recorded"
-            differs.append(
-                f"{what}{note} (household {household}, {whose} {', '.join(sorted(theirs))})"
-            )
+            household = _words(what, ours) or "not recorded"
+            differs.append(f"{what}{note} (household {household}, {whose} {_words(what, theirs)})")
 
     ethnic = [c for c in unit.children if _identity_parts(c)[0]]
     if ethnic:
@@ -346,7 +353,7 @@ def _identity_reason(unit: UnitFeatures, h: Household, policy: Policy) -> str:
     if speaking:
         common = [set(c.languages) & set(h.languages) for c in speaking]
         if all(common):
-            shared.append(f"a language ({', '.join(sorted(set().union(*common)))})")
+            shared.append(f"language ({_words('language', set().union(*common))})")
         else:
             langs = {lang for c in speaking for lang in c.languages}
             compare("language", langs, list(h.languages), False)
@@ -456,14 +463,14 @@ def _household_fit_fraction(
 def _household_fit_reason(unit: UnitFeatures, h: Household, policy: Policy) -> str:
     if not h.children_in_home_ages:
         return "No other children in the home"
-    ages = ", ".join(str(a) for a in sorted(h.children_in_home_ages))
     gap = min(abs(a - b) for a in h.children_in_home_ages for b in unit.ages)
     judged = (
         "a comfortable gap" if gap >= policy.household_fit.min_age_gap_years else "close in age"
     )
+    at_home = ages_at_home(h.children_in_home_ages)
     return (
-        f"Children already at home aged {ages}; closest age gap to {_the_child(unit)} "
-        f"is {_years(gap)} ({judged})"
+        f"{at_home[:1].upper()}{at_home[1:]} already at home; closest age gap to "
+        f"{_the_child(unit)} is {_years(gap)} ({judged})"
     )
 
 
@@ -524,12 +531,12 @@ def _wishes_reason(unit: UnitFeatures, h: Household, policy: Policy) -> str:
     for child, wish in _wish_items(unit):
         who = "" if unit.size == 1 else f" ({child.first_name or child.child_id})"
         ok = _wish_met_by(child, wish, h, policy)
-        (met if ok else unmet).append(_label(wish) + who)
+        (met if ok else unmet).append(labels.lower(labels.label("wish", wish)) + who)
     text = []
     if met:
-        text.append("Wishes met: " + ", ".join(met))
+        text.append("Wishes met: " + join_words(met))
     if unmet:
-        text.append("not met: " + ", ".join(unmet))
+        text.append("not met: " + join_words(unmet))
     return "; ".join(text)
 
 

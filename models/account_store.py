@@ -173,3 +173,8 @@ def delete_expired_sessions(session: Session, before: datetime) -> None:
 def set_user_active(session: Session, user: UserRow, active: bool) -> None:
     user.active = active
     session.flush()
+
+
+def set_user_role(session: Session, user: UserRow, role: str) -> None:
+    user.role = role
+    session.flush()

@@ -18,7 +18,7 @@ from models.accounts import (
     ProposalHoldRow,
     ProposalRow,
 )
-from models.orm import HouseholdRow
+from models.orm import ChildRow, HouseholdRow
 
 
 def reserve_vacancies(session: Session, household_id: str, places: int) -> bool:
@@ -129,3 +129,59 @@ def on_panel_agenda(
             ProposalRow.status.in_(OPEN_PROPOSAL_STATUSES),
         )
     return session.scalars(query.limit(1)).first() is not None
+
+
+def open_proposal_holding(session: Session, child_ids: Sequence[str]) -> ProposalRow | None:
+    """The open proposal holding any of `child_ids`, if one does."""
+    return session.scalars(
+        select(ProposalRow)
+        .join(ProposalHoldRow, ProposalHoldRow.proposal_id == ProposalRow.id)
+        .where(ProposalHoldRow.child_id.in_(list(child_ids)))
+        .limit(1)
+    ).first()
+
+
+def held_child_ids(session: Session) -> dict[str, int]:
+    """Every child held by an open proposal, with the proposal holding it."""
+    rows = session.execute(select(ProposalHoldRow.child_id, ProposalHoldRow.proposal_id))
+    return {child_id: proposal_id for child_id, proposal_id in rows}
+
+
+def latest_proposals_naming(session: Session, child_ids: Sequence[str]) -> dict[str, ProposalRow]:
+    """The newest proposal naming each of `child_ids` (open or decided), by child.
+
+    The unit is a JSON list, so the proposals are read newest first and matched here:
+    an authority makes a few hundred proposals a year, one per match taken to panel.
+    """
+    wanted = set(child_ids)
+    found: dict[str, ProposalRow] = {}
+    if not wanted:
+        return found
+    for row in session.scalars(select(ProposalRow).order_by(ProposalRow.id.desc())):
+        for child_id in row.unit:
+            if child_id in wanted and child_id not in found:
+                found[child_id] = row
+        if len(found) == len(wanted):
+            break
+    return found
+
+
+def proposals_for_household(session: Session, household_id: str) -> list[ProposalRow]:
+    """Every proposal naming the household, newest first."""
+    return list(
+        session.scalars(
+            select(ProposalRow)
+            .where(ProposalRow.household_id == household_id)
+            .order_by(ProposalRow.id.desc())
+        )
+    )
+
+
+def mark_children_matched(session: Session, child_ids: Sequence[str], household_id: str) -> None:
+    """An approved match: the children are `matched`, living with `household_id`."""
+    session.execute(
+        update(ChildRow)
+        .where(ChildRow.child_id.in_(list(child_ids)))
+        .values(status="matched", placed_with=household_id)
+        .execution_options(synchronize_session=False)
+    )

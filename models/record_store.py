@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import Session
 
 from matching.errors import NotFoundError
@@ -26,6 +26,28 @@ class ChildFilter:
     born_on_or_before: date | None = None  # inclusive: the youngest age of the band
     waiting_since: date | None = None  # plan made on or before this date
     in_sibling_group: bool | None = None  # with (True) or without (False) a sibling link
+    plans: tuple[str, ...] | None = None  # one of these plans
+    search: str | None = None  # id (or its start) or part of the first name, any case
+    # id | days_waiting (longest first) | age (youngest first) | plan (then longest waiting)
+    sort: str = "id"
+
+
+def waiting_since_column() -> Any:
+    """The date a child's wait is counted from on the pages: the plan date, else the date
+    they entered care (as `api.pages.children` shows it)."""
+    return func.coalesce(ChildRow.plan_date, ChildRow.entered_care_on)
+
+
+def _order(sort: str) -> list[Any]:
+    since = waiting_since_column()
+    unknown_last = case((since.is_(None), 1), else_=0)
+    if sort == "days_waiting":
+        return [unknown_last, since, ChildRow.child_id]
+    if sort == "age":
+        return [ChildRow.date_of_birth.desc(), ChildRow.child_id]
+    if sort == "plan":
+        return [ChildRow.plan, unknown_last, since, ChildRow.child_id]
+    return [ChildRow.child_id]
 
 
 def page_children(
@@ -35,6 +57,15 @@ def page_children(
     conditions: list[Any] = [ChildRow.retired_at.is_(None)]
     if where.plan is not None:
         conditions.append(ChildRow.plan == where.plan)
+    if where.plans is not None:
+        conditions.append(ChildRow.plan.in_(where.plans))
+    if where.search:
+        text = where.search.strip().lower()
+        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conditions.append(
+            func.lower(ChildRow.child_id).like(escaped + "%", escape="\\")
+            | func.lower(ChildRow.first_name).like("%" + escaped + "%", escape="\\")
+        )
     if where.status is not None:
         conditions.append(ChildRow.status == where.status)
     if where.born_after is not None:
@@ -51,7 +82,11 @@ def page_children(
         conditions.append(linked if where.in_sibling_group else ~linked)
     total = session.scalar(select(func.count()).select_from(ChildRow).where(*conditions))
     rows = session.scalars(
-        select(ChildRow).where(*conditions).order_by(ChildRow.child_id).limit(limit).offset(offset)
+        select(ChildRow)
+        .where(*conditions)
+        .order_by(*_order(where.sort))
+        .limit(limit)
+        .offset(offset)
     )
     return list(rows), int(total or 0)
 

@@ -189,7 +189,10 @@ def render_import(summary: ImportSummary) -> list[str]:
     """The import's summary as the CLI prints it (warnings go to stderr apart)."""
     c = summary.counts
     mode = "" if summary.mode == "upsert" else f", {summary.mode}"
-    lines = [f"imported {summary.directory} ({summary.format}{mode}, as of {summary.as_of})"]
+    from matching.phrases import long_date
+
+    as_of = long_date(summary.as_of)
+    lines = [f"imported {summary.directory} ({summary.format}{mode}, as of {as_of})"]
     for name, encoding in summary.encodings.items():
         lines.append(f"  read {name} as {encoding}")
     lines.append(f"  {'':<14}{'inserted':>10}{'updated':>10}{'retired':>10}")
@@ -263,21 +266,24 @@ def export_command(
     )
 
 
-def _by(counts: dict[str, int]) -> str:
-    return ", ".join(f"{key} {n}" for key, n in counts.items()) or "-"
+def _by(counts: dict[str, int], vocabulary: str) -> str:
+    from matching.labels import label
+
+    return ", ".join(f"{label(vocabulary, key)} {n}" for key, n in counts.items()) or "-"
 
 
 def render_summary(counts: AuthorityCounts) -> list[str]:
+    """The stored counts, each code in words (matching.labels)."""
     return [
         f"children: {counts.children}",
-        f"  by plan:       {_by(counts.children_by_plan)}",
-        f"  by status:     {_by(counts.children_by_status)}",
+        f"  by plan:       {_by(counts.children_by_plan, 'plan')}",
+        f"  by status:     {_by(counts.children_by_status, 'child_status')}",
         f"households: {counts.households} "
         f"({counts.available_vacancies} vacancies in available households)",
-        f"  by kind:       {_by(counts.households_by_kind)}",
-        f"  by status:     {_by(counts.households_by_status)}",
+        f"  by kind:       {_by(counts.households_by_kind, 'household_kind')}",
+        f"  by status:     {_by(counts.households_by_status, 'household_status')}",
         f"sibling links: {counts.links}",
-        f"  by assessment: {_by(counts.links_by_assessment)}",
+        f"  by assessment: {_by(counts.links_by_assessment, 'assessment')}",
         f"imports: {counts.imports}",
     ]
 

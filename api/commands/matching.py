@@ -27,6 +27,7 @@ from api.limits import (
     ROUND_MAX_TIME_LIMIT_S,
     SHORTLIST_MAX_TOP,
 )
+from matching import labels, phrases
 from matching.errors import PolicyError
 
 if TYPE_CHECKING:
@@ -109,8 +110,8 @@ def _print_json(data: dict[str, Any]) -> None:
 
 
 def _by_rule(counts: dict[str, int]) -> str:
-    shown = [f"{rule} {n}" for rule, n in counts.items() if n]
-    return ", ".join(shown) or "none"
+    shown = [f"{labels.label('rule', rule)}: {n}" for rule, n in counts.items() if n]
+    return "; ".join(shown) or "none"
 
 
 # ----------------------------------------------------------------------------- shortlist
@@ -118,7 +119,10 @@ def _by_rule(counts: dict[str, int]) -> str:
 
 def _top_contributions(contributions: Sequence[ScoreContribution], n: int = 3) -> str:
     best = sorted(contributions, key=lambda c: -c.points)[:n]
-    return "\n".join(f"{c.criterion} {c.points:.1f}/{c.max_points:.1f}" for c in best)
+    return "\n".join(
+        f"{labels.label('criterion', c.criterion)} {c.points:.1f} of {c.max_points:.1f}"
+        for c in best
+    )
 
 
 def render_shortlist(document: ShortlistDocument, run_id: int) -> None:
@@ -126,12 +130,14 @@ def render_shortlist(document: ShortlistDocument, run_id: int) -> None:
     console = _console()
     unit = " + ".join(document.unit)
     console.print(
-        f"Shortlist for {unit} (as of {document.as_of.isoformat()}, "
+        f"Shortlist for {unit} (as of {phrases.long_date(document.as_of)}, "
         f"policy {document.policy_version}, run {run_id})"
     )
     console.print(
-        f"{document.n_feasible} of {document.households_in_pool} households pass every "
-        "hard rule; ★ = connected (kinship) household, ranked first"
+        f"{document.n_feasible} of {phrases.count(document.households_in_pool or 0, 'household')} "
+        f"{'passes' if document.n_feasible == 1 else 'pass'} every hard rule; "
+        "scores are out of 100; "
+        "★ = connected (family and friends) household, ranked first"
     )
     if document.candidates:
         table = Table(show_lines=True)
@@ -159,11 +165,14 @@ def render_shortlist(document: ShortlistDocument, run_id: int) -> None:
     why = document.why_not
     if why is not None:
         if why.rules:
-            console.print(f"Why not {why.household_id}: fails {', '.join(why.rules)}")
+            failed = phrases.join_words(
+                labels.lower(labels.label("rule", rule)) for rule in why.rules
+            )
+            console.print(f"Why not {why.household_id}: excluded: {failed}")
         else:
             console.print(
                 f"Why not {why.household_id}: passes every hard rule; "
-                f"ranked {why.rank} with score {why.score or 0.0:.1f}"
+                f"ranked {why.rank} with a score of {why.score or 0.0:.1f} out of 100"
             )
     console.print(f"inputs fingerprint {document.inputs_fingerprint}")
 
@@ -259,12 +268,15 @@ def render_round(document: RoundDocument, round_id: int) -> None:
     console = _console()
     allocate = document.mode == "allocate"
     console.print(
-        f"Round {round_id}: {document.mode} (as of {document.as_of.isoformat()}, "
-        f"policy {document.policy_version}, seed {document.seed})"
+        f"Round {round_id}: {labels.lower(labels.label('round_mode', document.mode))} "
+        f"(as of {phrases.long_date(document.as_of)}, policy {document.policy_version}, "
+        f"seed {document.seed})"
     )
     console.print(
-        f"solver {document.solver}: {document.status}, objective {document.objective:.1f}, "
-        f"bound {document.best_bound:.1f}, gap {document.gap:.2%}, {document.wall_s:.2f} s"
+        f"{labels.label('solver_status', document.status)}: found by "
+        f"{labels.lower(labels.label('solver', document.solver))} in {document.wall_s:.2f} s "
+        f"(objective {document.objective:.1f}, bound {document.best_bound:.1f}, "
+        f"gap {document.gap:.2%})"
     )
     if allocate:
         console.print(
@@ -282,9 +294,11 @@ def render_round(document: RoundDocument, round_id: int) -> None:
     skipped = document.skipped_units
     if skipped.units:
         console.print(
-            f"not in the round: {skipped.units} units ({skipped.children} children): "
+            f"not in the round: {phrases.count(skipped.units, 'unit')} "
+            f"({phrases.count(skipped.children, 'child', 'children')}): "
             f"{skipped.units_not_waiting} not waiting, "
-            f"{skipped.units_plan_not_family_found} with a plan that is not family-found"
+            f"{skipped.units_plan_not_family_found} with a plan that is not family-found, "
+            f"{skipped.units_held_by_proposals or 0} held by an open proposal"
         )
     table = Table(title="Placements" if allocate else "Shortlists")
     table.add_column("unit (children)")
@@ -300,14 +314,18 @@ def render_round(document: RoundDocument, round_id: int) -> None:
         unplaced = Table(title="Without a household")
         unplaced.add_column("unit (children)")
         unplaced.add_column("why")
+        # loaded with the round (numpy, pydantic), not for `--help`
+        from matching.round_sentences import unplaced_sentence
+
         for item in document.unplaced:
-            unplaced.add_row(" + ".join(item.children), "\n".join(item.reasons))
+            why = unplaced_sentence(item)
+            unplaced.add_row(" + ".join(item.children), "\n".join([why, *item.reasons]))
         console.print(unplaced)
     if document.sibling_contact:
         far = [c for c in document.sibling_contact if not c.within_km]
         console.print(
-            f"siblings placed apart: {len(document.sibling_contact)} pairs, {len(far)} more "
-            f"than {document.sibling_contact_km:g} km apart"
+            f"siblings placed apart: {phrases.count(len(document.sibling_contact), 'pair')}, "
+            f"{len(far)} more than {document.sibling_contact_km:g} km apart"
         )
     console.print(f"inputs fingerprint {document.inputs_fingerprint}")
 

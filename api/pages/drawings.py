@@ -9,11 +9,13 @@ equivalent on the page, so colour never carries meaning alone.
 from __future__ import annotations
 
 import math
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from matching.domain import SiblingLink
+from matching.scoring import CRITERION_NAMES
 from matching.siblings import Contradiction
 
 PALETTE = (
@@ -32,13 +34,25 @@ PALETTE = (
 )
 
 
+# Each criterion keeps its colour on every page, whichever child or household: the
+# scoring's criteria in their order, then any other (a policy's new criterion) by a
+# stable hash of its name.
+FIXED_COLOURS: dict[str, str] = {
+    name: PALETTE[i % len(PALETTE)] for i, name in enumerate(CRITERION_NAMES)
+}
+
+
+def criterion_colour(criterion: str) -> str:
+    """The colour `criterion` always has."""
+    fixed = FIXED_COLOURS.get(criterion)
+    if fixed is not None:
+        return fixed
+    return PALETTE[zlib.crc32(criterion.encode()) % len(PALETTE)]
+
+
 def criterion_colours(criteria: Iterable[str]) -> dict[str, str]:
-    """One colour per criterion, in the order first seen (the same on every bar)."""
-    colours: dict[str, str] = {}
-    for criterion in criteria:
-        if criterion not in colours:
-            colours[criterion] = PALETTE[len(colours) % len(PALETTE)]
-    return colours
+    """Each criterion's fixed colour (the same on every bar of every page)."""
+    return {criterion: criterion_colour(criterion) for criterion in criteria}
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,9 @@
-"""The panel's pages: the agenda, the panel paper for one proposal, the recommendation."""
+"""The panel's pages: the agenda, the panel paper for one proposal, the recommendation,
+and withdrawing a proposal (its author or an administrator)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -13,33 +15,99 @@ from api.deps import DbSession
 from api.pages.drawings import criterion_colours, score_bar
 from api.pages.web import (
     CsrfChecked,
+    FinderPage,
     PageId,
     PanelPage,
     PanelRecorderPage,
+    PaperPage,
     error_page,
     render,
 )
-from api.requests import RecommendationRequest, field_messages
+from api.requests import RecommendationRequest, WithdrawalRequest, field_messages
 from api.services.audit import AccessDenied, Actor
 from api.services.proposals import (
     OPEN_PROPOSAL_STATUSES,
     list_proposals,
+    may_withdraw,
     proposal_record,
     record_recommendation,
+    withdraw_proposal,
 )
+from matching import labels
 from matching.errors import ConflictError, NotFoundError
+from matching.phrases import join_words
 from matching.rules import RULE_NAMES
 
 router = APIRouter(include_in_schema=False)
 
 STATUS_TAGS = {
     "proposed": ("Awaiting panel", "govuk-tag--blue"),
-    "recommended": ("Recommended", "govuk-tag--green"),
-    "not_recommended": ("Not recommended", "govuk-tag--red"),
+    "recommended": ("Recommended, awaiting decision", "govuk-tag--green"),
+    "not_recommended": ("Not recommended, awaiting decision", "govuk-tag--red"),
     "approved": ("Approved", "govuk-tag--green"),
     "declined": ("Declined", "govuk-tag--grey"),
     "withdrawn": ("Withdrawn", "govuk-tag--grey"),
 }
+# A difference of less than this many points between two households on a criterion is
+# not worth a panel's reading time.
+NOTABLE_POINTS = 0.5
+
+
+def why_ranked_lower(
+    chosen: Mapping[str, float],
+    alternative: Mapping[str, float] | None,
+    *,
+    chosen_score: float | None,
+    alternative_score: float | None,
+    alternative_kinship: bool,
+    chosen_kinship: bool,
+) -> str:
+    """Why an alternative household ranked below the proposed one, in words: the
+    criteria on which it scored less (and more), with their points."""
+    if alternative_kinship and not chosen_kinship:
+        return (
+            "A connected household (family and friends): ranked first by policy; the "
+            "family finder proposed another household"
+        )
+    if alternative is None:
+        if chosen_score is None or alternative_score is None:
+            return "Ranked lower"
+        gap = chosen_score - alternative_score
+        return f"Scored {abs(gap):.1f} {'fewer' if gap > 0 else 'more'} points out of 100"
+
+    def differences(sign: int) -> list[str]:
+        found = []
+        for criterion in dict.fromkeys([*chosen, *alternative]):
+            ours, theirs = chosen.get(criterion, 0.0), alternative.get(criterion, 0.0)
+            if sign * (theirs - ours) >= NOTABLE_POINTS:
+                found.append(
+                    (
+                        abs(theirs - ours),
+                        f"{labels.lower(labels.label('criterion', criterion))} "
+                        f"({theirs:.1f} against {ours:.1f} points)",
+                    )
+                )
+        return [text for _gap, text in sorted(found, key=lambda item: -item[0])]
+
+    lower, higher = differences(-1), differences(+1)
+    parts = []
+    if lower:
+        parts.append("Scored less for " + join_words(lower))
+    if higher:
+        parts.append(("but more for " if lower else "Scored more for ") + join_words(higher))
+    if not parts:
+        return "Scored the same on every criterion; placed lower by the tie-break"
+    text = "; ".join(parts)
+    if (
+        chosen_score is not None
+        and alternative_score is not None
+        and alternative_score > chosen_score
+    ):
+        text += (
+            f". It scored more overall ({alternative_score:.1f} against "
+            f"{chosen_score:.1f} out of 100): the family finder proposed another household"
+        )
+    return text
 
 
 @router.get("/panel", response_class=HTMLResponse)
@@ -59,7 +127,24 @@ def agenda(request: Request, session: DbSession, actor: PanelPage) -> HTMLRespon
     )
 
 
-def _paper(
+def _alternatives(rationale: Mapping[str, Any]) -> list[dict[str, Any]]:
+    chosen = {c["criterion"]: float(c["points"]) for c in rationale.get("contributions", [])}
+    points = rationale.get("alternative_points") or {}
+    alternatives = []
+    for alt in rationale.get("alternatives", []):
+        why = why_ranked_lower(
+            chosen,
+            points.get(alt["household_id"]) if chosen else None,
+            chosen_score=rationale.get("score"),
+            alternative_score=alt.get("score"),
+            alternative_kinship=bool(alt.get("kinship")),
+            chosen_kinship=bool(rationale.get("kinship")),
+        )
+        alternatives.append({**alt, "why": why})
+    return alternatives
+
+
+def paper_page(
     request: Request,
     session: Session,
     actor: Actor,
@@ -83,21 +168,6 @@ def _paper(
     contributions = rationale.get("contributions", [])
     colours = criterion_colours(c["criterion"] for c in contributions)
     records: dict[str, Any] = rationale["records"]
-    chosen_score = rationale.get("score")
-    alternatives = []
-    for alt in rationale.get("alternatives", []):
-        if alt.get("kinship") and not rationale.get("kinship"):
-            why = "a connected (kinship) household, ranked first by policy"
-        elif chosen_score is not None and alt.get("score") is not None:
-            gap = chosen_score - alt["score"]
-            why = (
-                f"scored {gap:.1f} points lower"
-                if gap > 0
-                else f"scored {-gap:.1f} points higher; ranked {alt.get('rank')}"
-            )
-        else:
-            why = "ranked lower"
-        alternatives.append({**alt, "why": why})
     return render(
         request,
         "paper.html",
@@ -113,11 +183,14 @@ def _paper(
         bar=score_bar(contributions, colours),
         links=records["sibling_links"],
         rules=RULE_NAMES,
-        alternatives=alternatives,
+        alternatives=_alternatives(rationale),
         status_tags=STATUS_TAGS,
         created=request.query_params.get("created") == "1",
-        recorded=request.query_params.get("recorded") == "1",
+        recorded=request.query_params.get("recorded"),
         can_record=actor.role in ("panel", "admin") and proposal.status == "proposed",
+        can_decide=actor.role in ("decision_maker", "admin")
+        and proposal.status in ("recommended", "not_recommended"),
+        can_withdraw=may_withdraw(actor, proposal),
         errors=errors or [],
         form=form or {},
     )
@@ -125,9 +198,9 @@ def _paper(
 
 @router.get("/proposals/{proposal_id}", response_class=HTMLResponse)
 def paper(
-    request: Request, session: DbSession, actor: PanelPage, proposal_id: PageId
+    request: Request, session: DbSession, actor: PaperPage, proposal_id: PageId
 ) -> HTMLResponse:
-    return _paper(request, session, actor, proposal_id)
+    return paper_page(request, session, actor, proposal_id)
 
 
 @router.post(
@@ -172,7 +245,7 @@ def recommend(
             errors.append({"text": f"The recommendation was not recorded: {error}", "href": "#"})
         else:
             return RedirectResponse(f"/proposals/{proposal_id}?recorded=1", status_code=303)
-    return _paper(
+    return paper_page(
         request,
         session,
         actor,
@@ -181,3 +254,85 @@ def recommend(
         status_code=409 if any("not recorded" in e["text"] for e in errors) else 422,
         form={"recommendation": recommendation, "reasons": reasons},
     )
+
+
+def _withdraw_form(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    proposal_id: int,
+    *,
+    reasons: str = "",
+    errors: list[dict[str, str]] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    try:
+        proposal = proposal_record(session, actor, proposal_id)
+    except NotFoundError:
+        return error_page(
+            request, actor, 404, "Proposal not found", f"There is no proposal {proposal_id}."
+        )
+    if not may_withdraw(actor, proposal):
+        stage = labels.lower(labels.label("proposal_stage", proposal.status))
+        why = (
+            f"Proposal {proposal.id} is {stage}."
+            if proposal.status not in OPEN_PROPOSAL_STATUSES
+            else f"Only {proposal.created_by}, who made it, or an administrator may withdraw it."
+        )
+        return error_page(request, actor, 403, "You cannot withdraw this proposal", why)
+    return render(
+        request,
+        "withdraw.html",
+        actor,
+        status_code=status_code,
+        title=f"Withdraw proposal {proposal.id}",
+        proposal=proposal,
+        household=proposal.rationale["records"]["household"],
+        children=proposal.rationale["records"]["children"],
+        reasons=reasons,
+        errors=errors or [],
+    )
+
+
+@router.get("/proposals/{proposal_id}/withdraw", response_class=HTMLResponse)
+def withdraw_form(
+    request: Request, session: DbSession, actor: FinderPage, proposal_id: PageId
+) -> HTMLResponse:
+    return _withdraw_form(request, session, actor, proposal_id)
+
+
+@router.post("/proposals/{proposal_id}/withdrawal", response_model=None, dependencies=[CsrfChecked])
+def withdraw(
+    request: Request,
+    session: DbSession,
+    actor: FinderPage,
+    proposal_id: PageId,
+    reasons: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        asked = WithdrawalRequest.model_validate({"reasons": reasons})
+    except ValidationError as error:
+        message = field_messages(error).get("reasons", "is not valid")
+        text = f"The reason {message}" if reasons.strip() else "Enter why you are withdrawing it"
+        return _withdraw_form(
+            request,
+            session,
+            actor,
+            proposal_id,
+            reasons=reasons,
+            errors=[{"text": text, "href": "#reasons"}],
+            status_code=422,
+        )
+    try:
+        withdraw_proposal(session, actor, proposal_id, asked)
+    except NotFoundError:
+        return error_page(
+            request, actor, 404, "Proposal not found", f"There is no proposal {proposal_id}."
+        )
+    except AccessDenied as error:
+        return error_page(request, actor, 403, "You cannot withdraw this proposal", str(error))
+    except ConflictError as error:
+        return error_page(
+            request, actor, 409, "The proposal was not withdrawn", str(error).capitalize() + "."
+        )
+    return RedirectResponse(f"/proposals/{proposal_id}?recorded=withdrawal", status_code=303)

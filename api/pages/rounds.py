@@ -1,18 +1,17 @@
-"""The rounds page: start a matching round, watch it run (or cancel it), read its results.
-
-A round is known by one id everywhere (its job's: the page's address, the API's
-`round_id`, the CLI's "Round N")."""
+"""The rounds page: start a matching round, watch it run, read its results."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import UTC, datetime
+from typing import Annotated, TypeVar
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from api.deps import DbSession
+from api.pages.children import check_answers_page, conflict_message
 from api.pages.web import (
     CsrfChecked,
     FinderPage,
@@ -24,14 +23,23 @@ from api.pages.web import (
 )
 from api.requests import ProposalRequest, RoundRequest, field_messages
 from api.services.audit import AccessDenied, Actor
-from api.services.proposals import create_proposal
+from api.services.children import first_names
+from api.services.proposals import create_proposal, current_proposals
 from api.services.round_jobs import TooManyRounds, cancel_round, read_round, recent_round_jobs
 from matching.errors import ConflictError, NotFoundError
+from matching.results import RoundUnit, UnplacedUnit
+from matching.round_sentences import unplaced_sentence
 
 router = APIRouter(include_in_schema=False)
+T = TypeVar("T")
 
-UNITS_SHOWN = 100
+PAGE_SIZE = 50  # units a page of a round's results shows
 RECENT_ROUNDS = 20
+SORTS = {
+    "priority": "Waiting longest first",
+    "score": "Best score first",
+    "children": "Child id",
+}
 
 
 # The form's fields: the RoundRequest field each fills, and its label on the page.
@@ -122,7 +130,31 @@ def _round_page(
         job, result = read_round(session, actor, job_id)
     except NotFoundError:
         return error_page(request, actor, 404, "Round not found", f"There is no round {job_id}.")
-    placed = result.placed_units()[:UNITS_SHOWN] if result is not None else ()
+    params = request.query_params
+    sort = params.get("sort", "priority")
+    sort = sort if sort in SORTS else "priority"
+    page, pages = 1, 1
+    placed: list[RoundUnit] = []
+    unplaced: list[UnplacedUnit] = []
+    upage, upages = 1, 1
+    if result is not None:
+        ordered = list(result.placed_units())
+        if sort == "score":
+            ordered.sort(key=lambda u: -max((c.score for c in u.candidates), default=0.0))
+        elif sort == "children":
+            ordered.sort(key=lambda u: u.children)
+        else:  # the round's own order of need: the longest-waiting first
+            ordered.sort(key=lambda u: (-u.priority, u.children))
+        page, pages, placed = _page_of(ordered, params.get("page"))
+        upage, upages, unplaced = _page_of(list(result.unplaced), params.get("upage"))
+    # Each child's proposal now (made from this round or since): its stage, and no
+    # Propose button for a child an open proposal holds or a match has taken.
+    shown = [c for u in placed for c in u.children] + [c for u in unplaced for c in u.children]
+    proposals = current_proposals(session, shown) if shown else {}
+    names = first_names(session, shown, policy=app_policy(request)) if shown else {}
+    running_s = None
+    if job.status in ("queued", "running"):
+        running_s = max(0, int((datetime.now(UTC) - job.created_at).total_seconds()))
     return render(
         request,
         "round.html",
@@ -134,9 +166,29 @@ def _round_page(
         can_cancel=job.status in ("queued", "running")
         and (actor.role == "admin" or actor.username == job.requested_by),
         placed=placed,
-        units_shown=UNITS_SHOWN,
+        page=page,
+        pages=pages,
+        unplaced=[(u, unplaced_sentence(u, names)) for u in unplaced],
+        upage=upage,
+        upages=upages,
+        sort=sort,
+        sorts=SORTS,
+        names=names,
+        running_s=running_s,
+        proposals=proposals,
+        open_statuses=("proposed", "recommended", "not_recommended", "approved"),
         errors=errors or [],
     )
+
+
+def _page_of(items: list[T], asked: str | None) -> tuple[int, int, list[T]]:
+    """The page `asked` for (1 if it is not a page number) of `items`, PAGE_SIZE each."""
+    pages = max(1, -(-len(items) // PAGE_SIZE))
+    try:
+        page = min(max(int(asked or "1"), 1), pages)
+    except ValueError:
+        page = 1
+    return page, pages, items[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
 
 
 @router.get("/rounds/{job_id}", response_class=HTMLResponse)
@@ -166,6 +218,28 @@ def cancel(request: Request, session: DbSession, actor: FinderPage, job_id: Page
     return RedirectResponse(f"/rounds/{job_id}", status_code=303)
 
 
+@router.get("/rounds/{job_id}/proposals/new", response_class=HTMLResponse)
+def check_proposal_from_round(
+    request: Request,
+    session: DbSession,
+    actor: FinderPage,
+    job_id: PageId,
+    child_id: Annotated[str, Query(min_length=1, max_length=64)],
+    household_id: Annotated[str, Query(min_length=1, max_length=64)],
+) -> HTMLResponse:
+    proposal_request = ProposalRequest(
+        source="round", round_id=job_id, household_id=household_id, child_id=child_id
+    )
+    return check_answers_page(
+        request,
+        session,
+        actor,
+        proposal_request,
+        back=f"/rounds/{job_id}#round-results",
+        action=f"/rounds/{job_id}/proposals",
+    )
+
+
 @router.post("/rounds/{job_id}/proposals", response_model=None, dependencies=[CsrfChecked])
 def propose_from_round(
     request: Request,
@@ -187,10 +261,7 @@ def propose_from_round(
     except (ConflictError, NotFoundError) as error:
         message = f"Your proposal for {child_id} was not made: {error}."
         if isinstance(error, ConflictError):
-            message = (
-                f"Your proposal for {child_id} was not made: another family finder got there "
-                f"first ({error})."
-            )
+            message = conflict_message(session, actor, [child_id], error)
         return _round_page(
             request,
             session,

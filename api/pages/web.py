@@ -16,7 +16,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -30,6 +30,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, P
 from api.deps import DbSession, client_address, deny
 from api.services.audit import Actor
 from api.services.users import session_user
+from matching import labels, phrases
 from matching.policy import Policy, default_policy, load_policy
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -41,18 +42,14 @@ SESSION_ID = "sid"
 SESSION_CSRF = "csrf"
 CSRF_FIELD = "csrf_token"
 
-ROLE_NAMES = {
-    "family_finder": "Family finder",
-    "recruitment": "Recruitment",
-    "panel": "Panel",
-    "admin": "Administrator",
-}
+ROLE_NAMES = labels.ROLE
 
 # Where each role starts, and the pages it may open (the navigation shows these).
 NAVIGATION: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("/children", "Children waiting", ("family_finder", "admin")),
     ("/rounds", "Matching rounds", ("family_finder", "admin")),
     ("/panel", "Panel", ("panel", "family_finder", "admin")),
+    ("/decisions", "Decisions", ("decision_maker", "admin")),
     ("/gaps", "Gap report", ("recruitment", "admin")),
     ("/admin", "Admin", ("admin",)),
 )
@@ -86,8 +83,24 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["role_name"] = lambda role: ROLE_NAMES.get(role, role)
-    env.filters["words"] = lambda code: str(code).replace("_", " ")
+    # Words, not codes (matching.labels), and sentences as people write them
+    # (matching.phrases): the same helpers the CLI, the exports and the paper use.
+    env.filters["role_name"] = lambda role: labels.label("role", role)
+    env.filters["label"] = lambda code, vocabulary: labels.label(vocabulary, code)
+    env.filters["labels"] = lambda codes, vocabulary: labels.labels(vocabulary, codes or ())
+    env.filters["lower_label"] = labels.lower
+    env.filters["need_with_level"] = lambda item: labels.need_with_level(item[0], item[1])
+    env.filters["long_date"] = phrases.long_date
+    env.filters["date_and_time"] = phrases.date_and_time
+    env.filters["count"] = phrases.count
+    env.filters["plural"] = phrases.plural
+    env.filters["join_words"] = phrases.join_words
+    env.filters["ages_at_home"] = phrases.ages_at_home
+    # Jinja's own `capitalize` lower-cases the rest ("3 March" -> "3 march"): not that.
+    env.filters["capitalize"] = lambda text: str(text)[:1].upper() + str(text)[1:]
+    env.filters["iso_day"] = lambda text: date.fromisoformat(str(text)[:10]) if text else None
+    env.filters["iso_moment"] = lambda text: datetime.fromisoformat(str(text)) if text else None
+    env.globals["household_kind"] = labels.household_kind
     return env
 
 
@@ -171,6 +184,11 @@ PageId = Annotated[int, PathParam(ge=1, le=MAX_PAGE_ID)]
 FinderPage = Annotated[Actor, Depends(page_roles("family_finder", "admin"))]
 PanelPage = Annotated[Actor, Depends(page_roles("panel", "family_finder", "admin"))]
 PanelRecorderPage = Annotated[Actor, Depends(page_roles("panel", "admin"))]
+# A panel paper: the panel, family finders, the agency decision maker, administrators.
+PaperPage = Annotated[
+    Actor, Depends(page_roles("panel", "family_finder", "decision_maker", "admin"))
+]
+DecisionPage = Annotated[Actor, Depends(page_roles("decision_maker", "admin"))]
 GapsPage = Annotated[Actor, Depends(page_roles("recruitment", "admin"))]
 AdminPage = Annotated[Actor, Depends(page_roles("admin"))]
 

@@ -10,7 +10,16 @@ from fastapi.security import OAuth2PasswordRequestForm
 from api.deps import AdminUser, CurrentUser, DbSession, client_address, current_session_id
 from api.schemas import Health, SignedOut, Token, UserActive, UserIn, UserOut
 from api.security import issue_token
-from api.services.users import all_users, create_user, set_active, sign_in, sign_out
+from api.services.users import (
+    account,
+    all_users,
+    create_user,
+    set_active,
+    set_role,
+    sign_in,
+    sign_out,
+)
+from matching.errors import FamilyFinderError
 
 router = APIRouter(prefix="/api", tags=["accounts"])
 
@@ -77,7 +86,12 @@ def change_user(
     actor: AdminUser,
     session: DbSession,
 ) -> UserOut:
-    """Deactivate an account, ending every session it has at once, or reactivate it
-    (admin; not your own account)."""
-    user, _ended = set_active(session, username, body.active, actor=actor)
-    return UserOut.model_validate(user)
+    """Deactivate an account, ending every session it has at once, or reactivate it;
+    change its role (admin; not your own account)."""
+    if body.active is None and body.role is None:
+        raise FamilyFinderError("give active, role or both")
+    if body.role is not None:
+        set_role(session, username, body.role, actor=actor)
+    if body.active is not None:
+        set_active(session, username, body.active, actor=actor)
+    return UserOut.model_validate(account(session, username))

@@ -1,4 +1,4 @@
-"""Proposals: create from a stored shortlist or round, read, recommend, decide."""
+"""Proposals: create from a stored shortlist or round, read, recommend, decide, withdraw."""
 
 from __future__ import annotations
 
@@ -6,8 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, status
 
-from api.deps import AdminUser, DbSession, FinderUser, PanelRecorder, PanelUser
-from api.requests import DecisionRequest, ProposalRequest, RecommendationRequest
+from api.deps import DbSession, DecisionMaker, FinderUser, PanelRecorder, ProposalReader
+from api.requests import (
+    DecisionRequest,
+    ProposalRequest,
+    RecommendationRequest,
+    WithdrawalRequest,
+)
 from api.schemas import Proposal, ProposalPage
 from api.services import proposals
 
@@ -31,7 +36,7 @@ def create_proposal(
 
 @router.get("", response_model=ProposalPage)
 def list_proposals(
-    actor: PanelUser,
+    actor: ProposalReader,
     session: DbSession,
     proposal_status: Annotated[
         str | None,
@@ -53,7 +58,7 @@ def list_proposals(
 
 
 @router.get("/{proposal_id}", response_model=Proposal)
-def get_proposal(proposal_id: ProposalId, actor: PanelUser, session: DbSession) -> Proposal:
+def get_proposal(proposal_id: ProposalId, actor: ProposalReader, session: DbSession) -> Proposal:
     """One proposal with its frozen rationale (audited)."""
     return Proposal.model_validate(proposals.proposal_record(session, actor, proposal_id))
 
@@ -69,9 +74,20 @@ def recommend(
 
 @router.post("/{proposal_id}/decision", response_model=Proposal)
 def decide(
-    proposal_id: ProposalId, body: DecisionRequest, actor: AdminUser, session: DbSession
+    proposal_id: ProposalId, body: DecisionRequest, actor: DecisionMaker, session: DbSession
 ) -> Proposal:
-    """The agency decision (admin): approved, declined or withdrawn (the last two free
-    the vacancies and the children)."""
+    """The agency decision (the agency decision maker or an admin): approved (the
+    children become matched; the vacancies stay taken), declined or withdrawn (the last
+    two free the vacancies and the children)."""
     row = proposals.record_decision(session, actor, proposal_id, body)
+    return Proposal.model_validate(row)
+
+
+@router.post("/{proposal_id}/withdrawal", response_model=Proposal)
+def withdraw(
+    proposal_id: ProposalId, body: WithdrawalRequest, actor: FinderUser, session: DbSession
+) -> Proposal:
+    """Withdraw an undecided proposal, with the reason (its author or an admin; 403 for
+    another family finder): its vacancies and children are free again."""
+    row = proposals.withdraw_proposal(session, actor, proposal_id, body)
     return Proposal.model_validate(row)

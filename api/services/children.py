@@ -21,10 +21,12 @@ from api.services.snapshot import get_snapshot
 from api.services.unit_of_work import unit_of_work
 from matching.domain import Child, SiblingLink
 from matching.errors import FamilyFinderError, NotFamilyFoundError
+from matching.feasibility import days_waiting
 from matching.policy import Policy
-from matching.vocab import CHILD_STATUSES, MAX_CHILD_AGE, PLANS
+from matching.vocab import CHILD_STATUSES, MAX_CHILD_AGE, NOT_FAMILY_FOUND_PLANS, PLANS
+from models.accounts import OPEN_PROPOSAL_STATUSES, ProposalRow
 from models.orm import ChildRow
-from models.proposal_store import on_panel_agenda
+from models.proposal_store import latest_proposals_naming, on_panel_agenda
 from models.record_store import ChildFilter, get_child_row, page_children
 from models.store import child_warnings as stored_child_warnings
 
@@ -73,11 +75,17 @@ def list_children(session: Session, actor: Actor, query: ChildQuery) -> Page[Chi
     """
     _check_choice(query.plan, PLANS, "plan")
     _check_choice(query.status, CHILD_STATUSES, "status")
+    plans: tuple[str, ...] | None = None
+    if query.family_found is not None:
+        plans = tuple(p for p in PLANS if (p in NOT_FAMILY_FOUND_PLANS) != query.family_found)
     where = ChildFilter(
         plan=query.plan,
         status=query.status,
         waiting_since=query.waiting_since,
         in_sibling_group=query.in_sibling_group,
+        plans=plans,
+        search=query.search,
+        sort=query.sort,
         **age_band_filter(query.age_min, query.age_max, query.as_of or date.today()),
     )
     with unit_of_work(session):
@@ -93,7 +101,8 @@ def list_children(session: Session, actor: Actor, query: ChildQuery) -> Page[Chi
             [row.child_id for row in rows],
             f"plan={query.plan} status={query.status} "
             f"age={query.age_min}-{query.age_max} waiting_since={query.waiting_since}"
-            f"{siblings} offset={query.offset} returned={len(rows)}",
+            f"{siblings} family_found={query.family_found} search={query.search!r} "
+            f"sort={query.sort} offset={query.offset} returned={len(rows)}",
         )
     return Page(rows, total, query.limit, query.offset)
 
@@ -190,6 +199,14 @@ class ChildView:
     children: Mapping[str, Child]
     # stored practice warnings ({code, message}): what a person must resolve first
     warnings: list[dict[str, str]]
+    # the newest proposal naming the child (open or decided), if any
+    proposal: ProposalRow | None = None
+
+    @property
+    def held(self) -> bool:
+        """Whether an open proposal holds the child: not offered again until it is
+        withdrawn or declined."""
+        return self.proposal is not None and self.proposal.status in OPEN_PROPOSAL_STATUSES
 
 
 def child_view(
@@ -210,6 +227,7 @@ def child_view(
             shortlisted, not_family_found = None, str(error)
         context = get_snapshot(session, policy).context
         warnings = child_warnings(session, child_id)
+        proposal = latest_proposals_naming(session, [child_id]).get(child_id)
     return ChildView(
         child=child,
         shortlist=shortlisted,
@@ -218,4 +236,60 @@ def child_view(
         links=context.authority.links,
         children=context.children,
         warnings=warnings,
+        proposal=proposal,
     )
+
+
+@dataclass(frozen=True)
+class PlanWaiting:
+    """How long the children of one family-found plan have waited (no child named)."""
+
+    plan: str
+    children: int
+    median_days: int | None
+    longest_days: int | None
+    over_first: int  # waited longer than the first scorecard threshold (121 days)
+    over_second: int  # and than the second (426 days)
+
+
+def waiting_dashboard(session: Session, *, as_of: date, policy: Policy) -> list[PlanWaiting]:
+    """Waiting times by family-found plan against the scorecard thresholds, for the
+    waiting list's dashboard: counts only, read from the in-memory snapshot."""
+    with unit_of_work(session):  # read only: ends the read transaction
+        authority = get_snapshot(session, policy).authority
+    first = policy.priority.first_threshold_days
+    second = policy.priority.second_threshold_days
+    by_plan: dict[str, list[int]] = {}
+    for child in authority.children:
+        if child.status != "waiting" or child.plan in NOT_FAMILY_FOUND_PLANS:
+            continue
+        by_plan.setdefault(child.plan, []).append(days_waiting(child, as_of))
+    rows = []
+    for plan in PLANS:
+        waits = sorted(by_plan.get(plan, []))
+        if not waits:
+            continue
+        middle = len(waits) // 2
+        median = waits[middle] if len(waits) % 2 else (waits[middle - 1] + waits[middle]) // 2
+        rows.append(
+            PlanWaiting(
+                plan=plan,
+                children=len(waits),
+                median_days=median,
+                longest_days=waits[-1],
+                over_first=sum(d > first for d in waits),
+                over_second=sum(d > second for d in waits),
+            )
+        )
+    return rows
+
+
+def first_names(session: Session, child_ids: Collection[str], *, policy: Policy) -> dict[str, str]:
+    """The first names of children shown by id on a page (a round's results), from the
+    in-memory snapshot; a child without one (an unborn baby) is left out. The page that
+    shows them audits its own read."""
+    with unit_of_work(session):  # read only: ends the read transaction
+        children = get_snapshot(session, policy).context.children
+    return {
+        c: children[c].first_name for c in child_ids if c in children and children[c].first_name
+    }

@@ -20,6 +20,7 @@ DEMO_USERS = (
     ("finder", "family_finder", "finder-demo-2026"),
     ("recruiter", "recruitment", "recruiter-demo-2026"),
     ("panel", "panel", "panel-demo-2026"),
+    ("decider", "decision_maker", "decider-demo-2026"),
     ("admin", "admin", "admin-demo-2026"),
 )
 

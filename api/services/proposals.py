@@ -6,24 +6,37 @@ excluded counts, the alternatives with their scores, policy version, inputs
 fingerprint, who and when) and, in the same transaction, holds the unit's children and
 takes the household's vacancies with a conditional UPDATE. Whatever the timing of two
 requests, at most the vacancies there are get taken: the loser gets ConflictError
-(409). A declined or withdrawn proposal gives them back.
+(409). A declined or withdrawn proposal gives them back; an approved one makes its
+children `matched` (living with the household) and keeps the vacancies.
 
     proposed --panel--> recommended | not_recommended --decision--> approved | declined
-    any undecided state --decision--> withdrawn | declined
+    any undecided state --its author or an admin--> withdrawn (with a reason)
+    any undecided state --decision--> declined (or withdrawn, by an admin)
+
+`preview_proposal` builds the rationale a proposal would freeze without storing it, for
+the "check your answers" page; `create_proposal` builds it the same way. Every step is
+audited, once per child of the unit, whichever door it came in by.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from api.requests import DecisionRequest, ProposalRequest, RecommendationRequest
+from api.requests import (
+    DecisionRequest,
+    ProposalRequest,
+    RecommendationRequest,
+    WithdrawalRequest,
+)
 from api.services.audit import AccessDenied, Actor, record, record_children
 from api.services.snapshot import get_snapshot
 from api.services.unit_of_work import unit_of_work
 from matching.errors import ConflictError, FamilyFinderError, NotFoundError
+from matching.phrases import long_date, not_enough_room
 from matching.policy import Policy
 from matching.results import RoundCandidate, ShortlistCandidate
 from matching.shortlist import shortlist
@@ -34,7 +47,10 @@ from models.proposal_store import (
     add_proposal,
     get_proposal_row,
     hold_children,
+    latest_proposals_naming,
     list_proposal_rows,
+    mark_children_matched,
+    open_proposal_holding,
     release_children,
     release_vacancies,
     reserve_vacancies,
@@ -80,6 +96,12 @@ def _from_shortlist(session: Session, run_id: int, household_id: str) -> dict[st
         "alternatives": [
             _alternative(c, c.rank, c.kinship) for c in shown.candidates if c is not chosen
         ],
+        # each alternative's points by criterion: the paper says why it ranked lower
+        "alternative_points": {
+            c.household_id: {x.criterion: x.points for x in c.contributions}
+            for c in shown.candidates
+            if c is not chosen
+        },
         "policy_version": shown.policy_version,
         "inputs_fingerprint": shown.inputs_fingerprint,
         "as_of": shown.as_of.isoformat(),
@@ -107,6 +129,11 @@ def _explain_round_choice(
     explained = candidate.to_dict()
     return {
         "kinship": explained["kinship"],
+        "alternative_points": {
+            c.household_id: {x.criterion: x.points for x in c.contributions}
+            for c in result.candidates
+            if c is not candidate
+        },
         "contributions": explained["contributions"],
         "questions": explained["questions"],
         "excluded_counts": dict(result.excluded_counts),
@@ -224,6 +251,93 @@ def _frozen_records(
     }
 
 
+def _held_message(unit: list[str], holding: ProposalRow) -> str:
+    return (
+        f"{', '.join(sorted(set(unit) & set(holding.unit)))} already in proposal "
+        f"{holding.id}, made by {holding.created_by} on {long_date(holding.created_at)}"
+    )
+
+
+def _refuse_if_held(session: Session, unit: list[str]) -> None:
+    """ConflictError naming the open proposal that holds a child of `unit`, if one does
+    (`holding_proposal` tells a page which, and who made it)."""
+    holding = open_proposal_holding(session, unit)
+    if holding is not None:
+        raise ConflictError(_held_message(unit, holding))
+
+
+def holding_proposal(session: Session, child_ids: list[str]) -> ProposalRow | None:
+    """The open proposal holding one of `child_ids`, if any (a read of proposals only)."""
+    with unit_of_work(session):  # read only: ends the read transaction
+        return open_proposal_holding(session, child_ids)
+
+
+def _rationale(
+    session: Session, request: ProposalRequest, policy: Policy | None
+) -> tuple[dict[str, Any], list[ChildRow], HouseholdRow]:
+    """The rationale a proposal freezes, with the records of its children and household."""
+    source, source_id, household_id = request.source, request.source_id, request.household_id
+    if source == "shortlist":
+        rationale = _from_shortlist(session, source_id, household_id)
+    else:
+        rationale = _from_round(session, source_id, household_id, request.child_id, policy)
+    unit: list[str] = rationale["unit"]
+    child_rows = [get_child_row(session, member) for member in unit]
+    household_row = get_household_row(session, household_id)
+    rationale["records"] = _frozen_records(session, child_rows, household_row)
+    return rationale, child_rows, household_row
+
+
+@dataclass(frozen=True)
+class ProposalPreview:
+    """What a proposal would hold and freeze, shown before it is made."""
+
+    request: ProposalRequest
+    rationale: dict[str, Any]
+    children: list[ChildRow]
+    household: HouseholdRow
+    places: int  # vacancies it would take
+    vacancies_now: int
+    # why it cannot be made now (a child already proposed, too few vacancies), if so
+    blocked: str | None
+    held_by: int | None  # the open proposal holding a child of the unit
+
+
+def preview_proposal(
+    session: Session, actor: Actor, request: ProposalRequest, *, policy: Policy | None = None
+) -> ProposalPreview:
+    """The proposal `create_proposal` would make now, without making it; the read of each
+    child's record is audited. NotFoundError as for `create_proposal`."""
+    with unit_of_work(session):
+        rationale, children, household = _rationale(session, request, policy)
+        unit: list[str] = rationale["unit"]
+        blocked: str | None = None
+        holding = open_proposal_holding(session, unit)
+        held_by = holding.id if holding is not None else None
+        if holding is not None:
+            blocked = _held_message(unit, holding)
+        if blocked is None and (household.status != "available" or household.vacancies < len(unit)):
+            blocked = not_enough_room(f"household {household.household_id}", len(unit))
+        for member in unit:
+            record(
+                session,
+                actor,
+                "preview_proposal",
+                child_id=member,
+                subject=f"{request.source}:{request.source_id} household:{household.household_id}",
+            )
+    return ProposalPreview(
+        request=request,
+        rationale=rationale,
+        children=children,
+        household=household,
+        places=len(unit),
+        vacancies_now=household.vacancies,
+        blocked=blocked,
+        held_by=held_by,
+    )
+
+
 def create_proposal(
     session: Session, actor: Actor, request: ProposalRequest, *, policy: Policy | None = None
 ) -> ProposalRow:
@@ -233,20 +347,14 @@ def create_proposal(
     would when the data and policy are still those the round ran on.
     Raises NotFoundError when the shortlist run, round, household or child is unknown
     or the household is not among its options, ConflictError when the round is not done,
-    a child of the unit is already in a live proposal or the household has too few
-    vacancies left.
+    a child of the unit is already in an open proposal (named) or the household has too
+    few vacancies left.
     """
     source, source_id, household_id = request.source, request.source_id, request.household_id
-    child_id = request.child_id
     with unit_of_work(session):
-        if source == "shortlist":
-            rationale = _from_shortlist(session, source_id, household_id)
-        else:
-            rationale = _from_round(session, source_id, household_id, child_id, policy)
+        rationale, _children, _household = _rationale(session, request, policy)
         unit: list[str] = rationale["unit"]
-        child_rows = [get_child_row(session, member) for member in unit]
-        household_row = get_household_row(session, household_id)
-        rationale["records"] = _frozen_records(session, child_rows, household_row)
+        _refuse_if_held(session, unit)
         now = datetime.now(UTC)
         rationale["proposed_by"] = actor.username
         rationale["proposed_at"] = now.isoformat()
@@ -262,11 +370,15 @@ def create_proposal(
             status="proposed",
             rationale=rationale,
         )
-        hold_children(session, proposal.id, unit)
+        try:
+            hold_children(session, proposal.id, unit)
+        except ConflictError:
+            _refuse_if_held(session, unit)  # a proposal made in between: name it
+            raise
         if not reserve_vacancies(session, household_id, len(unit)):
             raise ConflictError(
-                f"household {household_id!r} has fewer than {len(unit)} vacancies "
-                "available (taken by another proposal or not available)"
+                not_enough_room(f"household {household_id}", len(unit))
+                + " (taken by another proposal, or the household is not available)"
             )
         bump_data_version(session)
         for member in unit:
@@ -290,6 +402,24 @@ def _panel_may_see(actor: Actor, proposal: ProposalRow) -> bool:
 def _check_panel(actor: Actor, proposal: ProposalRow) -> None:
     if not _panel_may_see(actor, proposal):
         raise AccessDenied(NOT_ON_AGENDA)
+
+
+def _audit_step(session: Session, actor: Actor, action: str, proposal: ProposalRow) -> None:
+    for member in proposal.unit:
+        record(
+            session,
+            actor,
+            action,
+            child_id=member,
+            subject=f"proposal:{proposal.id} status={proposal.status}",
+        )
+
+
+def current_proposals(session: Session, child_ids: list[str]) -> dict[str, ProposalRow]:
+    """Each child's newest proposal (open or decided), for the pages that list children
+    beside their stage; read with the children they show (audited there)."""
+    with unit_of_work(session):  # read only: ends the read transaction
+        return latest_proposals_naming(session, child_ids)
 
 
 def proposal_record(session: Session, actor: Actor, proposal_id: int) -> ProposalRow:
@@ -365,13 +495,15 @@ def record_recommendation(
         proposal.recommended_by = actor.username
         proposal.recommended_at = datetime.now(UTC)
         session.flush()
+        _audit_step(session, actor, "record_recommendation", proposal)
     return proposal
 
 
 def record_decision(
     session: Session, actor: Actor, proposal_id: int, request: DecisionRequest
 ) -> ProposalRow:
-    """The agency decision; declined or withdrawn gives the vacancies and children back.
+    """The agency decision; declined or withdrawn gives the vacancies and children back,
+    approved makes the children `matched` with the household (its vacancies stay taken).
 
     Approval needs the panel's recommendation first (either way: the decision maker may
     depart from it, with reasons).
@@ -383,14 +515,56 @@ def record_decision(
         decision = request.decision
         if decision == "approved" and proposal.status == "proposed":
             raise ConflictError(f"proposal {proposal_id} has no panel recommendation yet")
-        proposal.status = decision
-        proposal.decision = decision
-        proposal.decision_reasons = request.reasons
-        proposal.decided_by = actor.username
-        proposal.decided_at = datetime.now(UTC)
-        session.flush()
-        if decision in RELEASED_PROPOSAL_STATUSES:
-            release_vacancies(session, proposal.household_id, proposal.places)
-            release_children(session, proposal.id)
-            bump_data_version(session)
+        _close(session, proposal, decision, request.reasons, actor)
+        _audit_step(
+            session,
+            actor,
+            "withdraw_proposal" if decision == "withdrawn" else "record_decision",
+            proposal,
+        )
+    return proposal
+
+
+def _close(
+    session: Session, proposal: ProposalRow, decision: str, reasons: str, actor: Actor
+) -> None:
+    proposal.status = decision
+    proposal.decision = decision
+    proposal.decision_reasons = reasons
+    proposal.decided_by = actor.username
+    proposal.decided_at = datetime.now(UTC)
+    session.flush()
+    if decision in RELEASED_PROPOSAL_STATUSES:
+        release_vacancies(session, proposal.household_id, proposal.places)
+    else:  # approved: the children are matched; the household keeps them
+        mark_children_matched(session, proposal.unit, proposal.household_id)
+    release_children(session, proposal.id)
+    bump_data_version(session)
+
+
+def may_withdraw(actor: Actor, proposal: ProposalRow) -> bool:
+    """Whether `actor` may withdraw `proposal`: its author or an administrator, while it
+    is undecided."""
+    return proposal.status in OPEN_PROPOSAL_STATUSES and (
+        actor.role == "admin" or actor.username == proposal.created_by
+    )
+
+
+def withdraw_proposal(
+    session: Session, actor: Actor, proposal_id: int, request: WithdrawalRequest
+) -> ProposalRow:
+    """Withdraw an undecided proposal, with the reason; its vacancies and children are
+    free again. Only its author or an administrator (AccessDenied otherwise);
+    ConflictError when it is already decided."""
+    with unit_of_work(session):
+        proposal = get_proposal_row(session, proposal_id, for_update=True)
+        if proposal.status not in OPEN_PROPOSAL_STATUSES:
+            raise ConflictError(f"proposal {proposal_id} is already {proposal.status}")
+        if not may_withdraw(actor, proposal):
+            raise AccessDenied(
+                f"only {proposal.created_by}, who made proposal {proposal_id}, "
+                "or an administrator may withdraw it"
+            )
+        _close(session, proposal, "withdrawn", request.reasons, actor)
+        _audit_step(session, actor, "withdraw_proposal", proposal)
     return proposal

@@ -11,7 +11,7 @@ household ids and writes each unplaced unit's reason in words.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -20,9 +20,10 @@ from sqlalchemy.orm import Session
 
 from api.services.snapshot import Snapshot, get_snapshot
 from api.services.unit_of_work import unit_of_work
-from matching.domain import Child
+from matching.domain import Authority, Child
 from matching.feasibility import ROUND_MAX_PAIRS, FeasibilityResult, build_instance
 from matching.instance import MatchingInstance
+from matching.labels import label, lower
 from matching.policy import Policy
 from matching.results import (
     RoundCandidate,
@@ -43,6 +44,7 @@ from matching.rounds.result import (
 )
 from matching.rules import UnitFeatures, combine, hard_exclusions
 from matching.vocab import NOT_FAMILY_FOUND_PLANS
+from models.proposal_store import held_child_ids
 from models.store import RoundRunRecord, list_round_runs, save_round_run
 
 Progress = Callable[[str, float], None]
@@ -67,11 +69,18 @@ def _children_of(instance: MatchingInstance, units: Sequence[int]) -> list[list[
     return [list(instance.units[u].children) for u in units]
 
 
-def _passing_hard_rules(snapshot: Snapshot, children: Sequence[Child], as_of: date) -> int:
-    """How many households pass every hard rule for a unit (before the score threshold)."""
+def _passing_hard_rules(
+    snapshot: Snapshot, children: Sequence[Child], as_of: date
+) -> tuple[int, int]:
+    """How many households pass every hard rule for a unit (before the score
+    threshold), and how many fail only for want of room (vacancies, places or sibling
+    group size): those would take the unit if they had a vacancy."""
     pool = snapshot.context.pool
     masks = hard_exclusions(UnitFeatures.from_children(children, as_of), pool)
-    return int(np.count_nonzero(~combine(masks, pool.size)))
+    passing = int(np.count_nonzero(~combine(masks, pool.size)))
+    others = combine({rule: mask for rule, mask in masks.items() if rule != "capacity"}, pool.size)
+    room_only = int(np.count_nonzero(masks["capacity"] & ~others)) if "capacity" in masks else 0
+    return passing, room_only
 
 
 def _unplaced_entry(
@@ -86,9 +95,9 @@ def _unplaced_entry(
     unit = instance.units[item.unit]
     if item.reason == NO_FEASIBLE_HOUSEHOLD:
         counts = {rule: n for rule, n in feasibility.excluded_counts[item.unit].items() if n}
-        by_rule = ", ".join(f"{rule} {n}" for rule, n in counts.items())
+        by_rule = "; ".join(f"{lower(label('rule', rule))}: {n}" for rule, n in counts.items())
         children = [snapshot.context.children[c] for c in unit.children]
-        passing = _passing_hard_rules(snapshot, children, as_of)
+        passing, room_only = _passing_hard_rules(snapshot, children, as_of)
         if passing:
             reason = f"{BELOW_MIN_SCORE} ({min_score:g}): {passing} pass the rules"
         else:
@@ -98,6 +107,7 @@ def _unplaced_entry(
             reason=item.reason,
             excluded_counts=counts,
             households_passing_hard_rules=passing,
+            households_needing_room=room_only,
             reasons=(reason,),
         )
     taken: list[TakenHousehold] = []
@@ -121,9 +131,34 @@ def _unplaced_entry(
     )
 
 
-def _skipped_summary(snapshot: Snapshot, skipped: Sequence[tuple[str, ...]]) -> SkippedUnits:
-    """Units left out of the round, counted by why (not waiting; plan not family-found)."""
+def without_held_children(authority: Authority, held: Mapping[str, int]) -> Authority:
+    """The authority less the children held by open proposals (and their links): they
+    are not offered again while their proposal is open. A proposal holds a whole unit,
+    so no unit of the rest is split."""
+    if not held:
+        return authority
+    return dataclasses.replace(
+        authority,
+        children=tuple(c for c in authority.children if c.child_id not in held),
+        links=tuple(
+            link
+            for link in authority.links
+            if link.child_a not in held and link.child_b not in held
+        ),
+    )
+
+
+def _skipped_summary(
+    snapshot: Snapshot, skipped: Sequence[tuple[str, ...]], held: Mapping[str, int]
+) -> SkippedUnits:
+    """Units left out of the round, counted by why (not waiting; plan not family-found;
+    held by an open proposal)."""
     children = snapshot.context.children
+    held_waiting = {
+        child: proposal
+        for child, proposal in held.items()
+        if child in children and children[child].status == "waiting"
+    }
     not_waiting = 0
     not_family_found = 0
     for unit in skipped:
@@ -132,12 +167,15 @@ def _skipped_summary(snapshot: Snapshot, skipped: Sequence[tuple[str, ...]]) -> 
             not_waiting += 1
         else:
             not_family_found += 1
+    held_units = len(set(held_waiting.values()))
     return SkippedUnits(
-        units=len(skipped),
-        children=sum(len(unit) for unit in skipped),
+        units=len(skipped) + held_units,
+        children=sum(len(unit) for unit in skipped) + len(held_waiting),
         units_not_waiting=not_waiting,
         units_plan_not_family_found=not_family_found,
         not_family_found_plans=tuple(sorted(NOT_FAMILY_FOUND_PLANS)),
+        units_held_by_proposals=held_units,
+        children_held_by_proposals=len(held_waiting),
     )
 
 
@@ -149,11 +187,19 @@ def round_document(
     params: RoundParams,
     as_of: date,
     policy: Policy,
+    held: Mapping[str, int] | None = None,
 ) -> RoundDocument:
-    """The round as stored and printed: ids instead of indices, reasons in words."""
+    """The round as stored and printed: ids instead of indices, reasons in words.
+    `held`: the children left out because an open proposal holds them."""
     with collection_paused():  # a national round: ~100,000 small models made at once
         return _round_document(
-            result, feasibility, snapshot, params=params, as_of=as_of, policy=policy
+            result,
+            feasibility,
+            snapshot,
+            params=params,
+            as_of=as_of,
+            policy=policy,
+            held=held or {},
         )
 
 
@@ -165,6 +211,7 @@ def _round_document(
     params: RoundParams,
     as_of: date,
     policy: Policy,
+    held: Mapping[str, int],
 ) -> RoundDocument:
     instance = feasibility.instance
     households = instance.households
@@ -216,7 +263,7 @@ def _round_document(
         ),
         sibling_contact=tuple(contact),
         sibling_contact_km=params.sibling_contact_km,
-        skipped_units=_skipped_summary(snapshot, feasibility.skipped_units),
+        skipped_units=_skipped_summary(snapshot, feasibility.skipped_units, held),
         households_in_pool=len(households),
         feasible_pairs=instance.n_pairs,
         inputs_fingerprint=snapshot.fingerprint,
@@ -241,10 +288,11 @@ def run_round(
     and nothing is stored.
     """
     snapshot = get_snapshot(session, policy)
+    held = held_child_ids(session)
     if progress is not None:
         progress("feasibility", 0.0)
     feasibility = build_instance(
-        snapshot.authority,
+        without_held_children(snapshot.authority, held),
         as_of=as_of,
         policy=policy,
         pool=snapshot.context.pool,
@@ -252,7 +300,7 @@ def run_round(
     )
     result = solve_round(feasibility.instance, params, progress, should_stop=should_stop)
     document = round_document(
-        result, feasibility, snapshot, params=params, as_of=as_of, policy=policy
+        result, feasibility, snapshot, params=params, as_of=as_of, policy=policy, held=held
     )
     with unit_of_work(session):
         run = save_round_run(

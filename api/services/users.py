@@ -47,6 +47,7 @@ from models.account_store import (
     revoke_session,
     revoke_user_sessions,
     set_user_active,
+    set_user_role,
     uncount_attempt,
 )
 from models.accounts import ROLES, LoginThrottleRow, UserRow
@@ -281,6 +282,34 @@ def set_active(
             action = "activate_user" if active else "deactivate_user"
             record(session, actor, action, subject=f"user:{user.username}")
     return user, ended
+
+
+def set_role(session: Session, username: str, role: str, *, actor: Actor) -> UserRow:
+    """Give an account another role; committed and audited. It takes effect on the
+    user's next request (the role is looked up on every request). An administrator
+    cannot change their own role, so the service is never left without one by accident.
+    """
+    if role not in ROLES:
+        raise FamilyFinderError(f"unknown role {role!r}: one of {', '.join(ROLES)}")
+    with unit_of_work(session):
+        user = find_user(session, username)
+        if user is None:
+            raise NotFoundError(f"no user {username!r}")
+        if actor.username == user.username:
+            raise ConflictError("you cannot change your own role")
+        before = user.role
+        set_user_role(session, user, role)
+        record(session, actor, "change_role", subject=f"user:{user.username} {before} -> {role}")
+    return user
+
+
+def account(session: Session, username: str) -> UserRow:
+    """One account; NotFoundError when there is none."""
+    with unit_of_work(session):  # read only: ends the read transaction
+        user = find_user(session, username)
+        if user is None:
+            raise NotFoundError(f"no user {username!r}")
+    return user
 
 
 def all_users(session: Session) -> list[UserRow]:

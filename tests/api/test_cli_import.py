@@ -72,10 +72,14 @@ def test_import_tiny_then_summary_counts(cli_db: str) -> None:
     summary = run("summary")
     assert summary.exit_code == 0, summary.output
     assert "children: 6" in summary.stdout
-    assert "by plan:       ffa 1, kinship 1, long_term_foster 4" in summary.stdout
+    # issue #15: plans, statuses and assessments in words
+    assert (
+        "by plan:       Fostering for adoption 1, Kinship care 1, Long-term fostering 4"
+        in summary.stdout
+    )
     assert "households: 6 (8 vacancies in available households)" in summary.stdout
-    assert "by status:     available 5, on_hold 1" in summary.stdout
-    assert "by assessment: apart 1, together 3" in summary.stdout
+    assert "by status:     Available 5, On hold 1" in summary.stdout
+    assert "by assessment: To live apart 1, To live together 3" in summary.stdout
     assert "imports: 1" in summary.stdout
 
 

@@ -131,7 +131,9 @@ def test_readable_summary(tiny: str) -> None:
     result = run("round", "--as-of", AS_OF)
     assert result.exit_code == 0, result.output
     out = result.stdout
-    assert "allocate" in out and "OPTIMAL" in out
+    # issue #15: the mode and the solver's status in words, not codes
+    assert "one household for each child (allocation)" in out
+    assert "The best allocation possible (proven)" in out
     assert "children placed: 6 of 6" in out
     assert "C001 + C002 + C003" in out and "H001" in out
     assert "Without a household" not in out

@@ -112,9 +112,10 @@ def test_readable_table_shows_rank_kinship_reasons_and_exclusions(tiny: str) -> 
     out = result.stdout
     assert "Shortlist for C006" in out
     assert "H005" in out and "Aunt Jo" in out and "★" in out
-    assert "identity" in out  # a top contribution
-    assert "Excluded by rule" in out and "plan_kind 5" in out
-    assert "Why not H001: fails plan_kind" in out
+    # issue #15: rules and criteria in words, not codes
+    assert "Identity" in out and "identity" not in out  # a top contribution
+    assert "Excluded by rule" in out and "Kind of household does not serve the plan: 5" in out
+    assert "Why not H001: excluded: kind of household does not serve the plan" in out
 
 
 def test_top_limits_the_list(tiny: str) -> None:

@@ -17,17 +17,19 @@ from models.orm import ChildRow, HouseholdRow
 from models.store import bump_data_version
 from tests.api.conftest import PASSWORDS, ROLES, ApiEnv
 
-PAGES = ("/children", "/children/C001", "/rounds", "/panel", "/gaps", "/admin")
+PAGES = ("/children", "/children/C001", "/rounds", "/panel", "/decisions", "/gaps", "/admin")
 ALLOWED = {
     "family_finder": {"/children", "/children/C001", "/rounds", "/panel"},
     "recruitment": {"/gaps"},
     "panel": {"/panel"},
+    "decision_maker": {"/decisions"},  # issue #15: the agency decision maker's page
     "admin": set(PAGES),
 }
 START = {
     "family_finder": "/children",
     "recruitment": "/gaps",
     "panel": "/panel",
+    "decision_maker": "/decisions",
     "admin": "/children",
 }
 
@@ -273,7 +275,8 @@ def test_panel_paper_shows_the_records_as_they_were_when_proposed(api_env: ApiEn
     assert "Dee (C005)" in paper and "Renamed" not in paper
     assert "The Okafors (H002)" in paper
     assert "Vacancies when proposed" in paper and "1 (this proposal reserves 1)" in paper
-    assert "C005 and C006: half siblings, assessed apart on 2026-01-10" in paper
+    # issue #15: codes and ISO dates in words on the paper
+    assert "Dee (C005) and C006: half siblings, assessed to live apart on 10 January 2026" in paper
     frozen = api_env.client.get(
         "/api/proposals/" + paper_url.rsplit("/", 1)[1], headers=api_env.headers["panel"]
     ).json()

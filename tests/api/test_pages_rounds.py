@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 from tests.api.conftest import ApiEnv, finish_rounds
@@ -38,17 +39,23 @@ def test_start_a_round_watch_it_and_propose_from_its_result(api_env: ApiEnv) -> 
     page = client.get(round_url).text
     assert 'id="round-done"' in page
     assert "Not placed, with reasons" in page
-    # The round's page is the round's one id: the form names no other id (issue #13).
+    # Issue #15: proposing from a round goes through the same "check your answers" page;
+    # issue #13: the round's page is the round's one id, so the link names no other id.
     proposals = re.findall(
-        r'name="child_id" value="([^"]+)">'
-        r'\s*<input type="hidden" name="household_id" value="([^"]+)">',
+        r'href="(/rounds/\d+/proposals/new\?child_id=([^&"]+)'
+        r'&amp;household_id=([^"]+))"',
         page,
     )
     assert proposals, "an allocation offers a proposal per placed unit"
-    assert 'name="run_id"' not in page
-    child_id, household_id = proposals[0]
+    assert "run_id" not in page
+    link, child_id, household_id = proposals[0]
+    check = client.get(html.unescape(link))
+    assert check.status_code == 200
+    assert "Check the proposal before you make it" in check.text
+    assert "What will be reserved" in check.text and household_id in check.text
+    assert 'name="run_id"' not in check.text
     data = {
-        "csrf_token": csrf_of(page),
+        "csrf_token": csrf_of(check.text),
         "child_id": child_id,
         "household_id": household_id,
     }
@@ -58,6 +65,12 @@ def test_start_a_round_watch_it_and_propose_from_its_result(api_env: ApiEnv) -> 
     assert "Proposal made" in paper and household_id in paper
     assert f"round {round_url.rsplit('/', 1)[1]}" in paper
 
+    # The finder who proposed is told so, not that another finder got there first; the
+    # round now shows the child's proposal instead of a Propose button.
     again = client.post(round_url + "/proposals", data=data)
     assert again.status_code == 409
-    assert "another family finder got there first" in again.text
+    assert "You have already proposed this match" in again.text
+    assert "another family finder got there first" not in again.text
+    page = client.get(round_url).text
+    assert f"child_id={child_id}&amp;" not in page
+    assert 'data-stage="proposed"' in page

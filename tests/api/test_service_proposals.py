@@ -133,7 +133,8 @@ def test_a_household_with_no_vacancy_left_is_a_409(api_env: ApiEnv) -> None:
     runs = seed_contenders(api_env, 3, places=2)
     responses = [propose(api_env, run, CONTESTED) for run in runs]
     assert [r.status_code for r in responses] == [201, 201, 409]
-    assert "fewer than 1 vacancies" in responses[2].json()["detail"]
+    # issue #15: said as a person would ("no vacancy left", not "fewer than 1 vacancies")
+    assert "has no vacancy left" in responses[2].json()["detail"]
     assert vacancies(api_env, CONTESTED) == 0
     # Declining one gives its vacancy back: the third unit can now be proposed.
     declined = api_env.client.post(

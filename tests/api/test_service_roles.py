@@ -14,7 +14,7 @@ from httpx import Response
 
 from tests.api.conftest import TINY, ApiEnv, finish_rounds
 
-ALL = ("family_finder", "recruitment", "panel", "admin")
+ALL = ("family_finder", "recruitment", "panel", "decision_maker", "admin")
 FINDER = ("family_finder", "admin")
 
 
@@ -72,6 +72,8 @@ def _prepare(env: ApiEnv) -> tuple[int, int, int]:
 
 def _matrix(run_id: int, proposal_id: int, round_id: int) -> list[Call]:
     panel_finder = ("panel", *FINDER)
+    # panel papers: the panel, family finders, the agency decision maker, admin
+    readers = ("panel", "family_finder", "decision_maker", "admin")
     return [
         Call("GET", "/api/health", ALL),
         Call("GET", "/api/users", ("admin",)),
@@ -116,10 +118,8 @@ def _matrix(run_id: int, proposal_id: int, round_id: int) -> list[Call]:
             FINDER,
             json={"source": "shortlist", "run_id": run_id, "household_id": "H002"},
         ),
-        Call("GET", "/api/proposals", panel_finder),
-        Call(
-            "GET", "/api/proposals/{proposal_id}", panel_finder, url=f"/api/proposals/{proposal_id}"
-        ),
+        Call("GET", "/api/proposals", readers),
+        Call("GET", "/api/proposals/{proposal_id}", readers, url=f"/api/proposals/{proposal_id}"),
         Call(
             "POST",
             "/api/proposals/{proposal_id}/recommendation",
@@ -129,8 +129,15 @@ def _matrix(run_id: int, proposal_id: int, round_id: int) -> list[Call]:
         ),
         Call(
             "POST",
+            "/api/proposals/{proposal_id}/withdrawal",
+            FINDER,
+            url=f"/api/proposals/{proposal_id}/withdrawal",
+            json={"reasons": "test"},
+        ),
+        Call(
+            "POST",
             "/api/proposals/{proposal_id}/decision",
-            ("admin",),
+            ("decision_maker", "admin"),
             url=f"/api/proposals/{proposal_id}/decision",
             json={"decision": "withdrawn", "reasons": "test"},
         ),

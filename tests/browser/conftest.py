@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
 
 from tests.serving import wait_until_serving
 
@@ -44,11 +44,15 @@ DEMO_PASSWORDS = {
     "recruiter": "recruiter-demo-2026",
     "panel": "panel-demo-2026",
     "admin": "admin-demo-2026",
+    "decider": "decider-demo-2026",
     "finder2": "finder2-demo-2026",
 }
 # Playwright's waits: none (0). A slow machine may take its time (issue #13); a page
 # that never shows what a test waits for is caught by pytest-timeout's hang guard.
 NO_TIMEOUT = 0
+# Screenshots at a desktop's width and a phone's (issue #15: tables fit a phone).
+DESKTOP: ViewportSize = {"width": 1280, "height": 900}
+PHONE_WIDTH = 390
 
 BROWSER_DIR = Path(__file__).resolve().parent
 
@@ -136,7 +140,7 @@ class Visitor:
 
     def __init__(self, browser: Browser, base: str) -> None:
         self.base = base
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
+        self.context = browser.new_context(viewport=DESKTOP)
         self.context.set_default_timeout(NO_TIMEOUT)
         self.page: Page = self.context.new_page()
         # what the pages' Content-Security-Policy blocked (checked when the visit ends)
@@ -180,11 +184,21 @@ def second_visitor(browser: Browser, server: str) -> Iterator[Visitor]:
     assert not one.blocked, one.blocked
 
 
-def screenshot(page: Page, name: str) -> Path:
-    """Save a full-page screenshot as a test artefact."""
+def screenshot(page: Page, name: str, *, fits_a_phone: bool = True) -> Path:
+    """Save full-page screenshots as test artefacts, at 1280 px (`name.png`) and at a
+    phone's 390 px (`name-390.png`); at 390 px nothing may scroll sideways (unless
+    `fits_a_phone` is False: a page whose redesign is another issue's)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=path, full_page=True)
+    page.set_viewport_size({"width": PHONE_WIDTH, "height": 844})
+    try:
+        page.screenshot(path=SCREENSHOTS / f"{name}-{PHONE_WIDTH}.png", full_page=True)
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        if fits_a_phone:
+            assert wide <= PHONE_WIDTH, f"{page.url} scrolls sideways at 390 px: {wide} px wide"
+    finally:
+        page.set_viewport_size(DESKTOP)
     return path
 
 
@@ -202,6 +216,14 @@ def assert_accessible(page: Page) -> None:
         if v["impact"] in ("serious", "critical")
     ]
     assert not bad, f"{page.url}: " + " | ".join(bad)
+
+
+def assert_reads_well(page: Page) -> None:
+    """The sentence audit (tests/sentences.py) finds nothing on the page."""
+    from tests.sentences import page_words, problems
+
+    found = problems(page_words(page.content()))
+    assert not found, f"{page.url}: " + " | ".join(found[:10])
 
 
 def child_ids_on(page: Page) -> list[str]:

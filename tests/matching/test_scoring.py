@@ -83,9 +83,10 @@ def test_identity_is_considered_but_never_a_bar() -> None:
     result = ranked(child, same, group, other)
     assert {c.household_id for c in result.candidates} == {"HA", "HB", "HC"}
     good, _ = better(result, "HA", "HB", "identity")
-    assert good.startswith("Shares the child's ethnicity (BCRB), religion (christian)")
+    # issue #15: codes in words in every reason
+    assert good.startswith("Shares the child's ethnicity (Black Caribbean), religion (Christian)")
     _, poor = better(result, "HB", "HC", "identity")
-    assert "never a bar" in poor and "household WBRI" in poor
+    assert "never a bar" in poor and "household White British" in poor
 
 
 def test_family_time_distance_within_the_childs_radius() -> None:
@@ -127,8 +128,8 @@ def test_wishes_count_what_the_child_asked_for() -> None:
     pets = make_household(household_id="HA", pets=True, languages=("pl", "en"))
     none = make_household(household_id="HB")
     good, poor = better(ranked(child, pets, none), "HA", "HB", "wishes")
-    assert good == "Wishes met: pets, same language"
-    assert poor == "not met: pets, same language"
+    assert good == "Wishes met: to live with pets and a family who speaks their language"
+    assert poor == "not met: to live with pets and a family who speaks their language"
     assert "wishes" not in criteria(ranked(make_child(), pets), "HA")
 
 
