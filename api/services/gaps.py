@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 
 from api.requests import GapQuery
 from api.services.audit import Actor, record
+from api.services.rounds import without_held_children
 from api.services.snapshot import get_snapshot
 from api.services.unit_of_work import unit_of_work
 from matching.disclosure import published_for_recruitment, rounded_what_if
@@ -51,6 +52,7 @@ from models.gap_publications import (
     save_gap_publication,
 )
 from models.gap_publications import PublicationSummary as PublicationSummary  # for routes
+from models.proposal_store import held_child_ids
 from models.store import list_import_runs
 
 T = TypeVar("T")
@@ -74,11 +76,15 @@ def gap_report_for(
     """The gap report of the stored authority on `as_of` under `policy`.
 
     `add` lists what-if households (see `matching.gaps.parse_add_spec`); `suppress=False`
-    publishes exact small counts and is for administrators only.
+    publishes exact small counts and is for administrators only. Children held by an
+    open proposal are left out, as a round leaves them out: a family finder is matching
+    them, so they are not unmet demand (and the household's vacancies the proposal
+    reserved are already taken in the records).
     """
     snapshot = get_snapshot(session, policy)
+    held = held_child_ids(session)
     return gap_report(
-        snapshot.authority,
+        without_held_children(snapshot.authority, held),
         as_of=as_of,
         policy=policy,
         add=add,
@@ -275,8 +281,11 @@ _charts = _Cache()
 
 
 def _report_key(session: Session, policy: Policy, on: date, suppress: bool) -> tuple[str, ...]:
+    """A report's key: the data's fingerprint, the children open proposals hold (two
+    proposals can reserve the same vacancies for different children), date, policy."""
     fingerprint = get_snapshot(session, policy).fingerprint
-    return ("report", fingerprint, on.isoformat(), policy.version, str(suppress))
+    held = ",".join(sorted(held_child_ids(session)))
+    return ("report", fingerprint, held, on.isoformat(), policy.version, str(suppress))
 
 
 def _report(session: Session, policy: Policy, on: date, suppress: bool) -> GapDocument:
@@ -349,18 +358,6 @@ def _subject(view: GapView, query: GapQuery, extra: str = "") -> str:
     return f"gaps {where}{extra} {shown} what_if={len(query.add)}"
 
 
-@dataclass(frozen=True)
-class PublishedGaps:
-    """The page's report: the view and its charts (by file name)."""
-
-    view: GapView
-    charts: Mapping[str, bytes]
-
-    @property
-    def document(self) -> GapDocument:
-        return self.view.document
-
-
 def published_gaps(
     session: Session,
     actor: Actor,
@@ -369,14 +366,14 @@ def published_gaps(
     policy: Policy,
     schedule: GapSchedule,
     today: date,
-) -> PublishedGaps:
+) -> GapView:
     """The page's report (suppressed, whoever asks; a publication for anyone but an
-    administrator) with its charts; the read is audited."""
+    administrator); the read is audited. The page draws its own charts from it; the
+    chart files are `gap_chart`'s."""
     view = gap_view(session, actor, query, policy=policy, schedule=schedule, today=today)
-    charts = _charts_of(session, view, policy)
     with unit_of_work(session):
         record(session, actor, "read_gaps", subject=_subject(view, query))
-    return PublishedGaps(view, charts)
+    return view
 
 
 def gap_chart(
