@@ -139,7 +139,8 @@ def what_if_words(spec: AddSpec) -> str:
     else:
         noun = kind if many else _singular(kind)
     group = "for one child" if spec.places == 1 else f"for sibling groups of up to {spec.places}"
-    text = f"{spec.count:,} {noun} approved for ages {spec.min_age} to {spec.max_age}, {group}"
+    number = f"{spec.count:,}" if many else "one"
+    text = f"{number} {noun} approved for ages {spec.min_age} to {spec.max_age}, {group}"
     if many:
         text += " each"
     if spec.skills:

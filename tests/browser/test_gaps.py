@@ -36,7 +36,9 @@ def test_the_gap_page_reads_in_sections_and_fits_a_phone(visitor: Visitor) -> No
         assert page.evaluate("document.documentElement.scrollWidth") <= width
     page.set_viewport_size({"width": 1280, "height": 900})
     # the bars are drawn in the palette, not left black
-    fills = page.eval_on_selector_all(".ff-bar-svg rect", "rs => rs.map(r => r.getAttribute('fill'))")
+    fills = page.eval_on_selector_all(
+        ".ff-bar-svg rect", "rs => rs.map(r => r.getAttribute('fill'))"
+    )
     assert fills and set(fills) <= {"#0072B2", "#D55E00", "#009E73"}
     assert not re.search(r"\d{2}\.\d{2,}, ?-?\d\.\d{2,}", page.inner_text("main"))  # no coordinates
     assert_reads_well(page)
