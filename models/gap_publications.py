@@ -116,6 +116,22 @@ def gap_publication_on(session: Session, on: date) -> GapPublication | None:
     return _record(row) if row is not None else None
 
 
+def gap_publication_exists(session: Session, on: date) -> bool:
+    """Whether a report as of `on` is published (its document is not read)."""
+    found = session.scalars(
+        select(GapPublicationRow.id).where(GapPublicationRow.as_of == on).limit(1)
+    ).first()
+    return found is not None
+
+
+def gap_publication_id(session: Session, on: date | None) -> int | None:
+    """The id of the publication as of `on` (None: the latest date), if there is one."""
+    query = select(GapPublicationRow.id)
+    if on is not None:
+        query = query.where(GapPublicationRow.as_of == on)
+    return session.scalars(query.order_by(GapPublicationRow.as_of.desc()).limit(1)).first()
+
+
 def get_gap_publication(session: Session, publication_id: int) -> GapPublication:
     row = session.get(GapPublicationRow, publication_id) if 0 < publication_id <= MAX_ID else None
     if row is None:

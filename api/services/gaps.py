@@ -46,8 +46,10 @@ from matching.policy import Policy
 from matching.results import GapDocument
 from models.gap_publications import (
     GapPublication,
+    gap_publication_exists,
+    gap_publication_id,
     gap_publication_on,
-    latest_gap_publication,
+    get_gap_publication,
     list_gap_publications,
     save_gap_publication,
 )
@@ -156,19 +158,18 @@ def _publish(
         )
 
 
-def publish_due(
-    session: Session, schedule: GapSchedule, policy: Policy, *, today: date
-) -> GapPublication | None:
-    """Store the report the schedule asks for, if it is not stored yet; the stored one
-    (or None when nothing is due)."""
+def publish_due(session: Session, schedule: GapSchedule, policy: Policy, *, today: date) -> bool:
+    """Store the report the schedule asks for, if it is not stored yet; True when one
+    is due (and so stored now, or before), False when nothing is due. Whether it is
+    stored is asked without reading its document (every page view asks)."""
     due = due_publication(session, schedule, today)
     if due is None:
-        return None
+        return False
     with unit_of_work(session):
-        stored = gap_publication_on(session, due.as_of)
-    if stored is not None:
-        return stored
-    published = _publish(
+        if gap_publication_exists(session, due.as_of):
+            return True
+    # None: another request published it first; stored either way
+    _publish(
         session,
         policy,
         as_of=due.as_of,
@@ -176,10 +177,7 @@ def publish_due(
         created_by="schedule",
         import_run_id=due.import_run_id,
     )
-    if published is not None:
-        return published
-    with unit_of_work(session):  # another request published it first
-        return gap_publication_on(session, due.as_of)
+    return True
 
 
 def publish_gap_report(
@@ -224,14 +222,16 @@ def _publication(
 ) -> GapPublication:
     """The publication as of `on`, else the latest; NotFoundError naming the dates
     published when there is none."""
-    latest = publish_due(session, schedule, policy, today=today)
+    due = publish_due(session, schedule, policy, today=today)
     with unit_of_work(session):
-        chosen = (
-            gap_publication_on(session, on) if on is not None else latest_gap_publication(session)
-        )
+        chosen = gap_publication_id(session, on)
         if chosen is not None:
-            return chosen
-        if latest is None and on is None:
+            # a publication is never changed or replaced: read and parsed once
+            found = chosen
+            return _publications.get(
+                ("publication", str(found)), lambda: get_gap_publication(session, found)
+            )
+        if not due and on is None:
             raise NotFoundError(
                 "no gap report has been published yet: an administrator publishes one "
                 "(POST /api/gaps/publications), or the schedule will"
@@ -278,6 +278,7 @@ class _Cache:
 
 _reports = _Cache()
 _charts = _Cache()
+_publications = _Cache()
 
 
 def _report_key(session: Session, policy: Policy, on: date, suppress: bool) -> tuple[str, ...]:

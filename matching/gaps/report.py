@@ -770,9 +770,10 @@ def _publish(report: GapReport) -> dict[str, Any]:
     )
     targets = [
         {
+            # the households to recruit in a band wherever counts are suppressed
+            **({"households_band": households_band(t.households_needed)} if enabled else {}),
             "profile": t.profile(report.centre),
             "households_needed": c[0],
-            "households_band": households_band(t.households_needed) if enabled else None,
             "children_placed": c[1],
             "verified": t.verified,
         }
