@@ -124,12 +124,21 @@ def gap_publication_exists(session: Session, on: date) -> bool:
     return found is not None
 
 
-def gap_publication_id(session: Session, on: date | None) -> int | None:
-    """The id of the publication as of `on` (None: the latest date), if there is one."""
-    query = select(GapPublicationRow.id)
+def gap_publication_summary(session: Session, on: date | None) -> PublicationSummary | None:
+    """The publication as of `on` (None: the latest date), without its document."""
+    query = select(
+        GapPublicationRow.id,
+        GapPublicationRow.basis,
+        GapPublicationRow.as_of,
+        GapPublicationRow.created_at,
+        GapPublicationRow.created_by,
+        GapPublicationRow.import_run_id,
+        GapPublicationRow.policy_version,
+    )
     if on is not None:
         query = query.where(GapPublicationRow.as_of == on)
-    return session.scalars(query.order_by(GapPublicationRow.as_of.desc()).limit(1)).first()
+    row = session.execute(query.order_by(GapPublicationRow.as_of.desc()).limit(1)).first()
+    return PublicationSummary(*row) if row is not None else None
 
 
 def get_gap_publication(session: Session, publication_id: int) -> GapPublication:

@@ -47,8 +47,8 @@ from matching.results import GapDocument
 from models.gap_publications import (
     GapPublication,
     gap_publication_exists,
-    gap_publication_id,
     gap_publication_on,
+    gap_publication_summary,
     get_gap_publication,
     list_gap_publications,
     save_gap_publication,
@@ -224,13 +224,19 @@ def _publication(
     published when there is none."""
     due = publish_due(session, schedule, policy, today=today)
     with unit_of_work(session):
-        chosen = gap_publication_id(session, on)
+        chosen = gap_publication_summary(session, on)
         if chosen is not None:
-            # a publication is never changed or replaced: read and parsed once
-            found = chosen
-            return _publications.get(
-                ("publication", str(found)), lambda: get_gap_publication(session, found)
+            # a publication is never changed or replaced: read and parsed once (keyed by
+            # its database and when it was made, as well as its id)
+            found = chosen.id
+            key = (
+                "publication",
+                str(session.get_bind().url),
+                str(found),
+                chosen.as_of.isoformat(),
+                chosen.created_at.isoformat(),
             )
+            return _publications.get(key, lambda: get_gap_publication(session, found))
         if not due and on is None:
             raise NotFoundError(
                 "no gap report has been published yet: an administrator publishes one "
