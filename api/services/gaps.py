@@ -231,7 +231,7 @@ def _publication(
             found = chosen.id
             key = (
                 "publication",
-                str(session.get_bind().url),
+                str(session.get_bind().engine.url),
                 str(found),
                 chosen.as_of.isoformat(),
                 chosen.created_at.isoformat(),
