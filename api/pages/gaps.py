@@ -14,14 +14,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
 
 from api.deps import DbSession
 from api.pages.drawings import bar_rows
-from api.pages.web import GapsPage, app_policy, error_page, render, today
+from api.pages.web import GapsPage, app_policy, error_page, render, templates, today
 from api.requests import WHAT_IF_KINDS, WHAT_IF_MAX_PLACES, WHAT_IF_TERMS, GapQuery, WhatIfForm
 from api.services.gap_exports import MEDIA_TYPES, GapFormat, export_gaps
 from api.services.gaps import (
     GapSchedule,
+    LruCache,
     gap_chart,
     gap_publications,
     published_gaps,
@@ -31,7 +33,6 @@ from matching.errors import NotFoundError
 from matching.gaps.words import (
     cell_words,
     household_profile_words,
-    needs_words,
     target_sentence,
     target_words,
     unit_profile_words,
@@ -245,10 +246,31 @@ def gaps_page(
         return error_page(request, actor, 404, "No gap report published", str(error))
     document = published_gaps_.document
     publication = published_gaps_.publication
-    targets = [
-        target_sentence(t.profile, t.households_needed, t.households_band, t.children_placed)
-        for t in document.recruitment_targets
-    ]
+    download_query = f"?published={publication.as_of.isoformat()}" if publication else ""
+    report = {
+        "data": document,
+        "publication": publication,
+        "download_query": download_query,
+        "charts": lambda: _charts(document),
+        "targets": [
+            target_sentence(t.profile, t.households_needed, t.households_band, t.children_placed)
+            for t in document.recruitment_targets
+        ],
+        "targets_shown": TARGETS_SHOWN,
+        "profile_words": unit_profile_words,
+        "household_words": household_profile_words,
+        "cell_words": cell_words,
+    }
+    key = published_gaps_.key
+    form_context = {
+        "form": form,
+        "select_fields": _select_fields(form),
+        "skill_items": [
+            {"value": code, "text": text, "checked": code in form.skills}
+            for code, text in sorted(((c, label("skill", c)) for c in SKILL_CODES), key=_second)
+        ],
+        "field_errors": problems,
+    }
     return render(
         request,
         "gaps.html",
@@ -257,26 +279,43 @@ def gaps_page(
         title="Needs-gap report",
         data=document,
         publication=publication,
-        publications=(gap_publications(session, schedule, policy, today=on) if publication else []),
-        download_query=f"?published={publication.as_of.isoformat()}" if publication else "",
+        publications=gap_publications(session, schedule, policy, today=on) if publication else [],
         sections=SECTIONS,
-        charts=_charts(document),
-        targets=targets,
-        targets_shown=TARGETS_SHOWN,
-        profile_words=unit_profile_words,
-        household_words=household_profile_words,
-        needs_words=needs_words,
         cell_words=cell_words,
-        form=form,
         what_if_words=what_if_words(query.specs()[0]) if asked else "",
-        select_fields=_select_fields(form),
-        skill_items=[
-            {"value": code, "text": text, "checked": code in form.skills}
-            for code, text in sorted(((c, label("skill", c)) for c in SKILL_CODES), key=_second)
-        ],
-        field_errors=problems,
+        # the report's parts are the same for one report: rendered once (see `_fragment`)
+        report_html=_fragment("_gaps_report.html", key, report),
+        end_html=_fragment("_gaps_end.html", key, report),
+        # the form is the same whenever nothing was asked (the page as it first opens)
+        form_html=_fragment("_gaps_form.html", ("empty", download_query), form_context)
+        if not whatif
+        else _render_fragment("_gaps_form.html", form_context),
         errors=[{"text": text, "href": f"#{field}"} for field, text in problems.items()],
     )
+
+
+# Rendered parts of the gap page, by template and the report they show. A report's parts
+# are the same for one publication (never changed), or for one data fingerprint, set of
+# held children, date, policy and suppression (`api.services.gaps.GapView.key`): the
+# page's rendering cost (a hundred profiles, thirty targets, three charts) is paid once
+# per report, not per view.
+_fragments = LruCache(size=16)
+
+
+def _render_fragment(name: str, context: Mapping[str, Any]) -> Markup:
+    values = {k: v() if callable(v) and k in LAZY else v for k, v in context.items()}
+    return Markup(templates.get_template(name).render(**values))  # our own template
+
+
+def _fragment(name: str, key: tuple[str, ...], context: Mapping[str, Any]) -> Markup:
+    """`name` rendered with `context`, once per `key` (no key: every time)."""
+    if not key:
+        return _render_fragment(name, context)
+    return _fragments.get((name, *key), lambda: _render_fragment(name, context))
+
+
+# Context values computed only when a part is rendered (not when it is cached).
+LAZY = frozenset({"charts"})
 
 
 @router.get("/gaps/download/{name}", response_model=None)

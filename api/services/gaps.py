@@ -217,6 +217,18 @@ def gap_publications(
         return list_gap_publications(session, limit=limit)
 
 
+def _publication_key(session: Session, publication: PublicationSummary) -> tuple[str, ...]:
+    """A publication's identity for caches: its database, id and when it was made (ids
+    of two databases can be the same)."""
+    return (
+        "publication",
+        str(session.get_bind().engine.url),
+        str(publication.id),
+        publication.as_of.isoformat(),
+        publication.created_at.isoformat(),
+    )
+
+
 def _publication(
     session: Session, schedule: GapSchedule, policy: Policy, *, on: date | None, today: date
 ) -> GapPublication:
@@ -229,14 +241,9 @@ def _publication(
             # a publication is never changed or replaced: read and parsed once (keyed by
             # its database and when it was made, as well as its id)
             found = chosen.id
-            key = (
-                "publication",
-                str(session.get_bind().engine.url),
-                str(found),
-                chosen.as_of.isoformat(),
-                chosen.created_at.isoformat(),
+            return _publications.get(
+                _publication_key(session, chosen), lambda: get_gap_publication(session, found)
             )
-            return _publications.get(key, lambda: get_gap_publication(session, found))
         if not due and on is None:
             raise NotFoundError(
                 "no gap report has been published yet: an administrator publishes one "
@@ -259,11 +266,15 @@ class GapView:
 
     document: GapDocument
     publication: GapPublication | None = None
+    # what the report (apart from its what-if answer) is the same for: the data's
+    # fingerprint, the children held, date, policy and suppression, or the publication
+    key: tuple[str, ...] = ()
 
 
-class _Cache:
-    """A small LRU of values that take seconds to compute and are the same for one key
-    (a report of one data version, date and policy; a publication's charts)."""
+class LruCache:
+    """A small LRU of values that are costly to make and the same for one key (a report
+    of one data version, date and policy; a publication; its charts; the gap page's
+    rendered parts)."""
 
     def __init__(self, size: int = 8) -> None:
         self.size = size
@@ -282,9 +293,9 @@ class _Cache:
             return value
 
 
-_reports = _Cache()
-_charts = _Cache()
-_publications = _Cache()
+_reports = LruCache()
+_charts = LruCache()
+_publications = LruCache()
 
 
 def _report_key(session: Session, policy: Policy, on: date, suppress: bool) -> tuple[str, ...]:
@@ -322,12 +333,13 @@ def gap_view(
     `query.as_of`, else the latest), with what-if answers as of its date, rounded."""
     if sees_any_date(actor):
         on = query.as_of or today
+        key = _report_key(session, policy, on, suppress)
         if not query.add:
-            return GapView(_report(session, policy, on, suppress))
+            return GapView(_report(session, policy, on, suppress), key=key)
         report = gap_report_for(
             session, as_of=on, policy=policy, add=query.specs(), suppress=suppress
         )
-        return GapView(GapDocument.from_report(report))
+        return GapView(GapDocument.from_report(report), key=key)
     publication = _publication(session, schedule, policy, on=query.as_of, today=today)
     document = publication.document
     if query.add:
@@ -338,16 +350,14 @@ def gap_view(
         if answer is None:  # pragma: no cover - a report with households added has one
             raise FamilyFinderError("the what-if households could not be evaluated")
         document = document.model_copy(update={"what_if": rounded_what_if(answer)})
-    return GapView(document, publication)
+    return GapView(document, publication, _publication_key(session, publication))
 
 
 def _charts_of(session: Session, view: GapView, policy: Policy) -> Mapping[str, bytes]:
     """The charts of the report shown, without its what-if (drawn once per report)."""
     publication = view.publication
     if publication is not None:
-        return _charts.get(
-            ("publication", str(publication.id)), lambda: render_charts(publication.document)
-        )
+        return _charts.get(view.key, lambda: render_charts(publication.document))
     on, suppress = view.document.as_of, view.document.suppressed
     return _charts.get(
         ("charts", *_report_key(session, policy, on, suppress)),
