@@ -4,6 +4,12 @@ Everything shown comes from the published view of the report
 (`matching.results.GapDocument`) with small-number suppression always on here, the same
 view the downloads carry. The recruitment team sees published reports only (the latest,
 or one chosen from the list), rounded; an administrator sees today's report.
+
+The page reads top down: a what-if answer (when asked), the contents, then the headline,
+the recruitment targets, the charts, the tables (each one click away), the what-if form
+(drop-downs and checkboxes, each field checked with its own message), downloads and
+notes. Words come from `matching.gaps.words` (no code, no coordinates); the charts are
+bars drawn by `api.pages.drawings.bar_rows`, their labels page text.
 """
 
 from __future__ import annotations
