@@ -100,9 +100,11 @@ def _charts(document: GapDocument) -> list[dict[str, Any]]:
     profiles = sorted(document.by_profile, key=lambda r: -_numeric(r.waiting_children))
     profiles = profiles[:CHART_ROWS]
     demand_series = ("Placed by the best allocation", "Cannot be placed")
-    left = [r for r in document.by_profile if r.units_unplaceable != 0]
-    left = sorted(left, key=lambda r: -_numeric(r.children_unplaceable))[:CHART_ROWS]
-    targets = document.recruitment_targets[:CHART_ROWS]
+    # a bar for a hidden count ("c") would be empty: those rows are left to the tables
+    left_all = [r for r in document.by_profile if _numeric(r.children_unplaceable) > 0]
+    left = sorted(left_all, key=lambda r: -_numeric(r.children_unplaceable))[:CHART_ROWS]
+    targets_all = [t for t in document.recruitment_targets if _numeric(t.children_placed) > 0]
+    targets = targets_all[:CHART_ROWS]
     return [
         {
             "name": "demand_vs_supply",
@@ -131,21 +133,25 @@ def _charts(document: GapDocument) -> list[dict[str, Any]]:
         {
             "name": "unplaceable_by_profile",
             "title": CHARTS["unplaceable_by_profile"],
-            "summary": "The children no allocation of today's carers can place, by profile.",
+            "summary": (
+                "The children no allocation of today's carers can place, by profile. "
+                "Profiles with a small number (c) are not drawn: they are in the tables."
+            ),
             "series": ("Children who cannot be placed",),
             "rows": bar_rows(
                 [(unit_profile_words(r.profile), (r.children_unplaceable,)) for r in left],
                 ("Children who cannot be placed",),
             ),
             "shown": len(left),
-            "of": len([r for r in document.by_profile if r.units_unplaceable != 0]),
+            "of": len(left_all),
         },
         {
             "name": "recruitment_targets",
             "title": CHARTS["recruitment_targets"],
             "summary": (
                 "The children each recruitment target would place, checked by running the "
-                "rules again with the households added."
+                "rules again with the households added. Targets placing a small number (c) "
+                "are not drawn: they are in the list above."
             ),
             "series": ("Children they would place",),
             "rows": bar_rows(
@@ -153,7 +159,7 @@ def _charts(document: GapDocument) -> list[dict[str, Any]]:
                 ("Children they would place",),
             ),
             "shown": len(targets),
-            "of": len(document.recruitment_targets),
+            "of": len(targets_all),
         },
     ]
 
