@@ -22,6 +22,7 @@ A refusal is a `pydantic.ValidationError`: the API answers it with 422 (see
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -230,6 +231,83 @@ class GapQuery(_Request):
         from matching.gaps import parse_add_spec
 
         return [parse_add_spec(text) for text in self.add]
+
+
+# The what-if form's choices (the page's drop-downs and checkboxes): the kinds a
+# household can be hypothesised as (connected carers are assessed for named children),
+# the fostering terms, the ages and the places.
+WHAT_IF_KINDS = ("foster", "adopter", "ffa", "residential")
+WHAT_IF_TERMS = ("short", "long", "both")
+WHAT_IF_MAX_PLACES = 4
+WHAT_IF_MAX_COUNT = 1000
+
+
+@dataclass(frozen=True)
+class WhatIfForm:
+    """The gap page's what-if form as submitted (every field as text, as a form sends
+    it), and the one household profile it asks about once each field is valid."""
+
+    kind: str = ""
+    term: str = ""
+    min_age: str = ""
+    max_age: str = ""
+    places: str = "1"
+    count: str = "1"
+    skills: tuple[str, ...] = ()
+
+    def problems(self) -> dict[str, str]:
+        """What is wrong, by field, in words a person can act on (nothing of the
+        command line's `key=value` grammar)."""
+        from matching.vocab import SKILL_CODES
+
+        found: dict[str, str] = {}
+        if self.kind not in WHAT_IF_KINDS:
+            found["kind"] = "Select the kind of household"
+        if self.kind == "foster" and self.term not in WHAT_IF_TERMS:
+            found["term"] = "Select short-term, long-term or both for foster carers"
+        elif self.kind in WHAT_IF_KINDS and self.kind != "foster" and self.term:
+            found["term"] = "Leave the fostering term empty for households that do not foster"
+        ages = [_choice(self.min_age, 0, MAX_CHILD_AGE), _choice(self.max_age, 0, MAX_CHILD_AGE)]
+        if ages[0] is None:
+            found["min_age"] = "Select the youngest age the households would be approved for"
+        if ages[1] is None:
+            found["max_age"] = "Select the oldest age the households would be approved for"
+        elif ages[0] is not None and ages[0] > ages[1]:
+            found["max_age"] = "The oldest age must be the same as the youngest age or more"
+        if _choice(self.places, 1, WHAT_IF_MAX_PLACES) is None:
+            found["places"] = "Select how many children each household could take"
+        if not self.count.strip():
+            found["count"] = "Enter how many households"
+        elif _choice(self.count.strip().replace(",", ""), 1, WHAT_IF_MAX_COUNT) is None:
+            found["count"] = (
+                f"Enter how many households as a whole number from 1 to {WHAT_IF_MAX_COUNT:,}"
+            )
+        if any(skill not in SKILL_CODES for skill in self.skills):
+            found["skills"] = "Select skills from the list only"
+        return found
+
+    def spec_text(self) -> str:
+        """The household profile in `GapQuery.add`'s grammar (call once `problems()` is
+        empty)."""
+        from matching.gaps import AddSpec
+
+        return AddSpec(
+            kind=self.kind,
+            term=self.term or None,
+            min_age=int(self.min_age),
+            max_age=int(self.max_age),
+            places=int(self.places),
+            count=int(self.count.strip().replace(",", "")),
+            skills=tuple(sorted(set(self.skills))),
+        ).describe()
+
+
+def _choice(text: str, low: int, high: int) -> int | None:
+    """A whole number from `low` to `high` as typed or chosen, else None."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 6:
+        return None
+    value = int(text)
+    return value if low <= value <= high else None
 
 
 class GapPublicationRequest(_Request):

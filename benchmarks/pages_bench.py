@@ -12,8 +12,12 @@ is loaded once per process):
     household     GET /households/{id}
     check page    GET /children/{id}/proposals/new (the proposal's preview)
     panel paper   GET /proposals/{id}
+    gap page      GET /gaps, as the demo recruiter (the latest publication) and as the
+                  demo administrator (today's report), after the first request (which
+                  publishes or computes the report: seconds)
 
-Target (issue #15): the child page under 100 ms of server time on the demo authority.
+Target (issue #15): the child page and the gap page (after the first) under 100 ms of
+server time on the demo authority.
 Prints median, 90th percentile and maximum per page; no assertion (the machine is
 shared, so note its load with the figures: `uptime`).
 
@@ -61,6 +65,20 @@ def _report(name: str, times: list[float]) -> None:
         f"{name:<14} n={len(times):<4} median {statistics.median(times):7.1f} ms   "
         f"p90 {p90:7.1f} ms   max {ordered[-1]:7.1f} ms"
     )
+
+
+def _signed_in(app: object, username: str, password: str) -> TestClient:
+    client = TestClient(app)  # type: ignore[arg-type]
+    login = client.get("/login").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', login)
+    assert token is not None
+    signed = client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": token.group(1)},
+        follow_redirects=False,
+    )
+    assert signed.status_code == 303, signed.text
+    return client
 
 
 def main() -> None:
@@ -141,6 +159,15 @@ def main() -> None:
                 )
                 paper = made.headers["location"].split("?")[0]
                 _report("panel paper", repeat(lambda i: paper, args.repeat))
+            for username, password in (
+                ("recruiter", "recruiter-demo-2026"),
+                ("admin", "admin-demo-2026"),
+            ):
+                with _signed_in(app, username, password) as gaps_client:
+                    first, _ = _timed(gaps_client, "/gaps")
+                    print(f"gap page ({username}): first request {first:.0f} ms")
+                    times = [_timed(gaps_client, "/gaps")[0] for _ in range(args.repeat)]
+                    _report(f"gaps {username}", times)
 
 
 if __name__ == "__main__":

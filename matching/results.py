@@ -353,6 +353,8 @@ class ProfileCounts(_Frozen):
     vacancies_in_feasible_households: Cell
     waiting: Cell  # = waiting_children: the short names the published format pins
     unplaceable: Cell  # = children_unplaceable
+    # the profile's share of the best allocation (None: published before it was counted)
+    children_placed: Cell | None = _omitted_when_none()
 
 
 class HouseholdProfileView(_Frozen):
@@ -380,6 +382,9 @@ class TargetArea(_Frozen):
     lat: float
     lon: float
     radius_km: float
+    # the area in words, never coordinates, for pages and spreadsheets (None: published
+    # before areas were named)
+    area: str | None = _omitted_when_none()
 
 
 class TargetProfile(_Frozen):
@@ -399,6 +404,9 @@ class RecruitmentTarget(_Frozen):
     households_needed: Cell
     children_placed: Cell
     verified: bool
+    # the households to recruit banded ("about 5"; `matching.gaps.suppression`) where a
+    # suppressed count would read "c" (None: exact, or published before bands)
+    households_band: str | None = _omitted_when_none()
 
 
 class RecruitmentTotals(_Frozen):

@@ -116,6 +116,31 @@ def gap_publication_on(session: Session, on: date) -> GapPublication | None:
     return _record(row) if row is not None else None
 
 
+def gap_publication_exists(session: Session, on: date) -> bool:
+    """Whether a report as of `on` is published (its document is not read)."""
+    found = session.scalars(
+        select(GapPublicationRow.id).where(GapPublicationRow.as_of == on).limit(1)
+    ).first()
+    return found is not None
+
+
+def gap_publication_summary(session: Session, on: date | None) -> PublicationSummary | None:
+    """The publication as of `on` (None: the latest date), without its document."""
+    query = select(
+        GapPublicationRow.id,
+        GapPublicationRow.basis,
+        GapPublicationRow.as_of,
+        GapPublicationRow.created_at,
+        GapPublicationRow.created_by,
+        GapPublicationRow.import_run_id,
+        GapPublicationRow.policy_version,
+    )
+    if on is not None:
+        query = query.where(GapPublicationRow.as_of == on)
+    row = session.execute(query.order_by(GapPublicationRow.as_of.desc()).limit(1)).first()
+    return PublicationSummary(*row) if row is not None else None
+
+
 def get_gap_publication(session: Session, publication_id: int) -> GapPublication:
     row = session.get(GapPublicationRow, publication_id) if 0 < publication_id <= MAX_ID else None
     if row is None:

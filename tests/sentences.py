@@ -4,7 +4,8 @@
 output: a plural after one ("1 places"), "fewer than 1", an article before an article
 or the wrong one ("Shares the child's a language", "a apple"), a count glued to a label
 ("Children in the home 11"), raw codes (DfE ethnicity and legal status codes, solver
-statuses, snake_case vocabulary codes) and ISO dates where a date is written out. The
+statuses, snake_case vocabulary codes, household kinds as `foster/long`, the what-if's
+`key=value` grammar), coordinates, and ISO dates where a date is written out. The
 page tests and the browser tests run it over every page they render.
 """
 
@@ -32,6 +33,9 @@ PATTERNS: dict[str, re.Pattern[str]] = {
     "a legal status code": re.compile(r"\b(C1|C2|D1|E1|J1|J2|J3|L1|L2|L3|V2|V3|V4)\b"),
     "a solver status": re.compile(r"\b(OPTIMAL|FEASIBLE|INFEASIBLE)\b"),
     "a snake_case code": re.compile(r"\b[a-z]+_[a-z]+(_[a-z]+)*\b(?!\.csv)"),
+    "coordinates": re.compile(r"-?\b\d{1,2}\.\d{2,}, ?-?\d{1,3}\.\d{2,}\b"),
+    "a household kind code": re.compile(r"\b(foster|connected)/(short|long|both)\b"),
+    "the what-if grammar": re.compile(r"\b(kind|ages|places|term|count|skills|near|radius)="),
     "an ISO date": re.compile(r"(?<!For example )(?<![\w-])\d{4}-\d{2}-\d{2}(?![\w-])"),
 }
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import getpass
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date
 from enum import StrEnum
@@ -39,6 +39,7 @@ if TYPE_CHECKING:
         ScoreContribution,
         ShortlistDocument,
     )
+    from matching.round_sentences import CarerProfile
 
 AsOfOption = Annotated[
     str | None,
@@ -263,8 +264,13 @@ def _placement(unit: RoundUnit) -> tuple[str, str]:
     return households, scores
 
 
-def render_round(document: RoundDocument, round_id: int) -> None:
-    """The round as a summary, a table of units and their households, and the unplaced."""
+def render_round(
+    document: RoundDocument,
+    round_id: int,
+    carers: Mapping[tuple[str, ...], CarerProfile] | None = None,
+) -> None:
+    """The round as a summary, a table of units and their households, and the unplaced
+    (`carers`: the carers each unplaced unit needs, named in its sentence)."""
     console = _console()
     allocate = document.mode == "allocate"
     console.print(
@@ -318,7 +324,7 @@ def render_round(document: RoundDocument, round_id: int) -> None:
         from matching.round_sentences import unplaced_sentence
 
         for item in document.unplaced:
-            why = unplaced_sentence(item)
+            why = unplaced_sentence(item, None, (carers or {}).get(item.children))
             unplaced.add_row(" + ".join(item.children), "\n".join([why, *item.reasons]))
         console.print(unplaced)
     if document.sibling_contact:
@@ -393,6 +399,7 @@ def round_command(
         time_limit_s=time_limit,
         seed=seed,
     )
+    from api.services.children import carer_profiles
     from api.services.round_jobs import run_round_now
 
     with reporting_errors():
@@ -407,10 +414,20 @@ def round_command(
                 requested_by=requested_by(),
                 progress=progress,
             )
+            carers = (
+                carer_profiles(
+                    session,
+                    [u.children for u in document.unplaced],
+                    policy=policy,
+                    as_of=document.as_of,
+                )
+                if not as_json
+                else {}
+            )
     if as_json:
         _print_json({**document.as_json(), "round_id": round_id})
     else:
-        render_round(document, round_id)
+        render_round(document, round_id, carers)
 
 
 def cancel_round_command(

@@ -182,3 +182,81 @@ def sibling_drawing(
         if link.child_a in nodes and link.child_b in nodes
     ]
     return SiblingDrawing(size, size, list(nodes.values()), edges)
+
+
+# The gap page's charts: Okabe-Ito blue, vermillion and bluish green, told apart by the
+# common colour-vision deficiencies, and each bar's numbers written beside it.
+CHART_COLOURS = ("#0072B2", "#D55E00", "#009E73")
+
+
+@dataclass(frozen=True)
+class Bar:
+    series: str
+    x: float  # in hundredths of the chart's width (the SVG's viewBox is 100 wide)
+    width: float
+    colour: str
+    lane: int  # side-by-side series each have their own lane; stacked ones share one
+
+
+@dataclass(frozen=True)
+class BarValue:
+    series: str
+    words: str  # the count as shown ("c" where it is hidden)
+    colour: str
+
+
+@dataclass(frozen=True)
+class BarRow:
+    label: str
+    bars: list[Bar]
+    values: list[BarValue]
+    lanes: int
+
+    @property
+    def description(self) -> str:
+        """The row in words, the bar's accessible name."""
+        return f"{self.label}: " + "; ".join(f"{v.series} {v.words}" for v in self.values)
+
+
+def bar_rows(
+    rows: Sequence[tuple[str, Sequence[int | str | None]]],
+    series: Sequence[str],
+    *,
+    stacked: bool = False,
+) -> list[BarRow]:
+    """Horizontal bars for `rows` (a label and one count per series), scaled so the
+    longest row fills the width: side by side, or `stacked` end to end. A hidden count
+    ("c") or a missing one draws no bar; its words say so."""
+
+    def number(value: int | str | None) -> float:
+        return float(value) if isinstance(value, int) else 0.0
+
+    def length(values: Sequence[int | str | None]) -> float:
+        numbers = [number(v) for v in values]
+        return sum(numbers) if stacked else max(numbers, default=0.0)
+
+    longest = max((length(values) for _, values in rows), default=0.0)
+    scale = 100.0 / longest if longest > 0 else 0.0
+    out = []
+    colours = CHART_COLOURS[: len(series)]  # one colour per series (at most three)
+    for label, values in rows:
+        bars, x = [], 0.0
+        for lane, (name, value, colour) in enumerate(zip(series, values, colours, strict=True)):
+            width = number(value) * scale
+            if width > 0:
+                start = round(x, 2) if stacked else 0.0
+                bars.append(Bar(name, start, round(width, 2), colour, 0 if stacked else lane))
+            if stacked:
+                x += width
+        shown = [
+            BarValue(name, _count_words(value), colour)
+            for name, value, colour in zip(series, values, colours, strict=True)
+        ]
+        out.append(BarRow(label, bars, shown, 1 if stacked else len(series)))
+    return out
+
+
+def _count_words(value: int | str | None) -> str:
+    if value is None:
+        return "not counted"
+    return f"{value:,}" if isinstance(value, int) else str(value)

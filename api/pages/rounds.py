@@ -23,7 +23,7 @@ from api.pages.web import (
 )
 from api.requests import ProposalRequest, RoundRequest, field_messages
 from api.services.audit import AccessDenied, Actor
-from api.services.children import first_names
+from api.services.children import carer_profiles, first_names
 from api.services.proposals import create_proposal, current_proposals
 from api.services.round_jobs import TooManyRounds, cancel_round, read_round, recent_round_jobs
 from matching.errors import ConflictError, NotFoundError
@@ -152,6 +152,13 @@ def _round_page(
     shown = [c for u in placed for c in u.children] + [c for u in unplaced for c in u.children]
     proposals = current_proposals(session, shown) if shown else {}
     names = first_names(session, shown, policy=app_policy(request)) if shown else {}
+    carers = (
+        carer_profiles(
+            session, [u.children for u in unplaced], policy=app_policy(request), as_of=result.as_of
+        )
+        if result is not None and unplaced
+        else {}
+    )
     running_s = None
     if job.status in ("queued", "running"):
         running_s = max(0, int((datetime.now(UTC) - job.created_at).total_seconds()))
@@ -168,7 +175,7 @@ def _round_page(
         placed=placed,
         page=page,
         pages=pages,
-        unplaced=[(u, unplaced_sentence(u, names)) for u in unplaced],
+        unplaced=[(u, unplaced_sentence(u, names, carers.get(u.children))) for u in unplaced],
         upage=upage,
         upages=upages,
         sort=sort,

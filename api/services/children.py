@@ -23,6 +23,7 @@ from matching.domain import Child, SiblingLink
 from matching.errors import FamilyFinderError, NotFamilyFoundError
 from matching.feasibility import days_waiting
 from matching.policy import Policy
+from matching.round_sentences import CarerProfile, carer_profile
 from matching.vocab import CHILD_STATUSES, MAX_CHILD_AGE, NOT_FAMILY_FOUND_PLANS, PLANS
 from models.accounts import OPEN_PROPOSAL_STATUSES, ProposalRow
 from models.orm import ChildRow
@@ -282,6 +283,21 @@ def waiting_dashboard(session: Session, *, as_of: date, policy: Policy) -> list[
             )
         )
     return rows
+
+
+def carer_profiles(
+    session: Session, units: Collection[tuple[str, ...]], *, policy: Policy, as_of: date
+) -> dict[tuple[str, ...], CarerProfile]:
+    """The carers each unit (its children's ids) needs, in words, on `as_of` (a round's
+    date), from the in-memory snapshot; a unit with a child no longer stored is left
+    out. The page that shows them audits its own read."""
+    with unit_of_work(session):  # read only: ends the read transaction
+        children = get_snapshot(session, policy).context.children
+    return {
+        unit: carer_profile([children[c] for c in unit], as_of)
+        for unit in units
+        if unit and all(c in children for c in unit)
+    }
 
 
 def first_names(session: Session, child_ids: Collection[str], *, policy: Policy) -> dict[str, str]:

@@ -15,23 +15,29 @@ from api.requests import GapQuery
 from api.services.audit import Actor, record
 from api.services.gaps import GapSchedule, GapView, gap_view, sees_any_date
 from api.services.unit_of_work import unit_of_work
-from matching.gaps import write_csv, write_xlsx
+from matching.gaps import write_csv, write_csv_tables, write_xlsx
 from matching.policy import Policy
 
-GapFormat = Literal["json", "csv", "xlsx"]
+GapFormat = Literal["json", "csv", "csv_tables", "xlsx"]
 MEDIA_TYPES: dict[str, str] = {
     "json": "application/json",
     "csv": "text/csv; charset=utf-8",
+    "csv_tables": "application/zip",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 
 
 def render_gaps(view: GapView, fmt: GapFormat) -> bytes:
-    """The view's document as `fmt` (JSON: the `GapDocument`, as the CLI prints it)."""
+    """The view's document as `fmt`: JSON (the `GapDocument`, as the CLI prints it), the
+    machines' one-stream CSV, the people's tables (one CSV each, zipped) or XLSX."""
     document = view.document
     if fmt == "xlsx":
         binary = io.BytesIO()
         write_xlsx(document, binary)
+        return binary.getvalue()
+    if fmt == "csv_tables":
+        binary = io.BytesIO()
+        write_csv_tables(document, binary)
         return binary.getvalue()
     if fmt == "csv":
         text = io.StringIO()

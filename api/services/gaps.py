@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 
 from api.requests import GapQuery
 from api.services.audit import Actor, record
+from api.services.rounds import without_held_children
 from api.services.snapshot import get_snapshot
 from api.services.unit_of_work import unit_of_work
 from matching.disclosure import published_for_recruitment, rounded_what_if
@@ -45,12 +46,15 @@ from matching.policy import Policy
 from matching.results import GapDocument
 from models.gap_publications import (
     GapPublication,
+    gap_publication_exists,
     gap_publication_on,
-    latest_gap_publication,
+    gap_publication_summary,
+    get_gap_publication,
     list_gap_publications,
     save_gap_publication,
 )
 from models.gap_publications import PublicationSummary as PublicationSummary  # for routes
+from models.proposal_store import held_child_ids
 from models.store import list_import_runs
 
 T = TypeVar("T")
@@ -74,11 +78,15 @@ def gap_report_for(
     """The gap report of the stored authority on `as_of` under `policy`.
 
     `add` lists what-if households (see `matching.gaps.parse_add_spec`); `suppress=False`
-    publishes exact small counts and is for administrators only.
+    publishes exact small counts and is for administrators only. Children held by an
+    open proposal are left out, as a round leaves them out: a family finder is matching
+    them, so they are not unmet demand (and the household's vacancies the proposal
+    reserved are already taken in the records).
     """
     snapshot = get_snapshot(session, policy)
+    held = held_child_ids(session)
     return gap_report(
-        snapshot.authority,
+        without_held_children(snapshot.authority, held),
         as_of=as_of,
         policy=policy,
         add=add,
@@ -150,19 +158,18 @@ def _publish(
         )
 
 
-def publish_due(
-    session: Session, schedule: GapSchedule, policy: Policy, *, today: date
-) -> GapPublication | None:
-    """Store the report the schedule asks for, if it is not stored yet; the stored one
-    (or None when nothing is due)."""
+def publish_due(session: Session, schedule: GapSchedule, policy: Policy, *, today: date) -> bool:
+    """Store the report the schedule asks for, if it is not stored yet; True when one
+    is due (and so stored now, or before), False when nothing is due. Whether it is
+    stored is asked without reading its document (every page view asks)."""
     due = due_publication(session, schedule, today)
     if due is None:
-        return None
+        return False
     with unit_of_work(session):
-        stored = gap_publication_on(session, due.as_of)
-    if stored is not None:
-        return stored
-    published = _publish(
+        if gap_publication_exists(session, due.as_of):
+            return True
+    # None: another request published it first; stored either way
+    _publish(
         session,
         policy,
         as_of=due.as_of,
@@ -170,10 +177,7 @@ def publish_due(
         created_by="schedule",
         import_run_id=due.import_run_id,
     )
-    if published is not None:
-        return published
-    with unit_of_work(session):  # another request published it first
-        return gap_publication_on(session, due.as_of)
+    return True
 
 
 def publish_gap_report(
@@ -213,19 +217,34 @@ def gap_publications(
         return list_gap_publications(session, limit=limit)
 
 
+def _publication_key(session: Session, publication: PublicationSummary) -> tuple[str, ...]:
+    """A publication's identity for caches: its database, id and when it was made (ids
+    of two databases can be the same)."""
+    return (
+        "publication",
+        str(session.get_bind().engine.url),
+        str(publication.id),
+        publication.as_of.isoformat(),
+        publication.created_at.isoformat(),
+    )
+
+
 def _publication(
     session: Session, schedule: GapSchedule, policy: Policy, *, on: date | None, today: date
 ) -> GapPublication:
     """The publication as of `on`, else the latest; NotFoundError naming the dates
     published when there is none."""
-    latest = publish_due(session, schedule, policy, today=today)
+    due = publish_due(session, schedule, policy, today=today)
     with unit_of_work(session):
-        chosen = (
-            gap_publication_on(session, on) if on is not None else latest_gap_publication(session)
-        )
+        chosen = gap_publication_summary(session, on)
         if chosen is not None:
-            return chosen
-        if latest is None and on is None:
+            # a publication is never changed or replaced: read and parsed once (keyed by
+            # its database and when it was made, as well as its id)
+            found = chosen.id
+            return _publications.get(
+                _publication_key(session, chosen), lambda: get_gap_publication(session, found)
+            )
+        if not due and on is None:
             raise NotFoundError(
                 "no gap report has been published yet: an administrator publishes one "
                 "(POST /api/gaps/publications), or the schedule will"
@@ -247,11 +266,15 @@ class GapView:
 
     document: GapDocument
     publication: GapPublication | None = None
+    # what the report (apart from its what-if answer) is the same for: the data's
+    # fingerprint, the children held, date, policy and suppression, or the publication
+    key: tuple[str, ...] = ()
 
 
-class _Cache:
-    """A small LRU of values that take seconds to compute and are the same for one key
-    (a report of one data version, date and policy; a publication's charts)."""
+class LruCache:
+    """A small LRU of values that are costly to make and the same for one key (a report
+    of one data version, date and policy; a publication; its charts; the gap page's
+    rendered parts)."""
 
     def __init__(self, size: int = 8) -> None:
         self.size = size
@@ -270,13 +293,17 @@ class _Cache:
             return value
 
 
-_reports = _Cache()
-_charts = _Cache()
+_reports = LruCache()
+_charts = LruCache()
+_publications = LruCache()
 
 
 def _report_key(session: Session, policy: Policy, on: date, suppress: bool) -> tuple[str, ...]:
+    """A report's key: the data's fingerprint, the children open proposals hold (two
+    proposals can reserve the same vacancies for different children), date, policy."""
     fingerprint = get_snapshot(session, policy).fingerprint
-    return ("report", fingerprint, on.isoformat(), policy.version, str(suppress))
+    held = ",".join(sorted(held_child_ids(session)))
+    return ("report", fingerprint, held, on.isoformat(), policy.version, str(suppress))
 
 
 def _report(session: Session, policy: Policy, on: date, suppress: bool) -> GapDocument:
@@ -306,12 +333,13 @@ def gap_view(
     `query.as_of`, else the latest), with what-if answers as of its date, rounded."""
     if sees_any_date(actor):
         on = query.as_of or today
+        key = _report_key(session, policy, on, suppress)
         if not query.add:
-            return GapView(_report(session, policy, on, suppress))
+            return GapView(_report(session, policy, on, suppress), key=key)
         report = gap_report_for(
             session, as_of=on, policy=policy, add=query.specs(), suppress=suppress
         )
-        return GapView(GapDocument.from_report(report))
+        return GapView(GapDocument.from_report(report), key=key)
     publication = _publication(session, schedule, policy, on=query.as_of, today=today)
     document = publication.document
     if query.add:
@@ -322,16 +350,14 @@ def gap_view(
         if answer is None:  # pragma: no cover - a report with households added has one
             raise FamilyFinderError("the what-if households could not be evaluated")
         document = document.model_copy(update={"what_if": rounded_what_if(answer)})
-    return GapView(document, publication)
+    return GapView(document, publication, _publication_key(session, publication))
 
 
 def _charts_of(session: Session, view: GapView, policy: Policy) -> Mapping[str, bytes]:
     """The charts of the report shown, without its what-if (drawn once per report)."""
     publication = view.publication
     if publication is not None:
-        return _charts.get(
-            ("publication", str(publication.id)), lambda: render_charts(publication.document)
-        )
+        return _charts.get(view.key, lambda: render_charts(publication.document))
     on, suppress = view.document.as_of, view.document.suppressed
     return _charts.get(
         ("charts", *_report_key(session, policy, on, suppress)),
@@ -349,18 +375,6 @@ def _subject(view: GapView, query: GapQuery, extra: str = "") -> str:
     return f"gaps {where}{extra} {shown} what_if={len(query.add)}"
 
 
-@dataclass(frozen=True)
-class PublishedGaps:
-    """The page's report: the view and its charts (by file name)."""
-
-    view: GapView
-    charts: Mapping[str, bytes]
-
-    @property
-    def document(self) -> GapDocument:
-        return self.view.document
-
-
 def published_gaps(
     session: Session,
     actor: Actor,
@@ -369,14 +383,14 @@ def published_gaps(
     policy: Policy,
     schedule: GapSchedule,
     today: date,
-) -> PublishedGaps:
+) -> GapView:
     """The page's report (suppressed, whoever asks; a publication for anyone but an
-    administrator) with its charts; the read is audited."""
+    administrator); the read is audited. The page draws its own charts from it; the
+    chart files are `gap_chart`'s."""
     view = gap_view(session, actor, query, policy=policy, schedule=schedule, today=today)
-    charts = _charts_of(session, view, policy)
     with unit_of_work(session):
         record(session, actor, "read_gaps", subject=_subject(view, query))
-    return PublishedGaps(view, charts)
+    return view
 
 
 def gap_chart(

@@ -9,11 +9,19 @@ Public surface::
     max_children_placed_on_pairs(instance, *, plan=None) -> Placeability
     GapReport.to_dict()                      the published (suppressed) report
     parse_add_spec(text) -> AddSpec          what-if households; AddSpecError on bad text
-    write_json / write_csv(report, TextIO), write_xlsx(report, BinaryIO)
+    write_json / write_csv(report, TextIO)   for machines: codes, one CSV stream
+    write_csv_tables / write_xlsx(report, BinaryIO)   for people: one table per file/sheet
     render_charts(report) -> {file name: bytes}   PNG and SVG
 """
 
-from matching.gaps.exports import render_charts, write_csv, write_json, write_xlsx
+from matching.gaps.exports import (
+    reader_tables,
+    render_charts,
+    write_csv,
+    write_csv_tables,
+    write_json,
+    write_xlsx,
+)
 from matching.gaps.grouped_feasibility import FeasibleGroups, feasible_groups
 from matching.gaps.placeable import (
     Placeability,
@@ -38,8 +46,10 @@ __all__ = [
     "max_children_placed",
     "max_children_placed_on_pairs",
     "parse_add_spec",
+    "reader_tables",
     "render_charts",
     "write_csv",
+    "write_csv_tables",
     "write_json",
     "write_xlsx",
 ]

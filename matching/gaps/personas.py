@@ -27,6 +27,9 @@ from threadpoolctl import threadpool_limits
 from matching.domain import Child, age_on
 from matching.gaps.profiles import HouseholdProfile, ProfileSettings, kind_label
 from matching.gaps.targets import PLAN_HOUSEHOLD
+from matching.gaps.words import ages, household_profile_words, needs_words
+from matching.labels import label, lower
+from matching.results import HouseholdProfileView
 from matching.vocab import NEED_CODES
 
 MAX_PERSONAS = 4
@@ -168,19 +171,22 @@ def build_personas(
             key=lambda kv: (-_closeness(kv[0], plan, band, size, set(needs)), -kv[1], kv[0]),
         )[:3]
         group = "single children" if size == 1 else f"sibling groups of about {size}"
-        need_text = (
-            "combining " + ", ".join(n.replace("_", " ") for n in needs)
-            if needs
-            else "without complex needs in common"
+        need_text = f"with {needs_words(needs)}" if needs else "without complex needs in common"
+        plan_words = lower(label("plan", plan))
+        title = f"{label('plan', plan)}: {group} aged {ages(band)}" + (
+            f", {lower(label('need', needs[0]))}" if needs else ""
         )
-        title = f"{plan.replace('_', ' ')}: {group} aged {band}" + (
-            f", {needs[0].replace('_', ' ')}" if needs else ""
+        closest = (
+            "; ".join(
+                lower(household_profile_words(HouseholdProfileView.model_validate(p.to_dict())))
+                for p, _ in ranked
+            )
+            or "none in the pool"
         )
-        closest = "; ".join(p.label() for p, _ in ranked) or "none in the pool"
         description = (
-            f"{group.capitalize()} aged {band} (oldest child, median) with a "
-            f"{plan.replace('_', ' ')} plan, {need_text}. Closest existing household "
-            f"profiles: {closest}."
+            f"{group.capitalize()} aged {ages(band)} (the oldest child's age, the median), "
+            f"planned for {plan_words}, {need_text}. The nearest carers in the pool: "
+            f"{closest}."
         )
         personas.append(
             Persona(

@@ -56,6 +56,7 @@ from matching.gaps.profiles import (
 from matching.gaps.suppression import (
     SUPPRESSED,
     Cell,
+    households_band,
     secondary_suppression,
     suppress_grid,
 )
@@ -83,10 +84,12 @@ BY_PROFILE_COUNTS = (
     "children_unplaceable",
     "feasible_households",
     "vacancies_in_feasible_households",
+    "children_placed",
 )
-# columns that add up over profiles (the others count households, which several
-# profiles share, so they have no total)
-BY_PROFILE_ADDITIVE = (True, True, True, True, False, False)
+# columns that add up over profiles (the households ones count households, which several
+# profiles share, so they have no total; the children placed add up to the headline's
+# children placeable, which stands as their total)
+BY_PROFILE_ADDITIVE = (True, True, True, True, False, False, False)
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,9 @@ class ProfileRow:
     children_unplaceable: int
     feasible_households: int
     vacancies_in_feasible_households: int
+    # the profile's share of the most children any allocation places: its children that
+    # the kernel's maximum allocation places (what it can actually get of the vacancies)
+    children_placed: int = 0
 
     def counts(self) -> list[int]:
         return [int(getattr(self, name)) for name in BY_PROFILE_COUNTS]
@@ -138,6 +144,7 @@ class GapReport:
     method: dict[str, Any]
     notes: list[str] = field(default_factory=list)
     timings_s: dict[str, float] = field(default_factory=dict)
+    centre: tuple[float, float] | None = None  # of the pool: targets' areas named from it
 
     @property
     def children_waiting(self) -> int:
@@ -577,6 +584,7 @@ def _analyse(
         method=method,
         notes=notes,
         timings_s={k: round(v, 3) for k, v in timings.items()},
+        centre=centre if authority.households else None,
     )
 
 
@@ -603,6 +611,7 @@ def _by_profile(
             children_unplaceable=int(children_left[i]),
             feasible_households=int(feasible[i]),
             vacancies_in_feasible_households=int(feasible_vacancies[i]),
+            children_placed=int(waiting_children[i] - children_left[i]),
         )
         for i, p in enumerate(distinct)
     ]
@@ -703,6 +712,17 @@ def _publish(report: GapReport) -> dict[str, Any]:
         if j in totals:
             column.append(totals[j])
         relations.append(column)
+    # each profile's children placed + unplaceable = waiting, and the children placed add
+    # up to the children placeable: relations of their own, so no one cell of them is
+    # the only one hidden
+    placed_column = BY_PROFILE_COUNTS.index("children_placed")
+    waiting_column = BY_PROFILE_COUNTS.index("waiting_children")
+    unplaceable_column = BY_PROFILE_COUNTS.index("children_unplaceable")
+    for r in range(len(rows)):
+        relations.append(
+            [r * n_cols + j for j in (waiting_column, placed_column, unplaceable_column)]
+        )
+    relations.append([r * n_cols + placed_column for r in range(len(rows))] + [placeable_at])
     # children placeable + unplaceable = waiting: one relation across the summary
     relations.append(
         [
@@ -750,7 +770,9 @@ def _publish(report: GapReport) -> dict[str, Any]:
     )
     targets = [
         {
-            "profile": t.profile(),
+            # the households to recruit in a band wherever counts are suppressed
+            **({"households_band": households_band(t.households_needed)} if enabled else {}),
+            "profile": t.profile(report.centre),
             "households_needed": c[0],
             "children_placed": c[1],
             "verified": t.verified,

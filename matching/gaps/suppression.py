@@ -101,3 +101,29 @@ def suppress_grid(
         shown(total_index[j]) if j in total_index else None for j in range(n_cols)
     ]
     return cells, totals
+
+
+# A target's households to recruit are banded, not suppressed: suppression made six of
+# eight targets read "c", useless to a recruitment team. The count is of households a
+# campaign should find (a plan), not of children; the children each target would place
+# stay suppressed (and, for the recruitment team, rounded to the nearest 10). Bands follow
+# the rounding policies of official statistics in England: counts rounded to the nearest
+# 5, 1 to 4 shown as "fewer than 5", a true zero as 0 (Ofqual, "Rounding policy for
+# statistical publications", 2025), one step finer than the DfE's nearest 10 for
+# national and regional figures of children looked after (DfE, Children looked after in
+# England, methodology: "Rounding, suppression and grossing"). A band is never a single
+# value below 5, so no target's households can be read as exactly one.
+HOUSEHOLDS_BAND_BASE = 5
+
+
+def households_band(value: int) -> str:
+    """A target's households to recruit in words: "none", "fewer than 5", "about 5",
+    "about 10", ... (nearest 5, halves up)."""
+    if value <= 0:
+        return "none"
+    if value < HOUSEHOLDS_BAND_BASE:
+        return f"fewer than {HOUSEHOLDS_BAND_BASE}"
+    rounded = (
+        (value * 2 + HOUSEHOLDS_BAND_BASE) // (2 * HOUSEHOLDS_BAND_BASE) * HOUSEHOLDS_BAND_BASE
+    )
+    return f"about {rounded:,}"

@@ -277,8 +277,10 @@ class Target:
     def children_claimed(self) -> int:
         return sum(h.children for h in self.households)
 
-    def profile(self) -> dict[str, Any]:
-        """The recruitable profile (no child is named in it)."""
+    def profile(self, centre: tuple[float, float] | None = None) -> dict[str, Any]:
+        """The recruitable profile (no child is named in it); its area is named in words
+        from `centre`, the centre of the authority's pool of carers."""
+        area = None if self.area is None else area_words(self.area, self.radius_km, centre)
         return {
             "kind": kind_label(self.kind, self.term),
             "ages": f"{self.min_age}-{self.max_age}",
@@ -291,11 +293,12 @@ class Target:
                 "lat": round(self.area[0], 2),
                 "lon": round(self.area[1], 2),
                 "radius_km": self.radius_km,
+                "area": area,
             },
-            "label": self.label(),
+            "label": self.label(area),
         }
 
-    def label(self) -> str:
+    def label(self, area: str | None = None) -> str:
         if self.kind == "connected":
             return (
                 "connected persons (family and friends) to assess for the named children "
@@ -315,11 +318,45 @@ class Target:
         if self.wheelchair_access:
             text += ", wheelchair accessible"
         if self.area is not None:
-            text += (
-                f", within {self.radius_km:g} km of the family-time area "
-                f"({self.area[0]:.2f}, {self.area[1]:.2f})"
-            )
+            text += f", {area or f'within {self.radius_km:g} km of the family-time area'}"
         return text
+
+
+COMPASS = (
+    "north",
+    "north-east",
+    "east",
+    "south-east",
+    "south",
+    "south-west",
+    "west",
+    "north-west",
+)
+# Closer than this to the centre, an area is "within R km of the authority's centre".
+CENTRE_KM = 5.0
+
+
+def area_words(
+    point: tuple[float, float], radius_km: float, centre: tuple[float, float] | None
+) -> str:
+    """Where a target's households should live, in words a recruitment team can use and
+    without coordinates (a family-time area is near a child's home): "within 25 km of
+    the authority's centre" or "within 25 km of a point about 12 km north-east of the
+    authority's centre" (the centre: of its pool of carers). Without a centre: "within
+    25 km of the children's family-time area"."""
+    if centre is None:
+        return f"within {radius_km:g} km of the children's family-time area"
+    distance = float(haversine_km(centre[0], centre[1], point[0], point[1]))
+    if distance < CENTRE_KM:
+        return f"within {radius_km:g} km of the authority's centre"
+    north = point[0] - centre[0]
+    east = (point[1] - centre[1]) * math.cos(math.radians(centre[0]))
+    bearing = math.degrees(math.atan2(east, north)) % 360
+    direction = COMPASS[round(bearing / 45) % 8]
+    return (
+        f"within {radius_km:g} km of a point about {round(distance):d} km {direction} of "
+        "the authority's centre"
+    )
 
 
 def _grid(lat: float, lon: float, step: float) -> tuple[float, float]:

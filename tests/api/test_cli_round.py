@@ -226,3 +226,5 @@ def test_unplaced_units_say_why(fresh_cli: str, tmp_path: Path) -> None:
     out = run("round", "--as-of", AS_OF).stdout
     assert "Without a household" in out
     assert "every feasible household went to others: H003 (C004)" in out
+    # the sentence names the carers Dee needs, as the rounds page does
+    assert "No long-term foster carer approved for a teenager with" in out

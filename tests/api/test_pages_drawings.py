@@ -71,3 +71,27 @@ def test_contradictory_links_are_imported_with_a_warning_shown_on_the_children(
     page = sign_in(api_env, "family_finder").get("/children/C001").text
     assert "apart</td>" in page  # imported as recorded
     assert "Contradictory assessments" in page
+
+
+def test_bars_are_proportional_and_a_hidden_count_draws_nothing() -> None:
+    from api.pages.drawings import CHART_COLOURS, bar_rows
+
+    rows = bar_rows(
+        [("A", (30, 10)), ("B", ("c", 20)), ("C", (None, 0))],
+        ("Placed", "Cannot be placed"),
+        stacked=True,
+    )
+    a, b, c = rows
+    # the longest row (A: 40 children) fills the width; the parts end to end
+    assert [(bar.x, bar.width) for bar in a.bars] == [(0.0, 75.0), (75.0, 25.0)]
+    assert [bar.colour for bar in a.bars] == list(CHART_COLOURS[:2])
+    # "c" is hidden: no bar, its words say so
+    assert [(bar.series, bar.width) for bar in b.bars] == [("Cannot be placed", 50.0)]
+    assert b.description == "B: Placed c; Cannot be placed 20"
+    assert c.bars == [] and c.values[0].words == "not counted"
+    side = bar_rows([("A", (4, 8))], ("Households", "Children"))
+    assert [(bar.lane, bar.x, bar.width) for bar in side[0].bars] == [
+        (0, 0.0, 50.0),
+        (1, 0.0, 100.0),
+    ]
+    assert side[0].lanes == 2

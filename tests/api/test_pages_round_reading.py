@@ -4,12 +4,13 @@ family finder can act on, with the ids behind a disclosure; results are paged an
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import update
 
+from matching.domain import Child
 from matching.results import TakenHousehold, UnplacedUnit
-from matching.round_sentences import unplaced_sentence
+from matching.round_sentences import carer_profile, unplaced_sentence
 from models.orm import HouseholdRow
 from models.round_job_store import add_round_job
 from models.store import bump_data_version
@@ -66,6 +67,82 @@ def test_each_reason_is_one_sentence_naming_the_children() -> None:
         assert not problems(sentence), sentence
 
 
+def _child(child_id: str, born: date, plan: str, needs: dict[str, int]) -> Child:
+    return Child(
+        child_id=child_id,
+        date_of_birth=born,
+        sex="female",
+        ethnicity="WBRI",
+        plan=plan,
+        status="waiting",
+        needs=needs,
+    )
+
+
+def test_the_sentences_name_the_carers_a_unit_needs() -> None:
+    on = date(2026, 6, 1)
+    teenager = [_child("X1", date(2012, 1, 1), "long_term_foster", {"autism": 2, "sen": 1})]
+    carers = carer_profile(teenager, on)
+    assert carers.approved_for == "approved for a teenager with autism"
+    room = unplaced_sentence(
+        unit("no_feasible_household", households_passing_hard_rules=0, households_needing_room=3),
+        {"X1": "Ava", "X2": "Ben"},
+        carers,
+    )
+    assert room == (
+        "No long-term foster carer approved for a teenager with autism has room for Ava and "
+        "Ben: 3 would if they had a vacancy."
+    )
+    group = [
+        _child("X1", date(2019, 1, 1), "adoption", {"complex_health": 2, "self_harm": 2}),
+        _child("X2", date(2022, 1, 1), "adoption", {"attachment_trauma": 2}),
+    ]
+    siblings = carer_profile(group, on)
+    assert siblings.approved_for == (
+        "approved for a sibling group of 2 (children aged 4 to 7) with attachment "
+        "difficulties and trauma, complex health needs and 1 more need"
+    )
+    taken = unplaced_sentence(
+        unit(
+            "taken_by_others",
+            feasible_households=tuple(
+                TakenHousehold(household_id=f"H{i}", taken_by=(("C9",),)) for i in range(12)
+            ),
+        ),
+        {"X1": "Ava", "X2": "Ben"},
+        siblings,
+    )
+    assert taken.startswith("The 12 adopters who could take Ava and Ben went to other children")
+    rules = unplaced_sentence(
+        unit(
+            "no_feasible_household",
+            households_passing_hard_rules=0,
+            households_needing_room=0,
+            excluded_counts={"plan_kind": 900, "age_range": 812},
+        ),
+        {},
+        siblings,
+    )
+    assert rules.startswith("No adopter approved for a sibling group of 2")
+    assert rules.endswith("most adopters are left out as outside the approved age range (812).")
+    none = unplaced_sentence(
+        unit(
+            "no_feasible_household",
+            households_passing_hard_rules=0,
+            households_needing_room=0,
+            excluded_counts={"plan_kind": 900},
+        ),
+        {},
+        carer_profile([_child("X1", date(2025, 9, 1), "ffa", {})], on),
+    )
+    assert none == (
+        "The pool has no fostering-for-adoption carers who could take X1 and X2: recruit "
+        "fostering-for-adoption carers approved for a baby."
+    )
+    for sentence in (room, taken, rules, none):
+        assert not problems(sentence), sentence
+
+
 def test_a_round_says_a_vacancy_would_place_the_child(api_env: ApiEnv) -> None:
     # The Okafors are the only household for Dee; with no vacancy, no one can take her.
     with api_env.session() as session:
@@ -88,7 +165,11 @@ def test_a_round_says_a_vacancy_would_place_the_child(api_env: ApiEnv) -> None:
     finish_rounds(api_env.app)
     page = finder.get(started.headers["location"]).text
     words = page_words(page)
-    assert "No household with room can take Dee: 1 would if it had a vacancy." in words
+    # Dee is 13 or more on the round's date, with two complex needs: the carers named
+    assert (
+        "No long-term foster carer approved for a teenager with attachment difficulties and "
+        "trauma and harmful sexual behaviour has room for Dee: 1 would if it had a vacancy."
+    ) in words
     assert "The records behind it" in words  # the ids, behind a disclosure
     assert not problems(words, names=("family_finder",))
 

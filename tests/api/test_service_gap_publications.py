@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from api.services.exports import write_directory
 from api.services.imports import import_directory
+from matching.phrases import long_date
 from matching.synthetic import generate_authority
 from models.db import make_engine
 from models.gap_publications import gap_publication_on
@@ -201,10 +202,23 @@ def test_the_recruitment_page_shows_a_publication_and_its_downloads(
     client = sign_in(published_per_import, "recruitment")
     page = client.get("/gaps")
     assert page.status_code == 200
-    assert f"report published as of {IMPORTED_ON.isoformat()}" in page.text
+    assert f"report published as of {long_date(IMPORTED_ON)}" in page.text
     assert "rounded to the nearest 10" in page.text
-    what_if = client.get("/gaps", params={"add": WHAT_IFS[0].format(k=3)})
-    assert "more households" in what_if.text and "rounded to the nearest 10" in what_if.text
+    # the what-if form (WHAT_IFS[0] with count 3): answered at the top, rounded
+    what_if = client.get(
+        "/gaps",
+        params={
+            "whatif": "1",
+            "kind": "foster",
+            "term": "long",
+            "min_age": "10",
+            "max_age": "15",
+            "places": "1",
+            "count": "3",
+        },
+    )
+    answer = what_if.text.split('id="what-if-result"')[1].split('id="contents"')[0]
+    assert "With 3 long-term foster carers" in answer and "rounded to the nearest 10" in answer
     download = client.get(f"/gaps/download/gap-report.json?published={IMPORTED_ON.isoformat()}")
     assert download.status_code == 200
     assert download.json()["as_of"] == IMPORTED_ON.isoformat()

@@ -13,7 +13,14 @@ import pytest
 from openpyxl import load_workbook
 
 from matching.domain import Authority
-from matching.gaps import gap_report, render_charts, write_csv, write_json, write_xlsx
+from matching.gaps import (
+    gap_report,
+    render_charts,
+    write_csv,
+    write_csv_tables,
+    write_json,
+    write_xlsx,
+)
 from matching.gaps.report import GapReport
 from matching.synthetic import generate_authority
 
@@ -103,24 +110,63 @@ def test_json_and_csv_hold_the_report(report: GapReport) -> None:
     assert "c" in {cell for row in rows for cell in row}
 
 
-def test_xlsx_workbook_sheets(report: GapReport) -> None:
+SHEETS = [
+    "Summary",
+    "Demand and supply by profile",
+    "Carers in the pool",
+    "Recruitment targets",
+    "Who is waiting",
+    "About these figures",
+]
+# What a spreadsheet for people must not hold: vocabulary codes, the solver's words,
+# coordinates.
+CODE = re.compile(r"\b[a-z]+_[a-z_]+\b|\bfoster/|\bCP-SAT\b|\bmax-flow\b|\bOPTIMAL\b")
+COORDINATES = re.compile(r"-?\d{1,2}\.\d{2,}\s*[,:]\s*-?\d{1,3}\.\d{2,}")
+
+
+def test_xlsx_has_labelled_frozen_headers_and_no_jargon(report: GapReport) -> None:
     binary = io.BytesIO()
     write_xlsx(report, binary)
     workbook = load_workbook(io.BytesIO(binary.getvalue()))
-    assert workbook.sheetnames == [
-        "Summary",
-        "Demand vs supply",
-        "Unplaceable by profile",
-        "Supply by household profile",
-        "Recruitment targets",
-        "Personas",
-        "Method and notes",
-    ]
+    assert workbook.sheetnames == SHEETS
+    for sheet in workbook.worksheets:
+        assert sheet.freeze_panes == "A2", sheet.title  # the header row stays in view
+        header = [cell.value for cell in sheet[1]]
+        assert all(isinstance(h, str) and h[:1].isupper() and "_" not in h for h in header)
+        assert all(cell.font.bold for cell in sheet[1])
+        for row in sheet.iter_rows(min_row=2, values_only=True):
+            for value in row:
+                if isinstance(value, str):
+                    assert not CODE.search(value), (sheet.title, value)
+                    assert not COORDINATES.search(value), (sheet.title, value)
     targets = list(workbook["Recruitment targets"].values)
-    assert targets[0][0] == "target"
+    assert targets[0][0] == "Carers to recruit"
     assert len(targets) - 1 == len(report.targets)
     summary = {row[0]: row[1] for row in workbook["Summary"].values}
-    assert summary["suppressed"] is True
+    assert summary["Small numbers hidden (c)"] == "Yes"
+    assert summary["Children waiting"] == report.to_dict()["children_waiting"]
+
+
+def test_csv_tables_are_one_table_per_file_and_each_parses(report: GapReport) -> None:
+    binary = io.BytesIO()
+    write_csv_tables(report, binary)
+    with zipfile.ZipFile(io.BytesIO(binary.getvalue())) as archive:
+        names = archive.namelist()
+        assert len(names) == len(SHEETS) and all(n.endswith(".csv") for n in names)
+        tables = {}
+        for name in names:
+            text = archive.read(name).decode("utf-8-sig")
+            rows = list(csv.reader(io.StringIO(text)))
+            # one table: one header, then rows as wide as it
+            assert rows and all(len(row) == len(rows[0]) for row in rows), name
+            tables[name] = rows
+    profiles = tables["2-demand-and-supply-by-profile.csv"]
+    assert profiles[0][6:9] == [
+        "Children waiting",
+        "Children the best allocation places",
+        "Children who cannot be placed",
+    ]
+    assert len(profiles) - 1 == len(report.by_profile)
 
 
 def test_charts_are_png_and_svg(charts: dict[str, bytes]) -> None:
