@@ -149,7 +149,9 @@ def co_placement_pairs(
             # a unit holding a sibling of the child: look at each of its children
             check = near[hit] if r.no_younger_unrelated and not r.no_younger else []
             for v in check:
-                if any(frozenset((child.child_id, y.child_id)) in related for y in unit_children[v]):
+                if any(
+                    frozenset((child.child_id, y.child_id)) in related for y in unit_children[v]
+                ):
                     hit[np.searchsorted(near, v)] = any(
                         conflict(
                             r,

@@ -203,16 +203,12 @@ def build_instance(
     return FeasibilityResult(instance, tuple(counts), tuple(skipped), kept)
 
 
-def round_households(
-    households: Iterable[Household], policy: Policy
-) -> tuple[RoundHousehold, ...]:
+def round_households(households: Iterable[Household], policy: Policy) -> tuple[RoundHousehold, ...]:
     """The households as a round sees them: vacancies, location, and a limit of one unit
     for the kinds that take one child or sibling group at a time (`[co_placement]`)."""
     one_unit = frozenset(policy.co_placement.one_unit_kinds)
     return tuple(
-        RoundHousehold(
-            h.household_id, h.vacancies, h.lat, h.lon, 1 if h.kind in one_unit else None
-        )
+        RoundHousehold(h.household_id, h.vacancies, h.lat, h.lon, 1 if h.kind in one_unit else None)
         for h in households
     )
 
