@@ -35,21 +35,29 @@ def co_placement_problems(
 ) -> list[str]:
     """Every forbidden pair of children from different units in one household, and every
     one-unit household given more than one unit."""
+    homes: dict[str, list[tuple[str, ...]]] = {}
+    for u, chosen in enumerate(result.assignments):
+        for h, _ in chosen[:1]:
+            homes.setdefault(instance.households[h].household_id, []).append(
+                instance.units[u].children
+            )
+    return household_problems(authority, homes, policy)
+
+
+def household_problems(
+    authority: Authority, homes: dict[str, list[tuple[str, ...]]], policy: Policy
+) -> list[str]:
+    """As `co_placement_problems`, for the units (child ids) a round gave each household."""
     by_id = {c.child_id: c for c in authority.children}
     kinds = {h.household_id: h.kind for h in authority.households}
     linked = {frozenset((link.child_a, link.child_b)) for link in authority.links}
-    units_in: dict[int, list[int]] = {}
-    for u, chosen in enumerate(result.assignments):
-        for h, _ in chosen[:1]:
-            units_in.setdefault(h, []).append(u)
     problems: list[str] = []
-    for h, units in units_in.items():
-        household = instance.households[h].household_id
+    for household, units in homes.items():
         if len(units) > 1 and kinds[household] in policy.co_placement.one_unit_kinds:
             problems.append(f"{household} ({kinds[household]}) takes {len(units)} units")
         for i, a in enumerate(units):
             for b in units[i + 1 :]:
-                for x, y in _cross(instance.units[a].children, instance.units[b].children):
+                for x, y in _cross(a, b):
                     cx, cy = by_id[x], by_id[y]
                     related = frozenset((x, y)) in linked
                     for why in (

@@ -49,9 +49,7 @@ def max_children_milp(instance: MatchingInstance, *, time_limit_s: float = 600.0
         apart = sp.csr_matrix((np.ones(len(rows)), (rows, entries)), shape=(rows[-1] + 1, n))
         constraints.append(LinearConstraint(apart, -np.inf, 1))
     # a household with a limit of units (adopters, FfA carers) takes at most that many
-    limits = np.array(
-        [np.inf if h.max_units is None else h.max_units for h in instance.households]
-    )
+    limits = np.array([np.inf if h.max_units is None else h.max_units for h in instance.households])
     units_in = sp.csr_matrix((np.ones(n), (ph, cols)), shape=(len(vacancies), n))
     constraints.append(LinearConstraint(units_in, -np.inf, limits))
     result = milp(
