@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -18,6 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from matching.csv_format import read_authority
 from matching.domain import Authority, Child, SiblingLink
 from matching.errors import PolicyError
 from matching.feasibility import build_instance
@@ -253,3 +255,38 @@ def test_the_kernel_reads_the_co_placement_pairs_with_their_reason() -> None:
     single = Authority(authority.children, (make_household(vacancies=1),), ())
     assert build_instance(single, as_of=AS_OF).instance.co_placement_units == ()
     assert np.array_equal(prep.vacancies, [2])
+
+
+TINY_CASE = Path(__file__).resolve().parents[2] / "fixtures" / "tiny" / "co_placement"
+
+
+def test_the_tiny_co_placement_case_as_worked_by_hand() -> None:
+    with (
+        (TINY_CASE / "children.csv").open("rb") as children,
+        (TINY_CASE / "households.csv").open("rb") as households,
+        (TINY_CASE / "sibling_links.csv").open("rb") as links,
+    ):
+        authority = read_authority(children, households, links, as_of=AS_OF)
+    instance, result = _round(authority)
+    placed = {
+        instance.units[u].children[0]: instance.households[c[0][0]].household_id
+        for u, c in enumerate(result.assignments)
+        if c
+    }
+    assert placed == {"C101": "H101", "C103": "H102"}
+    reasons = {instance.units[x.unit].children[0]: x.reason for x in result.unplaced}
+    assert reasons == {"C102": "co_placement", "C104": "taken_by_others"}
+    assert result.status == "OPTIMAL" and result.coverage_bound == 2
+    report = gap_report(authority, as_of=AS_OF, suppress=False)
+    assert report.to_dict()["children_placeable"] == 2
+    labels = sorted(t.label() for t in report.targets)
+    assert [t.households_needed for t in report.targets] == [1, 1]
+    assert labels[0].startswith("adopters approved for ages 0-4, a single child")
+    assert labels[1].startswith("long-term foster carers approved for ages 5-9, a single child")
+    # without the rules (a policy with no risk rule and no one-unit kind) all four go
+    text = (
+        default_policy_text()
+        .replace('need = "fire_setting"', 'need = "self_harm"')
+        .replace('one_unit_kinds = ["adopter", "ffa"]', "one_unit_kinds = []")
+    )
+    assert _round(authority, load_policy(text))[1].children_placed == 4
