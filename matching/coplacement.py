@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -166,7 +167,9 @@ def co_placement_pairs(
     return tuple(sorted(pairs))
 
 
-def roomy_households(vacancies: IntArray, max_units: Sequence[int | None]) -> BoolArray:
+def roomy_households(
+    vacancies: npt.NDArray[np.integer[Any]], max_units: Sequence[int | None]
+) -> BoolArray:
     """Households that can hold two units: two vacancies and no one-unit limit."""
     limit = np.array([2 if m is None else m for m in max_units], dtype=np.int64)
     return (np.asarray(vacancies, dtype=np.int64) >= 2) & (limit >= 2)
