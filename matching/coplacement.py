@@ -121,6 +121,13 @@ def co_placement_pairs(
     if not restricted or n < 2:
         return ()
     related: set[frozenset[str]] = {link.pair for link in links}
+    unit_of = {c.child_id: u for u, cs in enumerate(unit_children) for c in cs}
+    sibling_units: dict[str, set[int]] = {}
+    for pair in related:
+        a, b = sorted(pair)
+        if a in unit_of and b in unit_of:
+            sibling_units.setdefault(a, set()).add(unit_of[b])
+            sibling_units.setdefault(b, set()).add(unit_of[a])
     holds = _sharing(unit_columns, roomy)
     # per unit: the latest and earliest date of birth (youngest, eldest child)
     youngest = np.array(
@@ -130,14 +137,15 @@ def co_placement_pairs(
         [min(c.date_of_birth.toordinal() for c in cs) for cs in unit_children], dtype=np.int64
     )
     by_unit = holds.T.tocsr()  # units × columns
-    pairs: set[tuple[int, int]] = set()
+    found: list[IntArray] = []  # per restricted child, its pairs as a * n + b
     for u, child, r in restricted:
         cols = by_unit.indices[by_unit.indptr[u] : by_unit.indptr[u + 1]]
         if not len(cols):
             continue
-        near = np.unique(
-            np.concatenate([holds.indices[holds.indptr[c] : holds.indptr[c + 1]] for c in cols])
-        )
+        starts, ends = holds.indptr[cols], holds.indptr[cols + 1]
+        lengths = (ends - starts).astype(np.int64)
+        offsets = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        near = np.unique(holds.indices[np.repeat(starts, lengths) + offsets])
         near = near[near != u]
         if r.no_other:
             hit = np.ones(len(near), dtype=bool)
@@ -148,23 +156,25 @@ def co_placement_pairs(
             if r.no_older:
                 hit |= eldest[near] < r.born
             # a unit holding a sibling of the child: look at each of its children
-            check = near[hit] if r.no_younger_unrelated and not r.no_younger else []
-            for v in check:
-                if any(
-                    frozenset((child.child_id, y.child_id)) in related for y in unit_children[v]
-                ):
-                    hit[np.searchsorted(near, v)] = any(
-                        conflict(
-                            r,
-                            child.child_id,
-                            y,
-                            frozenset((child.child_id, y.child_id)) in related,
+            if r.no_younger_unrelated and not r.no_younger:
+                for v in sorted(sibling_units.get(child.child_id, ())):
+                    at = int(np.searchsorted(near, v))
+                    if at < len(near) and near[at] == v and hit[at]:
+                        hit[at] = any(
+                            conflict(
+                                r,
+                                child.child_id,
+                                y,
+                                frozenset((child.child_id, y.child_id)) in related,
+                            )
+                            for y in unit_children[v]
                         )
-                        for y in unit_children[v]
-                    )
-        for v in near[hit].tolist():
-            pairs.add((min(u, v), max(u, v)))
-    return tuple(sorted(pairs))
+        partners = near[hit]
+        found.append(np.minimum(partners, u) * n + np.maximum(partners, u))
+    if not found:
+        return ()
+    keys = np.unique(np.concatenate(found))
+    return tuple(zip((keys // n).tolist(), (keys % n).tolist(), strict=True))
 
 
 def roomy_households(
