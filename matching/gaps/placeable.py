@@ -2,7 +2,8 @@
 
 The question is the most children any allocation can place, where a unit (one child or
 a sibling group) goes whole into one household, households hold at most their
-vacancies and units that must never share a household (siblings assessed apart) never
+vacancies (and adopters and FfA carers one unit), and units that must never share a
+household (siblings assessed apart, children the co-placement rules keep apart) never
 do. It is an allocate round with every score 0, and it is answered by the same kernel
 (`matching.assignment`): `max_children_placed_on_pairs` runs `assign` on a pair list
 (flow bounds, the flow/greedy fallback, CP-SAT `ComponentModel` per open component,
