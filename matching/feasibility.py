@@ -16,7 +16,8 @@ from datetime import date
 
 import numpy as np
 
-from matching.domain import Authority, Child, SiblingLink
+from matching.coplacement import co_placement_pairs, roomy_households
+from matching.domain import Authority, Child, Household, SiblingLink
 from matching.instance import MatchingInstance, RoundHousehold, RoundUnit
 from matching.policy import Policy, default_policy
 from matching.pool import HouseholdPool
@@ -181,18 +182,35 @@ def build_instance(
     def cat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
         return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype=dtype)
 
+    households = round_households(pool.households, policy)
+    co_placed = co_placement_pairs(
+        [[by_id[c] for c in unit.children] for unit in units],
+        authority.links,
+        policy.co_placement,
+        [rows.astype(np.int64) for rows in pair_rows],
+        roomy_households(pool.vacancies, [h.max_units for h in households]),
+    )
     instance = MatchingInstance(
         units=tuple(units),
-        households=tuple(
-            RoundHousehold(h.household_id, h.vacancies, h.lat, h.lon) for h in pool.households
-        ),
+        households=households,
         pair_unit=cat(pair_units, np.int32),
         pair_household=cat(pair_rows, np.int32),
         pair_score=cat(pair_scores, np.float64),
         apart_units=apart,
+        co_placement_units=co_placed,
         sibling_contact_units=contact,
     )
     return FeasibilityResult(instance, tuple(counts), tuple(skipped), kept)
+
+
+def round_households(households: Iterable[Household], policy: Policy) -> tuple[RoundHousehold, ...]:
+    """The households as a round sees them: vacancies, location, and a limit of one unit
+    for the kinds that take one child or sibling group at a time (`[co_placement]`)."""
+    one_unit = frozenset(policy.co_placement.one_unit_kinds)
+    return tuple(
+        RoundHousehold(h.household_id, h.vacancies, h.lat, h.lon, 1 if h.kind in one_unit else None)
+        for h in households
+    )
 
 
 def most_children_households(

@@ -60,6 +60,9 @@ class MatchingInstance:
     pair_score: npt.NDArray[np.float64] = field(default_factory=_empty_float)  # 0..100
     # unit index pairs holding children assessed `apart`: they never share a household
     apart_units: tuple[tuple[int, int], ...] = ()
+    # unit index pairs whose children must not live together (`matching.coplacement`:
+    # a child's requirements about other children, the policy's risk rules)
+    co_placement_units: tuple[tuple[int, int], ...] = ()
     # unit index pairs of siblings in different units: prefer households near each other
     sibling_contact_units: tuple[tuple[int, int], ...] = ()
 

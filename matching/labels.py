@@ -234,6 +234,7 @@ UNPLACED_REASON: Mapping[str, str] = {
     "no_feasible_household": "No household passes every rule",
     "taken_by_others": "Every household that could take them went to others",
     "apart_from_placed": "The household with room holds a sibling assessed to live apart",
+    "co_placement": "The household with room holds a child they must not live with",
     "not_reached_within_time_limit": "The search stopped at its time limit",
     "sibling_contradiction": "Sibling assessments contradict each other",
     "plan_conflict": "Siblings to live together have different plans",

@@ -139,6 +139,9 @@ class Policy(_Strict):
     priority: PriorityPolicy
     # needs-gap report profiles; optional so older policy files still load
     profiles: ProfilesPolicy = Field(default_factory=lambda: ProfilesPolicy())
+    # who may live together when a round gives one household several units; optional
+    # so older policy files still load (they get the shipped rules, never none)
+    co_placement: CoPlacementPolicy = Field(default_factory=lambda: default_co_placement())
 
 
 def default_policy_text() -> str:
@@ -223,6 +226,52 @@ class ProfilesPolicy(_Strict):
         if unknown:
             raise ValueError(f"unknown need code {unknown[0]!r}")
         return self
+
+
+class CoPlacementRisk(_Strict):
+    """A child with `need` at `min_level` or above does not live with a younger child
+    unrelated to them (`matching.coplacement`); `source` names the guidance."""
+
+    need: str
+    min_level: int = Field(ge=1, le=2)
+    source: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _known(self) -> CoPlacementRisk:
+        from matching.vocab import NEED_CODES
+
+        if self.need not in NEED_CODES:
+            raise ValueError(f"unknown need code {self.need!r}")
+        return self
+
+
+class CoPlacementPolicy(_Strict):
+    """`[co_placement]`: the risk rules between children a round places together, and the
+    household kinds that take one unit (child or sibling group) at a time."""
+
+    one_unit_kinds: tuple[str, ...]
+    one_unit_source: str = Field(min_length=1)
+    risks: tuple[CoPlacementRisk, ...]
+
+    @model_validator(mode="after")
+    def _kinds(self) -> CoPlacementPolicy:
+        from matching.vocab import HOUSEHOLD_KINDS
+
+        unknown = sorted(set(self.one_unit_kinds) - HOUSEHOLD_KINDS)
+        if unknown:
+            raise ValueError(f"unknown household kind {unknown[0]!r}")
+        return self
+
+    def risk_level(self, need: str) -> int | None:
+        """The lowest level of `need` that makes a child a co-placement risk, or None."""
+        levels = [r.min_level for r in self.risks if r.need == need]
+        return min(levels) if levels else None
+
+
+def default_co_placement() -> CoPlacementPolicy:
+    """The `[co_placement]` section of the shipped policy (for policy files without one)."""
+    data = tomllib.loads(default_policy_text())
+    return CoPlacementPolicy.model_validate(data["co_placement"])
 
 
 Policy.model_rebuild()

@@ -397,6 +397,9 @@ class TargetProfile(_Frozen):
     wheelchair_access: bool
     near: TargetArea | None
     label: str
+    # who several places are for: single_child, sibling_group, unrelated_children or
+    # sibling_group_or_unrelated (matching.gaps.targets); None in reports stored before
+    for_whom: str | None = None
 
 
 class RecruitmentTarget(_Frozen):

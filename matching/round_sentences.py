@@ -17,6 +17,7 @@ from matching.phrases import count, join_words, plural
 from matching.results import UnplacedUnit
 from matching.rounds.result import (
     APART_FROM_PLACED,
+    CO_PLACEMENT_REASON,
     NO_FEASIBLE_HOUSEHOLD,
     NOT_REACHED,
     TAKEN_BY_OTHERS,
@@ -160,6 +161,13 @@ def unplaced_sentence(
         return (
             f"The household with room for {who} takes a sibling assessed to live apart "
             f"from {'them' if len(unit.children) > 1 else 'this child'}."
+        )
+    if unit.reason == CO_PLACEMENT_REASON:
+        them = "them" if len(unit.children) > 1 else "this child"
+        return (
+            f"Every household with room for {who} takes a child in this round who must not "
+            f"live with {them} (a requirement about other children, or a safeguarding risk "
+            f"in the policy): look for a home where {them} would be the only placement."
         )
     if unit.reason == NOT_REACHED:
         return (

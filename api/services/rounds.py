@@ -38,6 +38,7 @@ from matching.results import (
 from matching.rounds import RoundParams, RoundResult, Unplaced, solve_round
 from matching.rounds.result import (
     APART_FROM_PLACED,
+    CO_PLACEMENT_REASON,
     NO_FEASIBLE_HOUSEHOLD,
     NOT_REACHED,
     TAKEN_BY_OTHERS,
@@ -54,6 +55,10 @@ BELOW_MIN_SCORE = "no household passing the hard rules reaches the policy's mini
 TAKEN_TEXT = "every feasible household went to others"
 APART_TEXT = "a household with room holds a sibling assessed to live apart"
 NOT_REACHED_TEXT = "the search stopped at its time limit with room left in a feasible household"
+CO_PLACEMENT_TEXT = (
+    "every household with room takes a child in this round whom they must not live with "
+    "(a requirement about other children, or a safeguarding risk rule)"
+)
 
 
 @dataclass(frozen=True)
@@ -121,6 +126,7 @@ def _unplaced_entry(
     text = {
         TAKEN_BY_OTHERS: TAKEN_TEXT,
         APART_FROM_PLACED: APART_TEXT,
+        CO_PLACEMENT_REASON: CO_PLACEMENT_TEXT,
         NOT_REACHED: NOT_REACHED_TEXT,
     }.get(item.reason, item.reason)
     return UnplacedUnit(

@@ -18,16 +18,16 @@ its answer is the most children any allocation can place. Both call this kernel:
 * `search`: `assign(prep, budget)`, bounds, fallback and CP-SAT per component under one
   deterministic budget and worker policy (explained there).
 
-Where the next rules go (issue 12), each in one place here:
+Where the rules of issue 12 go, each in one place here:
 
-* unit pairs that must never share a household for another reason (a child who must
-  not live with younger children, co-placement risks): more pairs merged in `prepare`
-  with their own reason code (`never_together_reason`); the model, the greedy, the plan
-  check and the unplaced reasons already read `never_together`;
-* a per-household limit on the number of units (adopters, FfA carers): one more
-  constraint family (`CONSTRAINT_FAMILIES`, a `ComponentModel` method, a clause of
-  `plan_problems`, a check in `tests/matching/round_checker.py`; a test fails until all
-  four exist) and a per-household array on `PreparedInstance` read by the greedy;
+* unit pairs that must never share a household for another reason than siblings
+  assessed apart: co-placement (`matching.coplacement`: a child who must not live with
+  younger children, the policy's risk rules) is merged in `prepare` with its own reason
+  code (`never_together_reason`: `co_placement`); the model, the greedy, the plan check
+  and the unplaced reasons read `never_together`;
+* a per-household limit on the number of units (adopters, FfA carers: one): the
+  `unit_limit` family (`CONSTRAINT_FAMILIES`, `ComponentModel.add_unit_limit`,
+  `plan_problems`, the round checker), from `RoundHousehold.max_units`;
 * a tier above the objective (kinship first): one more leading level of the plan value
   (`plan.total_value`) and of `ComponentModel.add_objective`'s lexicographic weights,
   with its coefficient per pair computed in `prepare`.

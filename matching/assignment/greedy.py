@@ -90,7 +90,8 @@ def greedy_shortlist(prep: PreparedInstance, per_unit: int, max_appearances: int
 
 
 def best_fit_allocation(prep: PreparedInstance) -> IntArray:
-    """Sibling groups and never-together units first, then the single children by flow.
+    """Sibling groups and one unit of each never-together pair first, then the single
+    children by flow.
 
     The constrained units go largest first (then fewest options, then index), each to
     the household with the least room that fits it and holds none of its
@@ -105,7 +106,12 @@ def best_fit_allocation(prep: PreparedInstance) -> IntArray:
     apart = partners(prep.never_together)
     degree = np.diff(prep.unit_start)
     units = np.arange(prep.n_units, dtype=np.int64)
-    in_pair = np.isin(units, np.fromiter(apart, dtype=np.int64, count=len(apart)))
+    # Of each never-together pair one unit goes first, the one with more partners (a
+    # child who must not live with younger children is kept apart from many units,
+    # each of them from few): the others are single children again for the flow, kept
+    # out of the households where a partner went.
+    cover = {a if len(apart[a]) >= len(apart[b]) else b for a, b in prep.never_together}
+    in_pair = np.isin(units, np.fromiter(cover, dtype=np.int64, count=len(cover)))
     constrained = units[(prep.size > 1) | in_pair]
     order = constrained[np.lexsort((constrained, degree[constrained], -prep.size[constrained]))]
     home = np.full(prep.n_units, -1, dtype=np.int64)
@@ -126,6 +132,10 @@ def best_fit_allocation(prep: PreparedInstance) -> IntArray:
     # a single child is one unit and one child: the room left for them is both at once
     room = np.minimum(room, units_left)
     usable = singles[prep.pair_unit] & (room[prep.pair_household] >= 1)
+    n_h = max(prep.n_households, 1)
+    blocked = [v * n_h + int(home[u]) for u in cover if home[u] >= 0 for v in apart[u]]
+    if blocked:
+        usable &= ~np.isin(prep.pair_unit * n_h + prep.pair_household, blocked)
     kept = np.flatnonzero(usable)
     if len(kept):
         rest = dataclasses.replace(

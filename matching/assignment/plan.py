@@ -31,8 +31,8 @@ from matching.geo import haversine_km
 CONSTRAINT_FAMILIES = (
     "feasible_pair",  # a unit goes whole, to one household that passes every hard rule
     "capacity",  # the children in a household never exceed its vacancies
-    "never_together",  # units in a never-together pair (siblings apart) never share one
-    "unit_limit",  # a household takes at most its limit of units (none set today)
+    "never_together",  # never-together units (siblings apart, co-placement) never share one
+    "unit_limit",  # a household takes at most its limit of units (adopters, FfA carers: one)
 )
 
 
@@ -147,29 +147,35 @@ def kept_in_priority_order(
     vacancies: IntArray,
     priority: FloatArray,
     never_together: Sequence[tuple[int, int]],
+    unit_limit: IntArray | None = None,
 ) -> IntArray:
-    """The part of a plan of feasible pairs (`homes`) that keeps capacity and the
-    never-together pairs: units that conflict (in a household planned beyond its
-    vacancies, or in a never-together pair) are taken one by one in priority order
-    (then index), so a higher-priority unit keeps its place; every other unit keeps
-    its household whatever the order."""
+    """The part of a plan of feasible pairs (`homes`) that keeps capacity, the unit
+    limits and the never-together pairs: units that conflict (in a household planned
+    beyond its vacancies or its limit of units, or in a never-together pair) are taken
+    one by one in priority order (then index), so a higher-priority unit keeps its
+    place; every other unit keeps its household whatever the order."""
     n_h = len(vacancies)
+    limit = vacancies if unit_limit is None else unit_limit
     out = np.full(len(size), -1, dtype=np.int64)
     planned = np.flatnonzero(homes >= 0)
     h_of = homes[planned]
     load = np.bincount(h_of, weights=size[planned], minlength=n_h)
+    count = np.bincount(h_of, minlength=n_h)
     index = partners(never_together)
     in_pair = np.isin(planned, np.fromiter(index, dtype=np.int64, count=len(index)))
-    contested = (load[h_of] > vacancies[h_of]) | in_pair
+    contested = (load[h_of] > vacancies[h_of]) | (count[h_of] > limit[h_of]) | in_pair
     out[planned[~contested]] = h_of[~contested]
     taken = np.zeros(n_h, dtype=np.int64)
+    units_taken = np.bincount(out[out >= 0], minlength=n_h)
+    np.add.at(taken, out[out >= 0], size[out >= 0])
     one_by_one = planned[contested]
     for u in one_by_one[np.lexsort((one_by_one, -priority[one_by_one]))].tolist():
         h = int(homes[u])
-        if taken[h] + size[u] > vacancies[h]:
+        if taken[h] + size[u] > vacancies[h] or units_taken[h] >= limit[h]:
             continue
         if any(out[p] == h for p in index.get(u, ())):
             continue
         out[u] = h
         taken[h] += size[u]
+        units_taken[h] += 1
     return out

@@ -25,6 +25,9 @@ _SCORE_SLACK = 1e-6
 # the reason code of a pair of units that must not share a household because two of
 # their children were assessed to live apart (the domain's `siblings_apart` rule)
 SIBLINGS_APART = "siblings_apart"
+# ... because one child's requirements or a risk rule of the policy rule the other out
+# (`matching.coplacement`)
+CO_PLACEMENT = "co_placement"
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -53,7 +56,7 @@ class PreparedInstance:
     weight: IntArray
     unit_start: IntArray
     # unit pairs that must never share a household, sorted, with the reason of each
-    # (today only siblings assessed apart; add a co-placement rule in `prepare`)
+    # (siblings assessed apart, or a co-placement rule)
     never_together: tuple[tuple[int, int], ...]
     never_together_reason: tuple[str, ...]
     contact: tuple[tuple[int, int], ...]
@@ -145,9 +148,13 @@ def prepare(
         _, first = np.unique(key, return_index=True)
         keep = np.sort(first)
         pu, ph, ps, weight = pu[keep], ph[keep], ps[keep], weight[keep]
-    # Units that must never share a household. A new reason (a co-placement rule of the
-    # policy) is one more source merged here, with its own reason code.
+    # Units that must never share a household: siblings assessed apart, then the
+    # co-placement rules (a pair that is both keeps the siblings' reason).
     apart = _unit_pairs(instance.apart_units, n_u, "apart_units")
+    co_placed = set(_unit_pairs(instance.co_placement_units, n_u, "co_placement_units"))
+    co_placed.difference_update(apart)
+    reasons = dict.fromkeys(apart, SIBLINGS_APART) | dict.fromkeys(co_placed, CO_PLACEMENT)
+    never_together = tuple(sorted(reasons))
     unit_start = np.zeros(n_u + 1, dtype=np.int64)
     np.cumsum(np.bincount(pu, minlength=n_u), out=unit_start[1:])
     return PreparedInstance(
@@ -164,8 +171,8 @@ def prepare(
         pair_score=ps,
         weight=weight,
         unit_start=unit_start,
-        never_together=apart,
-        never_together_reason=(SIBLINGS_APART,) * len(apart),
+        never_together=never_together,
+        never_together_reason=tuple(reasons[p] for p in never_together),
         contact=_unit_pairs(instance.sibling_contact_units, n_u, "sibling_contact_units"),
         contact_bonus=scale_points(contact_bonus) if allocate else 0,
     )

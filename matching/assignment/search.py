@@ -62,7 +62,7 @@ from matching.assignment.greedy import (
     priority_order,
 )
 from matching.assignment.plan import components, partners, plan_problems, plan_value, total_value
-from matching.assignment.prepared import IntArray, PreparedInstance
+from matching.assignment.prepared import SIBLINGS_APART, IntArray, PreparedInstance
 from matching.errors import Cancelled
 
 Progress = Callable[[str, float], None]
@@ -301,6 +301,17 @@ class _Search:
         # units whose placement interacts beyond the network structure
         self.linked = partners(prep.never_together + prep.contact)
         self.apart_of = partners(prep.never_together)
+        # the partners a neighbourhood frees with its seeds: siblings (apart, contact).
+        # A co-placement partner matters only where it holds one of the seed's
+        # households, and the units holding those are freed anyway; freeing every one
+        # (a child who must be the only one placed has a partner in every unit sharing
+        # a household) would swell each neighbourhood far past _LNS_UNITS.
+        siblings = [
+            pair
+            for pair, why in zip(prep.never_together, prep.never_together_reason, strict=True)
+            if why == SIBLINGS_APART
+        ]
+        self.freed_with = partners(siblings + list(prep.contact))
 
     def solve(
         self, chosen: IntArray, units: IntArray, pairs: IntArray, det_limit: float
@@ -402,7 +413,7 @@ class _Search:
             seeds = rng.choice(special, min(len(special), _LNS_SEEDS), replace=False)
             free = set(seeds.tolist())
             for u in seeds.tolist():
-                free.update(v for v in self.linked.get(u, []) if in_comp[v])
+                free.update(v for v in self.freed_with.get(u, []) if in_comp[v])
             seed_pairs = np.concatenate(
                 [np.arange(prep.unit_start[u], prep.unit_start[u + 1]) for u in sorted(free)]
             )

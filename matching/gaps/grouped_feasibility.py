@@ -41,10 +41,16 @@ from datetime import date
 import numpy as np
 import numpy.typing as npt
 
-from matching.domain import Authority, Child, Household
-from matching.feasibility import days_waiting, priority_for_days, sibling_unit_pairs
+from matching.coplacement import co_placement_pairs
+from matching.domain import Authority, Child, Household, SiblingLink
+from matching.feasibility import (
+    days_waiting,
+    priority_for_days,
+    round_households,
+    sibling_unit_pairs,
+)
 from matching.instance import MatchingInstance, RoundHousehold, RoundUnit
-from matching.policy import Policy
+from matching.policy import CoPlacementPolicy, Policy
 from matching.pool import HouseholdPool, need_bits
 from matching.rules import HARD_RULES, RULE_READS, UnitFeatures, too_near
 from matching.siblings import sibling_units
@@ -164,7 +170,15 @@ class UnitTable:
     unit_of_child: dict[str, int]
     apart_units: tuple[tuple[int, int], ...]
     sibling_contact_units: tuple[tuple[int, int], ...]
+    # what co-placement reads: the sibling links (a sibling is not "unrelated") and the
+    # policy's rules (risks, the kinds that take one unit at a time)
+    links: tuple[SiblingLink, ...]
+    policy: Policy
     _features: dict[int, UnitFeatures] = field(default_factory=dict, repr=False)
+
+    @property
+    def co_placement(self) -> CoPlacementPolicy:
+        return self.policy.co_placement
 
     def features(self, u: int) -> UnitFeatures:
         """The rules' features of unit u (computed on first use)."""
@@ -234,6 +248,8 @@ def unit_table(authority: Authority, *, as_of: date, policy: Policy) -> UnitTabl
         unit_of_child=unit_of_child,
         apart_units=apart,
         sibling_contact_units=contact,
+        links=tuple(authority.links),
+        policy=policy,
     )
 
 
@@ -260,6 +276,14 @@ class FeasibleGroups:
     apart_units: tuple[tuple[int, int], ...]
     sibling_contact_units: tuple[tuple[int, int], ...]
     table: UnitTable = field(repr=False, compare=False)
+    # unit pairs whose children must not live together (`matching.coplacement`), among
+    # those that share a group of households able to take two units
+    co_placement_units: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def kept_apart(self) -> tuple[tuple[int, int], ...]:
+        """Every unit pair that must never share a household (apart or co-placement)."""
+        return tuple(sorted(set(self.apart_units) | set(self.co_placement_units)))
 
     @property
     def n_groups(self) -> int:
@@ -319,6 +343,7 @@ class FeasibleGroups:
             pair_household=cat(pair_household),
             pair_score=np.zeros(len(pu), dtype=np.float64),
             apart_units=self.apart_units,
+            co_placement_units=self.co_placement_units,
             sibling_contact_units=self.sibling_contact_units,
         )
 
@@ -549,8 +574,22 @@ def _candidates(households: Sequence[Household]) -> IntArray:
     )
 
 
-def _round_households(households: Sequence[Household]) -> tuple[RoundHousehold, ...]:
-    return tuple(RoundHousehold(h.household_id, h.vacancies, h.lat, h.lon) for h in households)
+def _co_placed(
+    table: UnitTable,
+    households: Sequence[RoundHousehold],
+    group_of_household: IntArray,
+    unit_groups: Sequence[IntArray],
+) -> tuple[tuple[int, int], ...]:
+    """Co-placement pairs of units sharing one of `unit_groups` that can take two units
+    (a group some household of which has two vacancies and no one-unit limit)."""
+    n_groups = int(group_of_household.max()) + 1 if len(group_of_household) else 0
+    roomy = np.zeros(n_groups, dtype=bool)
+    for h, g in enumerate(group_of_household.tolist()):
+        if g >= 0 and households[h].vacancies >= 2 and households[h].max_units != 1:
+            roomy[g] = True
+    return co_placement_pairs(
+        table.unit_children, table.links, table.co_placement, unit_groups, roomy
+    )
 
 
 def feasible_groups(
@@ -585,10 +624,12 @@ def feasible_groups(
     assessed = _assess(table, candidate_pool, np.arange(len(table.units), dtype=np.int64))
     group_of_household = np.full(len(households), -1, dtype=np.int64)
     group_of_household[candidates] = assessed.group_of_row
+    rounded = round_households(households, table.policy)
+    lists = tuple(assessed.lists)
     return FeasibleGroups(
         units=table.units,
         unit_children=table.unit_children,
-        households=_round_households(households),
+        households=rounded,
         group_of_household=group_of_household,
         lists=tuple(assessed.lists),
         unit_list=assessed.unit_list,
@@ -598,6 +639,12 @@ def feasible_groups(
         apart_units=table.apart_units,
         sibling_contact_units=table.sibling_contact_units,
         table=table,
+        co_placement_units=_co_placed(
+            table,
+            rounded,
+            group_of_household,
+            [lists[i] for i in assessed.unit_list.tolist()],
+        ),
     )
 
 
@@ -631,11 +678,20 @@ def with_households(
             at = merged[key] = len(lists)
             lists.append(np.concatenate([base.lists[key[0]], assessed.lists[new] + offset]))
         unit_list[u] = at
+    # new pairs can only meet in the new households' groups
+    all_households = base.households + round_households(households, table.policy)
+    all_groups = np.concatenate([base.group_of_household, extra])
+    new_groups = [np.zeros(0, np.int64)] * len(base.units)
+    for u, new in zip(chosen.tolist(), assessed.unit_list.tolist(), strict=True):
+        new_groups[u] = assessed.lists[new] + offset
+    co_placed = set(base.co_placement_units) | set(
+        _co_placed(table, all_households, all_groups, new_groups)
+    )
     return FeasibleGroups(
         units=base.units,
         unit_children=base.unit_children,
-        households=base.households + _round_households(households),
-        group_of_household=np.concatenate([base.group_of_household, extra]),
+        households=all_households,
+        group_of_household=all_groups,
         lists=tuple(lists),
         unit_list=unit_list,
         unit_type=base.unit_type,
@@ -644,4 +700,5 @@ def with_households(
         apart_units=base.apart_units,
         sibling_contact_units=base.sibling_contact_units,
         table=table,
+        co_placement_units=tuple(sorted(co_placed)),
     )

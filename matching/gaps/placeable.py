@@ -2,7 +2,8 @@
 
 The question is the most children any allocation can place, where a unit (one child or
 a sibling group) goes whole into one household, households hold at most their
-vacancies and units that must never share a household (siblings assessed apart) never
+vacancies (and adopters and FfA carers one unit), and units that must never share a
+household (siblings assessed apart, children the co-placement rules keep apart) never
 do. It is an allocate round with every score 0, and it is answered by the same kernel
 (`matching.assignment`): `max_children_placed_on_pairs` runs `assign` on a pair list
 (flow bounds, the flow/greedy fallback, CP-SAT `ComponentModel` per open component,
@@ -153,7 +154,7 @@ def _pairs_of_plan(prep: PreparedInstance, plan: IntArray) -> IntArray:
     found = (key[order][at] == want) if len(key) else np.zeros(len(want), dtype=bool)
     homes[planned[found]] = plan[planned[found]]
     kept = kept_in_priority_order(
-        homes, prep.size, prep.vacancies, prep.priority, prep.never_together
+        homes, prep.size, prep.vacancies, prep.priority, prep.never_together, prep.unit_limit
     )
     chosen = np.full(n_u, -1, dtype=np.int64)
     placed = np.flatnonzero(kept >= 0)
@@ -224,6 +225,12 @@ def max_children_placed(
     sizes = np.array([u.size for u in tf.units], dtype=np.int64)
     priority = np.array([u.priority for u in tf.units], dtype=np.float64)
     vacancies = np.array([max(h.vacancies, 0) for h in tf.households], dtype=np.int64)
+    # most units a household takes (adopters, FfA carers: one at a time)
+    unit_limit = np.array(
+        [h.vacancies if h.max_units is None else h.max_units for h in tf.households],
+        dtype=np.int64,
+    )
+    unit_limit = np.minimum(np.maximum(unit_limit, 0), vacancies)
     members = tf.group_members()
     n_g = len(members)
     group_size = tf.group_totals()
@@ -236,7 +243,7 @@ def max_children_placed(
         return Placeability(0, 0, 0, True, homes, degree, "no waiting units")
 
     in_apart = np.zeros(n_u, dtype=bool)
-    for a, b in tf.apart_units:
+    for a, b in tf.kept_apart:
         in_apart[a] = in_apart[b] = True
     constrained = ((sizes > 1) | in_apart) & (degree > 0)
     if int(degree[constrained].sum()) > max_hard_pairs:
@@ -256,7 +263,18 @@ def max_children_placed(
 
     # upper bound: one flow over everything (children as flow), computed only when the
     # placement found does not already place every waiting child
-    group_vac = tf.group_totals(vacancies)
+    # a household holds at most its vacancies, and at most its limit of units each no
+    # larger than the largest unit that may go there (a valid bound either way)
+    class_big = np.zeros(classes.n, dtype=np.int64)
+    np.maximum.at(class_big, classes.of_unit, sizes)
+    group_big = np.zeros(n_g, dtype=np.int64)
+    np.maximum.at(group_big, classes.arc_group, class_big[classes.arc_class])
+    grouped = tf.group_of_household >= 0
+    capacity = vacancies.copy()
+    capacity[grouped] = np.minimum(
+        vacancies[grouped], unit_limit[grouped] * group_big[tf.group_of_household[grouped]]
+    )
+    group_vac = tf.group_totals(capacity)
     class_children = np.bincount(classes.of_unit, weights=sizes, minlength=classes.n).astype(
         np.int64
     )
@@ -313,10 +331,20 @@ def max_children_placed(
     skip = hard & expand  # solved above, single children included
     found: list[tuple[IntArray, int, BoolArray | None]] = []
     if plan is not None and len(hard_units) and not expand:
-        checked = _checked_plan(tf, np.asarray(plan, dtype=np.int64), sizes, vacancies, priority)
+        checked = _checked_plan(
+            tf, np.asarray(plan, dtype=np.int64), sizes, vacancies, priority, unit_limit
+        )
         found.append(
             _with_singles(
-                tf, checked, sizes, vacancies, constrained, skip, degree, priority, members
+                tf,
+                checked,
+                sizes,
+                (vacancies, unit_limit),
+                constrained,
+                skip,
+                degree,
+                priority,
+                members,
             )
         )
     # the caller's plan completed is optimal when every child is placed, or when the
@@ -329,12 +357,29 @@ def max_children_placed(
     )
     if not proven:
         if len(hard_units) and not expand:
-            _greedy(tf, np.flatnonzero(constrained), sizes, degree, members, remaining, homes)
+            _greedy(
+                tf,
+                np.flatnonzero(constrained),
+                sizes,
+                degree,
+                members,
+                remaining,
+                homes,
+                unit_limit,
+            )
         # the greedy first, so the caller's plan wins a tie (as on pairs)
         found.insert(
             0,
             _with_singles(
-                tf, homes, sizes, vacancies, constrained, skip, degree, priority, members
+                tf,
+                homes,
+                sizes,
+                (vacancies, unit_limit),
+                constrained,
+                skip,
+                degree,
+                priority,
+                members,
             ),
         )
     homes, singles_value, in_cut = found[-1]
@@ -416,6 +461,11 @@ def _sub_instance(
     apart = tuple(
         (position[a], position[b]) for a, b in tf.apart_units if a in position and b in position
     )
+    co_placed = tuple(
+        (position[a], position[b])
+        for a, b in tf.co_placement_units
+        if a in position and b in position
+    )
     contact = tuple(
         (position[a], position[b])
         for a, b in tf.sibling_contact_units
@@ -428,6 +478,7 @@ def _sub_instance(
         pair_household=ph,
         pair_score=np.zeros(len(pu), dtype=np.float64),
         apart_units=apart,
+        co_placement_units=co_placed,
         sibling_contact_units=contact,
     )
     return instance, households
@@ -437,7 +488,7 @@ def _with_singles(
     tf: FeasibleGroups,
     homes: IntArray,
     sizes: IntArray,
-    vacancies: IntArray,
+    room: tuple[IntArray, IntArray],
     constrained: BoolArray,
     skip: BoolArray,
     degree: IntArray,
@@ -447,10 +498,14 @@ def _with_singles(
     """`homes` completed with a max-flow of the single children not placed and not in
     `skip`, on the vacancies `homes` leaves; (homes, children the flow placed, the
     groups on the source side of its minimum cut, None without a flow)."""
+    vacancies, unit_limit = room
     homes = homes.copy()
     remaining = vacancies.copy()
     took = homes >= 0
     np.subtract.at(remaining, homes[took], sizes[took])
+    # a single child is one unit and one child: the room left for them is both at once
+    units_left = unit_limit - np.bincount(homes[took], minlength=len(unit_limit))
+    remaining = np.minimum(remaining, units_left)
     singles = np.flatnonzero((degree > 0) & ~constrained & ~took & ~skip)
     if not len(singles):
         return homes, 0, None
@@ -476,6 +531,7 @@ def _checked_plan(
     sizes: IntArray,
     vacancies: IntArray,
     priority: npt.NDArray[np.float64],
+    unit_limit: IntArray,
 ) -> IntArray:
     """The feasible part of a caller's plan, as on pairs: the household is in one of the
     unit's groups, then capacity and never-together pairs in priority order (the
@@ -495,7 +551,7 @@ def _checked_plan(
         keep[at] = groups[pos] == group[at] if len(groups) else False
     feasible = np.full(len(sizes), -1, dtype=np.int64)
     feasible[planned[keep]] = plan[planned[keep]]
-    return kept_in_priority_order(feasible, sizes, vacancies, priority, tf.apart_units)
+    return kept_in_priority_order(feasible, sizes, vacancies, priority, tf.kept_apart, unit_limit)
 
 
 def _fill(
@@ -546,11 +602,13 @@ def _greedy(
     members: list[IntArray],
     remaining: IntArray,
     homes: IntArray,
+    unit_limit: IntArray,
 ) -> None:
     """Place sibling groups and `apart` units one by one (largest first, fewest options
     first): the feasible group whose roomiest household has the fewest vacancies that
     still fit, and in it the household with the fewest that fit (best fit)."""
-    apart = partners(tf.apart_units)
+    apart = partners(tf.kept_apart)
+    units_left = unit_limit.copy()
     group_max = np.array(
         [int(remaining[m].max()) if len(m) else 0 for m in members], dtype=np.int64
     )
@@ -564,13 +622,14 @@ def _greedy(
         banned = {int(homes[p]) for p in apart.get(u, ()) if homes[p] >= 0}
         for g in groups[np.argsort(group_max[groups], kind="stable")].tolist():
             hs = members[g]
-            fits = hs[remaining[hs] >= size]
+            fits = hs[(remaining[hs] >= size) & (units_left[hs] > 0)]
             if banned:
                 fits = fits[~np.isin(fits, list(banned))]
             if not len(fits):
                 continue
             h = int(fits[np.argmin(remaining[fits])])
             remaining[h] -= size
+            units_left[h] -= 1
             homes[u] = h
             group_max[g] = int(remaining[hs].max())
             break

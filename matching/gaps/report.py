@@ -37,6 +37,7 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from matching.coplacement import co_placement_pairs
 from matching.domain import Authority, Child, Household
 from matching.gaps.grouped_feasibility import FeasibleGroups, unit_table
 from matching.gaps.grouped_feasibility import with_households as typed_with_households
@@ -70,6 +71,7 @@ from matching.gaps.targets import (
     spec_households,
 )
 from matching.instance import MatchingInstance, RoundHousehold, RoundUnit
+from matching.policy import CoPlacementPolicy, default_co_placement
 from matching.pool import HouseholdPool
 
 BuildInstance = Callable[[Authority], MatchingInstance]
@@ -269,6 +271,7 @@ def _gap_report(
         "as_of": as_of,
         "settings": settings,
         "policy_version": str(getattr(policy, "version", "")),
+        "co_placement": getattr(policy, "co_placement", None),
         "add": add,
         "suppress": suppress,
         "seed": seed,
@@ -333,6 +336,20 @@ def merge_households(base: MatchingInstance, extra: MatchingInstance) -> Matchin
         ),
         pair_score=np.concatenate([base.pair_score, extra.pair_score[keep]]),
         apart_units=base.apart_units,
+        # a co-placement pair matters where the two units could share a household: in
+        # `base`'s households or in `extra`'s (each instance lists its own)
+        co_placement_units=tuple(
+            sorted(
+                set(base.co_placement_units)
+                | {
+                    (min(a, b), max(a, b))
+                    for a, b in mapping[np.array(extra.co_placement_units, dtype=np.int64)]
+                    .reshape(-1, 2)
+                    .tolist()
+                    if a >= 0 and b >= 0
+                }
+            )
+        ),
         sibling_contact_units=base.sibling_contact_units,
     )
 
@@ -455,6 +472,7 @@ def analyse_gaps(
     suppress: bool = True,
     seed: int = 0,
     time_limit_s: float = 10.0,
+    co_placement: CoPlacementPolicy | None = None,
 ) -> GapReport:
     """The gap analysis of a feasibility instance already built for `authority`.
 
@@ -472,7 +490,32 @@ def analyse_gaps(
         suppress=suppress,
         seed=seed,
         time_limit_s=time_limit_s,
+        co_placement=co_placement,
     )
+
+
+def _kept_apart_in_targets(
+    graph: _Feasible,
+    unit_children: Sequence[tuple[Child, ...]],
+    unplaced: Sequence[int],
+    authority: Authority,
+    co_placement: CoPlacementPolicy,
+) -> frozenset[tuple[int, int]]:
+    """Unit pairs a recruited household must never take together: siblings assessed
+    apart, and unplaced units whom the co-placement rules keep apart (whatever the
+    household: a recruit could hold both)."""
+    apart = {(min(a, b), max(a, b)) for a, b in graph.apart_units}
+    everywhere = np.ones(1, dtype=bool)
+    column = np.zeros(1, dtype=np.int64)
+    pairs = co_placement_pairs(
+        [unit_children[u] for u in unplaced],
+        authority.links,
+        co_placement,
+        [column] * len(unplaced),
+        everywhere,
+    )
+    apart.update((unplaced[a], unplaced[b]) for a, b in pairs)
+    return frozenset(apart)
 
 
 def _analyse(
@@ -486,8 +529,10 @@ def _analyse(
     suppress: bool,
     seed: int,
     time_limit_s: float,
+    co_placement: CoPlacementPolicy | None = None,
 ) -> GapReport:
     settings = settings or ProfileSettings()
+    co_placement = co_placement or default_co_placement()
     timings: dict[str, float] = {}
     clock = time.perf_counter()
     child_of_id = {c.child_id: c for c in authority.children}.__getitem__
@@ -512,7 +557,8 @@ def _analyse(
     targets = derive_targets(
         needs,
         settings,
-        apart=frozenset((min(a, b), max(a, b)) for a, b in graph.apart_units),
+        apart=_kept_apart_in_targets(graph, unit_children, unplaced, authority, co_placement),
+        one_unit_kinds=frozenset(co_placement.one_unit_kinds),
         fallback_location=centre,
     )
     with_targets = placeability.children_placeable

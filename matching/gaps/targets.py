@@ -274,6 +274,19 @@ class Target:
         return len(self.households)
 
     @property
+    def for_whom(self) -> str:
+        """Who the places are for: `single_child`, `sibling_group` (every household takes
+        one group), `unrelated_children` (several units share a household) or
+        `sibling_group_or_unrelated` (some of each)."""
+        if self.places == 1:
+            return "single_child"
+        shared = any(len(h.units) > 1 for h in self.households)
+        group = any(len(h.units) == 1 and h.children > 1 for h in self.households)
+        if shared and group:
+            return "sibling_group_or_unrelated"
+        return "unrelated_children" if shared else "sibling_group"
+
+    @property
     def children_claimed(self) -> int:
         return sum(h.children for h in self.households)
 
@@ -285,6 +298,7 @@ class Target:
             "kind": kind_label(self.kind, self.term),
             "ages": f"{self.min_age}-{self.max_age}",
             "places": self.places,
+            "for_whom": self.for_whom,
             "skills": list(self.skills),
             "wheelchair_access": self.wheelchair_access,
             "near": None
@@ -311,7 +325,14 @@ class Target:
             "ffa": "fostering-for-adoption carers (dual approved)",
             "residential": "residential places",
         }[self.kind]
-        group = "a single child" if self.places == 1 else f"sibling groups of {self.places}"
+        group = {
+            "single_child": "a single child",
+            "sibling_group": f"sibling groups of {self.places}",
+            "unrelated_children": f"up to {self.places} unrelated children",
+            "sibling_group_or_unrelated": (
+                f"up to {self.places} children (a sibling group or unrelated children)"
+            ),
+        }[self.for_whom]
         text = f"{noun} approved for ages {self.min_age}-{self.max_age}, {group}"
         if self.skills:
             text += f", with {', '.join(s.replace('_', ' ') for s in self.skills)} skills"
@@ -476,6 +497,7 @@ def derive_targets(
     settings: ProfileSettings,
     *,
     apart: frozenset[tuple[int, int]] = frozenset(),
+    one_unit_kinds: frozenset[str] = frozenset(),
     fallback_location: tuple[float, float] = (0.0, 0.0),
 ) -> list[Target]:
     """The fewest recruitable profiles (greedy set cover) and households that take `needs`.
@@ -484,8 +506,10 @@ def derive_targets(
     units is chosen until all are covered (the greedy set-cover heuristic, within a
     factor ln(n) of the fewest profiles). Within a profile, units are packed into
     households first-fit by size, up to `settings.max_target_places` children each (one
-    household per unit when it needs more), never putting two units assessed apart, or
-    two units whose safeguarding distances cannot both be met, in one household.
+    household per unit when it needs more), never putting two units in one household
+    that `apart` keeps apart (siblings assessed apart, children whom the co-placement
+    rules keep apart) or whose safeguarding distances cannot both be met, and never two
+    units in a household of a kind in `one_unit_kinds` (adopters, FfA carers).
     """
 
     # Whether one need's minimal profile covers another's depends only on the fields of
@@ -541,7 +565,8 @@ def derive_targets(
         open_households: list[tuple[TargetHousehold, list[int]]] = []
         for n in members:
             placed = False
-            if n.size < settings.max_target_places and n.kind != "connected":
+            shares = n.kind != "connected" and n.kind not in one_unit_kinds
+            if n.size < settings.max_target_places and shares:
                 for at, (h, load) in enumerate(open_households):
                     if load[0] + n.size > settings.max_target_places:
                         continue
@@ -561,7 +586,7 @@ def derive_targets(
                 location = _location_for([n], fallback_location)
                 household = TargetHousehold([n.unit], [n], location)
                 households.append(household)
-                if n.size < settings.max_target_places:
+                if n.size < settings.max_target_places and shares:
                     open_households.append((household, [n.size]))
         places = max(max(h.children for h in households), 1)
         targets.append(

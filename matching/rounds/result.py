@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple
 
+from matching.assignment.prepared import CO_PLACEMENT
+
 Mode = Literal["shortlist", "allocate"]
 Status = Literal["OPTIMAL", "FEASIBLE", "INFEASIBLE", "UNKNOWN"]
 
@@ -13,6 +15,9 @@ NO_FEASIBLE_HOUSEHOLD = "no_feasible_household"
 TAKEN_BY_OTHERS = "taken_by_others"
 APART_FROM_PLACED = "apart_from_placed"  # a household had room but holds a sibling kept apart
 NOT_REACHED = "not_reached_within_time_limit"  # room was left: the search stopped early
+# a household had room but holds a child this unit must not live with (or who must not
+# live with it): a requirement about other children or a risk rule (matching.coplacement)
+CO_PLACEMENT_REASON = CO_PLACEMENT
 
 
 @dataclass(frozen=True)
@@ -52,7 +57,8 @@ class RoundParams:
 class Unplaced(NamedTuple):
     """A unit left without a household, and why.
 
-    ``taken`` lists, for ``taken_by_others``/``apart_from_placed``, every feasible
+    ``taken`` lists, for ``taken_by_others``/``apart_from_placed``/``co_placement``, every
+    feasible
     household of the unit with the units that took it.
     """
 

@@ -19,13 +19,20 @@ from matching.assignment.cpsat import DEFAULT_WORKERS
 from matching.assignment.flow import shortlist_flow
 from matching.assignment.greedy import greedy_allocation, greedy_shortlist
 from matching.assignment.plan import homes_of, partners, plan_value
-from matching.assignment.prepared import SCORE_SCALE, IntArray, PreparedInstance, prepare
+from matching.assignment.prepared import (
+    SCORE_SCALE,
+    SIBLINGS_APART,
+    IntArray,
+    PreparedInstance,
+    prepare,
+)
 from matching.assignment.search import Budget, assign, no_progress
 from matching.errors import Cancelled
 from matching.geo import haversine_km
 from matching.instance import MatchingInstance
 from matching.rounds.result import (
     APART_FROM_PLACED,
+    CO_PLACEMENT_REASON,
     NO_FEASIBLE_HOUSEHOLD,
     NOT_REACHED,
     TAKEN_BY_OTHERS,
@@ -54,6 +61,11 @@ def _unplaced_allocate(prep: PreparedInstance, chosen: IntArray) -> tuple[Unplac
     for u in np.flatnonzero(placed).tolist():
         occupants.setdefault(int(home[u]), []).append(u)
     kept_apart = partners(prep.never_together)
+    siblings_apart = {
+        pair
+        for pair, why in zip(prep.never_together, prep.never_together_reason, strict=True)
+        if why == SIBLINGS_APART
+    }
     out: list[Unplaced] = []
     for u in np.flatnonzero(~placed).tolist():
         hs = prep.pair_household[list(prep.pairs_of(u))].tolist()
@@ -66,11 +78,19 @@ def _unplaced_allocate(prep: PreparedInstance, chosen: IntArray) -> tuple[Unplac
             and len(occupants.get(h, ())) < prep.unit_limit[h]
             for h in hs
         ]
-        blocked = [any(v in kept_apart.get(u, ()) for v in occupants.get(h, [])) for h in hs]
-        if any(r and not b for r, b in zip(room, blocked, strict=True)):
+        partners_in = [[v for v in occupants.get(h, []) if v in kept_apart.get(u, ())] for h in hs]
+        if any(r and not b for r, b in zip(room, partners_in, strict=True)):
             reason = NOT_REACHED
         elif any(room):
-            reason = APART_FROM_PLACED
+            # every household with room holds a unit it is kept apart from: siblings
+            # assessed apart when that is all there is, else a co-placement rule
+            by_siblings = all(
+                (min(u, v), max(u, v)) in siblings_apart
+                for r, vs in zip(room, partners_in, strict=True)
+                if r
+                for v in vs
+            )
+            reason = APART_FROM_PLACED if by_siblings else CO_PLACEMENT_REASON
         else:
             reason = TAKEN_BY_OTHERS
         taken = tuple((h, tuple(occupants.get(h, []))) for h in sorted(hs))

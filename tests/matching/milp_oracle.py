@@ -37,7 +37,7 @@ def max_children_milp(instance: MatchingInstance, *, time_limit_s: float = 600.0
     room = sp.csr_matrix((sizes[pu].astype(float), (ph, cols)), shape=(len(vacancies), n))
     index = {p: i for i, p in enumerate(pairs)}
     rows, entries = [], []
-    for a, b in instance.apart_units:
+    for a, b in (*instance.apart_units, *instance.co_placement_units):
         for h in set(ph[pu == a].tolist()) & set(ph[pu == b].tolist()):
             rows += [len(rows) // 2] * 2
             entries += [index[(a, h)], index[(b, h)]]
@@ -48,6 +48,10 @@ def max_children_milp(instance: MatchingInstance, *, time_limit_s: float = 600.0
     if rows:
         apart = sp.csr_matrix((np.ones(len(rows)), (rows, entries)), shape=(rows[-1] + 1, n))
         constraints.append(LinearConstraint(apart, -np.inf, 1))
+    # a household with a limit of units (adopters, FfA carers) takes at most that many
+    limits = np.array([np.inf if h.max_units is None else h.max_units for h in instance.households])
+    units_in = sp.csr_matrix((np.ones(n), (ph, cols)), shape=(len(vacancies), n))
+    constraints.append(LinearConstraint(units_in, -np.inf, limits))
     result = milp(
         -sizes[pu].astype(float),
         constraints=constraints,

@@ -104,6 +104,9 @@ class _Graph:
     pair_household: IntArray
     unit_start: IntArray  # CSR offsets of each unit's pairs
     apart: list[tuple[int, int]]
+    # most units per household, -1 for none (a unit that may go to a limited household
+    # is solved by the CP-SAT model, which knows the limit; the flow does not)
+    unit_limit: IntArray
 
     @property
     def n_units(self) -> int:
@@ -138,8 +141,13 @@ def _graph(instance: MatchingInstance) -> _Graph:
     counts = np.bincount(pu, minlength=len(sizes)) if len(sizes) else np.zeros(0, np.int64)
     unit_start = np.zeros(len(sizes) + 1, dtype=np.int64)
     np.cumsum(counts, out=unit_start[1:])
-    apart = sorted({(min(a, b), max(a, b)) for a, b in instance.apart_units if a != b})
-    return _Graph(sizes, vacancies, priority, pu, ph, unit_start, apart)
+    # units that must never share a household: siblings apart and co-placement pairs
+    kept_apart = (*instance.apart_units, *instance.co_placement_units)
+    apart = sorted({(min(a, b), max(a, b)) for a, b in kept_apart if a != b})
+    limit = np.array(
+        [-1 if h.max_units is None else h.max_units for h in instance.households], dtype=np.int64
+    )
+    return _Graph(sizes, vacancies, priority, pu, ph, unit_start, apart, limit)
 
 
 def _max_flow(
@@ -356,7 +364,9 @@ def max_children_placed(
     in_apart = np.zeros(n_u, dtype=bool)
     for a, b in g.apart:
         in_apart[a] = in_apart[b] = True
-    constrained = (g.sizes > 1) | in_apart
+    limited = np.zeros(n_u, dtype=bool)
+    limited[g.pair_unit[g.unit_limit[g.pair_household] >= 0]] = True
+    constrained = (g.sizes > 1) | in_apart | limited
     comp_hard = np.zeros(n_comp, dtype=bool)
     comp_hard[comp_of_unit[constrained]] = True
     connected = degree > 0
@@ -520,6 +530,8 @@ def _checked_plan(g: _Graph, plan: IntArray) -> IntArray:
             continue
         if load[h] + g.sizes[u] > g.vacancies[h]:
             continue
+        if g.unit_limit[h] >= 0 and np.count_nonzero(homes == h) >= g.unit_limit[h]:
+            continue
         if any(homes[p] == h for p in partners.get(u, ())):
             continue
         homes[u] = h
@@ -585,6 +597,9 @@ def _greedy(
     in_apart = np.zeros(g.n_units, dtype=bool)
     partners = partners_of(g.apart)
     in_apart[list(partners)] = True
+    # units that may go to a household with a limit of units are placed one by one too
+    in_apart[g.pair_unit[g.unit_limit[g.pair_household] >= 0]] = True
+    units_left = np.where(g.unit_limit >= 0, g.unit_limit, g.vacancies)
     constrained = np.flatnonzero(hard_units & ((g.sizes > 1) | in_apart))
     degree = np.diff(g.unit_start)
     free_mask = hard_units & ~((g.sizes > 1) | in_apart)
@@ -601,7 +616,7 @@ def _greedy(
     order = np.lexsort((constrained, degree[constrained], -g.sizes[constrained]))
     for u in constrained[order].tolist():
         options = g.households_of(u)
-        fits = options[remaining[options] >= g.sizes[u]]
+        fits = options[(remaining[options] >= g.sizes[u]) & (units_left[options] > 0)]
         if u in partners and len(fits):
             banned = [int(homes[p]) for p in partners[u] if homes[p] >= 0]
             if banned:
@@ -610,6 +625,7 @@ def _greedy(
             continue
         choice = int(fits[np.argmin(rank[fits])])
         remaining[choice] -= g.sizes[u]
+        units_left[choice] -= 1
         rank[choice] -= g.sizes[u]
         homes[u] = choice
     free = np.flatnonzero(free_mask).astype(np.int64)
@@ -642,6 +658,8 @@ def _cpsat_component(
         model.add_at_most_one(options)
     for h, members in by_household.items():
         model.add(sum(int(g.sizes[u]) * v for u, v in members) <= int(g.vacancies[h]))
+        if g.unit_limit[h] >= 0:
+            model.add(sum(v for _, v in members) <= int(g.unit_limit[h]))
     for a, b in g.apart:
         if a in unit_pos and b in unit_pos:
             common = set(g.households_of(a).tolist()) & set(g.households_of(b).tolist())

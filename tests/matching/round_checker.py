@@ -20,6 +20,7 @@ REASONS = {
     "no_feasible_household",
     "taken_by_others",
     "apart_from_placed",
+    "co_placement",
     "not_reached_within_time_limit",
 }
 
@@ -93,6 +94,11 @@ def round_problems(instance: MatchingInstance, result: Any, params: Any) -> list
         for a, b in instance.apart_units:
             if a in home and b in home and home[a] == home[b]:
                 problems.append(f"units {a} and {b} are kept apart but share household {home[a]}")
+        for a, b in instance.co_placement_units:
+            if a in home and b in home and home[a] == home[b]:
+                problems.append(
+                    f"units {a} and {b} must not live together but share household {home[a]}"
+                )
     covered = [u for u, c in enumerate(result.assignments) if c]
     if result.units_covered != len(covered):
         problems.append("units_covered is wrong")

@@ -174,12 +174,21 @@ def assert_valid_placement(types: TypedFeasibility, homes: np.ndarray) -> None:
 
 
 def relaxation(instance: MatchingInstance) -> int:
-    """Max-flow with sibling groups free to split: children -> households, networkx."""
+    """Max-flow with sibling groups free to split: children -> households, networkx.
+
+    A household with a limit of units (adopters, FfA carers) holds at most that many
+    units, so at most the limit times its largest feasible unit's children."""
     graph = nx.DiGraph()
+    largest = [0] * len(instance.households)
+    for u, h in zip(instance.pair_unit.tolist(), instance.pair_household.tolist(), strict=True):
+        largest[h] = max(largest[h], instance.units[u].size)
     for u, unit in enumerate(instance.units):
         graph.add_edge("s", ("u", u), capacity=unit.size)
     for h, household in enumerate(instance.households):
-        graph.add_edge(("h", h), "t", capacity=max(household.vacancies, 0))
+        room = max(household.vacancies, 0)
+        if household.max_units is not None:
+            room = min(room, household.max_units * largest[h])
+        graph.add_edge(("h", h), "t", capacity=room)
     for u, h in zip(instance.pair_unit.tolist(), instance.pair_household.tolist(), strict=True):
         graph.add_edge(("u", u), ("h", h))
     if "s" not in graph or "t" not in graph:
@@ -367,7 +376,10 @@ def test_a_callers_plan_is_checked_as_the_pairs_path_checks_it(
             plan[u] = rng.choice(feasible)
     graph = placeable._graph(instance)
     expected = placeable._checked_plan(graph, plan)
-    got = typed_placeable._checked_plan(types, plan, graph.sizes, graph.vacancies, graph.priority)
+    limit = np.where(graph.unit_limit >= 0, graph.unit_limit, graph.vacancies)
+    got = typed_placeable._checked_plan(
+        types, plan, graph.sizes, graph.vacancies, graph.priority, limit
+    )
     assert np.array_equal(got, expected)
 
 

@@ -84,7 +84,13 @@ def brute_force_allocation(inst: MatchingInstance, bonus: float, km: float) -> t
                 load[h] += inst.units[u].size
         if any(load[h] > hh.vacancies for h, hh in enumerate(inst.households)):
             continue
-        if any(plan[a] is not None and plan[a] == plan[b] for a, b in inst.apart_units):
+        kept_apart = (*inst.apart_units, *inst.co_placement_units)
+        if any(plan[a] is not None and plan[a] == plan[b] for a, b in kept_apart):
+            continue
+        if any(
+            hh.max_units is not None and sum(1 for h in plan if h == i) > hh.max_units
+            for i, hh in enumerate(inst.households)
+        ):
             continue
         children = sum(inst.units[u].size for u, h in enumerate(plan) if h is not None)
         total = sum(weight(inst, u, pairs[(u, h)]) for u, h in enumerate(plan) if h is not None)
