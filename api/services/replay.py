@@ -14,6 +14,7 @@ it). A replay is a read of the children in the run, audited like the run's own r
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import Literal
 
 from sqlalchemy.orm import Session
@@ -41,7 +42,11 @@ ANY_RUN_ROLES = ("family_finder", "admin")
 PROPOSAL_RUN_ROLES = ("panel", "decision_maker")
 
 
-def _check_access(session: Session, actor: Actor, kind: RunKind, run_id: int) -> None:
+def _check_access(
+    session: Session, actor: Actor, kind: RunKind, run_id: int, children: Sequence[str] = ()
+) -> None:
+    """Let the actor replay the run, or record the refusal (for each child of a
+    shortlist's unit) and raise AccessDenied."""
     if actor.role in ANY_RUN_ROLES:
         return
     if actor.role in PROPOSAL_RUN_ROLES:
@@ -51,7 +56,8 @@ def _check_access(session: Session, actor: Actor, kind: RunKind, run_id: int) ->
         if any(status in OPEN_PROPOSAL_STATUSES for status in statuses):
             return
     session.rollback()
-    record_denial(session, actor, f"replay {kind} {run_id}")
+    for child_id in children or (None,):
+        record_denial(session, actor, f"replay {kind} {run_id}", child_id=child_id)
     raise AccessDenied(
         f"only a run a proposal on your agenda was made from can be replayed by the "
         f"{actor.role} role"
@@ -64,7 +70,7 @@ def replay_shortlist(session: Session, actor: Actor, run_id: int) -> ReplayDocum
     if not 0 < run_id <= MAX_ID:  # no row can have it
         raise NotFoundError(f"no shortlist run with id {run_id}")
     run = get_shortlist_run(session, run_id)
-    _check_access(session, actor, "shortlist", run_id)
+    _check_access(session, actor, "shortlist", run_id, run.unit)
     what = f"shortlist run {run_id}"
     authority, policy = load_run_inputs(session, what, run.inputs_key, run.policy_sha256)
     assert run.inputs_key is not None and run.request is not None
