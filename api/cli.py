@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import typer
 
-from api.commands import data, db, fixtures, gaps, matching, replay, serve, users
+from api.commands import data, db, fixtures, gaps, matching, replay, serve, transparency, users
 from api.commands.common import CliState
 
 app = typer.Typer(
@@ -39,4 +39,5 @@ matching.register(app)
 replay.register(app)
 gaps.register(app)
 serve.register(app)
+transparency.register(app)
 users.register(app)

@@ -55,6 +55,19 @@ class Settings(BaseSettings):
         description="FAMILYFINDER_REPLAY_RETENTION_DAYS: how long the inputs kept to replay "
         "a stored run are kept (`familyfinder replay prune` deletes older ones)",
     )
+    transparency_organisation: str = Field(
+        default="",
+        description="FAMILYFINDER_TRANSPARENCY_ORGANISATION: the organisation that runs the "
+        "service, named in its transparency record",
+    )
+    transparency_team: str = Field(
+        default="",
+        description="FAMILYFINDER_TRANSPARENCY_TEAM: the team and senior responsible owner",
+    )
+    transparency_contact: str = Field(
+        default="",
+        description="FAMILYFINDER_TRANSPARENCY_CONTACT: where to ask about the tool",
+    )
     secret_key: str | None = Field(
         default=None,
         description="FAMILYFINDER_SECRET_KEY: signs web sessions; no usable default",
