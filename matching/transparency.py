@@ -170,6 +170,17 @@ def _value(value: Any) -> str:
     return str(value)
 
 
+def _words(text: str) -> str:
+    """Codes written as words (`margin_years` -> `margin years`), for people to read."""
+    return text.replace("`", "").replace("_", " ")
+
+
+def _setting_name(path: str) -> str:
+    """`priority.first_threshold_days` -> `Priority: first threshold days`."""
+    words = _words(path).replace(".", ": ")
+    return words[:1].upper() + words[1:]
+
+
 def _settings_rows(
     prefix: str, values: Mapping[str, Any], comments: Mapping[str, tuple[str, ...]]
 ) -> list[tuple[str, ...]]:
@@ -179,7 +190,8 @@ def _settings_rows(
         if isinstance(value, dict):
             rows.extend(_settings_rows(path, value, comments))
         else:
-            rows.append((path, _value(value), " ".join(comments.get(path, ())) or "-"))
+            why = _words(" ".join(comments.get(path, ()))) or "-"
+            rows.append((_setting_name(path), _words(_value(value)), why))
     return rows
 
 
@@ -187,7 +199,7 @@ def _settings_rows(
 
 
 def _first_line(text: str | None) -> str:
-    return text.strip().splitlines()[0].replace("`", "") if text else ""
+    return _words(text.strip().splitlines()[0]) if text else ""
 
 
 def _fields(cls: type) -> str:
@@ -254,7 +266,7 @@ def _criteria_section(policy: Policy, comments: Mapping[str, tuple[str, ...]]) -
             label("criterion", name),
             f"{weight:g}",
             f"{100 * weight / total:.0f}%",
-            " ".join(comments.get(f"weights.{name}", ())) or "-",
+            _words(" ".join(comments.get(f"weights.{name}", ()))) or "-",
         )
         for name, weight in weights.items()
     )
@@ -316,11 +328,11 @@ def _fairness_section(fairness: FairnessSummary | None) -> Section:
         )
     rows = tuple(
         (
-            f"{f.dimension.replace('_', ' ')}: {f.group}",
-            f.metric.replace("_", " "),
+            f"{_words(f.dimension)}: {f.group}",
+            _words(f.metric),
             f"{f.ratio:.2f}",
             f"{f.interval[0]:.2f} to {f.interval[1]:.2f}",
-            ", ".join(d.replace("_", " ") for d in f.drivers) or "-",
+            ", ".join(_words(d) for d in f.drivers) or "-",
         )
         for f in fairness.flags
     )

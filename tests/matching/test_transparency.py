@@ -75,7 +75,7 @@ def test_a_changed_setting_and_its_source_comment_show() -> None:
         "first_threshold_days = 121", "# A2 scorecard threshold (DfE)\nfirst_threshold_days = 100"
     )
     after = to_markdown(_record(text))
-    assert "| priority.first_threshold_days | 100 | A2 scorecard threshold (DfE) |" in after
+    assert "| Priority: first threshold days | 100 | A2 scorecard threshold (DfE) |" in after
     # the FfA duty's source, from the comment above its weight
     assert "Children Act 1989 s.22C(9A)-(9B)" in after
 
@@ -85,7 +85,7 @@ def test_a_policy_without_comments_still_gives_every_weight() -> None:
     text = to_markdown(
         build_record(policy, policy_toml(policy), owner=Owner(), release="x", retention_days=30)
     )
-    assert "| min_round_score | 5 | - |" in text
+    assert "| Min round score | 5 | - |" in text
     for name in policy.weights.model_dump():
         assert f"| {label('criterion', name)} |" in text
     assert "Not recorded (set FAMILYFINDER_TRANSPARENCY_ORGANISATION)" in text
