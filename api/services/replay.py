@@ -71,13 +71,14 @@ def replay_shortlist(session: Session, actor: Actor, run_id: int) -> ReplayDocum
         raise NotFoundError(f"no shortlist run with id {run_id}")
     run = get_shortlist_run(session, run_id)
     _check_access(session, actor, "shortlist", run_id, run.unit)
-    what = f"shortlist run {run_id}"
-    authority, policy = load_run_inputs(session, what, run.inputs_key, run.policy_sha256)
-    assert run.inputs_key is not None and run.request is not None
-    inputs = ShortlistInputs.model_validate(run.request)
+    kept = load_run_inputs(session, f"shortlist run {run_id}", run)
+    inputs = ShortlistInputs.model_validate(kept.request)
     stored = run.document
     replayed = shortlist_of(
-        MatchingContext.prepare(authority), inputs, policy=policy, inputs_fingerprint=run.inputs_key
+        MatchingContext.prepare(kept.authority),
+        inputs,
+        policy=kept.policy,
+        inputs_fingerprint=kept.key,
     )
     differences = compare_shortlists(stored, replayed)
     with unit_of_work(session):
@@ -119,22 +120,20 @@ def replay_round(session: Session, actor: Actor, round_id: int) -> ReplayDocumen
         raise NotFoundError(f"round {round_id} has no stored result ({job.status})")
     _check_access(session, actor, "round", round_id)
     run = get_round_run(session, job.round_run_id)
-    what = f"round {round_id}"
-    authority, policy = load_run_inputs(session, what, run.inputs_key, run.policy_sha256)
-    assert run.inputs_key is not None and run.request is not None
-    inputs = RoundInputs.model_validate(run.request)
+    kept = load_run_inputs(session, f"round {round_id}", run)
+    inputs = RoundInputs.model_validate(kept.request)
     session.rollback()  # end the read: a large round takes a while
     snapshot = Snapshot(
-        authority=authority,
-        context=MatchingContext.prepare(authority),
-        fingerprint=run.inputs_key,
+        authority=kept.authority,
+        context=MatchingContext.prepare(kept.authority),
+        fingerprint=kept.key,
         data_version=-1,  # not the database's: the data as the run saw it
         changed_at=None,
-        policy=policy,
+        policy=kept.policy,
         loaded_at=time.monotonic(),
         load_s=0.0,
     )
-    result, replayed = compute_round(snapshot, inputs, policy=policy)
+    result, replayed = compute_round(snapshot, inputs, policy=kept.policy)
     stored = run.document
     differences = compare_rounds(stored, replayed)
     with unit_of_work(session):

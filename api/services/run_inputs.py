@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from importlib import metadata
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -33,6 +34,7 @@ from models.run_input_store import (
     prunable_inputs,
     prune_inputs,
 )
+from models.store import RoundRunRecord, ShortlistRunRecord
 
 
 @lru_cache(maxsize=1)
@@ -66,12 +68,25 @@ def keep_run_inputs(session: Session, snapshot: Snapshot, policy: Policy) -> Kep
     return KeptRunInputs(inputs_key=key, policy_sha256=sha256)
 
 
+@dataclass(frozen=True)
+class RunInputs:
+    """What a stored run was computed from, read back: the authority as it was, the
+    policy, the request (JSON of `matching.run_inputs.ShortlistInputs`/`RoundInputs`)
+    and the key the authority is kept under (its fingerprint)."""
+
+    authority: Authority
+    policy: Policy
+    request: dict[str, Any]
+    key: str
+
+
 def load_run_inputs(
-    session: Session, what: str, inputs_key: str | None, policy_sha256: str | None
-) -> tuple[Authority, Policy]:
-    """The authority and the policy a stored run (`what`, for messages) was computed
-    from; `ReplayUnavailable` when they were not kept, were pruned or were altered."""
-    if inputs_key is None or policy_sha256 is None:
+    session: Session, what: str, run: ShortlistRunRecord | RoundRunRecord
+) -> RunInputs:
+    """What stored run `run` (`what`, for messages) was computed from;
+    `ReplayUnavailable` when it was not kept, was pruned or was altered."""
+    inputs_key, policy_sha256, request = run.inputs_key, run.policy_sha256, run.request
+    if inputs_key is None or policy_sha256 is None or request is None:
         raise ReplayUnavailable(
             f"{what} was stored before runs kept their inputs: it cannot be replayed"
         )
@@ -87,7 +102,12 @@ def load_run_inputs(
     text = kept_policy_text(session, policy_sha256)
     if text is None or hashlib.sha256(text.encode("utf-8")).hexdigest() != policy_sha256:
         raise ReplayUnavailable(f"the policy text of {what} is missing or was altered")
-    return decode_authority(kept.data, inputs_key), load_policy(text)
+    return RunInputs(
+        authority=decode_authority(kept.data, inputs_key),
+        policy=load_policy(text),
+        request=request,
+        key=inputs_key,
+    )
 
 
 @dataclass(frozen=True)
