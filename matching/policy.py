@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import threading
 import tomllib
-from collections import OrderedDict
+import weakref
 from functools import lru_cache
 from importlib import resources
 from typing import Annotated, Any
@@ -190,20 +190,23 @@ def load_policy(text: str | None = None) -> Policy:
     return policy
 
 
-# The text each recently loaded policy was read from, so a stored run can keep the
-# policy file's own words (its comments name the sources). Keyed by the object itself:
-# a copy made in code (`model_copy`) is another object and gets `policy_toml` instead.
-_TEXTS: OrderedDict[int, tuple[Policy, str]] = OrderedDict()
-_TEXTS_KEPT = 16
+# The text each policy still in use was loaded from, so a stored run can keep the
+# policy file's own words (its comments name the sources). Keyed by the object's id and
+# dropped when the object is: a copy made in code (`model_copy`) is another object and
+# gets `policy_toml` instead.
+_TEXTS: dict[int, tuple[weakref.ref[Policy], str]] = {}
 _texts_lock = threading.Lock()
+
+
+def _forget_text(key: int) -> None:
+    with _texts_lock:
+        _TEXTS.pop(key, None)
 
 
 def _remember_text(policy: Policy, text: str) -> None:
     with _texts_lock:
-        _TEXTS[id(policy)] = (policy, text)
-        _TEXTS.move_to_end(id(policy))
-        while len(_TEXTS) > _TEXTS_KEPT:
-            _TEXTS.popitem(last=False)
+        _TEXTS[id(policy)] = (weakref.ref(policy), text)
+    weakref.finalize(policy, _forget_text, id(policy))
 
 
 def policy_text(policy: Policy) -> str:
@@ -212,7 +215,7 @@ def policy_text(policy: Policy) -> str:
     an equal policy."""
     with _texts_lock:
         kept = _TEXTS.get(id(policy))
-    if kept is not None and kept[0] is policy:
+    if kept is not None and kept[0]() is policy:
         return kept[1]
     return policy_toml(policy)
 
