@@ -417,6 +417,10 @@ def build_record(
                 "shortlist and round keeps its inputs (the data as it was, the policy "
                 f"text, the seed) for {retention_days} days, or as long as a proposal "
                 "made from it, so it can be replayed to show exactly how it was produced.",
+                "Appeals and review: a child, a parent or a carer can challenge a "
+                "decision through the authority's representations and complaints "
+                "procedure (Children Act 1989 s.26(3)); the frozen panel paper and the "
+                "replay of its run show how the proposal was produced.",
             ),
         ),
         Section(
@@ -442,6 +446,11 @@ def build_record(
         Section(
             "risks",
             "Risks and mitigations",
+            (
+                "Impact assessments: the organisation's data protection impact assessment "
+                "(UK GDPR Article 35) and equality impact assessment (the public sector "
+                "equality duty, Equality Act 2010 s.149) belong with this record.",
+            ),
             tables=(
                 Table(
                     "Risks",
