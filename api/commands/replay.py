@@ -85,8 +85,9 @@ def replay_round_command(
     round_id: Annotated[int, typer.Argument(help="The round's id (as `round` printed it)")],
     as_json: JsonOption = False,
 ) -> None:
-    """Run a stored round again from its kept inputs and compare (it takes as long as
-    the round did)."""
+    """Run a stored round again from its kept inputs and compare.
+
+    It takes as long as the round did."""
     _replay(ctx, "round", round_id, as_json)
 
 
@@ -97,7 +98,9 @@ def prune_command(
         bool, typer.Option("--dry-run", help="List what would be deleted; delete nothing")
     ] = False,
 ) -> None:
-    """Delete the kept inputs that only runs older than FAMILYFINDER_REPLAY_RETENTION_DAYS
+    """Delete kept inputs past the retention setting.
+
+    Deletes the data versions that only runs older than FAMILYFINDER_REPLAY_RETENTION_DAYS
     (default 2557: 7 years) refer to. The runs and their results stay; the inputs of a
     run a proposal was made from are kept. Schedule it (cron, a systemd timer) daily."""
     from api.services.run_inputs import prune_expired_inputs
