@@ -41,7 +41,8 @@ def transparency_command(
 ) -> None:
     """Write the tool's algorithmic transparency record (Markdown or HTML).
 
-    In the shape of the UK Algorithmic Transparency Recording Standard: a tier 1 summary; tier 2 owner, scope, human oversight, data, every hard
+    In the shape of the UK Algorithmic Transparency Recording Standard: a tier 1
+    summary; tier 2 owner, scope, human oversight, data, every hard
     rule with its source, the criteria and weights of the policy in force, fairness
     figures, risks. Made from the policy and the code's rule table, so it cannot drift.
     The owner comes from FAMILYFINDER_TRANSPARENCY_ORGANISATION, _TEAM and _CONTACT."""
