@@ -24,7 +24,7 @@ from api.http_errors import ERROR_RESPONSES, install_error_handlers
 from api.pages import install_pages
 from api.pages.web import page_csp
 from api.proxies import TrustedProxies, parse_trusted_proxies
-from api.routes import auth, operations, proposals, records
+from api.routes import auth, operations, proposals, records, runs
 from api.security import DEFAULT_TOKEN_LIFETIME, PasswordHashing, secret_key_problem
 from api.services.round_jobs import RoundLimits, RoundWorker
 from api.settings import Settings
@@ -272,7 +272,7 @@ def create_app(
     )
     install_error_handlers(app)
     _install_docs(app)
-    for module in (auth, records, proposals, operations):
+    for module in (auth, records, proposals, operations, runs):
         app.include_router(module.router)
     # the server-rendered pages (api/pages), with Secure cookies behind TLS
     install_pages(app, secret_key, https_only=settings.behind_tls)

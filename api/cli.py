@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import typer
 
-from api.commands import data, db, fixtures, gaps, matching, serve, users
+from api.commands import data, db, fixtures, gaps, matching, replay, serve, transparency, users
 from api.commands.common import CliState
 
 app = typer.Typer(
@@ -36,6 +36,8 @@ data.register(app)
 fixtures.register(app)
 db.register(app)
 matching.register(app)
+replay.register(app)
 gaps.register(app)
 serve.register(app)
+transparency.register(app)
 users.register(app)

@@ -6,6 +6,7 @@
     NotFamilyFoundError       3           422
     ConflictError             4           409
     PolicyError               5           500  the server's policy file is broken
+    ReplayUnavailable         10          410  a run whose inputs are not kept (or altered)
     FamilyFinderError (other) 1           400
     database unusable         6           (503, left to the web app): unreachable, a URL
                                           that is not one, an unknown kind or driver
@@ -14,6 +15,9 @@
                                           cannot be listened on
     Cancelled                 8           a round cancelled while the command ran it
                                           (from the API or the rounds page)
+    replay differs            9           `familyfinder replay`: the run, computed again
+                                          from its kept inputs, differs from what was
+                                          stored (0: identical)
 
 Exit code 2 is also what Click uses for a usage error (a bad option); both mean "the
 thing you asked for is not there as asked". Anything not a FamilyFinderError is a bug
@@ -28,6 +32,7 @@ from matching.errors import (
     NotFamilyFoundError,
     NotFoundError,
     PolicyError,
+    ReplayUnavailable,
     ValidationError,
 )
 
@@ -38,6 +43,7 @@ _MAPPING: tuple[tuple[type[FamilyFinderError], int, int], ...] = (
     (NotFoundError, 2, 404),
     (ConflictError, 4, 409),
     (PolicyError, 5, 500),
+    (ReplayUnavailable, 10, 410),
     (FamilyFinderError, 1, 400),
 )
 
@@ -87,3 +93,6 @@ LISTEN_EXIT_CODE = 7
 
 # Not an error: the work was cancelled by a person (a round, from the API or a page).
 CANCELLED_EXIT_CODE = 8
+
+# Not an error: a replayed run differs from what was stored (`familyfinder replay`).
+REPLAY_DIFFERS_EXIT_CODE = 9

@@ -1,7 +1,7 @@
 """Every HTTP error is a JSON body `{"error": ..., "detail": ...}`, documented in OpenAPI.
 
     raised                                 status  error
-    matching.errors.* (via api.errors)     404/409/422/400/500 as mapped there
+    matching.errors.* (via api.errors)     404/409/410/422/400/500 as mapped there
     AuthenticationFailed, bad/expired token 401    Unauthorized
     AccessDenied, wrong role               403     Forbidden
     LoginThrottled                         429     TooManyRequests (Retry-After)
@@ -62,6 +62,7 @@ _DESCRIPTIONS = {
     403: "The signed-in role may not do this",
     404: "No such record",
     409: "Conflicts with the current state (vacancy taken, child already proposed, ...)",
+    410: "A stored run whose inputs are no longer kept (deleted under the retention setting)",
     413: "The request body is too large",
     422: "The parameters, body or uploaded files are invalid",
     429: "Too many failed sign-ins, or too many matching rounds queued or running",

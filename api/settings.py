@@ -25,6 +25,15 @@ DEFAULT_ROUNDS_TOTAL = 4
 # asks for --yes: a half-written export must not wipe an authority.
 DEFAULT_SNAPSHOT_RETIRE_SHARE = 0.10
 
+# How long a run's inputs are kept, by default: 7 years, the retention local
+# authorities commonly give case-related records that are not the child's case file
+# itself ("last action + 6 years" in the IRMS Retention Guidelines for Local
+# Authorities, the six years of the Limitation Act 1980 s.2 and s.5 with a year to
+# act in). The child's case record (kept to the 75th birthday, Care Planning, Placement
+# and Case Review (England) Regulations 2010 reg 50) holds the panel paper itself; the
+# inputs of a run a proposal was made from are kept as long as the proposal.
+DEFAULT_REPLAY_RETENTION_DAYS = 2557
+
 
 class Settings(BaseSettings):
     """Everything configurable, with its environment variable in the field description."""
@@ -39,6 +48,25 @@ class Settings(BaseSettings):
     policy_file: Path | None = Field(
         default=None,
         description="FAMILYFINDER_POLICY_FILE: scoring policy to use instead of the shipped one",
+    )
+    replay_retention_days: int = Field(
+        default=DEFAULT_REPLAY_RETENTION_DAYS,
+        ge=1,
+        description="FAMILYFINDER_REPLAY_RETENTION_DAYS: how long the inputs kept to replay "
+        "a stored run are kept (`familyfinder replay prune` deletes older ones)",
+    )
+    transparency_organisation: str = Field(
+        default="",
+        description="FAMILYFINDER_TRANSPARENCY_ORGANISATION: the organisation that runs the "
+        "service, named in its transparency record",
+    )
+    transparency_team: str = Field(
+        default="",
+        description="FAMILYFINDER_TRANSPARENCY_TEAM: the team and senior responsible owner",
+    )
+    transparency_contact: str = Field(
+        default="",
+        description="FAMILYFINDER_TRANSPARENCY_CONTACT: where to ask about the tool",
     )
     secret_key: str | None = Field(
         default=None,

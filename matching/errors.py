@@ -5,7 +5,10 @@
     ├── PolicyError              a policy file that does not validate (names the key)
     ├── NotFoundError            an id that does not exist
     ├── NotFamilyFoundError      a shortlist asked for a plan that is not family-found
-    └── ConflictError            a change that would break an invariant (double booking)
+    ├── ConflictError            a change that would break an invariant (double booking)
+    └── ReplayUnavailable        a stored run whose inputs are not kept (stored before
+        │                        replay existed, or deleted under the retention setting)
+        └── InputsAltered        kept inputs that no longer hash to their fingerprint
 
     Cancelled                    not an error: work stopped because a person asked
 
@@ -59,6 +62,15 @@ class NotFamilyFoundError(FamilyFinderError):
 
 class ConflictError(FamilyFinderError):
     """A change that would break an invariant, such as over-filling a household."""
+
+
+class ReplayUnavailable(FamilyFinderError):
+    """A stored run cannot be replayed: its inputs were never kept (it was stored before
+    replay existed) or were deleted under the retention setting."""
+
+
+class InputsAltered(ReplayUnavailable):
+    """Kept inputs that do not hash to their key: altered after the run."""
 
 
 class Cancelled(Exception):

@@ -21,6 +21,7 @@ from typing import Any
 from matching.domain import Authority, Child, Household, SiblingLink
 
 FINGERPRINT_VERSION = 4  # 4: placed_with, placement_order_on, facts; not-recorded booleans
+FINGERPRINT_HEADER = f"familyfinder-authority-v{FINGERPRINT_VERSION}\n".encode()
 
 _Encode = Callable[[Any], Any]
 
@@ -101,18 +102,43 @@ def _ordered_pair(link: SiblingLink) -> SiblingLink:
     return link
 
 
-def _feed(
-    digest: Any,
+def _section(
     section: str,
     encoder: tuple[list[str], Callable[[Any], list[Any]]],
     records: Iterable[Any],
-) -> None:
+) -> bytes:
     names, encode = encoder
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
     # One encode call per section: the work stays in the C encoder, not a Python call
     # per record.
     section_text = dumps([section, names, [encode(record) for record in records]])
-    digest.update(section_text.encode("utf-8") + b"\n")
+    return section_text.encode("utf-8") + b"\n"
+
+
+def canonical_authority(authority: Authority) -> bytes:
+    """The authority's canonical content: the exact bytes its fingerprint hashes.
+
+    A header line, then one JSON line per section (children, households, sibling links),
+    each `[section, field names, [record values...]]`, records in id order, sets sorted,
+    each sibling pair in one order. `matching.run_inputs` keeps these bytes (compressed)
+    so a stored run can be replayed, and reads them back into an `Authority`.
+    """
+    links = sorted(
+        (_ordered_pair(link) for link in authority.links),
+        key=lambda link: (link.child_a, link.child_b),
+    )
+    return b"".join(
+        (
+            FINGERPRINT_HEADER,
+            _section("children", _CHILD, sorted(authority.children, key=lambda c: c.child_id)),
+            _section(
+                "households",
+                _HOUSEHOLD,
+                sorted(authority.households, key=lambda h: h.household_id),
+            ),
+            _section("links", _LINK, links),
+        )
+    )
 
 
 def authority_fingerprint(authority: Authority) -> str:
@@ -123,17 +149,4 @@ def authority_fingerprint(authority: Authority) -> str:
     is put in one order, so reordering a file or swapping `child_a`/`child_b` does not
     change it, while any change of value does.
     """
-    digest = hashlib.sha256(f"familyfinder-authority-v{FINGERPRINT_VERSION}\n".encode())
-    _feed(digest, "children", _CHILD, sorted(authority.children, key=lambda c: c.child_id))
-    _feed(
-        digest,
-        "households",
-        _HOUSEHOLD,
-        sorted(authority.households, key=lambda h: h.household_id),
-    )
-    links = sorted(
-        (_ordered_pair(link) for link in authority.links),
-        key=lambda link: (link.child_a, link.child_b),
-    )
-    _feed(digest, "links", _LINK, links)
-    return digest.hexdigest()
+    return hashlib.sha256(canonical_authority(authority)).hexdigest()

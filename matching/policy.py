@@ -8,7 +8,10 @@ A policy that does not validate raises `PolicyError` naming the offending key, e
 
 from __future__ import annotations
 
+import json
+import threading
 import tomllib
+import weakref
 from functools import lru_cache
 from importlib import resources
 from typing import Annotated, Any
@@ -181,11 +184,83 @@ def load_policy(text: str | None = None) -> Policy:
     except tomllib.TOMLDecodeError as exc:
         raise PolicyError(f"policy is not valid TOML: {exc}") from exc
     try:
-        return Policy.model_validate(data)
+        policy = Policy.model_validate(data)
     except PydanticValidationError as exc:
         first = exc.errors()[0]
         key = ".".join(str(part) for part in first["loc"]) or "policy"
         raise PolicyError(f"{key}: {_describe(first)}") from exc
+    _remember_text(policy, source)
+    return policy
+
+
+# The text each policy still in use was loaded from, so a stored run can keep the
+# policy file's own words (its comments name the sources). Keyed by the object's id and
+# dropped when the object is: a copy made in code (`model_copy`) is another object and
+# gets `policy_toml` instead.
+_TEXTS: dict[int, tuple[weakref.ref[Policy], str]] = {}
+_texts_lock = threading.Lock()
+
+
+def _forget_text(key: int) -> None:
+    with _texts_lock:
+        _TEXTS.pop(key, None)
+
+
+def _remember_text(policy: Policy, text: str) -> None:
+    with _texts_lock:
+        _TEXTS[id(policy)] = (weakref.ref(policy), text)
+    weakref.finalize(policy, _forget_text, id(policy))
+
+
+def policy_text(policy: Policy) -> str:
+    """The text `policy` was loaded from (the file with its comments), or, for a policy
+    made in code, the same values written as TOML: either way `load_policy` of it gives
+    an equal policy."""
+    with _texts_lock:
+        kept = _TEXTS.get(id(policy))
+    if kept is not None and kept[0]() is policy:
+        return kept[1]
+    return policy_toml(policy)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)  # a TOML basic string
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise TypeError(f"no TOML form for {value!r}")
+
+
+def _toml_table(path: str, table: dict[str, Any], lines: list[str]) -> None:
+    def is_table(v: Any) -> bool:
+        return isinstance(v, dict)
+
+    def is_table_array(v: Any) -> bool:
+        return isinstance(v, list | tuple) and bool(v) and all(isinstance(x, dict) for x in v)
+
+    for key, value in table.items():
+        if not is_table(value) and not is_table_array(value):
+            lines.append(f"{key} = {_toml_value(value)}")
+    for key, value in table.items():
+        name = f"{path}.{key}" if path else key
+        if is_table(value):
+            lines.extend(["", f"[{name}]"])
+            _toml_table(name, value, lines)
+        elif is_table_array(value):
+            for item in value:
+                lines.extend(["", f"[[{name}]]"])
+                _toml_table(name, item, lines)
+
+
+def policy_toml(policy: Policy) -> str:
+    """The policy's values as a TOML policy file (no comments)."""
+    lines = ["# written by familyfinder from the policy's values (no file text was kept)"]
+    _toml_table("", policy.model_dump(mode="json"), lines)
+    return "\n".join(lines) + "\n"
 
 
 @lru_cache(maxsize=1)

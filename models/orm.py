@@ -21,8 +21,10 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
     String,
+    Text,
     TypeDecorator,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -220,6 +222,11 @@ class ShortlistRunRow(Base):
     policy_version: Mapped[str] = mapped_column(String)
     inputs_fingerprint: Mapped[str] = mapped_column(String(64))
     result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # what it needs to be replayed (NULL for runs stored before replay existed): the kept
+    # authority, the policy text and the request (matching.run_inputs.ShortlistRequest)
+    inputs_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    policy_sha256: Mapped[str | None] = mapped_column(String(64))
+    request: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class RoundRunRow(Base):
@@ -239,6 +246,37 @@ class RoundRunRow(Base):
     status: Mapped[str] = mapped_column(String)
     solver: Mapped[str] = mapped_column(String)
     result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # as on shortlist_run (request: matching.run_inputs.RoundRequest)
+    inputs_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    policy_sha256: Mapped[str | None] = mapped_column(String(64))
+    request: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class RunInputRow(Base):
+    """An authority as a stored run saw it, kept once per data version so the run can be
+    replayed: content-addressed (`key` is the data fingerprint, the SHA-256 of the
+    canonical bytes) and zlib-compressed. Deleted under the retention setting, the row
+    stays with `data` NULL and `pruned_at` set, so a replay can say when and why."""
+
+    __tablename__ = "run_input"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    data: Mapped[bytes | None] = mapped_column(LargeBinary)
+    raw_bytes: Mapped[int] = mapped_column(BigInteger)
+    stored_bytes: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    pruned_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class PolicyTextRow(Base):
+    """A policy file's text as a stored run used it, once per distinct text."""
+
+    __tablename__ = "policy_text"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[str] = mapped_column(String)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class DataVersionRow(Base):

@@ -185,3 +185,15 @@ def mark_children_matched(session: Session, child_ids: Sequence[str], household_
         .values(status="matched", placed_with=household_id)
         .execution_options(synchronize_session=False)
     )
+
+
+def proposals_from_run(session: Session, kind: str, source_id: int) -> list[ProposalRow]:
+    """The proposals made from a shortlist run or a round (`kind`, and the run's id or
+    the round's id), by id."""
+    return list(
+        session.scalars(
+            select(ProposalRow)
+            .where(ProposalRow.source_kind == kind, ProposalRow.source_id == source_id)
+            .order_by(ProposalRow.id)
+        )
+    )

@@ -656,6 +656,10 @@ class ShortlistRunRecord:
     policy_version: str
     inputs_fingerprint: str
     result: dict[str, Any]
+    # what a replay needs (None for runs stored before replay existed)
+    inputs_key: str | None = None
+    policy_sha256: str | None = None
+    request: dict[str, Any] | None = None
 
     @property
     def document(self) -> ShortlistDocument:
@@ -689,6 +693,10 @@ class RoundRunRecord:
     status: str
     solver: str
     result: dict[str, Any]
+    # what a replay needs (None for runs stored before replay existed)
+    inputs_key: str | None = None
+    policy_sha256: str | None = None
+    request: dict[str, Any] | None = None
 
     @property
     def document(self) -> RoundDocument:
@@ -728,9 +736,13 @@ def save_shortlist_run(
     inputs_fingerprint: str,
     result: ShortlistDocument | Mapping[str, Any],
     created_at: datetime | None = None,
+    inputs_key: str | None = None,
+    policy_sha256: str | None = None,
+    request: Mapping[str, Any] | None = None,
 ) -> ShortlistRunRecord:
-    """Store a shortlist as computed (its document, or the document's JSON); flushes to
-    get its id."""
+    """Store a shortlist as computed (its document, or the document's JSON), with what a
+    replay needs (`models.run_input_store` keeps the inputs they name); flushes to get
+    its id."""
     row = ShortlistRunRow(
         created_at=created_at or utcnow(),
         requested_by=requested_by,
@@ -740,6 +752,9 @@ def save_shortlist_run(
         policy_version=policy_version,
         inputs_fingerprint=inputs_fingerprint,
         result=_stored_json(result),
+        inputs_key=inputs_key,
+        policy_sha256=policy_sha256,
+        request=dict(request) if request is not None else None,
     )
     session.add(row)
     session.flush()
@@ -778,9 +793,12 @@ def save_round_run(
     solver: str,
     result: RoundDocument | Mapping[str, Any],
     created_at: datetime | None = None,
+    inputs_key: str | None = None,
+    policy_sha256: str | None = None,
+    request: Mapping[str, Any] | None = None,
 ) -> RoundRunRecord:
     """Store a matching round as computed (its document, or the document's JSON, and
-    JSON-ready `params`); flushes to get its id."""
+    JSON-ready `params`), with what a replay needs; flushes to get its id."""
     row = RoundRunRow(
         created_at=created_at or utcnow(),
         requested_by=requested_by,
@@ -793,6 +811,9 @@ def save_round_run(
         status=status,
         solver=solver,
         result=_stored_json(result),
+        inputs_key=inputs_key,
+        policy_sha256=policy_sha256,
+        request=dict(request) if request is not None else None,
     )
     session.add(row)
     session.flush()

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from api.requests import ChildQuery, ShortlistQuery
 from api.services.audit import AccessDenied, Actor, record, record_children, record_denial
-from api.services.shortlists import ShortlistRun, shortlist_document, store_shortlist
+from api.services.shortlists import ShortlistRun, compute_shortlist, store_shortlist
 from api.services.snapshot import get_snapshot
 from api.services.unit_of_work import unit_of_work
 from matching.domain import Child, SiblingLink
@@ -171,11 +171,12 @@ def child_shortlist(
     unit: one transaction, so the read is recorded if and only if the shortlist is served.
     """
     as_of = query.as_of or date.today()
-    document = shortlist_document(
+    computed = compute_shortlist(
         session, child_id, as_of=as_of, top=query.top, why_not=query.why_not, policy=policy
     )
+    document = computed.document
     with unit_of_work(session):
-        run_id = store_shortlist(session, document, requested_by=actor.username)
+        run_id = store_shortlist(session, computed, requested_by=actor.username)
         for member in document.unit:
             record(
                 session,

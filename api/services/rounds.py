@@ -18,6 +18,7 @@ from datetime import date
 import numpy as np
 from sqlalchemy.orm import Session
 
+from api.services.run_inputs import code_version, keep_run_inputs
 from api.services.snapshot import Snapshot, get_snapshot
 from api.services.unit_of_work import unit_of_work
 from matching.domain import Authority, Child
@@ -44,6 +45,7 @@ from matching.rounds.result import (
     TAKEN_BY_OTHERS,
 )
 from matching.rules import UnitFeatures, combine, hard_exclusions
+from matching.run_inputs import RoundInputs
 from matching.vocab import NOT_FAMILY_FOUND_PLANS
 from models.proposal_store import held_child_ids
 from models.store import RoundRunRecord, list_round_runs, save_round_run
@@ -276,6 +278,40 @@ def _round_document(
     )
 
 
+def compute_round(
+    snapshot: Snapshot,
+    request: RoundInputs,
+    *,
+    policy: Policy,
+    progress: Progress | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> tuple[RoundResult, RoundDocument]:
+    """The round `request` asks for, on `snapshot`'s data, less the children open
+    proposals hold (`request.held`): what a run computes and what its replay computes
+    again."""
+    params = RoundParams(**request.params)
+    if progress is not None:
+        progress("feasibility", 0.0)
+    feasibility = build_instance(
+        without_held_children(snapshot.authority, request.held),
+        as_of=request.as_of,
+        policy=policy,
+        pool=snapshot.context.pool,
+        max_pairs=request.max_pairs,
+    )
+    result = solve_round(feasibility.instance, params, progress, should_stop=should_stop)
+    document = round_document(
+        result,
+        feasibility,
+        snapshot,
+        params=params,
+        as_of=request.as_of,
+        policy=policy,
+        held=request.held,
+    )
+    return result, document
+
+
 def run_round(
     session: Session,
     params: RoundParams,
@@ -286,7 +322,8 @@ def run_round(
     progress: Progress | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> RoundRun:
-    """Run a matching round over every waiting unit, store it, commit once.
+    """Run a matching round over every waiting unit, store it with its inputs (for a
+    replay), commit once.
 
     An infeasible or partial round is a result (its status and unplaced units), never
     an error. `progress(stage, fraction)` is called as the solver moves on; when
@@ -294,21 +331,20 @@ def run_round(
     and nothing is stored.
     """
     snapshot = get_snapshot(session, policy)
-    held = held_child_ids(session)
-    if progress is not None:
-        progress("feasibility", 0.0)
-    feasibility = build_instance(
-        without_held_children(snapshot.authority, held),
+    request = RoundInputs(
+        code_version=code_version(),
         as_of=as_of,
-        policy=policy,
-        pool=snapshot.context.pool,
+        params=dataclasses.asdict(params),
+        held=dict(held_child_ids(session)),
         max_pairs=ROUND_MAX_PAIRS,
     )
-    result = solve_round(feasibility.instance, params, progress, should_stop=should_stop)
-    document = round_document(
-        result, feasibility, snapshot, params=params, as_of=as_of, policy=policy, held=held
+    result, document = compute_round(
+        snapshot, request, policy=policy, progress=progress, should_stop=should_stop
     )
+    # whether the same inputs give the same plan (False when the wall clock cut it)
+    request = request.model_copy(update={"deterministic": result.deterministic})
     with unit_of_work(session):
+        kept = keep_run_inputs(session, snapshot, policy)
         run = save_round_run(
             session,
             requested_by=requested_by,
@@ -321,6 +357,9 @@ def run_round(
             status=result.status,
             solver=result.solver,
             result=document,
+            inputs_key=kept.inputs_key,
+            policy_sha256=kept.policy_sha256,
+            request=request.model_dump(mode="json"),
         )
     return RoundRun(run_id=run.id, document=document)
 

@@ -8,11 +8,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from api.services.snapshot import get_snapshot
+from api.services.run_inputs import code_version, keep_run_inputs
+from api.services.snapshot import Snapshot, get_snapshot
 from api.services.unit_of_work import unit_of_work
 from matching.policy import Policy
 from matching.results import ShortlistDocument
-from matching.shortlist import shortlist
+from matching.run_inputs import ShortlistInputs
+from matching.shortlist import MatchingContext, shortlist
 from models.store import save_shortlist_run
 
 
@@ -29,7 +31,47 @@ class ShortlistRun:
         return {**self.document.as_json(), "run_id": self.run_id}
 
 
-def shortlist_document(
+@dataclass(frozen=True)
+class ComputedShortlist:
+    """A shortlist computed, not yet stored: its document, and what it was computed from
+    (kept with it when stored, so it can be replayed)."""
+
+    document: ShortlistDocument
+    snapshot: Snapshot
+    request: ShortlistInputs
+
+
+def shortlist_of(
+    context: MatchingContext,
+    request: ShortlistInputs,
+    *,
+    policy: Policy,
+    inputs_fingerprint: str,
+) -> ShortlistDocument:
+    """The shortlist `request` asks for, on prepared data: what a run computes and what
+    its replay computes again."""
+    outcome = shortlist(
+        context,
+        request.child_id,
+        as_of=request.as_of,
+        policy=policy,
+        top=request.top,
+        why_not=request.why_not,
+    )
+    pool = context.pool
+    return ShortlistDocument.from_result(
+        outcome,
+        child_id=request.child_id,
+        names={
+            c.household_id: pool.households[pool.index[c.household_id]].name
+            for c in outcome.candidates
+        },
+        households_in_pool=pool.size,
+        inputs_fingerprint=inputs_fingerprint,
+    )
+
+
+def compute_shortlist(
     session: Session,
     child_id: str,
     *,
@@ -37,31 +79,27 @@ def shortlist_document(
     top: int = 10,
     why_not: str | None = None,
     policy: Policy,
-) -> ShortlistDocument:
+) -> ComputedShortlist:
     """The ranked, explained shortlist for `child_id`'s unit, computed, not yet stored.
 
     Raises `NotFoundError` for an unknown child or `why_not` household,
     `NotFamilyFoundError` when a child's plan is not family-found.
     """
     snapshot = get_snapshot(session, policy)
-    outcome = shortlist(
-        snapshot.context, child_id, as_of=as_of, policy=policy, top=top, why_not=why_not
+    request = ShortlistInputs(
+        code_version=code_version(), child_id=child_id, as_of=as_of, top=top, why_not=why_not
     )
-    pool = snapshot.context.pool
-    return ShortlistDocument.from_result(
-        outcome,
-        child_id=child_id,
-        names={
-            c.household_id: pool.households[pool.index[c.household_id]].name
-            for c in outcome.candidates
-        },
-        households_in_pool=pool.size,
-        inputs_fingerprint=snapshot.fingerprint,
+    document = shortlist_of(
+        snapshot.context, request, policy=policy, inputs_fingerprint=snapshot.fingerprint
     )
+    return ComputedShortlist(document=document, snapshot=snapshot, request=request)
 
 
-def store_shortlist(session: Session, document: ShortlistDocument, *, requested_by: str) -> int:
-    """Store a shortlist as it is shown, in the caller's unit of work; its run id."""
+def store_shortlist(session: Session, computed: ComputedShortlist, *, requested_by: str) -> int:
+    """Store a shortlist as it is shown, with its inputs (for a replay), in the caller's
+    unit of work; its run id."""
+    document = computed.document
+    kept = keep_run_inputs(session, computed.snapshot, computed.snapshot.policy)
     run = save_shortlist_run(
         session,
         requested_by=requested_by,
@@ -71,6 +109,9 @@ def store_shortlist(session: Session, document: ShortlistDocument, *, requested_
         policy_version=document.policy_version,
         inputs_fingerprint=document.inputs_fingerprint,
         result=document,
+        inputs_key=kept.inputs_key,
+        policy_sha256=kept.policy_sha256,
+        request=computed.request.model_dump(mode="json"),
     )
     return run.id
 
@@ -92,9 +133,9 @@ def run_shortlist(
     `NotFoundError` for an unknown child or `why_not` household, `NotFamilyFoundError`
     when a child's plan is not family-found; nothing is written then.
     """
-    document = shortlist_document(
+    computed = compute_shortlist(
         session, child_id, as_of=as_of, top=top, why_not=why_not, policy=policy
     )
     with unit_of_work(session):
-        run_id = store_shortlist(session, document, requested_by=requested_by)
-    return ShortlistRun(run_id=run_id, document=document)
+        run_id = store_shortlist(session, computed, requested_by=requested_by)
+    return ShortlistRun(run_id=run_id, document=computed.document)

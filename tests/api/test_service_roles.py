@@ -46,8 +46,9 @@ def _send(env: ApiEnv, call: Call, headers: dict[str, str]) -> Response:
     return env.client.request(call.method, call.url or call.path, **kwargs)
 
 
-def _prepare(env: ApiEnv) -> tuple[int, int, int]:
-    """A shortlist run, a proposal on the panel's agenda (C004 → H003), and a round."""
+def _prepare(env: ApiEnv) -> tuple[int, int, int, int]:
+    """A shortlist run, a proposal on the panel's agenda (C004 → H003) and the run it
+    was made from, and a round."""
     finder = env.headers["family_finder"]
     run = env.client.get(
         "/api/children/C005/shortlist", params={"as_of": "2026-06-01"}, headers=finder
@@ -67,10 +68,10 @@ def _prepare(env: ApiEnv) -> tuple[int, int, int]:
     assert job.status_code == 202, job.text
     # one round at a time per person: the matrix starts another once this one is done
     finish_rounds(env.app)
-    return run, proposal.json()["id"], job.json()["round_id"]
+    return run, agenda_run, proposal.json()["id"], job.json()["round_id"]
 
 
-def _matrix(run_id: int, proposal_id: int, round_id: int) -> list[Call]:
+def _matrix(run_id: int, agenda_run_id: int, proposal_id: int, round_id: int) -> list[Call]:
     panel_finder = ("panel", *FINDER)
     # panel papers: the panel, family finders, the agency decision maker, admin
     readers = ("panel", "family_finder", "decision_maker", "admin")
@@ -107,6 +108,25 @@ def _matrix(run_id: int, proposal_id: int, round_id: int) -> list[Call]:
             "/api/rounds/{round_id}/cancel",
             FINDER,
             url=f"/api/rounds/{round_id}/cancel",
+        ),
+        Call(
+            "GET",
+            "/api/runs/{kind}/{run_id}/replay",
+            FINDER,
+            url=f"/api/runs/shortlist/{run_id}/replay",
+        ),
+        # the run a proposal on the panel's agenda was made from: its readers replay it
+        Call(
+            "GET",
+            "/api/runs/{kind}/{run_id}/replay",
+            readers,
+            url=f"/api/runs/shortlist/{agenda_run_id}/replay",
+        ),
+        Call(
+            "GET",
+            "/api/runs/{kind}/{run_id}/replay",
+            FINDER,
+            url=f"/api/runs/round/{round_id}/replay",
         ),
         # recruitment: the latest published report (the month end's, published on demand)
         Call("GET", "/api/gaps", ("recruitment", "admin")),
@@ -157,7 +177,7 @@ def _matrix(run_id: int, proposal_id: int, round_id: int) -> list[Call]:
 def test_matrix_covers_every_route_in_the_schema(api_env: ApiEnv) -> None:
     schema = api_env.client.get("/openapi.json").json()
     routes = {(m.upper(), p) for p, ops in schema["paths"].items() for m in ops}
-    assert {(c.method, c.path) for c in _matrix(1, 1, 1)} | {("POST", "/api/token")} == routes
+    assert {(c.method, c.path) for c in _matrix(1, 2, 1, 1)} | {("POST", "/api/token")} == routes
 
 
 def test_every_endpoint_by_every_role(api_env: ApiEnv) -> None:
@@ -177,7 +197,7 @@ def test_every_endpoint_by_every_role(api_env: ApiEnv) -> None:
 
 
 def test_every_endpoint_without_a_token_is_401(api_env: ApiEnv) -> None:
-    for call in _matrix(1, 1, 1):
+    for call in _matrix(1, 2, 1, 1):
         response = _send(api_env, call, {})
         if call.path == "/api/health":
             assert response.status_code == 200
