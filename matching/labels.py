@@ -190,6 +190,7 @@ RULE: Mapping[str, str] = {
     "requirement": "Does not meet one of the child's requirements",
     "safeguarding_distance": "Too near the birth family (safeguarding distance)",
     "siblings_apart": "Holds a sibling assessed to live apart",
+    "co_placement": "Would hold a child they must not live with",
 }
 # Soft criteria (matching.scoring.CRITERIA).
 CRITERION: Mapping[str, str] = {

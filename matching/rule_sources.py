@@ -1,7 +1,7 @@
 """Where each hard rule comes from: the statute, regulation or guidance behind it.
 
-Keyed by the rule's name in `matching.rules.HARD_RULES` (and `siblings_apart`, the
-assignment kernel's constraint between units). The transparency record
+Keyed by the rule's name in `matching.rules.HARD_RULES` (and `siblings_apart` and
+`co_placement`, the assignment kernel's constraints between units). The transparency record
 (`matching.transparency`) prints every rule of the code's own table with its source
 from here; a test fails when a rule has none, so a rule cannot be added without saying
 why it binds. England: the Children Act 1989 (CA 1989), the Care Planning, Placement and
@@ -82,5 +82,12 @@ RULE_SOURCES: Mapping[str, RuleSource] = {
         "CA 1989 s.22C(8)(c) (siblings live together where that is consistent with their "
         "welfare), read with the Together and Apart assessment (CoramBAAF): children "
         "assessed to live apart do not share a household",
+    ),
+    "co_placement": RuleSource(
+        "guidance",
+        "Fostering Services: National Minimum Standards (2011) std 4 (safeguarding) and "
+        "std 15 (matching takes account of the other children in the household); CPPCR "
+        "2010 reg 9 (the placement plan, the child's needs met in the placement); the "
+        "policy's [co_placement] risks and one-unit kinds, each with its own source",
     ),
 }

@@ -29,7 +29,16 @@ from matching.rule_sources import RULE_SOURCES
 from matching.rules import HARD_RULES
 
 # Constraints between units, beyond the per-household rules of HARD_RULES.
-ROUND_CONSTRAINTS = ("siblings_apart",)
+# The kernel's constraints between units, with what each forbids in words.
+ROUND_CONSTRAINTS: dict[str, str] = {
+    "siblings_apart": "Two children assessed to live apart would share a household (rounds).",
+    "co_placement": (
+        "Two children would live together against one's requirements about other "
+        "children, or with an unrelated younger child beside a complex safeguarding risk "
+        "of the policy; adopters and Fostering for Adoption carers take one child or "
+        "sibling group at a time (rounds and the gap report)."
+    ),
+}
 NO_SOURCE = "Source not recorded"
 STANDARD = "Algorithmic Transparency Recording Standard (ATRS), tier 1 and tier 2"
 
@@ -227,11 +236,7 @@ def _rules_section() -> Section:
     rows = []
     for name in (*HARD_RULES, *ROUND_CONSTRAINTS):
         rule = HARD_RULES.get(name)
-        what = (
-            _first_line(rule.__doc__)
-            if rule is not None
-            else ("Two children assessed to live apart would share a household (rounds).")
-        )
+        what = _first_line(rule.__doc__) if rule is not None else ROUND_CONSTRAINTS[name]
         source = RULE_SOURCES.get(name)
         rows.append(
             (
