@@ -16,6 +16,7 @@ from datetime import date
 
 import numpy as np
 
+from matching.clocks import priority_days
 from matching.domain import Authority, Child, SiblingLink
 from matching.instance import MatchingInstance, RoundHousehold, RoundUnit
 from matching.policy import Policy, default_policy
@@ -48,9 +49,9 @@ class FeasibilityResult:
 
 
 def days_waiting(child: Child, as_of: date) -> int:
-    """Days since the plan date (or entering care when there is none); 0 if neither."""
-    since = child.plan_date or child.entered_care_on
-    return 0 if since is None else max(0, (as_of - since).days)
+    """Days the round's priority counts: the longest honest clock (`matching.clocks`),
+    so re-dating a plan never resets a child's wait; 0 if no clock runs."""
+    return priority_days(child, as_of)
 
 
 def unit_priority(children: Sequence[Child], as_of: date, policy: Policy) -> float:

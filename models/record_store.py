@@ -24,7 +24,7 @@ class ChildFilter:
     status: str | None = None
     born_after: date | None = None  # exclusive: the oldest age of the band
     born_on_or_before: date | None = None  # inclusive: the youngest age of the band
-    waiting_since: date | None = None  # plan made on or before this date
+    waiting_since: date | None = None  # longest clock started on or before this date
     in_sibling_group: bool | None = None  # with (True) or without (False) a sibling link
     plans: tuple[str, ...] | None = None  # one of these plans
     search: str | None = None  # id (or its start) or part of the first name, any case
@@ -33,9 +33,16 @@ class ChildFilter:
 
 
 def waiting_since_column() -> Any:
-    """The date a child's wait is counted from on the pages: the plan date, else the date
-    they entered care (as `api.pages.children` shows it)."""
-    return func.coalesce(ChildRow.plan_date, ChildRow.entered_care_on)
+    """The date a child's longest honest clock starts (`matching.clocks`): the earlier of
+    entering care and the plan date, so a re-dated plan does not move a child down the
+    list (a placement order comes after entering care)."""
+    entered, planned = ChildRow.entered_care_on, ChildRow.plan_date
+    return case(
+        (entered.is_(None), planned),
+        (planned.is_(None), entered),
+        (entered < planned, entered),
+        else_=planned,
+    )
 
 
 def _order(sort: str) -> list[Any]:
@@ -73,7 +80,7 @@ def page_children(
     if where.born_on_or_before is not None:
         conditions.append(ChildRow.date_of_birth <= where.born_on_or_before)
     if where.waiting_since is not None:
-        conditions.append(ChildRow.plan_date <= where.waiting_since)
+        conditions.append(waiting_since_column() <= where.waiting_since)
     if where.in_sibling_group is not None:
         linked = exists().where(
             (SiblingLinkRow.child_a == ChildRow.child_id)
