@@ -21,7 +21,7 @@ from api.services.snapshot import get_snapshot
 from api.services.unit_of_work import unit_of_work
 from matching.clocks import ADOPTION_PLANS, WaitingClocks, clocks_of
 from matching.domain import Child, SiblingLink
-from matching.errors import FamilyFinderError, NotFamilyFoundError
+from matching.errors import ConflictError, FamilyFinderError, NotFamilyFoundError
 from matching.policy import Policy
 from matching.vocab import CHILD_STATUSES, MAX_CHILD_AGE, NOT_FAMILY_FOUND_PLANS, PLANS
 from models.accounts import OPEN_PROPOSAL_STATUSES, ProposalRow
@@ -213,8 +213,9 @@ def child_view(
     session: Session, actor: Actor, child_id: str, query: ShortlistQuery, *, policy: Policy
 ) -> ChildView:
     """The child's record and shortlist in one transaction, audited as the API audits
-    them (`child_record` and `child_shortlist`). A plan that is not family-found is no
-    error here: the view says so instead of a shortlist. NotFoundError for an unknown
+    them (`child_record` and `child_shortlist`). A plan that is not family-found, or a
+    child held until a person resolves the sibling records, is no error here: the view
+    says so instead of a shortlist. NotFoundError for an unknown
     child or `why_not` household."""
     with unit_of_work(session):
         child = child_record(session, actor, child_id)
@@ -223,7 +224,8 @@ def child_view(
                 session, actor, child_id, query, policy=policy
             )
             not_family_found = None
-        except NotFamilyFoundError as error:
+        except (NotFamilyFoundError, ConflictError) as error:
+            # not family-found, or held until a person resolves the sibling records
             shortlisted, not_family_found = None, str(error)
         context = get_snapshot(session, policy).context
         warnings = child_warnings(session, child_id)

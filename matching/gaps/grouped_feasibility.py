@@ -46,6 +46,7 @@ from matching.feasibility import days_waiting, priority_for_days, sibling_unit_p
 from matching.instance import MatchingInstance, RoundHousehold, RoundUnit
 from matching.policy import Policy
 from matching.pool import HouseholdPool, need_bits
+from matching.practice_units import PracticeUnits, practice_units
 from matching.rules import HARD_RULES, RULE_READS, UnitFeatures, too_near
 from matching.siblings import sibling_units
 from matching.vocab import NEED_CODES, NOT_FAMILY_FOUND_PLANS
@@ -164,6 +165,8 @@ class UnitTable:
     unit_of_child: dict[str, int]
     apart_units: tuple[tuple[int, int], ...]
     sibling_contact_units: tuple[tuple[int, int], ...]
+    # the sibling practice rules applied, as a round applies them (matching.practice_units)
+    practice: PracticeUnits | None = None
     _features: dict[int, UnitFeatures] = field(default_factory=dict, repr=False)
 
     def features(self, u: int) -> UnitFeatures:
@@ -185,7 +188,10 @@ def _rule_key(children: Sequence[Child], ages: Sequence[int]) -> tuple[object, .
 
 
 def unit_table(authority: Authority, *, as_of: date, policy: Policy) -> UnitTable:
-    """The waiting units of `authority` (as a round forms them) on `as_of`."""
+    """The waiting units of `authority` (as a round forms them) on `as_of`: the sibling
+    practice rules applied first (`matching.practice_units`), as in a round."""
+    practice = practice_units(authority, as_of=as_of)
+    authority = practice.authority
     by_id = {c.child_id: c for c in authority.children}
     ages: dict[date, int] = {}  # by date of birth: far fewer dates than children
     priorities: dict[int, float] = {}
@@ -234,6 +240,7 @@ def unit_table(authority: Authority, *, as_of: date, policy: Policy) -> UnitTabl
         unit_of_child=unit_of_child,
         apart_units=apart,
         sibling_contact_units=contact,
+        practice=practice,
     )
 
 
@@ -585,13 +592,16 @@ def feasible_groups(
     assessed = _assess(table, candidate_pool, np.arange(len(table.units), dtype=np.int64))
     group_of_household = np.full(len(households), -1, dtype=np.int64)
     group_of_household[candidates] = assessed.group_of_row
+    lists, unit_list = assessed.lists, assessed.unit_list
+    if table.practice is not None and table.practice.reunions:
+        lists, unit_list = _matched_first(table, households, group_of_household, lists, unit_list)
     return FeasibleGroups(
         units=table.units,
         unit_children=table.unit_children,
         households=_round_households(households),
         group_of_household=group_of_household,
-        lists=tuple(assessed.lists),
-        unit_list=assessed.unit_list,
+        lists=tuple(lists),
+        unit_list=unit_list,
         unit_type=assessed.unit_type,
         n_unit_types=assessed.n_unit_types,
         n_household_types=assessed.n_household_types,
@@ -599,6 +609,41 @@ def feasible_groups(
         sibling_contact_units=table.sibling_contact_units,
         table=table,
     )
+
+
+def _matched_first(
+    table: UnitTable,
+    households: Sequence[Household],
+    group_of_household: IntArray,
+    lists: list[IntArray],
+    unit_list: IntArray,
+) -> tuple[list[IntArray], IntArray]:
+    """Each reunion unit offered only its placed siblings' household (when feasible), as
+    `matching.feasibility.build_instance` does: that household becomes a group of its
+    own (in every list its group was in), and the unit's list is that group alone.
+    `group_of_household` is updated in place."""
+    assert table.practice is not None
+    row_of = {h.household_id: i for i, h in enumerate(households)}
+    unit_of = {unit.children: u for u, unit in enumerate(table.units)}
+    lists = list(lists)
+    unit_list = unit_list.copy()
+    for children, home in table.practice.reunion_homes().items():
+        u, h = unit_of.get(children), row_of.get(home)
+        if u is None or h is None:
+            continue
+        g = int(group_of_household[h])
+        if g < 0 or g not in set(lists[int(unit_list[u])].tolist()):
+            continue
+        if int(np.count_nonzero(group_of_household == g)) > 1:
+            new = int(group_of_household.max()) + 1  # after every group: lists stay sorted
+            group_of_household[h] = new
+            lists = [
+                np.append(groups, new) if g in set(groups.tolist()) else groups for groups in lists
+            ]
+            g = new
+        unit_list[u] = len(lists)
+        lists.append(np.array([g], dtype=np.int64))
+    return lists, unit_list
 
 
 def with_households(
