@@ -3,6 +3,7 @@ conflicts held for a decision, siblings already placed (matching.practice_units)
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
 import pytest
@@ -19,6 +20,7 @@ from matching.practice_units import practice_units
 from matching.rounds import RoundParams, solve_round
 from matching.shortlist import shortlist
 from tests.matching.checker import make_child, make_household
+from tests.matching.round_checker import check_round, practice_problems
 
 AS_OF = date(2026, 6, 1)
 ALLOCATE = RoundParams(mode="allocate", time_limit_s=10.0)
@@ -236,26 +238,10 @@ def test_no_waiting_child_is_dropped_and_no_pending_pair_is_split_silently(a: Au
     # every waiting child is in the round or held with a reason, never both
     assert in_round | held == waiting and not in_round & held
     result = solve_round(built.instance, ALLOCATE)
-    home = placed_in(built, result)
-    unit_of = {c: u.children for u in built.instance.units for c in u.children}
-    for link in a.links:
-        if link.assessment != "pending" or not link.pair <= in_round:
-            continue
-        ua, ub = unit_of[link.child_a], unit_of[link.child_b]
-        if ua != ub and (home.get(ua) is None or home.get(ua) != home.get(ub)):
-            # placed apart (or not placed together): both carry the warning
-            for child in link.pair:
-                codes = [w.code for w in practice.warnings_of([child])]
-                assert "pending_assessment" in codes
-    # a unit matched first to its siblings' household is offered nothing else
-    for unit, household in practice.reunion_homes().items():
-        index = [u.children for u in built.instance.units].index(unit)
-        offered = {
-            built.instance.households[h].household_id
-            for u, h in zip(built.instance.pair_unit, built.instance.pair_household, strict=True)
-            if u == index
-        }
-        assert offered <= {household}
+    # the independent checker: held for a reason, pending pairs split only with a
+    # warning, units with placed siblings offered their household first
+    assert practice_problems(a, built, result) == []
+    check_round(built.instance, result, ALLOCATE)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -280,3 +266,23 @@ def test_practice_units_leave_an_authority_without_links_as_it_is() -> None:
     a = Authority(children=(make_child(),), households=(make_household(),))
     practice = practice_units(a, as_of=AS_OF)
     assert practice.authority == a and not practice.held and not practice.warnings
+
+
+def test_the_checker_catches_a_pending_pair_split_without_a_warning() -> None:
+    a = Authority(
+        children=sisters(),
+        households=(
+            make_household(household_id="HA", vacancies=1, approved_places=1),
+            make_household(household_id="HB", vacancies=1, approved_places=1),
+        ),
+        links=(SiblingLink("S1", "S2", "full", "pending"),),
+    )
+    built = build_instance(a, as_of=AS_OF)
+    result = solve_round(built.instance, ALLOCATE)
+    assert practice_problems(a, built, result) == []
+    assert built.practice is not None
+    silent = dataclasses.replace(built, practice=dataclasses.replace(built.practice, warnings={}))
+    assert practice_problems(a, silent, result) == [
+        "S1 is split from S2 unwarned",
+        "S2 is split from S1 unwarned",
+    ]
