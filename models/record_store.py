@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import Session
 
+from matching.clocks import ADOPTION_PLANS
 from matching.errors import NotFoundError
 from models.orm import ChildRow, HouseholdRow, SiblingLinkRow
 
@@ -24,7 +25,7 @@ class ChildFilter:
     status: str | None = None
     born_after: date | None = None  # exclusive: the oldest age of the band
     born_on_or_before: date | None = None  # inclusive: the youngest age of the band
-    waiting_since: date | None = None  # longest clock started on or before this date
+    waiting_since: date | None = None  # the shown wait started on or before this date
     in_sibling_group: bool | None = None  # with (True) or without (False) a sibling link
     plans: tuple[str, ...] | None = None  # one of these plans
     search: str | None = None  # id (or its start) or part of the first name, any case
@@ -33,15 +34,14 @@ class ChildFilter:
 
 
 def waiting_since_column() -> Any:
-    """The date a child's longest honest clock starts (`matching.clocks`): the earlier of
-    entering care and the plan date, so a re-dated plan does not move a child down the
-    list (a placement order comes after entering care)."""
+    """The date the wait a page shows counts from (`matching.clocks.WaitingClocks.shown`):
+    entering care for an adoption plan (scorecard A1), else the plan date; each falls
+    back on the other when not recorded."""
     entered, planned = ChildRow.entered_care_on, ChildRow.plan_date
+    adoption = ChildRow.plan.in_(sorted(ADOPTION_PLANS))
     return case(
-        (entered.is_(None), planned),
-        (planned.is_(None), entered),
-        (entered < planned, entered),
-        else_=planned,
+        (adoption, func.coalesce(entered, planned)),
+        else_=func.coalesce(planned, entered),
     )
 
 

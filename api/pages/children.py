@@ -125,8 +125,8 @@ def children_waiting(
     thresholds = (policy.priority.first_threshold_days, policy.priority.second_threshold_days)
     age_min, age_max = AGE_BANDS.get(age, (None, None))
     waiting_days = {"first": thresholds[0], "second": thresholds[1]}.get(waiting)
-    # "over N days": the longest clock (entering care or the plan) started N + 1 or more
-    # days ago (models.record_store.waiting_since_column)
+    # "over N days": the wait shown (A1 for adoption plans, since the plan for others)
+    # started N + 1 or more days ago (models.record_store.waiting_since_column)
     waiting_since = on - timedelta(days=waiting_days + 1) if waiting_days else None
     page = max(page, 1)
     errors: list[dict[str, str]] = []
