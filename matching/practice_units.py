@@ -327,26 +327,27 @@ def _reunion(
     """The reunion of a waiting unit with its placed together-siblings, and its warning."""
     verb = "is" if len(unit) == 1 else "are"
     head = f"{_names(unit)} {verb} assessed to live together with {_names(sorted(placed))}"
+    live = "lives" if len(placed) == 1 else "live"
     if len(where) != 1:
         place = "different households" if where else "a household not recorded"
         return None, (
-            f"{head}, who live with {place}: a person must decide where they live together; "
+            f"{head}, who {live} with {place}: a person must decide where they live together; "
             "searched like any other unit meanwhile"
         )
     home = next(iter(where))
     row = pool.index.get(home)
     if row is None:
         return None, (
-            f"{head}, who live with {home}, a household not in the pool: searched like any "
+            f"{head}, who {live} with {home}, a household not in the pool: searched like any "
             "other unit"
         )
     masks = hard_exclusions(UnitFeatures.from_children(children, as_of), pool)
     failing = tuple(name for name in RULE_NAMES if masks[name][row])
     reunion = Reunion(unit, home, tuple(sorted(placed)), failing)
     if not failing:
-        return reunion, f"{head}, who live with {home}: matched first to that household"
+        return reunion, f"{head}, who {live} with {home}: matched first to that household"
     rules = join_words(labels.lower(labels.label("rule", r)) for r in failing)
     return reunion, (
-        f"{head}, who live with {home}; that household does not pass the hard rules for "
+        f"{head}, who {live} with {home}; that household does not pass the hard rules for "
         f"them ({rules}), so they are searched like any other unit"
     )
