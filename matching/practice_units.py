@@ -260,11 +260,16 @@ def practice_units(
         ids = sorted(c for u in members for c in units[u])
         inside = set(ids)
         apart = any(link.assessment == "apart" and link.pair <= inside for link in links)
-        pairs = join_words(f"{link.child_a} and {link.child_b}" for link in pending)
+        linked = sorted({c for link in pending for c in link.pair})
+        pairs = (
+            f"Together-and-Apart assessment of {_names(linked)} is"
+            if len(pending) == 1
+            else f"Together-and-Apart assessments between {_names(linked)} are"
+        )
         together = not apart and _feasible_together([by_id[c] for c in ids], the_pool(), as_of)
         if together:
             message = (
-                f"The Together-and-Apart assessment of {pairs} is pending: "
+                f"The {pairs} pending: "
                 f"{_names(ids)} are searched as one unit, since a household can take them "
                 "together; complete the assessment before a match is made"
             )
@@ -277,7 +282,7 @@ def practice_units(
                 else "no household in the pool can take them together"
             )
             message = (
-                f"The Together-and-Apart assessment of {pairs} is pending and {why}: "
+                f"The {pairs} pending and {why}: "
                 f"{_names(ids)} are matched separately for now, each with their own "
                 "households; complete the assessment before anyone is placed apart"
             )
