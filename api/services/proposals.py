@@ -106,6 +106,8 @@ def _from_shortlist(session: Session, run_id: int, household_id: str) -> dict[st
         "policy_version": shown.policy_version,
         "inputs_fingerprint": shown.inputs_fingerprint,
         "as_of": shown.as_of.isoformat(),
+        # the sibling decision still open (pending assessment, siblings already placed)
+        "warnings": [w.model_dump(mode="json") for w in shown.warnings],
     }
 
 
@@ -195,6 +197,7 @@ def _from_round(
         "policy_version": run.policy_version,
         "inputs_fingerprint": run.inputs_fingerprint,
         "as_of": run.as_of.isoformat(),
+        "warnings": [w.model_dump(mode="json") for w in unit.warnings],
         "explained": False,
     }
     explanation = (

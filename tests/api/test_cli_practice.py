@@ -90,6 +90,36 @@ def test_the_api_and_the_child_page_refuse_a_held_child(database_url: str, tmp_p
             assert "cannot be shortlisted until a person resolves" in html.unescape(page.text)
             pending = finder.get("/children/C007").text
             assert 'data-shortlist-warning="pending_assessment"' in pending
+
+            # proposals carry the sibling decision and the kind of placement to the paper
+            def propose(child_id: str, household_id: str) -> dict[str, Any]:
+                shown = env.client.get(
+                    f"/api/children/{child_id}/shortlist",
+                    params={"as_of": TINY_AS_OF.isoformat()},
+                    headers=env.headers["family_finder"],
+                ).json()
+                made = env.client.post(
+                    "/api/proposals",
+                    json={
+                        "source": "shortlist",
+                        "run_id": shown["run_id"],
+                        "household_id": household_id,
+                    },
+                    headers=env.headers["family_finder"],
+                )
+                assert made.status_code == 201, made.text
+                proposal: dict[str, Any] = made.json()
+                return proposal
+
+            sisters = propose("C007", "H007")
+            assert sisters["rationale"]["warnings"][0]["code"] == "pending_assessment"
+            baby = propose("C004", "H003")
+            assert baby["rationale"]["placement"] == "fostering_for_adoption"
+            admin = sign_in(env, "admin")
+            paper = html.unescape(admin.get(f"/proposals/{baby['id']}").text)
+            assert "Proposed as a fostering-for-adoption placement" in paper
+            paper = admin.get(f"/proposals/{sisters['id']}").text
+            assert 'data-paper-warning="pending_assessment"' in paper
     finally:
         env.app.state.engine.dispose()
         drop()
