@@ -646,6 +646,23 @@ def _matched_first(
     return lists, unit_list
 
 
+def _matched_first_units(base: FeasibleGroups) -> set[int]:
+    """The units `_matched_first` restricted to their placed siblings' household."""
+    practice = base.table.practice
+    if practice is None or not practice.reunions:
+        return set()
+    row_of = {h.household_id: i for i, h in enumerate(base.households)}
+    unit_of = {unit.children: u for u, unit in enumerate(base.units)}
+    found = set()
+    for children, home in practice.reunion_homes().items():
+        u, h = unit_of.get(children), row_of.get(home)
+        if u is None or h is None or base.group_of_household[h] < 0:
+            continue
+        if base.groups_of(u).tolist() == [int(base.group_of_household[h])]:
+            found.add(u)
+    return found
+
+
 def with_households(
     base: FeasibleGroups, households: Sequence[Household], units: IntArray | None = None
 ) -> FeasibleGroups:
@@ -657,6 +674,10 @@ def with_households(
     """
     table = base.table
     chosen = np.arange(len(base.units), dtype=np.int64) if units is None else units
+    first = _matched_first_units(base)
+    if first:
+        # a unit matched first to its siblings' household is offered no other
+        chosen = chosen[~np.isin(chosen, sorted(first))]
     candidates = _candidates(households)
     pool = HouseholdPool.from_households(households[i] for i in candidates.tolist())
     assessed = _assess(table, pool, chosen)
