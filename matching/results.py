@@ -159,8 +159,8 @@ class ShortlistDocument(_Document):
     n_feasible: int | None = _omitted_when_none()  # None: not recorded (version 0)
     households_in_pool: int | None = _omitted_when_none()  # None: not recorded
     inputs_fingerprint: str
-    # the unit's practice warnings (empty in shortlists stored before they were kept)
-    warnings: tuple[PracticeWarning, ...] = ()
+    # the unit's practice warnings (left out of the JSON when there are none)
+    warnings: tuple[PracticeWarning, ...] = _omitted_when_empty()
 
     @classmethod
     def from_result(

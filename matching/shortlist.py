@@ -104,8 +104,9 @@ class ShortlistResult:
             "as_of": self.as_of.isoformat(),
             "candidates": [c.to_dict() for c in self.candidates],
             "excluded_counts": dict(self.excluded_counts),
-            "warnings": [{"code": w.code, "message": w.message} for w in self.warnings],
         }
+        if self.warnings:  # as the stored document: only when there is one
+            out["warnings"] = [{"code": w.code, "message": w.message} for w in self.warnings]
         if self.why_not is not None:
             out["why_not"] = self.why_not.to_dict()
         return out

@@ -140,7 +140,7 @@ def render_shortlist(document: ShortlistDocument, run_id: int) -> None:
         "★ = connected (family and friends) household, ranked first"
     )
     for warning in document.warnings:
-        console.print(f"warning ({warning.code}): {warning.message}")
+        console.print(f"Warning: {labels.label('warning', warning.code)}. {warning.message}.")
     if document.candidates:
         table = Table(show_lines=True)
         table.add_column("#", justify="right")
@@ -322,7 +322,9 @@ def render_round(document: RoundDocument, round_id: int) -> None:
         for item in warned:
             notes.add_row(
                 " + ".join(item.children),
-                "\n".join(f"{w.message} ({w.code})" for w in item.warnings),
+                "\n".join(
+                    f"{labels.label('warning', w.code)}: {w.message}." for w in item.warnings
+                ),
             )
         console.print(notes)
     if document.unplaced:

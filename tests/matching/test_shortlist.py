@@ -124,7 +124,6 @@ def test_to_dict_is_the_printed_json() -> None:
         "as_of",
         "candidates",
         "excluded_counts",
-        "warnings",
         "why_not",
     ]
     assert out["as_of"] == "2026-06-01"
