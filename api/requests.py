@@ -167,7 +167,9 @@ class ChildQuery(_Request):
     age_min: int | None = Field(default=None, ge=0, le=MAX_CHILD_AGE)
     age_max: int | None = Field(default=None, ge=0, le=MAX_CHILD_AGE)
     waiting_since: date | None = Field(
-        default=None, description="Children whose plan was made on or before this date"
+        default=None,
+        description="Children whose wait, as the pages show it (since entering care for "
+        "an adoption plan, since the plan for the others), started on or before this date",
     )
     in_sibling_group: bool | None = Field(
         default=None, description="Only children with (true) or without (false) a sibling link"

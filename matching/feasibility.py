@@ -16,11 +16,13 @@ from datetime import date
 
 import numpy as np
 
+from matching.clocks import priority_days
 from matching.coplacement import co_placement_pairs, roomy_households
 from matching.domain import Authority, Child, Household, SiblingLink
 from matching.instance import MatchingInstance, RoundHousehold, RoundUnit
 from matching.policy import Policy, default_policy
 from matching.pool import HouseholdPool
+from matching.practice_units import PracticeUnits, practice_units
 from matching.rules import RULE_NAMES, UnitFeatures, combine, hard_exclusions
 from matching.scoring import score_candidates
 from matching.siblings import sibling_units
@@ -46,12 +48,15 @@ class FeasibilityResult:
     # when the pairs were capped (`max_pairs`): each unit kept at most this many of its
     # best-scoring feasible households; None when every feasible pair is kept
     kept_per_unit: int | None = None
+    # the sibling practice rules applied (held units, pending groups, reunions), with
+    # the warnings of each child (`matching.practice_units`)
+    practice: PracticeUnits | None = None
 
 
 def days_waiting(child: Child, as_of: date) -> int:
-    """Days since the plan date (or entering care when there is none); 0 if neither."""
-    since = child.plan_date or child.entered_care_on
-    return 0 if since is None else max(0, (as_of - since).days)
+    """Days the round's priority counts: the longest honest clock (`matching.clocks`),
+    so re-dating a plan never resets a child's wait; 0 if no clock runs."""
+    return priority_days(child, as_of)
 
 
 def unit_priority(children: Sequence[Child], as_of: date, policy: Policy) -> float:
@@ -132,8 +137,13 @@ def build_instance(
     """
     policy = policy if policy is not None else default_policy()
     pool = pool if pool is not None else HouseholdPool.from_households(authority.households)
-    by_id = {c.child_id: c for c in authority.children}
-    all_units = sibling_units(by_id, authority.links)
+    # the sibling practice rules shape the units (held, pending, reunions): see
+    # matching.practice_units; the original authority is kept for the pair cap below
+    practice = practice_units(authority, as_of=as_of, pool=pool)
+    matched = practice.authority
+    by_id = {c.child_id: c for c in matched.children}
+    all_units = sibling_units(by_id, matched.links)
+    reunion_row = {unit: pool.index[home] for unit, home in practice.reunion_homes().items()}
 
     units: list[RoundUnit] = []
     counts: list[dict[str, int]] = []
@@ -149,6 +159,10 @@ def build_instance(
         rows = np.flatnonzero(~combine(masks, pool.size)).astype(np.int64)
         table = score_candidates(features, pool, rows, policy)
         keep = table.score >= policy.min_round_score
+        first = reunion_row.get(unit_ids)
+        if first is not None and bool((keep & (rows == first)).any()):
+            # matched first to the household of their placed together-siblings
+            keep &= rows == first
         index = len(units)
         pair_units.append(np.full(int(keep.sum()), index, dtype=np.int32))
         pair_rows.append(rows[keep].astype(np.int32))
@@ -156,7 +170,7 @@ def build_instance(
         units.append(RoundUnit(children=unit_ids, priority=unit_priority(children, as_of, policy)))
         counts.append({name: int(np.count_nonzero(masks[name])) for name in RULE_NAMES})
 
-    apart, contact = sibling_unit_pairs(units, authority.links)
+    apart, contact = sibling_unit_pairs(units, matched.links)
     kept = None
     if max_pairs is not None and sum(len(r) for r in pair_rows) > max_pairs:
         kept = _cap_per_unit([len(r) for r in pair_rows], max_pairs)
@@ -200,7 +214,7 @@ def build_instance(
         co_placement_units=co_placed,
         sibling_contact_units=contact,
     )
-    return FeasibilityResult(instance, tuple(counts), tuple(skipped), kept)
+    return FeasibilityResult(instance, tuple(counts), tuple(skipped), kept, practice)
 
 
 def round_households(households: Iterable[Household], policy: Policy) -> tuple[RoundHousehold, ...]:

@@ -246,6 +246,7 @@ WARNING: Mapping[str, str] = {
     "plan_conflict": "Siblings to live together have different plans",
     "plan_not_recorded": "No permanence plan recorded",
     "pending_assessment": "Together-and-Apart assessment pending",
+    "sibling_reunification": "Matched first to their siblings' household",
 }
 
 # A proposal's stage (api.services.proposals): what a family finder reads beside a child.

@@ -101,9 +101,12 @@ class AdopterWaitingPolicy(_Strict):
 
 
 class FfaDutyPolicy(_Strict):
-    """Who counts as a baby for the fostering-for-adoption duty."""
+    """Who counts as a baby for the fostering-for-adoption duty, and until when it applies."""
 
     max_age_years: int = Field(ge=0, le=17)
+    # the duty applies only until a placement order is made (s.22C(9A)-(9B)); optional
+    # so older policy files still load, with the statute's reading as the default
+    until_placement_order: bool = True
 
 
 class PriorityPolicy(_Strict):

@@ -88,6 +88,23 @@ class _Document(_Frozen):
             return cls.model_validate(data)
 
 
+def _absent_if_empty(value: object) -> bool:
+    return not value
+
+
+def _omitted_when_empty() -> Any:
+    """A tuple left out of the JSON when empty (most round units have no warning)."""
+    return Field(default=(), exclude_if=_absent_if_empty)
+
+
+class PracticeWarning(_Frozen):
+    """What a person must decide or know about a unit before it is matched: a code
+    (`pending_assessment`, `sibling_reunification`, ...) and the reason in words."""
+
+    code: str
+    message: str
+
+
 def _upgraded(data: Mapping[str, Any], columns: Mapping[str, Any]) -> dict[str, Any]:
     """Stored JSON in the current shape: a version-0 document (stored before results
     were typed) gets each key it lacks from its run's columns and is marked version 0."""
@@ -142,6 +159,8 @@ class ShortlistDocument(_Document):
     n_feasible: int | None = _omitted_when_none()  # None: not recorded (version 0)
     households_in_pool: int | None = _omitted_when_none()  # None: not recorded
     inputs_fingerprint: str
+    # the unit's practice warnings (left out of the JSON when there are none)
+    warnings: tuple[PracticeWarning, ...] = _omitted_when_empty()
 
     @classmethod
     def from_result(
@@ -210,6 +229,7 @@ class RoundUnit(_Frozen):
     children: tuple[str, ...]
     priority: float
     candidates: tuple[RoundCandidate, ...]
+    warnings: tuple[PracticeWarning, ...] = _omitted_when_empty()
 
 
 class TakenHousehold(_Frozen):
@@ -231,6 +251,7 @@ class UnplacedUnit(_Frozen):
     households_needing_room: int | None = _omitted_when_none()
     feasible_households: tuple[TakenHousehold, ...] | None = _omitted_when_none()
     reasons: tuple[str, ...]
+    warnings: tuple[PracticeWarning, ...] = _omitted_when_empty()
 
 
 class SiblingContactPair(_Frozen):

@@ -174,4 +174,14 @@ def unplaced_sentence(
             f"The search stopped at its time limit with room left for {who}: "
             "run the round again with more time."
         )
+    if unit.reason == "sibling_contradiction":
+        return (
+            f"Held until a person resolves the Together-and-Apart assessments of {who}, "
+            "which contradict each other: not matched meanwhile."
+        )
+    if unit.reason == "plan_conflict":
+        return (
+            f"Held until a person decides one plan for {who}, assessed to live together "
+            "with different plans: not matched meanwhile."
+        )
     return f"{label('unplaced_reason', unit.reason)} ({who})."

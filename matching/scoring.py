@@ -18,6 +18,7 @@ import numpy as np
 from matching import labels
 from matching.domain import Child, Household
 from matching.geo import haversine_km, haversine_km_to_many
+from matching.legal_status import ffa_duty_applies
 from matching.phrases import ages_at_home, join_words
 from matching.policy import Policy
 from matching.pool import (
@@ -587,10 +588,17 @@ def _waiting_reason(unit: UnitFeatures, h: Household, policy: Policy) -> str:
 
 
 def _ffa_applies(unit: UnitFeatures, policy: Policy) -> bool:
-    baby = any(
-        u or a < policy.ffa_duty.max_age_years for u, a in zip(unit.unborn, unit.ages, strict=True)
-    )
-    return _adoptive(unit) and baby
+    """A baby of the unit whose plan may be adoption, with no placement order yet when
+    the policy follows s.22C(9A)-(9B) (`until_placement_order`)."""
+    for child, unborn, age in zip(unit.children, unit.unborn, unit.ages, strict=True):
+        if not (unborn or age < policy.ffa_duty.max_age_years):
+            continue
+        if policy.ffa_duty.until_placement_order:
+            if ffa_duty_applies(child):
+                return True
+        elif child.plan in ADOPTION_PLANS:
+            return True
+    return False
 
 
 def _ffa_fraction(
@@ -603,7 +611,10 @@ def _ffa_fraction(
 def _ffa_reason(unit: UnitFeatures, h: Household, policy: Policy) -> str:
     duty = "Children Act 1989 s.22C(9A), inserted by the Children and Families Act 2014"
     if h.kind == "ffa":
-        return f"Dual approved for fostering for adoption: considered first for a baby ({duty})"
+        return (
+            "Dual approved for fostering for adoption: considered first for a baby with no "
+            f"placement order yet ({duty})"
+        )
     return (
         "Not dual approved for fostering for adoption; FfA carers are considered first "
         f"for a baby ({duty})"

@@ -18,10 +18,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from matching.domain import Authority, Child
-from matching.errors import NotFoundError
+from matching.domain import Authority, Child, SiblingLink
+from matching.errors import ConflictError, NotFoundError
 from matching.policy import Policy, default_policy
 from matching.pool import HouseholdPool
+from matching.practice_units import UnitWarning, practice_units
 from matching.rules import RULE_NAMES, UnitFeatures, combine, hard_exclusions
 from matching.scoring import Contribution, ScoreTable, explain, score_candidates
 from matching.siblings import sibling_units
@@ -91,6 +92,9 @@ class ShortlistResult:
     excluded_counts: dict[str, int]
     why_not: WhyNot | None = None
     n_feasible: int = 0  # households passing every hard rule
+    # what a person must decide or know about the unit (matching.practice_units):
+    # a pending Together-and-Apart assessment, siblings already placed
+    warnings: tuple[UnitWarning, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON the CLI prints."""
@@ -101,6 +105,8 @@ class ShortlistResult:
             "candidates": [c.to_dict() for c in self.candidates],
             "excluded_counts": dict(self.excluded_counts),
         }
+        if self.warnings:  # as the stored document: only when there is one
+            out["warnings"] = [{"code": w.code, "message": w.message} for w in self.warnings]
         if self.why_not is not None:
             out["why_not"] = self.why_not.to_dict()
         return out
@@ -115,17 +121,24 @@ class MatchingContext:
     units: list[tuple[str, ...]]
     unit_by_child: dict[str, tuple[str, ...]] = field(default_factory=dict)
     children: dict[str, Child] = field(default_factory=dict)
+    # every sibling link touching a child, any assessment
+    links_by_child: dict[str, list[SiblingLink]] = field(default_factory=dict)
 
     @classmethod
     def prepare(cls, authority: Authority, pool: HouseholdPool | None = None) -> MatchingContext:
         """Build the pool arrays (unless given) and the sibling units of `authority`."""
         units = sibling_units((c.child_id for c in authority.children), authority.links)
+        links_by_child: dict[str, list[SiblingLink]] = {}
+        for link in authority.links:
+            links_by_child.setdefault(link.child_a, []).append(link)
+            links_by_child.setdefault(link.child_b, []).append(link)
         return cls(
             authority=authority,
             pool=pool if pool is not None else HouseholdPool.from_households(authority.households),
             units=units,
             unit_by_child={child_id: unit for unit in units for child_id in unit},
             children={c.child_id: c for c in authority.children},
+            links_by_child=links_by_child,
         )
 
     def unit_children(self, child_id: str) -> tuple[Child, ...]:
@@ -134,6 +147,46 @@ class MatchingContext:
         if unit is None:
             raise NotFoundError(f"no child with id {child_id!r}")
         return tuple(self.children[c] for c in unit)
+
+    def sibling_group(self, child_id: str) -> Authority:
+        """The children linked to `child_id` by any chain of sibling links, with those
+        links: a small authority the practice rules can be applied to."""
+        seen = {child_id}
+        todo = [child_id]
+        links: dict[tuple[str, str], SiblingLink] = {}
+        while todo:
+            for link in self.links_by_child.get(todo.pop(), ()):
+                links[(link.child_a, link.child_b)] = link
+                for other in link.pair - seen:
+                    if other in self.children:
+                        seen.add(other)
+                        todo.append(other)
+        return Authority(
+            children=tuple(self.children[c] for c in sorted(seen)),
+            links=tuple(links[key] for key in sorted(links)),
+        )
+
+    def practice_unit(
+        self, child_id: str, as_of: date, pool: HouseholdPool
+    ) -> tuple[tuple[Child, ...], tuple[UnitWarning, ...]]:
+        """`child_id`'s unit as a round forms it under the sibling practice rules
+        (`matching.practice_units`), with its warnings. A child who is not waiting keeps
+        its together-group. `NotFoundError` for an unknown id; `ConflictError` when the
+        child is held for a decision (a contradiction or a plan conflict)."""
+        unit = self.unit_children(child_id)
+        if self.children[child_id].status != "waiting" or not self.links_by_child.get(child_id):
+            return unit, ()
+        practice = practice_units(self.sibling_group(child_id), as_of=as_of, pool=pool)
+        held = practice.held_unit(child_id)
+        if held is not None:
+            raise ConflictError(
+                f"{child_id} cannot be shortlisted until a person resolves the sibling "
+                f"records: {held.message}"
+            )
+        matched = practice.authority
+        ids = sibling_units((c.child_id for c in matched.children), matched.links)
+        mine = next(u for u in ids if child_id in u)
+        return tuple(self.children[c] for c in mine), practice.warnings_of(mine)
 
 
 def build_unit(authority: Authority, child_id: str) -> tuple[str, ...]:
@@ -216,15 +269,19 @@ def shortlist(
     `source` is an authority, or a `MatchingContext` prepared once for many calls;
     `pool` replaces the context's pool arrays when given. `top=None` returns every
     feasible household. `why_not` names a household to explain: the rules it fails,
-    or its rank and score. Raises `NotFoundError` for an unknown child or household
-    and `NotFamilyFoundError` when a child's plan is not family-found.
+    or its rank and score. The unit is formed as a round forms it (a pending
+    Together-and-Apart assessment, siblings already placed: `matching.practice_units`)
+    and carries their warnings. Raises `NotFoundError` for an unknown child or
+    household, `NotFamilyFoundError` when a child's plan is not family-found and
+    `ConflictError` when the child is held until a person resolves a sibling
+    contradiction or a together group's different plans.
     """
     policy = policy if policy is not None else default_policy()
     context = (
         source if isinstance(source, MatchingContext) else MatchingContext.prepare(source, pool)
     )
     pool = pool if pool is not None else context.pool
-    children = context.unit_children(child_id)
+    children, warnings = context.practice_unit(child_id, as_of, pool)
     unit = UnitFeatures.from_children(children, as_of)
     why_row = None
     if why_not is not None:
@@ -267,4 +324,5 @@ def shortlist(
         excluded_counts={name: int(np.count_nonzero(ranked.masks[name])) for name in RULE_NAMES},
         why_not=explained,
         n_feasible=len(ranked.table.rows),
+        warnings=warnings,
     )

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import Session
 
+from matching.clocks import ADOPTION_PLANS
 from matching.errors import NotFoundError
 from models.orm import ChildRow, HouseholdRow, SiblingLinkRow
 
@@ -24,7 +25,7 @@ class ChildFilter:
     status: str | None = None
     born_after: date | None = None  # exclusive: the oldest age of the band
     born_on_or_before: date | None = None  # inclusive: the youngest age of the band
-    waiting_since: date | None = None  # plan made on or before this date
+    waiting_since: date | None = None  # the shown wait started on or before this date
     in_sibling_group: bool | None = None  # with (True) or without (False) a sibling link
     plans: tuple[str, ...] | None = None  # one of these plans
     search: str | None = None  # id (or its start) or part of the first name, any case
@@ -33,9 +34,15 @@ class ChildFilter:
 
 
 def waiting_since_column() -> Any:
-    """The date a child's wait is counted from on the pages: the plan date, else the date
-    they entered care (as `api.pages.children` shows it)."""
-    return func.coalesce(ChildRow.plan_date, ChildRow.entered_care_on)
+    """The date the wait a page shows counts from (`matching.clocks.WaitingClocks.shown`):
+    entering care for an adoption plan (scorecard A1), else the plan date; each falls
+    back on the other when not recorded."""
+    entered, planned = ChildRow.entered_care_on, ChildRow.plan_date
+    adoption = ChildRow.plan.in_(sorted(ADOPTION_PLANS))
+    return case(
+        (adoption, func.coalesce(entered, planned)),
+        else_=func.coalesce(planned, entered),
+    )
 
 
 def _order(sort: str) -> list[Any]:
@@ -73,7 +80,7 @@ def page_children(
     if where.born_on_or_before is not None:
         conditions.append(ChildRow.date_of_birth <= where.born_on_or_before)
     if where.waiting_since is not None:
-        conditions.append(ChildRow.plan_date <= where.waiting_since)
+        conditions.append(waiting_since_column() <= where.waiting_since)
     if where.in_sibling_group is not None:
         linked = exists().where(
             (SiblingLinkRow.child_a == ChildRow.child_id)

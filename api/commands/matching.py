@@ -140,6 +140,8 @@ def render_shortlist(document: ShortlistDocument, run_id: int) -> None:
         "scores are out of 100; "
         "★ = connected (family and friends) household, ranked first"
     )
+    for warning in document.warnings:
+        console.print(f"Warning: {labels.label('warning', warning.code)}. {warning.message}.")
     if document.candidates:
         table = Table(show_lines=True)
         table.add_column("#", justify="right")
@@ -316,6 +318,21 @@ def render_round(
         table.add_row(" + ".join(unit.children), f"{unit.priority:.2f}", households, scores)
     if table.row_count:
         console.print(table)
+    warned = [u for u in document.units if u.warnings] + [
+        u for u in document.unplaced if u.warnings
+    ]
+    if warned:
+        notes = Table(title="Warnings: what a person must decide or know")
+        notes.add_column("unit (children)")
+        notes.add_column("warning")
+        for item in warned:
+            notes.add_row(
+                " + ".join(item.children),
+                "\n".join(
+                    f"{labels.label('warning', w.code)}: {w.message}." for w in item.warnings
+                ),
+            )
+        console.print(notes)
     if document.unplaced:
         unplaced = Table(title="Without a household")
         unplaced.add_column("unit (children)")

@@ -31,6 +31,7 @@ from api.services.proposals import (
     preview_proposal,
 )
 from matching import labels
+from matching.clocks import A1_DAYS, A2_DAYS, WaitingClocks, waiting_clocks
 from matching.errors import ConflictError, FamilyFinderError, NotFoundError
 from matching.siblings import find_contradictions
 from matching.vocab import NOT_FAMILY_FOUND_PLANS, PLANS
@@ -71,17 +72,32 @@ class WaitingRow:
     proposal_status: str | None
 
 
-def days_waiting(plan_date: date | None, entered: date | None, on: date) -> int | None:
-    """Days since the plan was made (else since entering care); None when neither is
-    recorded or it lies ahead."""
-    start = plan_date or entered
-    return (on - start).days if start is not None and start <= on else None
+def _clocks(r: Any, on: date) -> WaitingClocks:
+    """The child's waiting clocks (`matching.clocks`: one implementation everywhere)."""
+    return waiting_clocks(
+        plan=r.plan,
+        entered_care_on=r.entered_care_on,
+        plan_date=r.plan_date,
+        placement_order_on=r.placement_order_on,
+        as_of=on,
+    )
 
 
-def _over(days: int | None, thresholds: tuple[int, int]) -> str | None:
-    if days is not None and days > thresholds[1]:
+def days_waiting(r: Any, on: date) -> int | None:
+    """Days shown as waiting: A1 (since entering care) for an adoption plan, since the
+    plan was made for the others; None when no date is recorded or it lies ahead."""
+    return _clocks(r, on).shown
+
+
+def _over(clocks: WaitingClocks) -> str | None:
+    """The adoption scorecard threshold passed ("second": A1, 426 days since entering
+    care; "first": A2, 121 days since the placement order); None for other plans,
+    which the scorecard does not measure."""
+    if not clocks.scorecard:
+        return None
+    if clocks.since_entering_care is not None and clocks.since_entering_care > A1_DAYS:
         return "second"
-    if days is not None and days > thresholds[0]:
+    if clocks.since_placement_order is not None and clocks.since_placement_order > A2_DAYS:
         return "first"
     return None
 
@@ -109,7 +125,8 @@ def children_waiting(
     thresholds = (policy.priority.first_threshold_days, policy.priority.second_threshold_days)
     age_min, age_max = AGE_BANDS.get(age, (None, None))
     waiting_days = {"first": thresholds[0], "second": thresholds[1]}.get(waiting)
-    # "over N days": a plan made N + 1 or more days ago (the filter is on the plan date)
+    # "over N days": the wait shown (A1 for adoption plans, since the plan for others)
+    # started N + 1 or more days ago (models.record_store.waiting_since_column)
     waiting_since = on - timedelta(days=waiting_days + 1) if waiting_days else None
     page = max(page, 1)
     errors: list[dict[str, str]] = []
@@ -158,7 +175,8 @@ def children_waiting(
     shown = []
     for entry in found.items:
         r = entry.record
-        days = days_waiting(r.plan_date, r.entered_care_on, on)
+        clocks = _clocks(r, on)
+        days = clocks.shown
         proposal = stages.get(r.child_id)
         shown.append(
             WaitingRow(
@@ -172,7 +190,7 @@ def children_waiting(
                 siblings=entry.siblings,
                 unit_size=entry.unit_size,
                 days_waiting=days,
-                over=_over(days, thresholds),
+                over=_over(clocks),
                 proposal_id=proposal.id if proposal is not None else None,
                 proposal_status=proposal.status if proposal is not None else None,
             )
@@ -280,7 +298,8 @@ def _child_page(
         child=child,
         age=age_on(child.date_of_birth, on),
         unborn=unborn,
-        days_waiting=days_waiting(child.plan_date, child.entered_care_on, on),
+        days_waiting=days_waiting(child, on),
+        clocks=_clocks(child, on),
         thresholds=(policy.priority.first_threshold_days, policy.priority.second_threshold_days),
         unit=view.unit,
         names=names,

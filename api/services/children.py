@@ -19,9 +19,9 @@ from api.services.audit import AccessDenied, Actor, record, record_children, rec
 from api.services.shortlists import ShortlistRun, compute_shortlist, store_shortlist
 from api.services.snapshot import get_snapshot
 from api.services.unit_of_work import unit_of_work
+from matching.clocks import ADOPTION_PLANS, WaitingClocks, clocks_of
 from matching.domain import Child, SiblingLink
-from matching.errors import FamilyFinderError, NotFamilyFoundError
-from matching.feasibility import days_waiting
+from matching.errors import ConflictError, FamilyFinderError, NotFamilyFoundError
 from matching.policy import Policy
 from matching.round_sentences import CarerProfile, carer_profile
 from matching.vocab import CHILD_STATUSES, MAX_CHILD_AGE, NOT_FAMILY_FOUND_PLANS, PLANS
@@ -215,8 +215,9 @@ def child_view(
     session: Session, actor: Actor, child_id: str, query: ShortlistQuery, *, policy: Policy
 ) -> ChildView:
     """The child's record and shortlist in one transaction, audited as the API audits
-    them (`child_record` and `child_shortlist`). A plan that is not family-found is no
-    error here: the view says so instead of a shortlist. NotFoundError for an unknown
+    them (`child_record` and `child_shortlist`). A plan that is not family-found, or a
+    child held until a person resolves the sibling records, is no error here: the view
+    says so instead of a shortlist. NotFoundError for an unknown
     child or `why_not` household."""
     with unit_of_work(session):
         child = child_record(session, actor, child_id)
@@ -225,7 +226,8 @@ def child_view(
                 session, actor, child_id, query, policy=policy
             )
             not_family_found = None
-        except NotFamilyFoundError as error:
+        except (NotFamilyFoundError, ConflictError) as error:
+            # not family-found, or held until a person resolves the sibling records
             shortlisted, not_family_found = None, str(error)
         context = get_snapshot(session, policy).context
         warnings = child_warnings(session, child_id)
@@ -250,37 +252,47 @@ class PlanWaiting:
     children: int
     median_days: int | None
     longest_days: int | None
-    over_first: int  # waited longer than the first scorecard threshold (121 days)
-    over_second: int  # and than the second (426 days)
+    # adoption plans only (the scorecard measures no other): placement order over 121
+    # days ago (A2), entered care over 426 days ago (A1); None for other plans
+    over_first: int | None
+    over_second: int | None
 
 
 def waiting_dashboard(session: Session, *, as_of: date, policy: Policy) -> list[PlanWaiting]:
-    """Waiting times by family-found plan against the scorecard thresholds, for the
-    waiting list's dashboard: counts only, read from the in-memory snapshot."""
+    """Waiting times by family-found plan, for the waiting list's dashboard: counts only,
+    read from the in-memory snapshot. Days are those the pages show (`matching.clocks`:
+    A1 for adoption plans, since the plan for the others); the scorecard thresholds are
+    counted for adoption plans only."""
     with unit_of_work(session):  # read only: ends the read transaction
         authority = get_snapshot(session, policy).authority
     first = policy.priority.first_threshold_days
     second = policy.priority.second_threshold_days
-    by_plan: dict[str, list[int]] = {}
+    by_plan: dict[str, list[WaitingClocks]] = {}
     for child in authority.children:
         if child.status != "waiting" or child.plan in NOT_FAMILY_FOUND_PLANS:
             continue
-        by_plan.setdefault(child.plan, []).append(days_waiting(child, as_of))
+        by_plan.setdefault(child.plan, []).append(clocks_of(child, as_of))
     rows = []
     for plan in PLANS:
-        waits = sorted(by_plan.get(plan, []))
-        if not waits:
+        clocks = by_plan.get(plan, [])
+        if not clocks:
             continue
+        waits = sorted(c.shown or 0 for c in clocks)
         middle = len(waits) // 2
         median = waits[middle] if len(waits) % 2 else (waits[middle - 1] + waits[middle]) // 2
+        scorecard = plan in ADOPTION_PLANS
         rows.append(
             PlanWaiting(
                 plan=plan,
                 children=len(waits),
                 median_days=median,
                 longest_days=waits[-1],
-                over_first=sum(d > first for d in waits),
-                over_second=sum(d > second for d in waits),
+                over_first=sum((c.since_placement_order or 0) > first for c in clocks)
+                if scorecard
+                else None,
+                over_second=sum((c.since_entering_care or 0) > second for c in clocks)
+                if scorecard
+                else None,
             )
         )
     return rows

@@ -36,6 +36,7 @@ from api.services.audit import AccessDenied, Actor, record, record_children
 from api.services.snapshot import get_snapshot
 from api.services.unit_of_work import unit_of_work
 from matching.errors import ConflictError, FamilyFinderError, NotFoundError
+from matching.legal_status import authority_to_place_refusal, placement_kind
 from matching.phrases import long_date, not_enough_room
 from matching.policy import Policy
 from matching.results import RoundCandidate, ShortlistCandidate
@@ -105,6 +106,8 @@ def _from_shortlist(session: Session, run_id: int, household_id: str) -> dict[st
         "policy_version": shown.policy_version,
         "inputs_fingerprint": shown.inputs_fingerprint,
         "as_of": shown.as_of.isoformat(),
+        # the sibling decision still open (pending assessment, siblings already placed)
+        "warnings": [w.model_dump(mode="json") for w in shown.warnings],
     }
 
 
@@ -194,6 +197,7 @@ def _from_round(
         "policy_version": run.policy_version,
         "inputs_fingerprint": run.inputs_fingerprint,
         "as_of": run.as_of.isoformat(),
+        "warnings": [w.model_dump(mode="json") for w in unit.warnings],
         "explained": False,
     }
     explanation = (
@@ -285,7 +289,19 @@ def _rationale(
     child_rows = [get_child_row(session, member) for member in unit]
     household_row = get_household_row(session, household_id)
     rationale["records"] = _frozen_records(session, child_rows, household_row)
+    # fostering for adoption (FfA carers before a placement order) or an adoptive
+    # placement: the paper says which (matching.legal_status)
+    rationale["placement"] = placement_kind(child_rows, household_row.kind)
     return rationale, child_rows, household_row
+
+
+def _legal_refusal(children: list[ChildRow], household: HouseholdRow) -> str | None:
+    """Why the household cannot be proposed for these children for want of authority to
+    place for adoption (no placement order), in words; None when it can."""
+    name = household.name or household.household_id
+    return authority_to_place_refusal(
+        children, household.kind, f"{name} ({household.household_id})"
+    )
 
 
 @dataclass(frozen=True)
@@ -316,6 +332,8 @@ def preview_proposal(
         held_by = holding.id if holding is not None else None
         if holding is not None:
             blocked = _held_message(unit, holding)
+        if blocked is None:
+            blocked = _legal_refusal(children, household)
         if blocked is None and (household.status != "available" or household.vacancies < len(unit)):
             blocked = not_enough_room(f"household {household.household_id}", len(unit))
         for member in unit:
@@ -347,14 +365,19 @@ def create_proposal(
     would when the data and policy are still those the round ran on.
     Raises NotFoundError when the shortlist run, round, household or child is unknown
     or the household is not among its options, ConflictError when the round is not done,
-    a child of the unit is already in an open proposal (named) or the household has too
-    few vacancies left.
+    a child of the unit is already in an open proposal (named), the household has too
+    few vacancies left, or the household is adopters and a child with an adoption plan
+    has no placement order (no authority to place: `matching.legal_status`; FfA carers
+    may be proposed before it, as a fostering-for-adoption placement).
     """
     source, source_id, household_id = request.source, request.source_id, request.household_id
     with unit_of_work(session):
-        rationale, _children, _household = _rationale(session, request, policy)
+        rationale, children, household = _rationale(session, request, policy)
         unit: list[str] = rationale["unit"]
         _refuse_if_held(session, unit)
+        refusal = _legal_refusal(children, household)
+        if refusal is not None:
+            raise ConflictError(refusal)
         now = datetime.now(UTC)
         rationale["proposed_by"] = actor.username
         rationale["proposed_at"] = now.isoformat()

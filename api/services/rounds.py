@@ -26,7 +26,9 @@ from matching.feasibility import ROUND_MAX_PAIRS, FeasibilityResult, build_insta
 from matching.instance import MatchingInstance
 from matching.labels import label, lower
 from matching.policy import Policy
+from matching.practice_units import PracticeUnits
 from matching.results import (
+    PracticeWarning,
     RoundCandidate,
     RoundDocument,
     RoundUnit,
@@ -90,6 +92,17 @@ def _passing_hard_rules(
     return passing, room_only
 
 
+def _warnings(
+    practice: PracticeUnits | None, children: Sequence[str]
+) -> tuple[PracticeWarning, ...]:
+    """A unit's practice warnings (pending assessment, siblings already placed)."""
+    if practice is None:
+        return ()
+    return tuple(
+        PracticeWarning(code=w.code, message=w.message) for w in practice.warnings_of(children)
+    )
+
+
 def _unplaced_entry(
     item: Unplaced,
     feasibility: FeasibilityResult,
@@ -116,6 +129,7 @@ def _unplaced_entry(
             households_passing_hard_rules=passing,
             households_needing_room=room_only,
             reasons=(reason,),
+            warnings=_warnings(feasibility.practice, unit.children),
         )
     taken: list[TakenHousehold] = []
     named: list[str] = []
@@ -136,6 +150,7 @@ def _unplaced_entry(
         reason=item.reason,
         feasible_households=tuple(taken),
         reasons=(f"{text}: {'; '.join(named)}",),
+        warnings=_warnings(feasibility.practice, unit.children),
     )
 
 
@@ -223,6 +238,7 @@ def _round_document(
 ) -> RoundDocument:
     instance = feasibility.instance
     households = instance.households
+    practice = feasibility.practice
     units = [
         RoundUnit(
             children=unit.children,
@@ -231,9 +247,20 @@ def _round_document(
                 RoundCandidate(household_id=households[h].household_id, score=round(score, 4))
                 for h, score in result.assignments[u]
             ),
+            warnings=_warnings(practice, unit.children),
         )
         for u, unit in enumerate(instance.units)
     ]
+    unplaced = [
+        _unplaced_entry(item, feasibility, snapshot, as_of=as_of, min_score=policy.min_round_score)
+        for item in result.unplaced
+    ]
+    # children held until a person resolves their sibling records: never silently
+    # dropped, they are waiting and unplaced with the reason (matching.practice_units)
+    held_units = practice.held if practice is not None else ()
+    unplaced.extend(
+        UnplacedUnit(children=h.children, reason=h.code, reasons=(h.message,)) for h in held_units
+    )
     contact = [
         SiblingContactPair(
             children_a=instance.units[c.unit_a].children,
@@ -257,18 +284,14 @@ def _round_document(
         policy_version=policy.version,
         seed=params.seed,
         params=dataclasses.asdict(params),
-        units_waiting=len(instance.units),
-        children_waiting=sum(unit.size for unit in instance.units),
+        units_waiting=len(instance.units) + len(held_units),
+        children_waiting=sum(unit.size for unit in instance.units)
+        + sum(len(h.children) for h in held_units),
         units_covered=result.units_covered,
         coverage_bound=result.coverage_bound,
         children_placed=result.children_placed,
         units=tuple(units),
-        unplaced=tuple(
-            _unplaced_entry(
-                item, feasibility, snapshot, as_of=as_of, min_score=policy.min_round_score
-            )
-            for item in result.unplaced
-        ),
+        unplaced=tuple(unplaced),
         sibling_contact=tuple(contact),
         sibling_contact_km=params.sibling_contact_km,
         skipped_units=_skipped_summary(snapshot, feasibility.skipped_units, held),

@@ -52,6 +52,7 @@ from matching.feasibility import (
 from matching.instance import MatchingInstance, RoundHousehold, RoundUnit
 from matching.policy import CoPlacementPolicy, Policy
 from matching.pool import HouseholdPool, need_bits
+from matching.practice_units import PracticeUnits, practice_units
 from matching.rules import HARD_RULES, RULE_READS, UnitFeatures, too_near
 from matching.siblings import sibling_units
 from matching.vocab import NEED_CODES, NOT_FAMILY_FOUND_PLANS
@@ -174,6 +175,8 @@ class UnitTable:
     # policy's rules (risks, the kinds that take one unit at a time)
     links: tuple[SiblingLink, ...]
     policy: Policy
+    # the sibling practice rules applied, as a round applies them (matching.practice_units)
+    practice: PracticeUnits | None = None
     _features: dict[int, UnitFeatures] = field(default_factory=dict, repr=False)
 
     @property
@@ -199,7 +202,10 @@ def _rule_key(children: Sequence[Child], ages: Sequence[int]) -> tuple[object, .
 
 
 def unit_table(authority: Authority, *, as_of: date, policy: Policy) -> UnitTable:
-    """The waiting units of `authority` (as a round forms them) on `as_of`."""
+    """The waiting units of `authority` (as a round forms them) on `as_of`: the sibling
+    practice rules applied first (`matching.practice_units`), as in a round."""
+    practice = practice_units(authority, as_of=as_of)
+    authority = practice.authority
     by_id = {c.child_id: c for c in authority.children}
     ages: dict[date, int] = {}  # by date of birth: far fewer dates than children
     priorities: dict[int, float] = {}
@@ -250,6 +256,7 @@ def unit_table(authority: Authority, *, as_of: date, policy: Policy) -> UnitTabl
         sibling_contact_units=contact,
         links=tuple(authority.links),
         policy=policy,
+        practice=practice,
     )
 
 
@@ -625,14 +632,16 @@ def feasible_groups(
     group_of_household = np.full(len(households), -1, dtype=np.int64)
     group_of_household[candidates] = assessed.group_of_row
     rounded = round_households(households, table.policy)
-    lists = tuple(assessed.lists)
+    lists, unit_list = assessed.lists, assessed.unit_list
+    if table.practice is not None and table.practice.reunions:
+        lists, unit_list = _matched_first(table, households, group_of_household, lists, unit_list)
     return FeasibleGroups(
         units=table.units,
         unit_children=table.unit_children,
         households=rounded,
         group_of_household=group_of_household,
-        lists=tuple(assessed.lists),
-        unit_list=assessed.unit_list,
+        lists=tuple(lists),
+        unit_list=unit_list,
         unit_type=assessed.unit_type,
         n_unit_types=assessed.n_unit_types,
         n_household_types=assessed.n_household_types,
@@ -643,9 +652,61 @@ def feasible_groups(
             table,
             rounded,
             group_of_household,
-            [lists[i] for i in assessed.unit_list.tolist()],
+            [lists[i] for i in unit_list.tolist()],
         ),
     )
+
+
+def _matched_first(
+    table: UnitTable,
+    households: Sequence[Household],
+    group_of_household: IntArray,
+    lists: list[IntArray],
+    unit_list: IntArray,
+) -> tuple[list[IntArray], IntArray]:
+    """Each reunion unit offered only its placed siblings' household (when feasible), as
+    `matching.feasibility.build_instance` does: that household becomes a group of its
+    own (in every list its group was in), and the unit's list is that group alone.
+    `group_of_household` is updated in place."""
+    assert table.practice is not None
+    row_of = {h.household_id: i for i, h in enumerate(households)}
+    unit_of = {unit.children: u for u, unit in enumerate(table.units)}
+    lists = list(lists)
+    unit_list = unit_list.copy()
+    for children, home in table.practice.reunion_homes().items():
+        u, h = unit_of.get(children), row_of.get(home)
+        if u is None or h is None:
+            continue
+        g = int(group_of_household[h])
+        if g < 0 or g not in set(lists[int(unit_list[u])].tolist()):
+            continue
+        if int(np.count_nonzero(group_of_household == g)) > 1:
+            new = int(group_of_household.max()) + 1  # after every group: lists stay sorted
+            group_of_household[h] = new
+            lists = [
+                np.append(groups, new) if g in set(groups.tolist()) else groups for groups in lists
+            ]
+            g = new
+        unit_list[u] = len(lists)
+        lists.append(np.array([g], dtype=np.int64))
+    return lists, unit_list
+
+
+def _matched_first_units(base: FeasibleGroups) -> set[int]:
+    """The units `_matched_first` restricted to their placed siblings' household."""
+    practice = base.table.practice
+    if practice is None or not practice.reunions:
+        return set()
+    row_of = {h.household_id: i for i, h in enumerate(base.households)}
+    unit_of = {unit.children: u for u, unit in enumerate(base.units)}
+    found = set()
+    for children, home in practice.reunion_homes().items():
+        u, h = unit_of.get(children), row_of.get(home)
+        if u is None or h is None or base.group_of_household[h] < 0:
+            continue
+        if base.groups_of(u).tolist() == [int(base.group_of_household[h])]:
+            found.add(u)
+    return found
 
 
 def with_households(
@@ -659,6 +720,10 @@ def with_households(
     """
     table = base.table
     chosen = np.arange(len(base.units), dtype=np.int64) if units is None else units
+    first = _matched_first_units(base)
+    if first:
+        # a unit matched first to its siblings' household is offered no other
+        chosen = chosen[~np.isin(chosen, sorted(first))]
     candidates = _candidates(households)
     pool = HouseholdPool.from_households(households[i] for i in candidates.tolist())
     assessed = _assess(table, pool, chosen)

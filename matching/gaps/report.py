@@ -73,6 +73,7 @@ from matching.gaps.targets import (
 from matching.instance import MatchingInstance, RoundHousehold, RoundUnit
 from matching.policy import CoPlacementPolicy, default_co_placement
 from matching.pool import HouseholdPool
+from matching.practice_units import PracticeUnits, practice_units
 
 BuildInstance = Callable[[Authority], MatchingInstance]
 IntArray = npt.NDArray[np.int64]
@@ -298,6 +299,7 @@ def _gap_report(
             report = _analyse(authority, _Typed(types), **common)
             report.method = {**description, **report.method}
             report.timings_s = {"feasibility": round(built, 3), **report.timings_s}
+            _note_held(report, table.practice, suppress)
             return report
         instance = types.instance()
         description["feasibility"] = f"{typed_text}, expanded to pairs"
@@ -312,7 +314,27 @@ def _gap_report(
     report = _analyse(authority, _Pairs(instance, build), **common)
     report.method = {**description, **report.method}
     report.timings_s = {"feasibility": round(built, 3), **report.timings_s}
+    practice = table.practice if typed else practice_units(authority, as_of=as_of, pool=pool)
+    _note_held(report, practice, suppress)
     return report
+
+
+def _note_held(report: GapReport, practice: PracticeUnits | None, suppress: bool) -> None:
+    """Say how the demand accounts for children held for a sibling decision: they are
+    not in the counts (no household can be proposed for them until a person resolves
+    their records), and how many, exactly only in an unsuppressed report (a published
+    note gives no count that could be set against the tables)."""
+    if practice is None or not practice.held:
+        return
+    n = practice.held_children
+    who = "Some waiting children are" if suppress else f"{n} waiting children are"
+    report.notes.append(
+        f"{who} not counted in these figures: their Together-and-Apart assessments "
+        "contradict each other, or siblings assessed to live together have different "
+        "plans, so no household can be proposed for them until a person resolves it "
+        "(their pages and matching rounds name them); no recruitment target is drawn "
+        "for them."
+    )
 
 
 def merge_households(base: MatchingInstance, extra: MatchingInstance) -> MatchingInstance:

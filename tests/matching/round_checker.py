@@ -178,3 +178,86 @@ def check_round(instance: MatchingInstance, result: Any, params: Any) -> None:
     """Fail with every problem found in ``result``."""
     problems = round_problems(instance, result, params)
     assert not problems, "\n".join(problems[:20])
+
+
+def practice_problems(authority: Any, feasibility: Any, result: Any) -> list[str]:
+    """Every way a round breaks the sibling practice rules (docs/domain.md), read from
+    the authority, the instance (`feasibility.instance`), its practice record
+    (`feasibility.practice`) and the result, recomputed here with plain graph searches:
+
+    * every waiting child is in exactly one unit of the round or held for a decision;
+    * a child held for a contradiction is joined by together links to a child assessed
+      apart from it; one held for a plan conflict to a child with another plan;
+    * siblings with a pending assessment who do not end in one household both carry
+      the `pending_assessment` warning;
+    * a unit whose placed together-siblings all live in one household that the round
+      may offer it is offered that household only.
+    """
+    problems: list[str] = []
+    instance, practice = feasibility.instance, feasibility.practice
+    children = {c.child_id: c for c in authority.children}
+    waiting = {c for c, child in children.items() if child.status == "waiting"}
+    in_units = [c for unit in instance.units for c in unit.children]
+    held = {c: h for h in practice.held for c in h.children}
+    if len(set(in_units)) != len(in_units) or set(in_units) & set(held):
+        problems.append("a child is in two units, or in a unit and held")
+    for child in waiting - set(in_units) - set(held):
+        if children[child].plan not in ("return_home", "supported_living", "not_recorded"):
+            problems.append(f"{child} waits and is neither in the round nor held")
+
+    together: dict[str, set[str]] = {}
+    for link in authority.links:
+        if link.assessment == "together":
+            together.setdefault(link.child_a, set()).add(link.child_b)
+            together.setdefault(link.child_b, set()).add(link.child_a)
+
+    def reach(start: str) -> set[str]:
+        seen, todo = {start}, [start]
+        while todo:
+            for other in together.get(todo.pop(), ()):
+                if other not in seen:
+                    seen.add(other)
+                    todo.append(other)
+        return seen
+
+    for child, unit in held.items():
+        group = reach(child)
+        if unit.code == "sibling_contradiction":
+            ok = any(
+                link.assessment == "apart" and {link.child_a, link.child_b} <= group
+                for link in authority.links
+            )
+        else:
+            ok = len({children[c].plan for c in group}) > 1
+        if not ok:
+            problems.append(f"{child} is held ({unit.code}) without a reason in the records")
+
+    unit_of = {c: u for u, unit in enumerate(instance.units) for c in unit.children}
+    home = {
+        u: instance.households[pairs[0][0]].household_id
+        for u, pairs in enumerate(result.assignments)
+        if pairs and result.mode == "allocate"
+    }
+    for link in authority.links:
+        a, b = link.child_a, link.child_b
+        if link.assessment != "pending" or a not in unit_of or b not in unit_of:
+            continue
+        ua, ub = unit_of[a], unit_of[b]
+        if ua == ub or (ua in home and home.get(ua) == home.get(ub)):
+            continue
+        for child in (a, b):
+            if "pending_assessment" not in {w.code for w in practice.warnings_of([child])}:
+                problems.append(f"{child} is split from {a if child == b else b} unwarned")
+
+    offered: dict[int, set[str]] = {}
+    for u, h in zip(instance.pair_unit.tolist(), instance.pair_household.tolist(), strict=True):
+        offered.setdefault(u, set()).add(instance.households[h].household_id)
+    living = {c for c, child in children.items() if child.status in ("placed", "matched")}
+    for u, unit in enumerate(instance.units):
+        siblings = {s for c in unit.children for s in reach(c) & living}
+        homes = {children[s].placed_with for s in siblings}
+        if len(homes) == 1 and None not in homes:
+            (first,) = homes
+            if first in offered.get(u, set()) and offered[u] != {first}:
+                problems.append(f"{unit.children} is offered others before {first}")
+    return problems

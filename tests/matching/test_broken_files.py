@@ -110,3 +110,12 @@ def test_a_flood_of_errors_stops_reading_early() -> None:
     assert len(problems) == 6
     assert "at least" in problems[-1].reason
     assert "checking stopped at children.csv line" in problems[-1].reason
+
+
+def test_a_young_person_one_day_short_of_18_is_still_imported() -> None:
+    # the refusal (case child_aged_18) starts on the 18th birthday, not a day before
+    lines = (TINY / "children.csv").read_text()
+    children = lines.replace("C001,Ava,2016-03-14,", "C001,Ava,2008-06-02,").encode()
+    with (TINY / "households.csv").open("rb") as households:
+        authority = read_authority(io.BytesIO(children), households, None, as_of=AS_OF)
+    assert authority.child("C001").age_on(AS_OF) == 17

@@ -90,22 +90,45 @@ def test_units_not_waiting_or_not_family_found_are_skipped() -> None:
         ),
     )
     result = build_instance(a, as_of=AS_OF)
-    assert [u.children for u in result.instance.units] == [("C3",), ("C5",)]
-    assert result.skipped_units == (("C1", "C2"), ("C4",))
-    assert result.instance.apart_units == ((0, 1),)
-    assert result.instance.sibling_contact_units == ((0, 1),)
-    assert pairs(a) == {(("C3",), "H1"), (("C5",), "H1")}
+    # C1 waits to join C2, who is placed (where is not recorded): C1 is still matched,
+    # never silently dropped with its placed sister's unit (issue 12)
+    assert [u.children for u in result.instance.units] == [("C1",), ("C3",), ("C5",)]
+    assert result.skipped_units == (("C2",), ("C4",))
+    assert result.instance.apart_units == ((1, 2),)
+    assert result.instance.sibling_contact_units == ((1, 2),)
+    assert pairs(a) == {(("C1",), "H1"), (("C3",), "H1"), (("C5",), "H1")}
 
 
 def test_pending_link_across_units_asks_for_contact_not_apart() -> None:
+    # no household takes two: matched separately, with contact and no apart pair
+    a = Authority(
+        children=(make_child(child_id="C1"), make_child(child_id="C2")),
+        households=(make_household(vacancies=1),),
+        links=(SiblingLink("C1", "C2", "step", "pending"),),
+    )
+    result = build_instance(a, as_of=AS_OF)
+    instance = result.instance
+    assert [u.children for u in instance.units] == [("C1",), ("C2",)]
+    assert instance.apart_units == ()
+    assert instance.sibling_contact_units == ((0, 1),)
+    assert result.practice is not None
+    (warning,) = result.practice.warnings_of(["C1"])
+    assert warning.code == "pending_assessment"
+    assert "no household in the pool can take them together" in warning.message
+
+
+def test_pending_siblings_are_one_unit_where_a_household_can_take_them() -> None:
     a = Authority(
         children=(make_child(child_id="C1"), make_child(child_id="C2")),
         households=(make_household(),),
         links=(SiblingLink("C1", "C2", "step", "pending"),),
     )
-    instance = build_instance(a, as_of=AS_OF).instance
-    assert instance.apart_units == ()
-    assert instance.sibling_contact_units == ((0, 1),)
+    result = build_instance(a, as_of=AS_OF)
+    assert [u.children for u in result.instance.units] == [("C1", "C2")]
+    assert result.practice is not None
+    (warning,) = result.practice.warnings_of(["C1", "C2"])
+    assert warning.code == "pending_assessment"
+    assert "searched as one unit" in warning.message
 
 
 def test_min_round_score_drops_weak_pairs() -> None:

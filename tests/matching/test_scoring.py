@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from matching.domain import Authority, Child, Household
+from matching.policy import load_policy
 from matching.scoring import Contribution
 from matching.shortlist import ShortlistResult, shortlist
 from tests.matching.checker import make_child, make_household
@@ -169,6 +170,29 @@ def test_ffa_duty_for_babies_on_an_adoption_plan() -> None:
     assert "ffa_duty" in criteria(ranked(unborn, dual), "HA")
     older = make_child(plan="adoption", date_of_birth=date(2022, 1, 1))
     assert "ffa_duty" not in criteria(ranked(older, dual), "HA")
+
+
+@pytest.mark.parametrize(
+    "order",
+    [{"legal_status": "E1"}, {"legal_status": "C2", "placement_order_on": date(2026, 2, 1)}],
+)
+def test_no_ffa_points_once_there_is_a_placement_order(order: dict[str, object]) -> None:
+    # s.22C(9A)-(9B): the duty applies while the plan may be adoption and there is no
+    # placement order; a baby with one is placed for adoption, not fostered for it
+    baby = make_child(plan="adoption", date_of_birth=date(2025, 9, 1), **order)
+    dual = make_household(household_id="HA", kind="ffa", term=None)
+    adopter = make_household(household_id="HB", kind="adopter", term=None)
+    table = ranked(baby, dual, adopter)
+    assert "ffa_duty" not in criteria(table, "HA")
+    scores = {c.household_id: c.score for c in table.candidates}
+    assert scores["HA"] == scores["HB"]  # nothing else tells them apart here
+    # the policy says so, with its source; switched off, the points come back
+    policy = load_policy()
+    assert policy.ffa_duty.until_placement_order
+    lax = policy.model_copy(
+        update={"ffa_duty": policy.ffa_duty.model_copy(update={"until_placement_order": False})}
+    )
+    assert "ffa_duty" in criteria(ranked(baby, dual, adopter, policy=lax), "HA")
 
 
 @pytest.mark.parametrize(
