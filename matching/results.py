@@ -108,6 +108,22 @@ class ScoreContribution(_Frozen):
     reason: str
 
 
+class TierStanding(_Frozen):
+    """A policy tier for one household: met or not, and why (a rank above the score)."""
+
+    tier: str
+    met: bool
+    reason: str
+
+
+class HouseholdWarning(_Frozen):
+    """What a person must decide about this household for this child (`code` in
+    `matching.labels.WARNING`)."""
+
+    code: str
+    message: str
+
+
 class ShortlistCandidate(_Frozen):
     """A household on a shortlist: rank, score, kinship, the score explained."""
 
@@ -118,6 +134,9 @@ class ShortlistCandidate(_Frozen):
     contributions: tuple[ScoreContribution, ...]
     questions: tuple[str, ...]
     name: str = ""  # the household's name ("" in runs stored before names were kept)
+    # absent (empty) in runs stored before tiers and household warnings existed
+    tiers: tuple[TierStanding, ...] = ()
+    warnings: tuple[HouseholdWarning, ...] = ()
 
 
 class WhyNotAnswer(_Frozen):
@@ -198,10 +217,15 @@ class ShortlistDocument(_Document):
 
 
 class RoundCandidate(_Frozen):
-    """A household a round gives a unit (or lists for it), with the pair's score."""
+    """A household a round gives a unit (or lists for it), with the pair's score, the
+    policy tiers it meets for the unit (`matching.tiers`: why it came before others
+    whatever their scores) and what a person must decide about it."""
 
     household_id: str
     score: float
+    # empty in rounds stored before tiers and household warnings existed
+    tiers: tuple[str, ...] = ()
+    warnings: tuple[HouseholdWarning, ...] = ()
 
 
 class RoundUnit(_Frozen):

@@ -36,6 +36,7 @@ from api.services.audit import AccessDenied, Actor, record, record_children
 from api.services.snapshot import get_snapshot
 from api.services.unit_of_work import unit_of_work
 from matching.errors import ConflictError, FamilyFinderError, NotFoundError
+from matching.labels import label
 from matching.phrases import long_date, not_enough_room
 from matching.policy import Policy
 from matching.results import RoundCandidate, ShortlistCandidate
@@ -91,6 +92,8 @@ def _from_shortlist(session: Session, run_id: int, household_id: str) -> dict[st
         "kinship": chosen.kinship,
         "contributions": [c.model_dump(mode="json") for c in chosen.contributions],
         "questions": list(chosen.questions),
+        "tiers": [t.model_dump(mode="json") for t in chosen.tiers],
+        "warnings": [w.model_dump(mode="json") for w in chosen.warnings],
         "excluded_counts": dict(shown.excluded_counts),
         "n_feasible": shown.n_feasible,
         "alternatives": [
@@ -136,6 +139,8 @@ def _explain_round_choice(
         },
         "contributions": explained["contributions"],
         "questions": explained["questions"],
+        "tiers": explained["tiers"],
+        "warnings": explained["warnings"],
         "excluded_counts": dict(result.excluded_counts),
         "n_feasible": result.n_feasible,
     }
@@ -188,6 +193,9 @@ def _from_round(
         "kinship": False,
         "contributions": [],
         "questions": [],
+        # what the round stored: the tiers met (in words) and the warnings
+        "tiers": [{"tier": t, "met": True, "reason": label("tier", t)} for t in candidate.tiers],
+        "warnings": [w.model_dump(mode="json") for w in candidate.warnings],
         "excluded_counts": {},
         "n_feasible": None,
         "alternatives": [_alternative(c, r, False) for r, c in ranked if c is not candidate],

@@ -121,7 +121,7 @@ def test_the_round_is_stored_with_its_inputs(tiny: str) -> None:
     assert stored.mode == "allocate" and stored.seed == 7
     assert stored.params["time_limit_s"] == 5.0 and stored.params["seed"] == 7
     assert stored.status == "OPTIMAL" and stored.solver == data["solver"]
-    assert stored.policy_version == "2026.1"
+    assert stored.policy_version == "2026.2"
     assert stored.inputs_fingerprint == fingerprint == data["inputs_fingerprint"]
     assert stored.as_of == date(2026, 6, 1)
     assert placements(stored.result) == placements(data)

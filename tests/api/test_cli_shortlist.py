@@ -64,7 +64,7 @@ def test_dee_has_only_the_okafors_and_the_rules_count_the_others(tiny: str) -> N
         assert key in data
     assert data["unit"] == ["C005"]
     assert data["as_of"] == AS_OF
-    assert data["policy_version"] == "2026.1"
+    assert data["policy_version"] == "2026.2"
     assert [c["household_id"] for c in data["candidates"]] == ["H002"]
     okafors = data["candidates"][0]
     assert okafors["kinship"] is False
@@ -133,7 +133,7 @@ def test_every_shortlist_is_stored_with_fingerprint_and_policy(tiny: str) -> Non
     newest = runs[0]
     assert newest.id == data["run_id"]
     assert newest.child_id == "C005" and newest.unit == ["C005"]
-    assert newest.policy_version == "2026.1"
+    assert newest.policy_version == "2026.2"
     assert newest.inputs_fingerprint == stored_fingerprint(tiny) == data["inputs_fingerprint"]
     assert newest.requested_by.startswith("cli")
     assert newest.as_of.isoformat() == AS_OF
@@ -175,7 +175,7 @@ def test_policy_file_from_the_environment(
 ) -> None:
     policy = tmp_path / "policy.toml"
     policy.write_text(
-        default_policy_text().replace('version = "2026.1"', 'version = "test-7"'), encoding="utf-8"
+        default_policy_text().replace('version = "2026.2"', 'version = "test-7"'), encoding="utf-8"
     )
     monkeypatch.setenv("FAMILYFINDER_POLICY_FILE", str(policy))
     assert shortlist_json("C005")["policy_version"] == "test-7"
@@ -183,7 +183,7 @@ def test_policy_file_from_the_environment(
     # --policy wins over the environment
     other = tmp_path / "other.toml"
     other.write_text(
-        default_policy_text().replace('version = "2026.1"', 'version = "test-8"'), encoding="utf-8"
+        default_policy_text().replace('version = "2026.2"', 'version = "test-8"'), encoding="utf-8"
     )
     assert shortlist_json("C005", "--policy", str(other))["policy_version"] == "test-8"
 

@@ -68,7 +68,7 @@ def test_snapshot_reloads_after_an_import_and_not_otherwise(
     run_shortlist(db_session, "C005", as_of=AS_OF, policy=policy, requested_by="test")
     assert get_snapshot(db_session, policy) is first
     # Another policy is carried on the snapshot without reloading the pool.
-    other = load_policy(default_policy_text().replace('"2026.1"', '"snapshot-test"'))
+    other = load_policy(default_policy_text().replace('"2026.2"', '"snapshot-test"'))
     again = get_snapshot(db_session, other)
     assert again.policy is other and again.context is first.context
     assert snapshot_loads() == loads + 1

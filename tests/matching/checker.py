@@ -79,7 +79,12 @@ def failing_rules(children: Sequence[Child], household: Household, as_of: date) 
         failed.add("connected_to_child")
     if household.status != "available":
         failed.add("status")
-    if any(a < household.approved_min_age or a > household.approved_max_age for a in ages):
+    # a connected household is approved for its named children: the age range and the
+    # under-fives smoking rule are questions for it, not exclusions (issue 12)
+    connected = household.kind == "connected"
+    if not connected and any(
+        a < household.approved_min_age or a > household.approved_max_age for a in ages
+    ):
         failed.add("age_range")
     n = len(children)
     if n > household.vacancies or n > household.approved_places or n > household.max_sibling_group:
@@ -87,7 +92,8 @@ def failing_rules(children: Sequence[Child], household: Household, as_of: date) 
     if any(need in household.will_not_consider for c in children for need in c.needs):
         failed.add("will_not_consider")
     if household.smoker and any(
-        a < 5 or "no_smokers" in c.requirements for c, a in zip(children, ages, strict=True)
+        (a < 5 and not connected) or "no_smokers" in c.requirements
+        for c, a in zip(children, ages, strict=True)
     ):
         failed.add("smoker_under_five")
     for c, a in zip(children, ages, strict=True):
