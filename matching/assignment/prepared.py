@@ -129,13 +129,19 @@ def _unit_pairs(
 
 
 def prepare(
-    instance: MatchingInstance, *, allocate: bool, contact_bonus: float = 0.0
+    instance: MatchingInstance,
+    *,
+    allocate: bool,
+    contact_bonus: float = 0.0,
+    pairs_per_unit: int = 1,
 ) -> PreparedInstance:
     """Validate the instance and build the solver arrays.
 
     In allocate mode pairs whose unit does not fit the household's vacancies are
     dropped (the engine should never emit them; a solver must never use them).
-    Duplicate pairs keep their highest score.
+    Duplicate pairs keep their highest score. `pairs_per_unit` is the most pairs a plan
+    gives one unit (a shortlist round's K): the tier step exceeds that many best scores
+    of every unit.
     """
     n_u, n_h = len(instance.units), len(instance.households)
     size = np.array([u.size for u in instance.units], dtype=np.int64)
@@ -180,7 +186,7 @@ def prepare(
     np.cumsum(np.bincount(pu, minlength=n_u), out=unit_start[1:])
     contact = _unit_pairs(instance.sibling_contact_units, n_u, "sibling_contact_units")
     bonus = scale_points(contact_bonus) if allocate else 0
-    tier, step, weight = _tiered(pu, pt, scored, n_u, bonus * len(contact))
+    tier, step, weight = _tiered(pu, pt, scored, n_u, bonus * len(contact), pairs_per_unit)
     return PreparedInstance(
         n_units=n_u,
         n_households=n_h,
@@ -205,12 +211,13 @@ def prepare(
 
 
 def _tiered(
-    pu: IntArray, pt: IntArray, scored: IntArray, n_u: int, contact: int
+    pu: IntArray, pt: IntArray, scored: IntArray, n_u: int, contact: int, per_unit: int
 ) -> tuple[IntArray | None, int, IntArray]:
     """(tier above the unit's lowest per pair, tier step, weight) of pairs sorted by unit.
 
-    The step is one more than the most score weight any plan can earn (each unit its
-    best pair, every contact bonus), so one tier outweighs every score of the round.
+    The step is one more than the most score weight any plan can earn (each unit
+    `per_unit` times its best pair, every contact bonus), so one tier outweighs every
+    score of the round.
     """
     if not len(pu) or not pt.any():
         return None, 0, scored
@@ -221,7 +228,7 @@ def _tiered(
         return None, 0, scored
     best = np.zeros(n_u, dtype=np.int64)
     np.maximum.at(best, pu, scored)
-    step = int(best.sum()) + contact + 1
+    step = max(per_unit, 1) * int(best.sum()) + contact + 1
     if int(tier.max()) * step + int(scored.max()) > _MAX_WEIGHT:
         raise ValueError("tiers and scores exceed the solvers' integer range")
     weight: IntArray = tier * step + scored

@@ -236,7 +236,7 @@ def greedy_round(instance: MatchingInstance, params: RoundParams) -> RoundResult
     """
     started = time.perf_counter()
     if params.mode == "shortlist":
-        prep = prepare(instance, allocate=False)
+        prep = prepare(instance, allocate=False, pairs_per_unit=params.per_unit)
         picked = greedy_shortlist(prep, params.per_unit, params.max_appearances)
         return _shortlist_result(
             prep,
@@ -283,7 +283,7 @@ def solve_round(
     if should_stop is not None and should_stop():
         raise Cancelled("the round was cancelled")
     if params.mode == "shortlist":
-        prep = prepare(instance, allocate=False)
+        prep = prepare(instance, allocate=False, pairs_per_unit=params.per_unit)
         report("min_cost_flow", 0.0)
         picked = shortlist_flow(prep, params.per_unit, params.max_appearances)
         report("done", 1.0)

@@ -117,6 +117,20 @@ def failing_rules(children: Sequence[Child], household: Household, as_of: date) 
     return failed
 
 
+def tier_key(children: Sequence[Child], household: Household) -> tuple[bool, bool, bool]:
+    """The default policy's tiers for a unit and a household, highest first (written
+    from docs/domain.md, not from matching.tiers): connected persons; every need accepted
+    at the unit's highest level; for a long-term fostering plan, an approval to 17."""
+    levels: dict[str, int] = {}
+    for c in children:
+        for need, level in c.needs.items():
+            levels[need] = max(levels.get(need, 0), level)
+    needs_met = all(household.will_consider.get(n, 0) >= lv for n, lv in levels.items())
+    long_term = any(c.plan == "long_term_foster" for c in children)
+    lasting = not long_term or household.approved_max_age >= 17
+    return household.kind == "connected", needs_met, lasting
+
+
 def check_allocation(
     units: Mapping[tuple[str, ...], str],
     children: Mapping[str, Child],
