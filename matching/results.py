@@ -60,6 +60,16 @@ def _absent_if_none(value: object) -> bool:
     return value is None
 
 
+def _absent_if_empty(value: object) -> bool:
+    return not value
+
+
+def _omitted_when_empty() -> Any:
+    """A list left out of the JSON when empty (documents stored before it existed had no
+    such key, and read back unchanged)."""
+    return Field(default=(), exclude_if=_absent_if_empty)
+
+
 def _omitted_when_none() -> Any:
     """A field left out of the JSON when it is None (the untyped JSON had no such key)."""
     return Field(default=None, exclude_if=_absent_if_none)
@@ -134,9 +144,9 @@ class ShortlistCandidate(_Frozen):
     contributions: tuple[ScoreContribution, ...]
     questions: tuple[str, ...]
     name: str = ""  # the household's name ("" in runs stored before names were kept)
-    # absent (empty) in runs stored before tiers and household warnings existed
-    tiers: tuple[TierStanding, ...] = ()
-    warnings: tuple[HouseholdWarning, ...] = ()
+    # left out when empty (and in runs stored before tiers and household warnings)
+    tiers: tuple[TierStanding, ...] = _omitted_when_empty()
+    warnings: tuple[HouseholdWarning, ...] = _omitted_when_empty()
 
 
 class WhyNotAnswer(_Frozen):
@@ -223,9 +233,9 @@ class RoundCandidate(_Frozen):
 
     household_id: str
     score: float
-    # empty in rounds stored before tiers and household warnings existed
-    tiers: tuple[str, ...] = ()
-    warnings: tuple[HouseholdWarning, ...] = ()
+    # left out when empty (and in rounds stored before tiers and household warnings)
+    tiers: tuple[str, ...] = _omitted_when_empty()
+    warnings: tuple[HouseholdWarning, ...] = _omitted_when_empty()
 
 
 class RoundUnit(_Frozen):

@@ -49,13 +49,11 @@ class Candidate:
 
     def to_dict(self) -> dict[str, Any]:
         """The candidate as printed JSON."""
-        return {
+        out: dict[str, Any] = {
             "household_id": self.household_id,
             "rank": self.rank,
             "score": self.score,
             "kinship": self.kinship,
-            "tiers": [t.to_dict() for t in self.tiers],
-            "warnings": [w.to_dict() for w in self.warnings],
             "contributions": [
                 {
                     "criterion": c.criterion,
@@ -67,6 +65,12 @@ class Candidate:
             ],
             "questions": list(self.questions),
         }
+        # left out when empty, as stored documents read back (matching.results)
+        if self.tiers:
+            out["tiers"] = [t.to_dict() for t in self.tiers]
+        if self.warnings:
+            out["warnings"] = [w.to_dict() for w in self.warnings]
+        return out
 
 
 @dataclass(frozen=True)

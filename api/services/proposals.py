@@ -139,8 +139,8 @@ def _explain_round_choice(
         },
         "contributions": explained["contributions"],
         "questions": explained["questions"],
-        "tiers": explained["tiers"],
-        "warnings": explained["warnings"],
+        "tiers": explained.get("tiers", []),
+        "warnings": explained.get("warnings", []),
         "excluded_counts": dict(result.excluded_counts),
         "n_feasible": result.n_feasible,
     }

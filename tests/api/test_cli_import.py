@@ -152,7 +152,7 @@ def test_a_children_only_import_is_allowed(cli_db: str, tiny_copy: Path) -> None
     (tiny_copy / "households.csv").unlink()
     result = run("import", str(tiny_copy), "--as-of", AS_OF)
     assert result.exit_code == 0, result.output
-    assert stored(cli_db)[1].children == 6 and stored(cli_db)[1].households == 0
+    assert stored(cli_db)[1].children == 8 and stored(cli_db)[1].households == 0
 
 
 def test_sibling_links_file_is_optional(cli_db: str, tiny_copy: Path) -> None:
@@ -215,7 +215,7 @@ def test_existing_ids_are_updated(cli_db: str, tiny_copy: Path) -> None:
     assert re.search(r"children\s+0\s+1", result.stdout)
     assert re.search(r"households\s+0\s+1", result.stdout)
     authority, counts = stored(cli_db)
-    assert counts.children == 6 and counts.households == 6 and counts.links == 4
+    assert counts.children == 8 and counts.households == 11 and counts.links == 4
     assert authority.child("C002").status == "matched"
     assert next(h for h in authority.households if h.household_id == "H004").vacancies == 0
     assert counts.children_by_status == {"matched": 1, "waiting": 5}

@@ -61,7 +61,7 @@ def test_snapshot_reloads_after_an_import_and_not_otherwise(
     assert snapshot_loads() == loads + 1
     assert first.fingerprint == authority_fingerprint(load_authority(db_session))
     assert first.data_version == current_data_version(db_session)
-    assert len(first.authority.households) == first.context.pool.size == 6
+    assert len(first.authority.households) == first.context.pool.size == 11
 
     # Reading, and writing results (a stored shortlist), leave the data as it was.
     assert get_snapshot(db_session, policy) is first
