@@ -342,7 +342,8 @@ def test_a_policy_without_tiers_keeps_kinship_first() -> None:
     [
         ('[[tiers]]\nname = "cost"\nsource = "x"\n', "unknown tier 'cost'"),
         (
-            '[[tiers]]\nname = "kinship"\nsource = "x"\n[[tiers]]\nname = "kinship"\nsource = "y"\n',
+            '[[tiers]]\nname = "kinship"\nsource = "x"\n'
+            '[[tiers]]\nname = "kinship"\nsource = "y"\n',
             "each tier at most once",
         ),
     ],
