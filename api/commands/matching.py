@@ -137,7 +137,8 @@ def render_shortlist(document: ShortlistDocument, run_id: int) -> None:
         f"{document.n_feasible} of {phrases.count(document.households_in_pool or 0, 'household')} "
         f"{'passes' if document.n_feasible == 1 else 'pass'} every hard rule; "
         "scores are out of 100; "
-        "★ = connected (family and friends) household, ranked first"
+        "★ = connected (family and friends) household, ranked first; then households "
+        "meeting every need at the child's level, then (long-term plans) approved to 18"
     )
     if document.candidates:
         table = Table(show_lines=True)
@@ -146,7 +147,7 @@ def render_shortlist(document: ShortlistDocument, run_id: int) -> None:
         table.add_column("kin", justify="center")
         table.add_column("score", justify="right")
         table.add_column("top contributions")
-        table.add_column("questions to ask")
+        table.add_column("to decide, and questions to ask")
         for c in document.candidates:
             table.add_row(
                 str(c.rank),
@@ -154,7 +155,7 @@ def render_shortlist(document: ShortlistDocument, run_id: int) -> None:
                 "★" if c.kinship else "",
                 f"{c.score:.1f}",
                 _top_contributions(c.contributions),
-                "\n".join(c.questions) or "-",
+                "\n".join([*(f"Decide: {w.message}" for w in c.warnings), *c.questions]) or "-",
             )
         console.print(table)
     else:
@@ -257,10 +258,24 @@ def _round_progress(time_limit_s: float) -> Iterator[Progress | None]:
         yield report
 
 
-def _placement(unit: RoundUnit) -> tuple[str, str]:
+def _placement(unit: RoundUnit) -> tuple[str, str, str]:
     households = "\n".join(c.household_id for c in unit.candidates) or "-"
     scores = "\n".join(f"{c.score:.1f}" for c in unit.candidates) or "-"
-    return households, scores
+    # why the household came before others whatever the scores, and what to decide
+    notes = "\n".join(
+        "; ".join(
+            [
+                *(labels.label("tier", t) for t in c.tiers),
+                *(
+                    f"to decide: {labels.lower(labels.label('warning', w.code))}"
+                    for w in c.warnings
+                ),
+            ]
+        )
+        or "-"
+        for c in unit.candidates
+    )
+    return households, scores, notes
 
 
 def render_round(document: RoundDocument, round_id: int) -> None:
@@ -305,9 +320,10 @@ def render_round(document: RoundDocument, round_id: int) -> None:
     table.add_column("priority", justify="right")
     table.add_column("household" if allocate else "households")
     table.add_column("score", justify="right")
+    table.add_column("tiers met; to decide")
     for unit in document.placed_units():
-        households, scores = _placement(unit)
-        table.add_row(" + ".join(unit.children), f"{unit.priority:.2f}", households, scores)
+        households, scores, notes = _placement(unit)
+        table.add_row(" + ".join(unit.children), f"{unit.priority:.2f}", households, scores, notes)
     if table.row_count:
         console.print(table)
     if document.unplaced:
