@@ -1,9 +1,11 @@
 """Kinship first, needs first and permanence in a round on the demo authority (issue 12).
 
     .venv/bin/python benchmarks/tiers_demo.py [--as-of 2026-11-01] [--time-limit 30]
+    .venv/bin/python benchmarks/tiers_demo.py --children 10000 --households 5000 --seed 7
 
 Runs what `familyfinder round --as-of 2026-11-01` runs on fixtures/demo (build_instance
-with ROUND_MAX_PAIRS, then solve_round in allocate mode, default parameters) and counts,
+with ROUND_MAX_PAIRS, then solve_round in allocate mode, default parameters; or, with
+`--children`, on `generate_authority(children, households, seed)`), times the two, and counts,
 from the result and the authority's own records (not from the engine's tier codes, so
 the same script measures code from before the tiers):
 
@@ -27,6 +29,7 @@ from pathlib import Path
 from matching.csv_format import read_authority
 from matching.feasibility import ROUND_MAX_PAIRS, build_instance
 from matching.rounds import RoundParams, solve_round
+from matching.synthetic import generate_authority
 
 DEMO = Path(__file__).resolve().parents[1] / "fixtures" / "demo"
 
@@ -43,17 +46,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--as-of", default="2026-11-01")
     parser.add_argument("--time-limit", type=float, default=30.0)
+    parser.add_argument("--children", type=int, default=0, help="a synthetic authority")
+    parser.add_argument("--households", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     as_of = date.fromisoformat(args.as_of)
-    with (
-        (DEMO / "children.csv").open("rb") as c,
-        (DEMO / "households.csv").open("rb") as h,
-        (DEMO / "sibling_links.csv").open("rb") as s,
-    ):
-        authority = read_authority(c, h, s, as_of=as_of)
+    if args.children:
+        authority = generate_authority(args.children, args.households, seed=args.seed, as_of=as_of)
+    else:
+        with (
+            (DEMO / "children.csv").open("rb") as c,
+            (DEMO / "households.csv").open("rb") as h,
+            (DEMO / "sibling_links.csv").open("rb") as s,
+        ):
+            authority = read_authority(c, h, s, as_of=as_of)
     children = {c.child_id: c for c in authority.children}
     started = time.perf_counter()
     feasibility = build_instance(authority, as_of=as_of, max_pairs=ROUND_MAX_PAIRS)
+    built = time.perf_counter() - started
     instance = feasibility.instance
     result = solve_round(instance, RoundParams(time_limit_s=args.time_limit))
     wall = time.perf_counter() - started
@@ -98,7 +108,11 @@ def main() -> None:
                 "as_of": args.as_of,
                 "status": result.status,
                 "children_placed": result.children_placed,
-                "wall_s": round(wall, 1),
+                "units": len(instance.units),
+                "feasible_pairs": instance.n_pairs,
+                "build_instance_s": round(built, 1),
+                "solve_round_s": round(wall - built, 1),
+                "gap": result.gap,
                 "long_term_units_allocated": long_term,
                 "long_term_approval_ends_before_18": ends_before_18,
                 "long_term_approval_ends_within_a_year_of_age": within_a_year,

@@ -64,11 +64,17 @@ from models.store import RoundRunRecord, bump_data_version, get_round_run, get_s
 def _alternative(
     candidate: ShortlistCandidate | RoundCandidate, rank: int, kinship: bool
 ) -> dict[str, Any]:
+    met = (
+        [t.tier for t in candidate.tiers if t.met]
+        if isinstance(candidate, ShortlistCandidate)
+        else list(candidate.tiers)
+    )
     return {
         "household_id": candidate.household_id,
         "rank": rank,
         "score": candidate.score,
         "kinship": kinship,
+        "tiers": met,  # the policy tiers it meets: why it ranked where it did
     }
 
 
