@@ -23,12 +23,12 @@ from tests.api.cli_support import AS_OF, TINY, run
 
 # Dee's column of the hard-rule table in fixtures/tiny/README.md, counted by rule.
 DEE_EXCLUDED = {
-    "plan_kind": 2,  # Lees (ffa), Patels (adopter)
-    "connected_to_child": 1,  # Aunt Jo
+    "plan_kind": 3,  # Lees (ffa), Patels and Quinns (adopters)
+    "connected_to_child": 2,  # Aunt Jo, Fay's grandparents
     "status": 1,  # Patels on hold
-    "age_range": 3,  # Harpers 0-12, Lees 0-2, Patels 0-6
+    "age_range": 5,  # Harpers 0-12, Lees 0-2, Patels 0-6, Quinns 0-4, Ings 0-8
     "will_not_consider": 1,  # Harpers refuse harmful sexual behaviour
-    "requirement": 1,  # Browns have a 7-year-old
+    "requirement": 3,  # Browns, Jacksons and Kaurs have younger children at home
     "safeguarding_distance": 4,  # all but the Okafors and the Patels within 30 km
 }
 
@@ -114,7 +114,7 @@ def test_readable_table_shows_rank_kinship_reasons_and_exclusions(tiny: str) -> 
     assert "H005" in out and "Aunt Jo" in out and "★" in out
     # issue #15: rules and criteria in words, not codes
     assert "Identity" in out and "identity" not in out  # a top contribution
-    assert "Excluded by rule" in out and "Kind of household does not serve the plan: 5" in out
+    assert "Excluded by rule" in out and "Kind of household does not serve the plan: 9" in out
     assert "Why not H001: excluded: kind of household does not serve the plan" in out
 
 

@@ -199,7 +199,7 @@ def test_retired_children_are_not_listed_but_their_record_is_kept(
         import_directory(session, directory, as_of=AS_OF, mode="snapshot", yes=True)
     headers = api_env.headers["family_finder"]
     listed = api_env.client.get("/api/children?limit=50", headers=headers).json()
-    assert "C004" not in {c["child_id"] for c in listed["items"]} and listed["total"] == 5
+    assert "C004" not in {c["child_id"] for c in listed["items"]} and listed["total"] == 7
     record = api_env.client.get("/api/children/C004", headers=headers)
     assert record.status_code == 200 and record.json()["retired_at"] is not None
 
