@@ -104,7 +104,8 @@ def _score_points(
     tiers = int(prep.tiers()[pairs].sum()) * prep.tier_step
     score_bound = bound - tiers
     if prep.tier_step:
-        score_bound = min(score_bound, prep.tier_step - 1)
+        # a bound for more children holds their tiers too: keep it within one step
+        score_bound = min(max(score_bound, 0), prep.tier_step - 1)
     return (value - tiers) / SCORE_SCALE, score_bound / SCORE_SCALE
 
 
