@@ -81,6 +81,28 @@ def conflict(x: Restriction | None, x_id: str, y: Child, related: bool) -> bool:
     )
 
 
+def requirements_allow(children: Sequence[Child]) -> bool:
+    """Whether every pair of `children` may live together by each child's own
+    requirements (`no_younger_children`, ...), which hold whoever the other child is,
+    siblings included; the policy's risk rules exempt siblings (their assessment
+    decides), so they are not asked here."""
+    for x in children:
+        req = x.requirements
+        if not any(r in req for r in CHILD_REQUIREMENTS):
+            continue
+        own = Restriction(
+            child_id=x.child_id,
+            born=x.date_of_birth.toordinal(),
+            no_younger="no_younger_children" in req,
+            no_older="no_older_children" in req,
+            no_other="no_other_children" in req,
+            no_younger_unrelated=False,
+        )
+        if any(conflict(own, x.child_id, y, related=True) for y in children):
+            return False
+    return True
+
+
 def _sharing(unit_columns: Sequence[IntArray], roomy: BoolArray) -> sp.csr_matrix:
     """Columns (households or groups of them) × units: 1 where the unit may go to a
     column that can hold two units."""

@@ -2,7 +2,8 @@
 
 Every unit whose children are all `waiting` with family-found plans is paired with
 every household of the pool: a pair is feasible when the household passes every hard
-rule for the whole unit and scores at least the policy's `min_round_score`. The work
+rule for the whole unit and scores at least the policy's `min_round_score`; each pair
+carries its tier code (`matching.tiers`), which the round ranks above the score. The work
 is vectorised per unit (one pass over the pool arrays), never per pair in Python.
 Alongside the instance come per-unit counts of households excluded by each rule, so a
 round can say why a unit has no household ("age_range: 812, capacity: 90, ...").
@@ -26,6 +27,7 @@ from matching.practice_units import PracticeUnits, practice_units
 from matching.rules import RULE_NAMES, UnitFeatures, combine, hard_exclusions
 from matching.scoring import score_candidates
 from matching.siblings import sibling_units
+from matching.tiers import tier_codes
 from matching.vocab import NOT_FAMILY_FOUND_PLANS
 
 # A round's instance holds about this many pairs at most. At national scale (84,000
@@ -148,7 +150,7 @@ def build_instance(
     units: list[RoundUnit] = []
     counts: list[dict[str, int]] = []
     skipped: list[tuple[str, ...]] = []
-    pair_units, pair_rows, pair_scores = [], [], []
+    pair_units, pair_rows, pair_scores, pair_tiers = [], [], [], []
     for unit_ids in all_units:
         children = [by_id[c] for c in unit_ids]
         if not _is_round_unit(children):
@@ -167,6 +169,7 @@ def build_instance(
         pair_units.append(np.full(int(keep.sum()), index, dtype=np.int32))
         pair_rows.append(rows[keep].astype(np.int32))
         pair_scores.append(table.score[keep])
+        pair_tiers.append(tier_codes(features, pool, rows[keep], policy))
         units.append(RoundUnit(children=unit_ids, priority=unit_priority(children, as_of, policy)))
         counts.append({name: int(np.count_nonzero(masks[name])) for name in RULE_NAMES})
 
@@ -185,12 +188,14 @@ def build_instance(
         }
         for i, (unit_rows, unit_scores) in enumerate(zip(pair_rows, pair_scores, strict=True)):
             if len(unit_rows) > kept:
-                best = np.lexsort((unit_rows, -unit_scores))[:kept]
+                # the best by tier, then score: what the round would choose among them
+                best = np.lexsort((unit_rows, -unit_scores, -pair_tiers[i]))[:kept]
                 home = np.flatnonzero(unit_rows == placed.get(units[i].children, -1))
                 if len(home) and home[0] not in best:
                     best = np.append(best, home[0])
                 best = np.sort(best)
                 pair_rows[i], pair_scores[i] = unit_rows[best], unit_scores[best]
+                pair_tiers[i] = pair_tiers[i][best]
                 pair_units[i] = pair_units[i][: len(best)]
 
     def cat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
@@ -213,6 +218,7 @@ def build_instance(
         apart_units=apart,
         co_placement_units=co_placed,
         sibling_contact_units=contact,
+        pair_tier=cat(pair_tiers, np.int64),
     )
     return FeasibilityResult(instance, tuple(counts), tuple(skipped), kept, practice)
 

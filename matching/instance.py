@@ -65,11 +65,22 @@ class MatchingInstance:
     co_placement_units: tuple[tuple[int, int], ...] = ()
     # unit index pairs of siblings in different units: prefer households near each other
     sibling_contact_units: tuple[tuple[int, int], ...] = ()
+    # per pair, its tier code (matching.tiers: a higher code ranks above any lower one for
+    # the unit, whatever the score); empty: every pair in one tier
+    pair_tier: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
 
     def __post_init__(self) -> None:
         n = len(self.pair_unit)
         if len(self.pair_household) != n or len(self.pair_score) != n:
             raise ValueError("pair arrays must have the same length")
+        if len(self.pair_tier) not in (0, n):
+            raise ValueError("pair_tier must be empty or as long as the pair arrays")
+
+    def tiers(self) -> npt.NDArray[np.int64]:
+        """Each pair's tier code (zeros when the instance has none)."""
+        if len(self.pair_tier):
+            return np.asarray(self.pair_tier, dtype=np.int64)
+        return np.zeros(self.n_pairs, dtype=np.int64)
 
     @property
     def n_pairs(self) -> int:

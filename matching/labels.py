@@ -247,6 +247,16 @@ WARNING: Mapping[str, str] = {
     "plan_not_recorded": "No permanence plan recorded",
     "pending_assessment": "Together-and-Apart assessment pending",
     "sibling_reunification": "Matched first to their siblings' household",
+    "kinship_age_range": "Connected persons: the child's age is outside their approval",
+    "kinship_smoker": "Connected persons who smoke, and a child under five",
+    "approval_ends_before_18": "The approval ends before the child is 18",
+}
+# Policy tiers (matching.tiers): ranks above the score, as a round or a shortlist says
+# why a household came first.
+TIER: Mapping[str, str] = {
+    "kinship": "Kinship first: connected persons for this child",
+    "needs_met": "Meets every need at the child's level",
+    "permanence": "The approval lasts until the child is 18",
 }
 
 # A proposal's stage (api.services.proposals): what a family finder reads beside a child.
@@ -316,6 +326,7 @@ VOCABULARIES: Mapping[str, Mapping[str, str]] = {
     "solver": SOLVER,
     "unplaced_reason": UNPLACED_REASON,
     "warning": WARNING,
+    "tier": TIER,
     "proposal_stage": PROPOSAL_STAGE,
     "role": ROLE,
     "audit_action": AUDIT_ACTION,

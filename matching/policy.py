@@ -42,6 +42,8 @@ class Weights(_Strict):
     in_house: Weight
     adopter_waiting: Weight
     ffa_duty: Weight
+    # optional so that policy files written before it still load (no permanence points)
+    permanence: Weight = 0.0
 
     @model_validator(mode="after")
     def _some_weight(self) -> Weights:
@@ -109,6 +111,27 @@ class FfaDutyPolicy(_Strict):
     until_placement_order: bool = True
 
 
+TIER_NAMES = ("kinship", "needs_met", "permanence")
+
+
+class TierPolicy(_Strict):
+    """A tier: households meeting it rank above those that do not, whatever the score."""
+
+    name: str
+    source: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _known(self) -> TierPolicy:
+        if self.name not in TIER_NAMES:
+            raise ValueError(f"unknown tier {self.name!r} (known: {', '.join(TIER_NAMES)})")
+        return self
+
+
+def _default_tiers() -> tuple[TierPolicy, ...]:
+    # a policy file written before tiers existed keeps kinship first, as it always had
+    return (TierPolicy(name="kinship", source="Children Act 1989 s.22C(7)(a)"),)
+
+
 class PriorityPolicy(_Strict):
     """How a unit's round priority grows with days waiting."""
 
@@ -131,6 +154,13 @@ class PriorityPolicy(_Strict):
 class Policy(_Strict):
     """A validated scoring policy."""
 
+    @model_validator(mode="after")
+    def _tiers_once(self) -> Policy:
+        names = [t.name for t in self.tiers]
+        if len(set(names)) != len(names):
+            raise ValueError("tiers: each tier at most once")
+        return self
+
     version: str = Field(min_length=1)
     min_round_score: float = Field(ge=0, le=100)
     weights: Weights
@@ -143,6 +173,8 @@ class Policy(_Strict):
     adopter_waiting: AdopterWaitingPolicy
     ffa_duty: FfaDutyPolicy
     priority: PriorityPolicy
+    # highest first; kinship alone for a policy file written before tiers existed
+    tiers: tuple[TierPolicy, ...] = Field(default_factory=_default_tiers)
     # needs-gap report profiles; optional so older policy files still load
     profiles: ProfilesPolicy = Field(default_factory=lambda: ProfilesPolicy())
     # who may live together when a round gives one household several units; optional

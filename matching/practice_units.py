@@ -40,6 +40,7 @@ from datetime import date
 import numpy as np
 
 from matching import labels
+from matching.coplacement import requirements_allow
 from matching.domain import Authority, Child, SiblingLink
 from matching.phrases import join_words
 from matching.pool import HouseholdPool
@@ -266,7 +267,12 @@ def practice_units(
             if len(pending) == 1
             else f"Together-and-Apart assessments between {_names(linked)} are"
         )
-        together = not apart and _feasible_together([by_id[c] for c in ids], the_pool(), as_of)
+        # a child's own requirements about other children (no younger children, ...)
+        # hold for a sibling too: such a group is matched separately, as when apart
+        allowed = requirements_allow([by_id[c] for c in ids])
+        together = (
+            not apart and allowed and _feasible_together([by_id[c] for c in ids], the_pool(), as_of)
+        )
         if together:
             message = (
                 f"The {pairs} pending: "
@@ -279,6 +285,8 @@ def practice_units(
             why = (
                 "some of them are assessed to live apart"
                 if apart
+                else "a child's own requirements rule out living with the others"
+                if not allowed
                 else "no household in the pool can take them together"
             )
             message = (

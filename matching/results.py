@@ -60,6 +60,16 @@ def _absent_if_none(value: object) -> bool:
     return value is None
 
 
+def _absent_if_empty(value: object) -> bool:
+    return not value
+
+
+def _omitted_when_empty() -> Any:
+    """A list left out of the JSON when empty (documents stored before it existed had no
+    such key, and read back unchanged)."""
+    return Field(default=(), exclude_if=_absent_if_empty)
+
+
 def _omitted_when_none() -> Any:
     """A field left out of the JSON when it is None (the untyped JSON had no such key)."""
     return Field(default=None, exclude_if=_absent_if_none)
@@ -88,18 +98,11 @@ class _Document(_Frozen):
             return cls.model_validate(data)
 
 
-def _absent_if_empty(value: object) -> bool:
-    return not value
-
-
-def _omitted_when_empty() -> Any:
-    """A tuple left out of the JSON when empty (most round units have no warning)."""
-    return Field(default=(), exclude_if=_absent_if_empty)
-
-
 class PracticeWarning(_Frozen):
-    """What a person must decide or know about a unit before it is matched: a code
-    (`pending_assessment`, `sibling_reunification`, ...) and the reason in words."""
+    """What a person must decide or know before a match: a code in
+    `matching.labels.WARNING` and the reason in words. About a unit (`pending_assessment`,
+    `sibling_reunification`, ...) or about one household for it (`kinship_age_range`,
+    `approval_ends_before_18`, ...)."""
 
     code: str
     message: str
@@ -125,6 +128,14 @@ class ScoreContribution(_Frozen):
     reason: str
 
 
+class TierStanding(_Frozen):
+    """A policy tier for one household: met or not, and why (a rank above the score)."""
+
+    tier: str
+    met: bool
+    reason: str
+
+
 class ShortlistCandidate(_Frozen):
     """A household on a shortlist: rank, score, kinship, the score explained."""
 
@@ -135,6 +146,9 @@ class ShortlistCandidate(_Frozen):
     contributions: tuple[ScoreContribution, ...]
     questions: tuple[str, ...]
     name: str = ""  # the household's name ("" in runs stored before names were kept)
+    # left out when empty (and in runs stored before tiers and household warnings)
+    tiers: tuple[TierStanding, ...] = _omitted_when_empty()
+    warnings: tuple[PracticeWarning, ...] = _omitted_when_empty()
 
 
 class WhyNotAnswer(_Frozen):
@@ -217,10 +231,15 @@ class ShortlistDocument(_Document):
 
 
 class RoundCandidate(_Frozen):
-    """A household a round gives a unit (or lists for it), with the pair's score."""
+    """A household a round gives a unit (or lists for it), with the pair's score, the
+    policy tiers it meets for the unit (`matching.tiers`: why it came before others
+    whatever their scores) and what a person must decide about it."""
 
     household_id: str
     score: float
+    # left out when empty (and in rounds stored before tiers and household warnings)
+    tiers: tuple[str, ...] = _omitted_when_empty()
+    warnings: tuple[PracticeWarning, ...] = _omitted_when_empty()
 
 
 class RoundUnit(_Frozen):

@@ -38,6 +38,13 @@ IntArray = npt.NDArray[np.int64]
 # the domain reference's hard-rule table.
 UNDER_FIVE = 5
 
+# A connected household (family and friends) is assessed and approved for its named
+# children (Care Planning, Placement and Case Review (England) Regulations 2010 reg. 24
+# and Schedule 4; Family and Friends Care: Statutory Guidance, DfE 2011), so the general
+# approval age range and the under-fives smoking guidance do not exclude it: they are
+# questions for that assessment (matching.match_warnings), shown on the shortlist and
+# the panel paper. A child's own `no_smokers` requirement still excludes.
+
 
 @dataclass(frozen=True)
 class UnitFeatures:
@@ -182,10 +189,13 @@ def status(unit: UnitFeatures, pool: HouseholdPool) -> BoolArray:
     return ~pool.available
 
 
-@reads(unit=("min_age", "max_age"), household=("min_age", "max_age"))
+@reads(unit=("min_age", "max_age"), household=("min_age", "max_age", "is_connected"))
 def age_range(unit: UnitFeatures, pool: HouseholdPool) -> BoolArray:
-    """A child's age (whole years, unborn = 0) is outside the approval range."""
-    return (pool.min_age > unit.min_age) | (pool.max_age < unit.max_age)
+    """A child's age (whole years, unborn = 0) is outside the approval range of a
+    household that is not connected to the child (connected: a question, see above)."""
+    outside: BoolArray = (pool.min_age > unit.min_age) | (pool.max_age < unit.max_age)
+    stranger: BoolArray = outside & ~pool.is_connected
+    return stranger
 
 
 @reads(unit=("size",), household=("capacity",))
@@ -203,11 +213,15 @@ def will_not_consider(unit: UnitFeatures, pool: HouseholdPool) -> BoolArray:
     return refused
 
 
-@reads(unit=("min_age", "requirements"), household=("smoker", "size"))
+@reads(unit=("min_age", "requirements"), household=("smoker", "size", "is_connected"))
 def smoker_under_five(unit: UnitFeatures, pool: HouseholdPool) -> BoolArray:
-    """The household smokes and a child is under five or must not live with smokers."""
-    if unit.min_age < UNDER_FIVE or "no_smokers" in unit.requirements:
+    """The household smokes and a child must not live with smokers, or is under five
+    and the household is not connected to the child (connected: a question)."""
+    if "no_smokers" in unit.requirements:
         return pool.smoker
+    if unit.min_age < UNDER_FIVE:
+        stranger: BoolArray = pool.smoker & ~pool.is_connected
+        return stranger
     return _none(pool)
 
 

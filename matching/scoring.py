@@ -19,6 +19,7 @@ from matching import labels
 from matching.domain import Child, Household
 from matching.geo import haversine_km, haversine_km_to_many
 from matching.legal_status import ffa_duty_applies
+from matching.match_warnings import LAST_APPROVED_AGE, LONG_TERM_PLAN
 from matching.phrases import ages_at_home, join_words
 from matching.policy import Policy
 from matching.pool import (
@@ -621,6 +622,38 @@ def _ffa_reason(unit: UnitFeatures, h: Household, policy: Policy) -> str:
     )
 
 
+# -- permanence ---------------------------------------------------------------------
+
+
+def _permanence_applies(unit: UnitFeatures, policy: Policy | None = None) -> bool:
+    return LONG_TERM_PLAN in unit.plans
+
+
+def _permanence_fraction(
+    unit: UnitFeatures, pool: HouseholdPool, rows: IntArray, policy: Policy
+) -> FloatArray:
+    # The share of the years to the youngest child's 18th birthday that the approval
+    # covers (it lasts while the eldest is within it); an approval to 17 covers them all.
+    approved = pool.max_age[rows].astype(np.float64)
+    needed = float(18 - unit.min_age)
+    covered = np.clip((approved + 1 - unit.max_age) / needed, 0.0, 1.0)
+    result: FloatArray = np.where(approved >= LAST_APPROVED_AGE, 1.0, covered)
+    return result
+
+
+def _permanence_reason(unit: UnitFeatures, h: Household, policy: Policy) -> str:
+    hi = h.approved_max_age
+    who = _the_child(unit)
+    if hi >= LAST_APPROVED_AGE:
+        return f"Approved to age {hi}: a long-term match can last until {who} turns 18"
+    covered = max(0, hi + 1 - unit.max_age)
+    needed = 18 - unit.min_age
+    return (
+        f"Approved to age {hi}: covers {_years(covered)} of the {_years(needed)} until "
+        f"{who} turns 18"
+    )
+
+
 CRITERIA: tuple[Criterion, ...] = (
     Criterion("needs", _needs_applies, _needs_fraction, _needs_reason),
     Criterion("age_fit", lambda unit, policy: True, _age_fraction, _age_reason),
@@ -646,6 +679,7 @@ CRITERIA: tuple[Criterion, ...] = (
     Criterion("in_house", lambda unit, policy: True, _in_house_fraction, _in_house_reason),
     Criterion("adopter_waiting", _adoptive, _waiting_fraction, _waiting_reason),
     Criterion("ffa_duty", _ffa_applies, _ffa_fraction, _ffa_reason),
+    Criterion("permanence", _permanence_applies, _permanence_fraction, _permanence_reason),
 )
 CRITERION_NAMES: tuple[str, ...] = tuple(c.name for c in CRITERIA)
 

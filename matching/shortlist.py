@@ -5,8 +5,11 @@
 The unit is the child alone or with its together-siblings; the whole pool is filtered
 by the hard rules in one vectorised pass (every rule evaluated, so the counts of
 households left out are complete), the survivors are scored, and only the households
-returned get their reasons written. Order: a feasible connected household (kinship)
-first, then score descending, then household id ascending.
+returned get their reasons written. Order: the policy's tiers first (`matching.tiers`:
+a feasible connected household, then one meeting every need at the unit's level, then,
+for a long-term plan, an approval lasting to 18), then score descending, then household
+id ascending. Each candidate carries its tiers explained and its warnings (what a
+person must decide: `matching.match_warnings`).
 """
 
 from __future__ import annotations
@@ -20,12 +23,14 @@ import numpy.typing as npt
 
 from matching.domain import Authority, Child, SiblingLink
 from matching.errors import ConflictError, NotFoundError
+from matching.match_warnings import MatchWarning, household_warnings
 from matching.policy import Policy, default_policy
 from matching.pool import HouseholdPool
 from matching.practice_units import UnitWarning, practice_units
 from matching.rules import RULE_NAMES, UnitFeatures, combine, hard_exclusions
 from matching.scoring import Contribution, ScoreTable, explain, score_candidates
 from matching.siblings import sibling_units
+from matching.tiers import TierLine, tier_codes, tier_lines
 
 IntArray = npt.NDArray[np.int64]
 
@@ -40,10 +45,12 @@ class Candidate:
     kinship: bool
     contributions: tuple[Contribution, ...]
     questions: tuple[str, ...]
+    tiers: tuple[TierLine, ...] = ()
+    warnings: tuple[MatchWarning, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The candidate as printed JSON."""
-        return {
+        out: dict[str, Any] = {
             "household_id": self.household_id,
             "rank": self.rank,
             "score": self.score,
@@ -59,6 +66,12 @@ class Candidate:
             ],
             "questions": list(self.questions),
         }
+        # left out when empty, as stored documents read back (matching.results)
+        if self.tiers:
+            out["tiers"] = [t.to_dict() for t in self.tiers]
+        if self.warnings:
+            out["warnings"] = [w.to_dict() for w in self.warnings]
+        return out
 
 
 @dataclass(frozen=True)
@@ -203,40 +216,48 @@ class RankedUnit:
     masks: dict[str, npt.NDArray[np.bool_]]
     table: ScoreTable  # rows = the households passing every rule
     kinship: npt.NDArray[np.bool_]  # per table row
+    tiers: IntArray  # per table row: the tier code (matching.tiers), higher ranks first
 
 
 def rank_unit(unit: UnitFeatures, pool: HouseholdPool, policy: Policy) -> RankedUnit:
-    """Apply every hard rule to the pool and score the survivors."""
+    """Apply every hard rule to the pool, score the survivors and place them in tiers."""
     masks = hard_exclusions(unit, pool)
     rows = np.flatnonzero(~combine(masks, pool.size)).astype(np.int64)
     table = score_candidates(unit, pool, rows, policy)
-    return RankedUnit(unit, masks, table, pool.is_connected[rows])
+    return RankedUnit(
+        unit, masks, table, pool.is_connected[rows], tier_codes(unit, pool, rows, policy)
+    )
 
 
 def _ordered(positions: IntArray, ranked: RankedUnit, pool: HouseholdPool) -> IntArray:
-    """`positions` (into the table) sorted by score descending, then household id."""
+    """`positions` (into the table) in shortlist order: tier, then score descending,
+    then household id."""
     ids = pool.id_rank[ranked.table.rows[positions]]
-    order = np.lexsort((ids, -ranked.table.score[positions]))
+    order = np.lexsort((ids, -ranked.table.score[positions], -ranked.tiers[positions]))
     result: IntArray = positions[order]
     return result
 
 
 def top_positions(ranked: RankedUnit, pool: HouseholdPool, top: int | None) -> IntArray:
     """Table positions of the first `top` households in shortlist order (all when None)."""
-    kin = np.flatnonzero(ranked.kinship)
-    rest = np.flatnonzero(~ranked.kinship)
-    first = _ordered(kin, ranked, pool)
-    want = len(ranked.table.rows) if top is None else top
-    if len(first) >= want:
-        return first[:want]
-    need = want - len(first)
-    if len(rest) > need:
-        # Partial selection: keep everything scoring at least the need-th best, so ties
-        # at the boundary are still broken by household id.
-        scores = ranked.table.score[rest]
-        kth = np.partition(scores, len(rest) - need)[len(rest) - need]
-        rest = rest[scores >= kth]
-    return np.concatenate([first, _ordered(rest, ranked, pool)[:need]])
+    everyone = np.arange(len(ranked.table.rows), dtype=np.int64)
+    want = len(everyone) if top is None else top
+    if len(everyone) <= want:
+        return _ordered(everyone, ranked, pool)
+    # Partial selection: the tiers that fill the list, and within the last of them
+    # everything scoring at least the needed-th best, so ties at the boundary are still
+    # broken by household id.
+    codes = ranked.tiers
+    cut = np.sort(codes)[::-1][want - 1]
+    above = everyone[codes > cut]
+    at = everyone[codes == cut]
+    need = want - len(above)
+    if len(at) > need:
+        scores = ranked.table.score[at]
+        kth = np.partition(scores, len(at) - need)[len(at) - need]
+        at = at[scores >= kth]
+    chosen = np.concatenate([above, at])
+    return _ordered(chosen, ranked, pool)[:want]
 
 
 def rank_of(ranked: RankedUnit, pool: HouseholdPool, row: int) -> tuple[int, float] | None:
@@ -246,11 +267,11 @@ def rank_of(ranked: RankedUnit, pool: HouseholdPool, row: int) -> tuple[int, flo
     if pos >= len(rows) or rows[pos] != row:
         return None
     score = ranked.table.score
-    kin = ranked.kinship
-    mine, s, r = bool(kin[pos]), score[pos], pool.id_rank[row]
-    same = kin == mine
+    codes = ranked.tiers
+    mine, s, r = codes[pos], score[pos], pool.id_rank[row]
+    same = codes == mine
     ahead = same & ((score > s) | ((score == s) & (pool.id_rank[rows] < r)))
-    count = int(ahead.sum()) + (0 if mine else int(kin.sum()))
+    count = int(ahead.sum()) + int(np.count_nonzero(codes > mine))
     return count + 1, float(s)
 
 
@@ -294,6 +315,7 @@ def shortlist(
     for rank, pos in enumerate(top_positions(ranked, pool, top), start=1):
         contributions, questions = explain(ranked.table, int(pos), pool, policy)
         row = int(ranked.table.rows[pos])
+        household = pool.households[row]
         candidates.append(
             Candidate(
                 household_id=pool.ids[row],
@@ -302,6 +324,8 @@ def shortlist(
                 kinship=bool(ranked.kinship[pos]),
                 contributions=tuple(contributions),
                 questions=tuple(questions),
+                tiers=tuple(tier_lines(unit, household, policy)),
+                warnings=tuple(household_warnings(unit, household)),
             )
         )
 

@@ -138,7 +138,8 @@ def render_shortlist(document: ShortlistDocument, run_id: int) -> None:
         f"{document.n_feasible} of {phrases.count(document.households_in_pool or 0, 'household')} "
         f"{'passes' if document.n_feasible == 1 else 'pass'} every hard rule; "
         "scores are out of 100; "
-        "★ = connected (family and friends) household, ranked first"
+        "★ = connected (family and friends) household, ranked first; then households "
+        "meeting every need at the child's level, then (long-term plans) approved to 18"
     )
     for warning in document.warnings:
         console.print(f"Warning: {labels.label('warning', warning.code)}. {warning.message}.")
@@ -149,7 +150,7 @@ def render_shortlist(document: ShortlistDocument, run_id: int) -> None:
         table.add_column("kin", justify="center")
         table.add_column("score", justify="right")
         table.add_column("top contributions")
-        table.add_column("questions to ask")
+        table.add_column("to decide, and questions to ask")
         for c in document.candidates:
             table.add_row(
                 str(c.rank),
@@ -157,7 +158,7 @@ def render_shortlist(document: ShortlistDocument, run_id: int) -> None:
                 "★" if c.kinship else "",
                 f"{c.score:.1f}",
                 _top_contributions(c.contributions),
-                "\n".join(c.questions) or "-",
+                "\n".join([*(f"Decide: {w.message}" for w in c.warnings), *c.questions]) or "-",
             )
         console.print(table)
     else:
@@ -260,10 +261,24 @@ def _round_progress(time_limit_s: float) -> Iterator[Progress | None]:
         yield report
 
 
-def _placement(unit: RoundUnit) -> tuple[str, str]:
+def _placement(unit: RoundUnit) -> tuple[str, str, str]:
     households = "\n".join(c.household_id for c in unit.candidates) or "-"
     scores = "\n".join(f"{c.score:.1f}" for c in unit.candidates) or "-"
-    return households, scores
+    # why the household came before others whatever the scores, and what to decide
+    notes = "\n".join(
+        "; ".join(
+            [
+                *(labels.label("tier", t) for t in c.tiers),
+                *(
+                    f"to decide: {labels.lower(labels.label('warning', w.code))}"
+                    for w in c.warnings
+                ),
+            ]
+        )
+        or "-"
+        for c in unit.candidates
+    )
+    return households, scores, notes
 
 
 def render_round(
@@ -313,26 +328,27 @@ def render_round(
     table.add_column("priority", justify="right")
     table.add_column("household" if allocate else "households")
     table.add_column("score", justify="right")
+    table.add_column("tiers met; to decide")
     for unit in document.placed_units():
-        households, scores = _placement(unit)
-        table.add_row(" + ".join(unit.children), f"{unit.priority:.2f}", households, scores)
+        households, scores, notes = _placement(unit)
+        table.add_row(" + ".join(unit.children), f"{unit.priority:.2f}", households, scores, notes)
     if table.row_count:
         console.print(table)
     warned = [u for u in document.units if u.warnings] + [
         u for u in document.unplaced if u.warnings
     ]
     if warned:
-        notes = Table(title="Warnings: what a person must decide or know")
-        notes.add_column("unit (children)")
-        notes.add_column("warning")
+        decide = Table(title="Warnings: what a person must decide or know")
+        decide.add_column("unit (children)")
+        decide.add_column("warning")
         for item in warned:
-            notes.add_row(
+            decide.add_row(
                 " + ".join(item.children),
                 "\n".join(
                     f"{labels.label('warning', w.code)}: {w.message}." for w in item.warnings
                 ),
             )
-        console.print(notes)
+        console.print(decide)
     if document.unplaced:
         unplaced = Table(title="Without a household")
         unplaced.add_column("unit (children)")

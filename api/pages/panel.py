@@ -3,7 +3,7 @@ and withdrawing a proposal (its author or an administrator)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -127,9 +127,28 @@ def agenda(request: Request, session: DbSession, actor: PanelPage) -> HTMLRespon
     )
 
 
+def tier_note(chosen: Sequence[str], alternative: Sequence[str]) -> str | None:
+    """The first policy tier (in the chosen household's order) that one of the two meets
+    and the other does not, in words: tiers rank before any score."""
+    for tier in dict.fromkeys([*chosen, *alternative]):
+        if tier in chosen and tier not in alternative:
+            return (
+                f"Ranked below by the policy's tiers, before any score: it does not meet "
+                f'"{labels.lower(labels.label("tier", tier))}"'
+            )
+        if tier in alternative and tier not in chosen:
+            return (
+                f"It meets a tier the proposed household does not "
+                f'("{labels.lower(labels.label("tier", tier))}"): the family finder proposed '
+                "another household"
+            )
+    return None
+
+
 def _alternatives(rationale: Mapping[str, Any]) -> list[dict[str, Any]]:
     chosen = {c["criterion"]: float(c["points"]) for c in rationale.get("contributions", [])}
     points = rationale.get("alternative_points") or {}
+    chosen_tiers = [t["tier"] for t in rationale.get("tiers", []) if t.get("met")]
     alternatives = []
     for alt in rationale.get("alternatives", []):
         why = why_ranked_lower(
@@ -140,6 +159,10 @@ def _alternatives(rationale: Mapping[str, Any]) -> list[dict[str, Any]]:
             alternative_kinship=bool(alt.get("kinship")),
             chosen_kinship=bool(rationale.get("kinship")),
         )
+        # papers frozen before tiers existed hold none: the score alone explains them
+        note = tier_note(chosen_tiers, alt["tiers"]) if "tiers" in alt else None
+        if note is not None and not (alt.get("kinship") and not rationale.get("kinship")):
+            why = f"{note}. {why}"
         alternatives.append({**alt, "why": why})
     return alternatives
 

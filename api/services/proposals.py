@@ -36,6 +36,7 @@ from api.services.audit import AccessDenied, Actor, record, record_children
 from api.services.snapshot import get_snapshot
 from api.services.unit_of_work import unit_of_work
 from matching.errors import ConflictError, FamilyFinderError, NotFoundError
+from matching.labels import label
 from matching.legal_status import authority_to_place_refusal, placement_kind
 from matching.phrases import long_date, not_enough_room
 from matching.policy import Policy
@@ -64,11 +65,17 @@ from models.store import RoundRunRecord, bump_data_version, get_round_run, get_s
 def _alternative(
     candidate: ShortlistCandidate | RoundCandidate, rank: int, kinship: bool
 ) -> dict[str, Any]:
+    met = (
+        [t.tier for t in candidate.tiers if t.met]
+        if isinstance(candidate, ShortlistCandidate)
+        else list(candidate.tiers)
+    )
     return {
         "household_id": candidate.household_id,
         "rank": rank,
         "score": candidate.score,
         "kinship": kinship,
+        "tiers": met,  # the policy tiers it meets: why it ranked where it did
     }
 
 
@@ -92,6 +99,8 @@ def _from_shortlist(session: Session, run_id: int, household_id: str) -> dict[st
         "kinship": chosen.kinship,
         "contributions": [c.model_dump(mode="json") for c in chosen.contributions],
         "questions": list(chosen.questions),
+        "tiers": [t.model_dump(mode="json") for t in chosen.tiers],
+        "warnings": [w.model_dump(mode="json") for w in chosen.warnings],
         "excluded_counts": dict(shown.excluded_counts),
         "n_feasible": shown.n_feasible,
         "alternatives": [
@@ -106,8 +115,9 @@ def _from_shortlist(session: Session, run_id: int, household_id: str) -> dict[st
         "policy_version": shown.policy_version,
         "inputs_fingerprint": shown.inputs_fingerprint,
         "as_of": shown.as_of.isoformat(),
-        # the sibling decision still open (pending assessment, siblings already placed)
-        "warnings": [w.model_dump(mode="json") for w in shown.warnings],
+        # the sibling decision still open (pending assessment, siblings already placed);
+        # "warnings" above are the questions about this household
+        "sibling_warnings": [w.model_dump(mode="json") for w in shown.warnings],
     }
 
 
@@ -139,6 +149,8 @@ def _explain_round_choice(
         },
         "contributions": explained["contributions"],
         "questions": explained["questions"],
+        "tiers": explained.get("tiers", []),
+        "warnings": explained.get("warnings", []),
         "excluded_counts": dict(result.excluded_counts),
         "n_feasible": result.n_feasible,
     }
@@ -191,13 +203,16 @@ def _from_round(
         "kinship": False,
         "contributions": [],
         "questions": [],
+        # what the round stored: the tiers met (in words) and the warnings
+        "tiers": [{"tier": t, "met": True, "reason": label("tier", t)} for t in candidate.tiers],
+        "warnings": [w.model_dump(mode="json") for w in candidate.warnings],
         "excluded_counts": {},
         "n_feasible": None,
         "alternatives": [_alternative(c, r, False) for r, c in ranked if c is not candidate],
         "policy_version": run.policy_version,
         "inputs_fingerprint": run.inputs_fingerprint,
         "as_of": run.as_of.isoformat(),
-        "warnings": [w.model_dump(mode="json") for w in unit.warnings],
+        "sibling_warnings": [w.model_dump(mode="json") for w in unit.warnings],
         "explained": False,
     }
     explanation = (

@@ -25,6 +25,7 @@ from matching.domain import Authority, Child
 from matching.feasibility import ROUND_MAX_PAIRS, FeasibilityResult, build_instance
 from matching.instance import MatchingInstance
 from matching.labels import label, lower
+from matching.match_warnings import household_warnings
 from matching.policy import Policy
 from matching.practice_units import PracticeUnits
 from matching.results import (
@@ -48,6 +49,7 @@ from matching.rounds.result import (
 )
 from matching.rules import UnitFeatures, combine, hard_exclusions
 from matching.run_inputs import RoundInputs
+from matching.tiers import applicable_met
 from matching.vocab import NOT_FAMILY_FOUND_PLANS
 from models.proposal_store import held_child_ids
 from models.store import RoundRunRecord, list_round_runs, save_round_run
@@ -202,6 +204,37 @@ def _skipped_summary(
     )
 
 
+def _candidates(
+    snapshot: Snapshot,
+    children: tuple[str, ...],
+    assigned: Sequence[tuple[int, float]],
+    as_of: date,
+    policy: Policy,
+) -> tuple[RoundCandidate, ...]:
+    """The households a round gives a unit, each with the tiers it meets for the unit
+    (why it came first: kinship, every need met, an approval lasting to 18) and the
+    warnings a person must decide (matching.tiers, matching.match_warnings)."""
+    if not assigned:
+        return ()
+    context = snapshot.context
+    unit = UnitFeatures.from_children([context.children[c] for c in children], as_of)
+    out = []
+    for h, score in assigned:
+        household = context.pool.households[h]
+        out.append(
+            RoundCandidate(
+                household_id=household.household_id,
+                score=round(score, 4),
+                tiers=applicable_met(unit, household, policy),
+                warnings=tuple(
+                    PracticeWarning(code=w.code, message=w.message)
+                    for w in household_warnings(unit, household)
+                ),
+            )
+        )
+    return tuple(out)
+
+
 def round_document(
     result: RoundResult,
     feasibility: FeasibilityResult,
@@ -243,10 +276,7 @@ def _round_document(
         RoundUnit(
             children=unit.children,
             priority=round(unit.priority, 4),
-            candidates=tuple(
-                RoundCandidate(household_id=households[h].household_id, score=round(score, 4))
-                for h, score in result.assignments[u]
-            ),
+            candidates=_candidates(snapshot, unit.children, result.assignments[u], as_of, policy),
             warnings=_warnings(practice, unit.children),
         )
         for u, unit in enumerate(instance.units)

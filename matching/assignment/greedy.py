@@ -14,7 +14,7 @@ import dataclasses
 import numpy as np
 
 from matching.assignment.flow import allocation_relaxation
-from matching.assignment.plan import partners
+from matching.assignment.plan import homes_of, partners
 from matching.assignment.prepared import IntArray, PreparedInstance
 
 
@@ -58,6 +58,54 @@ def fill_allocation(prep: PreparedInstance, chosen: IntArray, units: IntArray) -
                 units_left[h] -= 1
                 home[u] = h
                 chosen[u] = p
+                break
+    return chosen
+
+
+def raise_tiers(prep: PreparedInstance, chosen: IntArray) -> IntArray:
+    """Move each unit, in priority order, to its best household of a higher tier than
+    the one it holds (any tier when unplaced) that has room for it and holds none of its
+    never-together partners, until no such move is left.
+
+    Each move keeps or raises the children placed and raises the tiers, so the plan's
+    lexicographic value only grows. It makes the tier invariant hold whatever stopped
+    the search: no unit sits below a tier of its own whose household could take it (a
+    unit with a feasible connected household with room is never left with strangers).
+    """
+    tiers = prep.tiers()
+    if not tiers.any():
+        return chosen
+    chosen = chosen.copy()
+    home = homes_of(prep, chosen)
+    placed = chosen >= 0
+    used = np.bincount(home[placed], weights=prep.size[placed], minlength=prep.n_households)
+    room = (prep.vacancies - used.astype(np.int64)).tolist()
+    units_left = (prep.unit_limit - np.bincount(home[placed], minlength=prep.n_households)).tolist()
+    apart = partners(prep.never_together)
+    ph, start, size = prep.pair_household.tolist(), prep.unit_start.tolist(), prep.size.tolist()
+    tier = tiers.tolist()
+    holds = home.tolist()
+    moved = True
+    while moved:
+        moved = False
+        for u in priority_order(prep).tolist():
+            current = -1 if chosen[u] < 0 else tier[int(chosen[u])]
+            for p in range(start[u], start[u + 1]):  # best tier, then best score, first
+                if tier[p] <= current:
+                    break
+                h = ph[p]
+                if room[h] < size[u] or units_left[h] < 1:
+                    continue
+                if any(holds[v] == h for v in apart.get(u, ())):
+                    continue
+                old = holds[u]
+                if old >= 0:
+                    room[old] += size[u]
+                    units_left[old] += 1
+                room[h] -= size[u]
+                units_left[h] -= 1
+                holds[u], chosen[u] = h, p
+                moved = True
                 break
     return chosen
 
@@ -145,6 +193,7 @@ def best_fit_allocation(prep: PreparedInstance) -> IntArray:
             pair_household=prep.pair_household[kept],
             pair_score=prep.pair_score[kept],
             weight=prep.weight[kept],
+            tier=None if prep.tier is None else prep.tier[kept],
         )
         flow = allocation_relaxation(rest).pair_flow
         took = kept[flow > 0]

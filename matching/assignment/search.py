@@ -60,6 +60,7 @@ from matching.assignment.greedy import (
     fill_allocation,
     greedy_allocation,
     priority_order,
+    raise_tiers,
 )
 from matching.assignment.plan import components, partners, plan_problems, plan_value, total_value
 from matching.assignment.prepared import SIBLINGS_APART, IntArray, PreparedInstance
@@ -259,6 +260,8 @@ def assign(
                     chosen, _ = search.solve(chosen, units, pairs, rest)
             else:
                 chosen = search.neighbourhoods(chosen, units, pairs, comp_budget)
+    # whatever stopped the search, no unit is left below a tier of its own with room
+    chosen = raise_tiers(prep, chosen)
     report("done", 1.0)
     if plan_problems(prep, chosen):  # pragma: no cover - every plan kept was re-checked
         raise RuntimeError("internal error: the plan breaks a hard constraint")

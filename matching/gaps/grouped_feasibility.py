@@ -82,6 +82,8 @@ _HOUSEHOLD_COLUMNS: dict[str, Callable[[HouseholdPool, int, int, int], list[IntA
         (pool.will_not_consider & needs).astype(np.int64)
     ],
     "smoker": lambda pool, age, size, needs: [pool.smoker.astype(np.int64)],
+    # connected households are exempt from the age range and the under-fives smoking rule
+    "is_connected": lambda pool, age, size, needs: [pool.is_connected.astype(np.int64)],
     "pets": lambda pool, age, size, needs: [pool.pets.astype(np.int64)],
     # a not-recorded access is no exclusion: the rule reads "known to have none"
     "no_wheelchair": lambda pool, age, size, needs: [pool.no_wheelchair.astype(np.int64)],

@@ -103,7 +103,10 @@ def max_children_placed_on_pairs(
     """
     started = time.perf_counter()
     zero = dataclasses.replace(
-        instance, pair_score=np.zeros(instance.n_pairs), sibling_contact_units=()
+        instance,
+        pair_score=np.zeros(instance.n_pairs),
+        sibling_contact_units=(),
+        pair_tier=np.zeros(0, np.int64),  # tiers order households, never the count
     )
     prep = prepare(zero, allocate=True)
     # the caller's plan, or else the best-fit placement (sibling groups largest first),

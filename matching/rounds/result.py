@@ -85,11 +85,13 @@ class RoundResult:
     ``objective`` is Σ priority × score over the chosen pairs (plus the sibling contact
     bonus in allocate mode), in score points, rounded to the solver's integer scale.
     The order of optimisation is lexicographic: first coverage (children placed in
-    allocate mode, units with a household in shortlist mode), then ``objective``.
-    ``coverage_bound`` is a proven upper bound on that coverage and ``best_bound`` a
-    proven upper bound on ``objective`` among solutions reaching ``coverage_bound``.
-    ``gap`` is the relative coverage gap when coverage falls short of its bound, else
-    the relative objective gap; 0.0 means proven optimal.
+    allocate mode, units with a household in shortlist mode), then the tiers of the
+    instance's pairs (`MatchingInstance.pair_tier`: kinship, needs met, permanence),
+    then ``objective``. ``coverage_bound`` is a proven upper bound on that coverage and
+    ``best_bound`` a proven upper bound on ``objective`` among solutions reaching
+    ``coverage_bound`` with this result's tiers. ``gap`` is the relative coverage gap
+    when coverage falls short of its bound, else the relative gap of the tiers and
+    objective together; 0.0 means proven optimal.
     ``assignments[u]`` holds unit ``u``'s (household index, score) pairs, best first.
     ``deterministic`` is True when the same instance, parameters and seed give this
     same result on any run: the search is bounded by CP-SAT deterministic time, so it

@@ -115,6 +115,20 @@ def _contact_report(
     return tuple(out)
 
 
+def _score_points(
+    prep: PreparedInstance, pairs: IntArray, value: int, bound: int
+) -> tuple[float, float]:
+    """(objective, best bound) in score points: the tiers' part of the kernel's weights
+    taken out (`prepare`), so the objective is Σ priority × score (+ contact bonus).
+    The bound keeps the plan's tiers; no plan's score weight reaches one tier step."""
+    tiers = int(prep.tiers()[pairs].sum()) * prep.tier_step
+    score_bound = bound - tiers
+    if prep.tier_step:
+        # a bound for more children holds their tiers too: keep it within one step
+        score_bound = min(max(score_bound, 0), prep.tier_step - 1)
+    return (value - tiers) / SCORE_SCALE, score_bound / SCORE_SCALE
+
+
 def _gap(value: tuple[int, int], bound: tuple[int, int]) -> float:
     if value[0] < bound[0]:
         return (bound[0] - value[0]) / bound[0]
@@ -141,6 +155,7 @@ def _allocation_result(
     bound = max(bound, value)
     gap = _gap(value, bound)
     status: Status = "OPTIMAL" if gap == 0.0 else "FEASIBLE"
+    objective, best_bound = _score_points(prep, chosen[chosen >= 0], value[1], bound[1])
     assignments = tuple(
         ((int(prep.pair_household[p]), float(prep.pair_score[p])),) if p >= 0 else ()
         for p in chosen.tolist()
@@ -149,8 +164,8 @@ def _allocation_result(
         mode="allocate",
         solver=solver,
         status=status,
-        objective=value[1] / SCORE_SCALE,
-        best_bound=bound[1] / SCORE_SCALE,
+        objective=objective,
+        best_bound=best_bound,
         gap=gap,
         wall_s=time.perf_counter() - started,
         children_placed=value[0],
@@ -197,12 +212,13 @@ def _shortlist_result(
     value = (covered, int(prep.weight[picked].sum()))
     bound = max(bound, value)
     gap = _gap(value, bound)
+    objective, best_bound = _score_points(prep, picked, value[1], bound[1])
     return RoundResult(
         mode="shortlist",
         solver=solver,
         status="OPTIMAL" if gap == 0.0 else "FEASIBLE",
-        objective=value[1] / SCORE_SCALE,
-        best_bound=bound[1] / SCORE_SCALE,
+        objective=objective,
+        best_bound=best_bound,
         gap=gap,
         wall_s=time.perf_counter() - started,
         children_placed=int(sum(prep.size[u] for u, ps in enumerate(per_unit) if ps)),
@@ -241,7 +257,7 @@ def greedy_round(instance: MatchingInstance, params: RoundParams) -> RoundResult
     """
     started = time.perf_counter()
     if params.mode == "shortlist":
-        prep = prepare(instance, allocate=False)
+        prep = prepare(instance, allocate=False, pairs_per_unit=params.per_unit)
         picked = greedy_shortlist(prep, params.per_unit, params.max_appearances)
         return _shortlist_result(
             prep,
@@ -288,7 +304,7 @@ def solve_round(
     if should_stop is not None and should_stop():
         raise Cancelled("the round was cancelled")
     if params.mode == "shortlist":
-        prep = prepare(instance, allocate=False)
+        prep = prepare(instance, allocate=False, pairs_per_unit=params.per_unit)
         report("min_cost_flow", 0.0)
         picked = shortlist_flow(prep, params.per_unit, params.max_appearances)
         report("done", 1.0)

@@ -65,20 +65,20 @@ def replace_in(path: Path, old: str, new: str) -> None:
 def test_import_tiny_then_summary_counts(cli_db: str) -> None:
     result = run("import", str(TINY), "--as-of", AS_OF)
     assert result.exit_code == 0, result.output
-    assert re.search(r"children\s+6\s+0", result.stdout)
-    assert re.search(r"households\s+6\s+0", result.stdout)
+    assert re.search(r"children\s+8\s+0", result.stdout)
+    assert re.search(r"households\s+11\s+0", result.stdout)
     assert re.search(r"sibling links\s+4\s+0", result.stdout)
 
     summary = run("summary")
     assert summary.exit_code == 0, summary.output
-    assert "children: 6" in summary.stdout
+    assert "children: 8" in summary.stdout
     # issue #15: plans, statuses and assessments in words
     assert (
-        "by plan:       Fostering for adoption 1, Kinship care 1, Long-term fostering 4"
-        in summary.stdout
+        "by plan:       Adoption 1, Fostering for adoption 1, Kinship care 1, "
+        "Long-term fostering 5" in summary.stdout
     )
-    assert "households: 6 (8 vacancies in available households)" in summary.stdout
-    assert "by status:     Available 5, On hold 1" in summary.stdout
+    assert "households: 11 (13 vacancies in available households)" in summary.stdout
+    assert "by status:     Available 10, On hold 1" in summary.stdout
     assert "by assessment: To live apart 1, To live together 3" in summary.stdout
     assert "imports: 1" in summary.stdout
 
@@ -98,7 +98,7 @@ def test_import_export_import_keeps_every_record(cli_db: str, tmp_path: Path) ->
 
     again = run("import", str(out), "--as-of", AS_OF)
     assert again.exit_code == 0, again.output
-    assert re.search(r"children\s+0\s+6", again.stdout)
+    assert re.search(r"children\s+0\s+8", again.stdout)
     assert re.search(r"sibling links\s+0\s+4", again.stdout)
     after, counts = stored(cli_db)
     assert after == before
@@ -152,7 +152,7 @@ def test_a_children_only_import_is_allowed(cli_db: str, tiny_copy: Path) -> None
     (tiny_copy / "households.csv").unlink()
     result = run("import", str(tiny_copy), "--as-of", AS_OF)
     assert result.exit_code == 0, result.output
-    assert stored(cli_db)[1].children == 6 and stored(cli_db)[1].households == 0
+    assert stored(cli_db)[1].children == 8 and stored(cli_db)[1].households == 0
 
 
 def test_sibling_links_file_is_optional(cli_db: str, tiny_copy: Path) -> None:
@@ -215,10 +215,10 @@ def test_existing_ids_are_updated(cli_db: str, tiny_copy: Path) -> None:
     assert re.search(r"children\s+0\s+1", result.stdout)
     assert re.search(r"households\s+0\s+1", result.stdout)
     authority, counts = stored(cli_db)
-    assert counts.children == 6 and counts.households == 6 and counts.links == 4
+    assert counts.children == 8 and counts.households == 11 and counts.links == 4
     assert authority.child("C002").status == "matched"
     assert next(h for h in authority.households if h.household_id == "H004").vacancies == 0
-    assert counts.children_by_status == {"matched": 1, "waiting": 5}
+    assert counts.children_by_status == {"matched": 1, "waiting": 7}
 
 
 def test_missing_directory_and_bad_date_are_usage_errors(cli_db: str, tmp_path: Path) -> None:
@@ -314,8 +314,8 @@ def test_a_snapshot_prints_what_it_retired_and_asks_for_yes(cli_db: str, tiny_co
     )
     refused = run("import", str(tiny_copy), "--as-of", AS_OF, "--mode", "snapshot")
     assert refused.exit_code == 4
-    assert "would retire 1 of 6 children" in refused.stderr and "--yes" in refused.stderr
+    assert "would retire 1 of 8 children" in refused.stderr and "--yes" in refused.stderr
     done = run("import", str(tiny_copy), "--as-of", AS_OF, "--mode", "snapshot", "--yes")
     assert done.exit_code == 0, done.output
     assert "retired (kept for the audit, out of matching): C004" in done.stdout
-    assert stored(cli_db)[1].children == 5
+    assert stored(cli_db)[1].children == 7

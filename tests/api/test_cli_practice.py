@@ -112,7 +112,7 @@ def test_the_api_and_the_child_page_refuse_a_held_child(database_url: str, tmp_p
                 return proposal
 
             sisters = propose("C007", "H007")
-            assert sisters["rationale"]["warnings"][0]["code"] == "pending_assessment"
+            assert sisters["rationale"]["sibling_warnings"][0]["code"] == "pending_assessment"
             baby = propose("C004", "H003")
             assert baby["rationale"]["placement"] == "fostering_for_adoption"
             admin = sign_in(env, "admin")

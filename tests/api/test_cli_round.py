@@ -27,11 +27,14 @@ from tests.api.cli_support import AS_OF, TINY, import_into, run
 
 # fixtures/tiny/README.md: "the sibling group goes to the Harpers, the baby to the Lees
 # (fostering for adoption), Dee to the Okafors, Eli to Aunt Jo (kinship first)".
+TIERS = ("kinship", "needs_met", "permanence")
 TINY_ALLOCATION = {
     ("C001", "C002", "C003"): "H001",
     ("C004",): "H003",
     ("C005",): "H002",
     ("C006",): "H005",
+    ("C011",): "H011",  # kinship first: her grandparents, though strangers score higher
+    ("C012",): "H015",  # needs first, then an approval to 18, though others score higher
 }
 
 
@@ -88,7 +91,7 @@ def test_allocate_places_all_six_tiny_children_as_worked_by_hand(tiny: str) -> N
         assert key in data, key
     assert data["mode"] == "allocate"
     assert data["status"] == "OPTIMAL" and data["gap"] == 0.0
-    assert data["children_placed"] == 6 and data["children_waiting"] == 6
+    assert data["children_placed"] == 8 and data["children_waiting"] == 8
     assert {unit: hs for unit, hs in placements(data).items()} == {
         unit: [household] for unit, household in TINY_ALLOCATION.items()
     }
@@ -121,7 +124,7 @@ def test_the_round_is_stored_with_its_inputs(tiny: str) -> None:
     assert stored.mode == "allocate" and stored.seed == 7
     assert stored.params["time_limit_s"] == 5.0 and stored.params["seed"] == 7
     assert stored.status == "OPTIMAL" and stored.solver == data["solver"]
-    assert stored.policy_version == "2026.1"
+    assert stored.policy_version == "2026.2"
     assert stored.inputs_fingerprint == fingerprint == data["inputs_fingerprint"]
     assert stored.as_of == date(2026, 6, 1)
     assert placements(stored.result) == placements(data)
@@ -134,7 +137,7 @@ def test_readable_summary(tiny: str) -> None:
     # issue #15: the mode and the solver's status in words, not codes
     assert "one household for each child (allocation)" in out
     assert "The best allocation possible (proven)" in out
-    assert "children placed: 6 of 6" in out
+    assert "children placed: 8 of 8" in out
     assert "C001 + C002 + C003" in out and "H001" in out
     assert "Without a household" not in out
 
@@ -168,9 +171,12 @@ def test_shortlist_mode_respects_k_and_m(fresh_cli: str, tmp_path: Path) -> None
         appearances = Counter(h for hs in lists for h in hs)
         assert max(appearances.values()) <= m
         assert data["units_covered"] == sum(1 for hs in lists if hs)
-        for unit in data["units"]:  # best first
-            scores = [c["score"] for c in unit["candidates"]]
-            assert scores == sorted(scores, reverse=True)
+        for unit in data["units"]:  # best first: the policy's tiers, then the score
+            keys = [
+                (tuple(t in c.get("tiers", ()) for t in TIERS), c["score"])
+                for c in unit["candidates"]
+            ]
+            assert keys == sorted(keys, reverse=True)
     # more room per household can only cover more units
     tight = round_json("--mode", "shortlist", "--per-unit", "1", "--max-appearances", "1")
     loose = round_json("--mode", "shortlist", "--per-unit", "1", "--max-appearances", "4")
@@ -208,7 +214,7 @@ def test_unplaced_units_say_why(fresh_cli: str, tmp_path: Path) -> None:
     import_into(fresh_cli, directory)
 
     data = round_json()
-    assert data["children_placed"] == 5
+    assert data["children_placed"] == 7
     unplaced = {tuple(item["children"]): item for item in data["unplaced"]}
     assert set(unplaced) == {("C005",), ("C007",)}
 

@@ -23,12 +23,12 @@ from tests.api.cli_support import AS_OF, TINY, run
 
 # Dee's column of the hard-rule table in fixtures/tiny/README.md, counted by rule.
 DEE_EXCLUDED = {
-    "plan_kind": 2,  # Lees (ffa), Patels (adopter)
-    "connected_to_child": 1,  # Aunt Jo
+    "plan_kind": 3,  # Lees (ffa), Patels and Quinns (adopters)
+    "connected_to_child": 2,  # Aunt Jo, Fay's grandparents
     "status": 1,  # Patels on hold
-    "age_range": 3,  # Harpers 0-12, Lees 0-2, Patels 0-6
+    "age_range": 5,  # Harpers 0-12, Lees 0-2, Patels 0-6, Quinns 0-4, Ings 0-8
     "will_not_consider": 1,  # Harpers refuse harmful sexual behaviour
-    "requirement": 1,  # Browns have a 7-year-old
+    "requirement": 3,  # Browns, Jacksons and Kaurs have younger children at home
     "safeguarding_distance": 4,  # all but the Okafors and the Patels within 30 km
 }
 
@@ -64,7 +64,7 @@ def test_dee_has_only_the_okafors_and_the_rules_count_the_others(tiny: str) -> N
         assert key in data
     assert data["unit"] == ["C005"]
     assert data["as_of"] == AS_OF
-    assert data["policy_version"] == "2026.1"
+    assert data["policy_version"] == "2026.2"
     assert [c["household_id"] for c in data["candidates"]] == ["H002"]
     okafors = data["candidates"][0]
     assert okafors["kinship"] is False
@@ -114,7 +114,7 @@ def test_readable_table_shows_rank_kinship_reasons_and_exclusions(tiny: str) -> 
     assert "H005" in out and "Aunt Jo" in out and "★" in out
     # issue #15: rules and criteria in words, not codes
     assert "Identity" in out and "identity" not in out  # a top contribution
-    assert "Excluded by rule" in out and "Kind of household does not serve the plan: 5" in out
+    assert "Excluded by rule" in out and "Kind of household does not serve the plan: 9" in out
     assert "Why not H001: excluded: kind of household does not serve the plan" in out
 
 
@@ -133,7 +133,7 @@ def test_every_shortlist_is_stored_with_fingerprint_and_policy(tiny: str) -> Non
     newest = runs[0]
     assert newest.id == data["run_id"]
     assert newest.child_id == "C005" and newest.unit == ["C005"]
-    assert newest.policy_version == "2026.1"
+    assert newest.policy_version == "2026.2"
     assert newest.inputs_fingerprint == stored_fingerprint(tiny) == data["inputs_fingerprint"]
     assert newest.requested_by.startswith("cli")
     assert newest.as_of.isoformat() == AS_OF
@@ -175,7 +175,7 @@ def test_policy_file_from_the_environment(
 ) -> None:
     policy = tmp_path / "policy.toml"
     policy.write_text(
-        default_policy_text().replace('version = "2026.1"', 'version = "test-7"'), encoding="utf-8"
+        default_policy_text().replace('version = "2026.2"', 'version = "test-7"'), encoding="utf-8"
     )
     monkeypatch.setenv("FAMILYFINDER_POLICY_FILE", str(policy))
     assert shortlist_json("C005")["policy_version"] == "test-7"
@@ -183,7 +183,7 @@ def test_policy_file_from_the_environment(
     # --policy wins over the environment
     other = tmp_path / "other.toml"
     other.write_text(
-        default_policy_text().replace('version = "2026.1"', 'version = "test-8"'), encoding="utf-8"
+        default_policy_text().replace('version = "2026.2"', 'version = "test-8"'), encoding="utf-8"
     )
     assert shortlist_json("C005", "--policy", str(other))["policy_version"] == "test-8"
 

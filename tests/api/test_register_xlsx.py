@@ -68,7 +68,7 @@ def test_the_template_filled_in_imports_like_households_csv(
         },
     )
     summary = import_directory(db_session, directory, as_of=AS_OF)
-    assert summary.counts.households_inserted == 6
+    assert summary.counts.households_inserted == 11
     assert summary.encodings["households.xlsx"].startswith("XLSX")
     held = {h.household_id: h for h in load_authority(db_session).households}
     assert (held["H001"].smoker, held["H001"].pets) == (None, None)

@@ -57,7 +57,7 @@ def test_a_snapshot_without_a_child_retires_it_and_keeps_its_record(
     assert "C004" not in {c.child_id for c in load_authority(db_session).children}
     row = db_session.get(ChildRow, "C004")
     assert row is not None and row.retired_at is not None  # kept for the audit
-    assert authority_counts(db_session).children == 5
+    assert authority_counts(db_session).children == 7
     run = list_import_runs(db_session, limit=1)[0]
     assert run.mode == "snapshot" and run.report is not None
     assert run.report["retired_children"] == ["C004"]
@@ -65,17 +65,17 @@ def test_a_snapshot_without_a_child_retires_it_and_keeps_its_record(
     import_directory(db_session, TINY, as_of=AS_OF)
     db_session.expire_all()
     assert db_session.get(ChildRow, "C004").retired_at is None  # type: ignore[union-attr]
-    assert authority_counts(db_session).children == 6
+    assert authority_counts(db_session).children == 8
 
 
 def test_a_snapshot_retiring_too_much_asks_for_yes_and_writes_nothing(
     db_session: Session, tiny_copy: Path
 ) -> None:
     import_directory(db_session, tiny_copy, as_of=AS_OF)
-    _drop_child(tiny_copy, "C004")  # 1 of 6 children: over the 10% allowed
-    with pytest.raises(ConflictError, match=r"1 of 6 children \(17%\).*--yes"):
+    _drop_child(tiny_copy, "C004")  # 1 of 8 children: over the 10% allowed
+    with pytest.raises(ConflictError, match=r"1 of 8 children \(12%\).*--yes"):
         import_directory(db_session, tiny_copy, as_of=AS_OF, mode="snapshot")
-    assert authority_counts(db_session).children == 6
+    assert authority_counts(db_session).children == 8
     summary = import_directory(
         db_session, tiny_copy, as_of=AS_OF, mode="snapshot", retire_share=0.2
     )
@@ -199,7 +199,7 @@ def test_retired_children_are_not_listed_but_their_record_is_kept(
         import_directory(session, directory, as_of=AS_OF, mode="snapshot", yes=True)
     headers = api_env.headers["family_finder"]
     listed = api_env.client.get("/api/children?limit=50", headers=headers).json()
-    assert "C004" not in {c["child_id"] for c in listed["items"]} and listed["total"] == 5
+    assert "C004" not in {c["child_id"] for c in listed["items"]} and listed["total"] == 7
     record = api_env.client.get("/api/children/C004", headers=headers)
     assert record.status_code == 200 and record.json()["retired_at"] is not None
 

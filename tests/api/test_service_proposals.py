@@ -98,7 +98,10 @@ def test_proposal_freezes_the_rationale_and_takes_the_vacancy(api_env: ApiEnv) -
     assert rationale["questions"] == best["questions"]
     assert rationale["excluded_counts"] == shown["excluded_counts"]
     assert rationale["alternatives"] == [
-        {k: c[k] for k in ("household_id", "rank", "score", "kinship")}
+        {
+            **{k: c[k] for k in ("household_id", "rank", "score", "kinship")},
+            "tiers": [t["tier"] for t in c.get("tiers", []) if t["met"]],
+        }
         for c in shown["candidates"][1:]
     ]
     assert rationale["policy_version"] == shown["policy_version"]

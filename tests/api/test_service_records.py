@@ -27,12 +27,16 @@ def get(env: ApiEnv, url: str, role: str = "family_finder", **params: object):  
 
 def test_children_filters_and_pages(api_env: ApiEnv) -> None:
     everyone = get(api_env, "/api/children").json()
-    assert everyone["total"] == 6
-    assert [c["child_id"] for c in everyone["items"]] == [f"C00{i}" for i in range(1, 7)]
+    assert everyone["total"] == 8
+    assert [c["child_id"] for c in everyone["items"]] == [
+        *(f"C00{i}" for i in range(1, 7)),
+        "C011",
+        "C012",
+    ]
 
     page = get(api_env, "/api/children", limit=2, offset=2).json()
     assert [c["child_id"] for c in page["items"]] == ["C003", "C004"]
-    assert page["total"] == 6
+    assert page["total"] == 8
 
     ffa = get(api_env, "/api/children", plan="ffa").json()
     assert [c["child_id"] for c in ffa["items"]] == ["C004"]
@@ -58,7 +62,9 @@ def test_child_and_household_records(api_env: ApiEnv) -> None:
     assert get(api_env, "/api/children/C999").status_code == 404
 
     households = get(api_env, "/api/households", kind="foster").json()
-    assert {h["household_id"] for h in households["items"]} == {"H001", "H002", "H004"}
+    assert {h["household_id"] for h in households["items"]} == {
+        "H001", "H002", "H004", "H013", "H014", "H015",
+    }  # fmt: skip
     assert get(api_env, "/api/households", min_vacancies=3).json()["total"] == 1
     household = get(api_env, "/api/households/H001").json()
     assert household["vacancies"] == 3
@@ -89,8 +95,8 @@ def test_import_uploads_and_lists_every_problem(empty_api_env: ApiEnv) -> None:
     files = _files(TINY)
     ok = env.client.post("/api/imports", files=files, data={"as_of": AS_OF}, headers=admin)
     assert ok.status_code == 200, ok.text
-    assert ok.json()["children_inserted"] == 6 and ok.json()["households_inserted"] == 6
-    assert get(env, "/api/children").json()["total"] == 6
+    assert ok.json()["children_inserted"] == 8 and ok.json()["households_inserted"] == 11
+    assert get(env, "/api/children").json()["total"] == 8
 
     broken = dict(files)
     text = files["children"][1].decode().replace("2016-", "20X6-", 1)

@@ -55,7 +55,7 @@ def demo_server(tmp_path: Path) -> Iterator[tuple[str, str]]:
 
 def test_demo_prints_logins_and_each_role_gets_its_view(demo_server: tuple[str, str]) -> None:
     base, output = demo_server
-    assert "demo data imported: 6 children, 6 households" in output
+    assert "demo data imported: 8 children, 11 households" in output
     assert f"serving on {base}" in output
     logins = re.findall(
         r"^  (\w+)\s+(\S+)\s+(family_finder|recruitment|panel|admin)$", output, re.M

@@ -160,11 +160,11 @@ def test_an_admin_upload_of_the_right_size_is_imported(empty_api_env: ApiEnv) ->
     assert extra.status_code == 422 and "unexpected form field" in extra.text
     ok = client.post("/api/imports", files=files, data={"as_of": "2026-06-01"}, headers=admin)
     assert ok.status_code == 200, ok.text
-    assert ok.json()["children_inserted"] == 6
+    assert ok.json()["children_inserted"] == 8
     only = {"children": files["children"]}
     again = client.post("/api/imports", files=only, data={"as_of": "2026-06-01"}, headers=admin)
     assert again.status_code == 200, again.text
-    assert again.json()["children_updated"] == 6 and again.json()["households_inserted"] == 0
+    assert again.json()["children_updated"] == 8 and again.json()["households_inserted"] == 0
 
 
 def test_the_import_page_takes_files_larger_than_a_form(api_env: ApiEnv) -> None:

@@ -61,14 +61,14 @@ def test_snapshot_reloads_after_an_import_and_not_otherwise(
     assert snapshot_loads() == loads + 1
     assert first.fingerprint == authority_fingerprint(load_authority(db_session))
     assert first.data_version == current_data_version(db_session)
-    assert len(first.authority.households) == first.context.pool.size == 6
+    assert len(first.authority.households) == first.context.pool.size == 11
 
     # Reading, and writing results (a stored shortlist), leave the data as it was.
     assert get_snapshot(db_session, policy) is first
     run_shortlist(db_session, "C005", as_of=AS_OF, policy=policy, requested_by="test")
     assert get_snapshot(db_session, policy) is first
     # Another policy is carried on the snapshot without reloading the pool.
-    other = load_policy(default_policy_text().replace('"2026.1"', '"snapshot-test"'))
+    other = load_policy(default_policy_text().replace('"2026.2"', '"snapshot-test"'))
     again = get_snapshot(db_session, other)
     assert again.policy is other and again.context is first.context
     assert snapshot_loads() == loads + 1

@@ -79,7 +79,12 @@ def failing_rules(children: Sequence[Child], household: Household, as_of: date) 
         failed.add("connected_to_child")
     if household.status != "available":
         failed.add("status")
-    if any(a < household.approved_min_age or a > household.approved_max_age for a in ages):
+    # a connected household is approved for its named children: the age range and the
+    # under-fives smoking rule are questions for it, not exclusions (issue 12)
+    connected = household.kind == "connected"
+    if not connected and any(
+        a < household.approved_min_age or a > household.approved_max_age for a in ages
+    ):
         failed.add("age_range")
     n = len(children)
     if n > household.vacancies or n > household.approved_places or n > household.max_sibling_group:
@@ -87,7 +92,8 @@ def failing_rules(children: Sequence[Child], household: Household, as_of: date) 
     if any(need in household.will_not_consider for c in children for need in c.needs):
         failed.add("will_not_consider")
     if household.smoker and any(
-        a < 5 or "no_smokers" in c.requirements for c, a in zip(children, ages, strict=True)
+        (a < 5 and not connected) or "no_smokers" in c.requirements
+        for c, a in zip(children, ages, strict=True)
     ):
         failed.add("smoker_under_five")
     for c, a in zip(children, ages, strict=True):
@@ -109,6 +115,20 @@ def failing_rules(children: Sequence[Child], household: Household, as_of: date) 
         ):
             failed.add("safeguarding_distance")
     return failed
+
+
+def tier_key(children: Sequence[Child], household: Household) -> tuple[bool, bool, bool]:
+    """The default policy's tiers for a unit and a household, highest first (written
+    from docs/domain.md, not from matching.tiers): connected persons; every need accepted
+    at the unit's highest level; for a long-term fostering plan, an approval to 17."""
+    levels: dict[str, int] = {}
+    for c in children:
+        for need, level in c.needs.items():
+            levels[need] = max(levels.get(need, 0), level)
+    needs_met = all(household.will_consider.get(n, 0) >= lv for n, lv in levels.items())
+    long_term = any(c.plan == "long_term_foster" for c in children)
+    lasting = not long_term or household.approved_max_age >= 17
+    return household.kind == "connected", needs_met, lasting
 
 
 def check_allocation(

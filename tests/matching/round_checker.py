@@ -49,6 +49,77 @@ def feasible_scores(instance: MatchingInstance, allocate: bool) -> dict[tuple[in
     return out
 
 
+def pair_tiers(instance: MatchingInstance) -> dict[tuple[int, int], int]:
+    """(unit, household) -> highest tier code of its pairs (0 when the instance has none)."""
+    tiers = instance.pair_tier.tolist() if len(instance.pair_tier) else [0] * instance.n_pairs
+    out: dict[tuple[int, int], int] = {}
+    for u, h, t in zip(
+        instance.pair_unit.tolist(), instance.pair_household.tolist(), tiers, strict=True
+    ):
+        out[(u, h)] = max(t, out.get((u, h), 0))
+    return out
+
+
+def _tier_problems(
+    instance: MatchingInstance,
+    result: Any,
+    params: Any,
+    home: dict[int, int],
+    load: list[int],
+    holders: dict[int, list[int]],
+    appearances: list[int],
+) -> list[str]:
+    """The tier invariant (kinship first, then needs met, then permanence), where it can
+    be checked pair by pair: no unit is given (or listed with) a household while one of
+    a higher tier of its own could still take it (allocate: room, a unit place, no
+    sibling kept apart in it; shortlist: fewer than M appearances), and no unit is left
+    unplaced while a feasible household has room for it."""
+    problems: list[str] = []
+    allocate = result.mode == "allocate"
+    tiers = pair_tiers(instance)
+    if not any(tiers.values()):
+        return problems  # one tier: nothing to check (an unplaced unit may be not_reached)
+    pairs = feasible_scores(instance, allocate)
+    units, households = instance.units, instance.households
+    # units that may not share a household: siblings assessed apart, co-placement pairs
+    apart: dict[int, set[int]] = {}
+    for a, b in (*instance.apart_units, *instance.co_placement_units):
+        apart.setdefault(a, set()).add(b)
+        apart.setdefault(b, set()).add(a)
+    options: dict[int, list[int]] = {}
+    for u, h in pairs:
+        options.setdefault(u, []).append(h)
+    for u, hs in options.items():
+        listed = [h for h, _ in result.assignments[u]]
+        if allocate:
+            current = tiers[(u, home[u])] if u in home else -1
+            for h in hs:
+                if tiers[(u, h)] <= current or h == home.get(u):
+                    continue
+                limit = households[h].max_units
+                full = load[h] + units[u].size > households[h].vacancies or (
+                    limit is not None and len(holders.get(h, [])) >= limit
+                )
+                if not full and not any(v in apart.get(u, ()) for v in holders.get(h, [])):
+                    problems.append(
+                        f"unit {u}: household {h} of a higher tier ({tiers[(u, h)]}) had room, "
+                        f"yet the unit {'got tier ' + str(current) if u in home else 'is unplaced'}"
+                    )
+        elif listed:
+            lowest = min(tiers[(u, h)] for h in listed)
+            for h in hs:
+                if (
+                    h not in listed
+                    and tiers[(u, h)] > lowest
+                    and appearances[h] < params.max_appearances
+                ):
+                    problems.append(
+                        f"unit {u}: household {h} of a higher tier had room on the lists, "
+                        "yet a lower-tier one is listed"
+                    )
+    return problems
+
+
 def round_problems(instance: MatchingInstance, result: Any, params: Any) -> list[str]:
     """Every way ``result`` breaks the round's rules (empty when it is valid)."""
     problems: list[str] = []
@@ -99,6 +170,7 @@ def round_problems(instance: MatchingInstance, result: Any, params: Any) -> list
                 problems.append(
                     f"units {a} and {b} must not live together but share household {home[a]}"
                 )
+    problems += _tier_problems(instance, result, params, home, load, holders, appearances)
     covered = [u for u, c in enumerate(result.assignments) if c]
     if result.units_covered != len(covered):
         problems.append("units_covered is wrong")

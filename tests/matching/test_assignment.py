@@ -106,9 +106,11 @@ def test_a_round_instance_capped_keeps_each_units_best_households() -> None:
         theirs = capped.instance.pair_unit == u
         kept = int(theirs.sum())
         assert kept == int(mine.sum()) or kept in (k, k + 1)
-        # the unit's best scores are all kept
-        best = np.sort(full.instance.pair_score[mine])[::-1][: min(kept, k)]
-        assert np.all(np.isin(best, capped.instance.pair_score[theirs]))
+        # the unit's best households, by tier and then score, are all kept
+        rows = full.instance.pair_household[mine]
+        order = np.lexsort((rows, -full.instance.pair_score[mine], -full.instance.pair_tier[mine]))
+        best = rows[order][: min(kept, k)]
+        assert np.all(np.isin(best, capped.instance.pair_household[theirs]))
     # and the capped round can still place as many children as the whole pool
     params = RoundParams(mode="allocate", time_limit_s=5)
     whole = solve_round(full.instance, params)

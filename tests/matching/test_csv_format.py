@@ -63,8 +63,15 @@ def written(authority: Authority) -> tuple[bytes, bytes, bytes]:
 
 def test_tiny_example_reads_cleanly_with_its_records() -> None:
     authority = read(*tiny_bytes())
-    assert [c.child_id for c in authority.children] == [f"C00{i}" for i in range(1, 7)]
-    assert [h.household_id for h in authority.households] == [f"H00{i}" for i in range(1, 7)]
+    assert [c.child_id for c in authority.children] == [
+        *(f"C00{i}" for i in range(1, 7)),
+        "C011",
+        "C012",
+    ]
+    assert [h.household_id for h in authority.households] == [
+        *(f"H00{i}" for i in range(1, 7)),
+        *(f"H01{i}" for i in range(1, 6)),
+    ]
     assert len(authority.links) == 4
 
     baby = authority.child("C004")
@@ -142,7 +149,7 @@ def test_optional_columns_may_be_left_out() -> None:
 def test_links_file_may_be_absent() -> None:
     children, households, _ = tiny_bytes()
     authority = read(children, households, None)
-    assert authority.links == () and len(authority.children) == 6
+    assert authority.links == () and len(authority.children) == 8
 
 
 def test_a_quoted_cell_spanning_lines_keeps_physical_line_numbers() -> None:
@@ -258,7 +265,7 @@ def test_a_line_over_the_limit_stops_reading_the_file() -> None:
         read_authority(stream, io.BytesIO(households), io.BytesIO(links), as_of=AS_OF)
     assert stream.tell() < len(children) + 3 * LINE_LIMIT
     (problem,) = caught.value.problems
-    assert (problem.line, problem.column) == (8, "")
+    assert (problem.line, problem.column) == (len(children.splitlines()) + 1, "")
     assert "longer than 1 MiB" in problem.reason
 
 
@@ -274,16 +281,17 @@ def test_progress_reports_bytes_read_per_file() -> None:
     header, *rows = children.decode().splitlines(keepends=True)
     many = header + "".join(rows[0].replace("C001", f"C{i:04d}", 1) for i in range(1000, 3500))
     reports: list[tuple[str, int]] = []
+    unlinked = households.replace(b",C006\n", b",C1006\n").replace(b",C011\n", b",C1007\n")
     read(
         many.encode(),
-        households.replace(b",C006\n", b",C1006\n"),
+        unlinked,
         None,
         progress=lambda name, done: reports.append((name, done)),
     )
     child_reports = [done for name, done in reports if name == "children.csv"]
     assert len(child_reports) == 3  # rows 1000 and 2000, then the end
     assert child_reports == sorted(child_reports) and child_reports[-1] == len(many.encode())
-    assert reports[-1] == ("households.csv", len(households) + 1)
+    assert reports[-1] == ("households.csv", len(unlinked))
 
 
 # ---------------------------------------------------------------- existing records
@@ -302,7 +310,7 @@ def test_an_import_may_refer_to_records_already_held() -> None:
         read(new_child, new_household, new_link)  # alone, C006 is unknown
     imported = read(new_child, new_household, new_link, existing=held)
     assert [c.child_id for c in imported.children] == ["C007"]
-    assert len(imported.households) == 6 and len(imported.links) == 1
+    assert len(imported.households) == 11 and len(imported.links) == 1
 
 
 def test_contradictions_are_judged_on_the_merge_with_held_records() -> None:
@@ -345,7 +353,7 @@ def test_duplicates_within_the_file_are_errors_even_when_held() -> None:
     held = read(children, households, links)
     twice = children + children.splitlines(keepends=True)[1]
     problems = problems_of_existing(twice, households, links, held)
-    assert [(p.line, p.column) for p in problems] == [(8, "child_id")]
+    assert [(p.line, p.column) for p in problems] == [(len(children.splitlines()) + 1, "child_id")]
 
 
 # ---------------------------------------------------------------- in-memory validation
@@ -367,8 +375,8 @@ def test_validate_authority_reports_cross_record_problems_with_positions() -> No
     )
     found = {(p.file, p.line, p.column) for p in validate_authority(broken, as_of=AS_OF)}
     assert found == {
-        ("children.csv", 8, "child_id"),  # duplicate of C001 on line 2
-        ("children.csv", 8, "ethnicity"),
+        ("children.csv", 10, "child_id"),  # duplicate of C001 on line 2
+        ("children.csv", 10, "ethnicity"),
         ("households.csv", 6, "connected_child_ids"),  # C404 is no child
         ("sibling_links.csv", 6, "child_a"),  # the pair C001-C002 again
         # (apart, yet joined through C003: a practice warning since issue #12, not a problem)
@@ -559,6 +567,7 @@ def test_lines_are_numbered_rightly_across_read_blocks() -> None:
     rows[11_000] = rows[11_000].replace(b"WBRI", b"WXYZ")  # physical line 11002
     data = header.encode() + b"".join(rows)
     assert len(data) > 1024 * 1024  # several read blocks
-    problems = problems_of(data, households.replace(b",C006\n", b",C00001\n"), None)
+    unlinked = households.replace(b",C006\n", b",C00001\n").replace(b",C011\n", b",C00002\n")
+    problems = problems_of(data, unlinked, None)
     assert [(p.line, p.column) for p in problems] == [(8_001, ""), (11_002, "ethnicity")]
     assert "not UTF-8" in problems[0].reason

@@ -15,7 +15,7 @@ from matching.feasibility import build_instance
 from matching.practice_units import practice_units
 from matching.shortlist import MatchingContext, shortlist
 from matching.vocab import NEED_CODES, PROVIDERS, REQUIREMENTS
-from tests.matching.checker import failing_rules
+from tests.matching.checker import failing_rules, tier_key
 
 AS_OF = date(2026, 6, 1)
 SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -158,7 +158,12 @@ def test_shortlist_agrees_with_the_independent_checker(a: Authority) -> None:
             assert abs(c.score - sum(x.points for x in c.contributions)) <= 1e-9
             assert -1e-9 <= c.score <= 100 + 1e-9
             assert all(0 <= x.points <= x.max_points + 1e-9 for x in c.contributions)
-        keys = [(not c.kinship, -c.score, c.household_id) for c in result.candidates]
+        # the policy's tiers first (kinship, every need met, approval to 18), then score
+        by_id = {h.household_id: h for h in a.households}
+        keys = [
+            (tuple(not t for t in tier_key(kids, by_id[c.household_id])), -c.score, c.household_id)
+            for c in result.candidates
+        ]
         assert keys == sorted(keys)
         assert [c.rank for c in result.candidates] == list(range(1, len(keys) + 1))
 

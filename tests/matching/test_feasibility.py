@@ -46,13 +46,20 @@ def test_tiny_instance() -> None:
         ("C004",),
         ("C005",),
         ("C006",),
+        ("C011",),
+        ("C012",),
     ]
-    assert [h.household_id for h in instance.households] == [f"H00{i}" for i in range(1, 7)]
+    assert [h.household_id for h in instance.households] == [
+        *(f"H00{i}" for i in range(1, 7)),
+        *(f"H01{i}" for i in range(1, 6)),
+    ]
     assert pairs(tiny()) == {
         (("C001", "C002", "C003"), "H001"),
         (("C004",), "H003"),
         (("C005",), "H002"),
         (("C006",), "H005"),
+        *((("C011",), h) for h in ("H003", "H011", "H012")),
+        *((("C012",), h) for h in ("H001", "H004", "H013", "H014", "H015")),
     }
     # Dee and Eli are half-siblings assessed apart, in different units
     assert instance.apart_units == ((2, 3),)

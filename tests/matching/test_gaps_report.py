@@ -95,7 +95,7 @@ def test_tiny_example_nobody_unplaceable() -> None:
     report = gap_report(tiny_authority(), as_of=AS_OF)
     out = report.to_dict()
     assert set(out) >= REQUIRED_KEYS
-    assert report.children_waiting == report.children_placeable == 6
+    assert report.children_waiting == report.children_placeable == 8
     assert out["children_unplaceable"] == 0 and out["units_unplaceable"] == 0
     assert out["recruitment_targets"] == [] and out["personas"] == []
     assert out["suppressed"] is True

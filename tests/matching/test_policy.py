@@ -15,7 +15,7 @@ from tests.matching.checker import make_child, make_household
 
 def test_default_policy_loads_with_a_version() -> None:
     policy = load_policy()
-    assert policy.version == "2026.1"
+    assert policy.version == "2026.2"
     assert policy.min_round_score == 0
     assert policy.priority.first_threshold_days == 121
     assert policy.priority.second_threshold_days == 426
@@ -27,7 +27,7 @@ def test_default_policy_loads_with_a_version() -> None:
     [
         ("age_fit = 8.0", "age_fit = -1", "weights.age_fit: must be >= 0"),
         ("[weights]", "[weights]\nkindness = 3", "weights.kindness: unknown key"),
-        ('version = "2026.1"', "", "version: missing"),
+        ('version = "2026.2"', "", "version: missing"),
         ("tolerance_share = 0.6", "tolerance_share = 1.5", "needs.tolerance_share: must be <= 1"),
         ("school_max_km = 20.0", "school_max_km = 0", "distance.school_max_km: must be > 0"),
         ("min_round_score = 0.0", "min_round_score = 120", "min_round_score: must be <= 100"),
@@ -69,11 +69,12 @@ WEIGHTS = {
     "in_house",
     "adopter_waiting",
     "ffa_duty",
+    "permanence",
 }
 
 
 def test_a_custom_policy_is_quoted_and_changes_the_weights() -> None:
-    text = default_policy_text().replace('version = "2026.1"', 'version = "local-7"')
+    text = default_policy_text().replace('version = "2026.2"', 'version = "local-7"')
     text = text.replace("in_house = 6.0", "in_house = 0.0")
     policy = load_policy(text)
     a = Authority(children=(make_child(),), households=(make_household(),))

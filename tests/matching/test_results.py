@@ -74,7 +74,7 @@ def test_the_shortlist_document_adds_names_pool_size_and_fingerprint() -> None:
     expected |= {
         "child_id": "C001",
         "n_feasible": result.n_feasible,
-        "households_in_pool": 6,
+        "households_in_pool": 11,
         "inputs_fingerprint": "f" * 64,
     }
     assert without_version(document.as_json()) == expected

@@ -46,7 +46,14 @@ def test_tiny_example_units() -> None:
     ):
         authority = read_authority(children, households, links, as_of=date(2026, 6, 1))
     units = sibling_units([c.child_id for c in authority.children], authority.links)
-    assert units == [("C001", "C002", "C003"), ("C004",), ("C005",), ("C006",)]
+    assert units == [
+        ("C001", "C002", "C003"),
+        ("C004",),
+        ("C005",),
+        ("C006",),
+        ("C011",),
+        ("C012",),
+    ]
     assert unit_of("C002", units) == ("C001", "C002", "C003")
     # Dee and Eli are assessed apart, in different units: no contradiction
     assert find_contradictions([c.child_id for c in authority.children], authority.links) == []

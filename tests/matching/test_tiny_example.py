@@ -9,8 +9,11 @@ import pytest
 
 from matching.csv_format import read_authority
 from matching.domain import Authority
-from matching.shortlist import MatchingContext, shortlist
+from matching.feasibility import build_instance
+from matching.rounds import RoundParams, solve_round
+from matching.shortlist import MatchingContext, ShortlistResult, shortlist
 from tests.matching.checker import failing_rules
+from tests.matching.round_checker import check_round
 
 # The hand-worked authority from shared/examples/tiny, kept in the repo.
 TINY = Path(__file__).resolve().parents[2] / "fixtures" / "tiny"
@@ -21,8 +24,12 @@ UNITS = {
     "C004 (unborn)": ("C004",),
     "Dee": ("C005",),
     "Eli": ("C006",),
+    "Fay": ("C011",),
+    "Gus": ("C012",),
 }
-HOUSEHOLDS = ("H001", "H002", "H003", "H004", "H005", "H006")
+HOUSEHOLDS = (
+    "H001", "H002", "H003", "H004", "H005", "H006", "H011", "H012", "H013", "H014", "H015",
+)  # fmt: skip
 
 # Transcribed from shared/examples/tiny/README.md ("—" = feasible).
 EXPECTED: dict[str, tuple[str, ...]] = {
@@ -33,6 +40,11 @@ EXPECTED: dict[str, tuple[str, ...]] = {
         "capacity",
         "connected_to_child, capacity",
         "plan_kind, status, age_range, capacity",
+        "connected_to_child, capacity",
+        "plan_kind, age_range, capacity",
+        "age_range, capacity",
+        "capacity",
+        "capacity",
     ),
     "C004 (unborn)": (
         "plan_kind",
@@ -41,6 +53,11 @@ EXPECTED: dict[str, tuple[str, ...]] = {
         "plan_kind, smoker_under_five",
         "connected_to_child",
         "plan_kind, status",
+        "connected_to_child",
+        "plan_kind",
+        "plan_kind",
+        "plan_kind",
+        "plan_kind",
     ),
     "Dee": (
         "age_range, will_not_consider, safeguarding_distance",
@@ -49,6 +66,11 @@ EXPECTED: dict[str, tuple[str, ...]] = {
         "requirement, safeguarding_distance",
         "connected_to_child, safeguarding_distance",
         "plan_kind, status, age_range",
+        "connected_to_child",
+        "plan_kind, age_range",
+        "age_range",
+        "requirement",
+        "requirement",
     ),
     "Eli": (
         "plan_kind",
@@ -57,6 +79,37 @@ EXPECTED: dict[str, tuple[str, ...]] = {
         "plan_kind",
         "—",
         "plan_kind, status, age_range",
+        "connected_to_child",
+        "plan_kind, age_range",
+        "plan_kind",
+        "plan_kind",
+        "plan_kind",
+    ),
+    "Fay": (
+        "plan_kind",
+        "plan_kind, age_range",
+        "—",
+        "plan_kind, smoker_under_five",
+        "connected_to_child",
+        "status",
+        "—",
+        "—",
+        "plan_kind",
+        "plan_kind",
+        "plan_kind",
+    ),
+    "Gus": (
+        "—",
+        "age_range",
+        "plan_kind, age_range",
+        "—",
+        "connected_to_child",
+        "plan_kind, status, age_range",
+        "connected_to_child",
+        "plan_kind, age_range",
+        "—",
+        "—",
+        "—",
     ),
 }
 
@@ -106,7 +159,7 @@ def test_each_unit_shortlists_exactly_its_feasible_household(tiny: Authority) ->
     for label, unit in UNITS.items():
         result = shortlist(context, unit[-1], as_of=AS_OF)
         feasible = [h for h, cell in zip(HOUSEHOLDS, EXPECTED[label], strict=True) if cell == "—"]
-        assert [c.household_id for c in result.candidates] == feasible
+        assert sorted(c.household_id for c in result.candidates) == feasible
         assert result.unit == unit
 
 
@@ -119,13 +172,61 @@ def test_kinship_puts_aunt_jo_first_for_eli(tiny: Authority) -> None:
 def test_excluded_counts_for_dee(tiny: Authority) -> None:
     result = shortlist(tiny, "C005", as_of=AS_OF)
     assert result.excluded_counts == {
-        "plan_kind": 2,
-        "connected_to_child": 1,
+        "plan_kind": 3,
+        "connected_to_child": 2,
         "status": 1,
-        "age_range": 3,
+        "age_range": 5,
         "capacity": 0,
         "will_not_consider": 1,
         "smoker_under_five": 0,
-        "requirement": 1,
+        "requirement": 3,
         "safeguarding_distance": 4,
     }
+
+
+def _order(result: ShortlistResult) -> list[tuple[str, float]]:
+    return [(c.household_id, round(c.score, 1)) for c in result.candidates]
+
+
+def test_fays_grandparents_come_first_with_their_questions(tiny: Authority) -> None:
+    # README: kinship first though the Lees and the Quinns score higher; the age range
+    # and the smoking are questions for connected persons, not exclusions
+    result = shortlist(tiny, "C011", as_of=AS_OF)
+    assert _order(result) == [("H011", 42.8), ("H003", 90.9), ("H012", 74.8)]
+    codes = [w.code for w in result.candidates[0].warnings]
+    assert codes == ["kinship_age_range", "kinship_smoker"]
+
+
+def test_gus_needs_first_then_permanence_then_score(tiny: Authority) -> None:
+    result = shortlist(tiny, "C012", as_of=AS_OF)
+    assert _order(result) == [
+        ("H015", 57.3),
+        ("H013", 83.3),
+        ("H014", 86.9),
+        ("H004", 54.0),
+        ("H001", 51.5),
+    ]
+    ings = result.candidates[1]
+    assert [w.message for w in ings.warnings] == [
+        "Approved to age 8; the child is 8: discuss re-approval before a long-term match."
+    ]
+
+
+def test_the_round_gives_every_unit_the_readme_household(tiny: Authority) -> None:
+    feasibility = build_instance(tiny, as_of=AS_OF)
+    params = RoundParams(mode="allocate", time_limit_s=5)
+    result = solve_round(feasibility.instance, params)
+    check_round(feasibility.instance, result, params)
+    homes = {
+        unit.children: feasibility.instance.households[result.assignments[u][0][0]].household_id
+        for u, unit in enumerate(feasibility.instance.units)
+    }
+    assert homes == {
+        UNITS["Ava+Ben+Cal"]: "H001",
+        UNITS["C004 (unborn)"]: "H003",
+        UNITS["Dee"]: "H002",
+        UNITS["Eli"]: "H005",
+        UNITS["Fay"]: "H011",
+        UNITS["Gus"]: "H015",
+    }
+    assert result.children_placed == 8
