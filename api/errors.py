@@ -4,6 +4,7 @@
     ValidationError           1           422  each problem printed as FILE:LINE: COLUMN: reason
     NotFoundError             2           404
     NotFamilyFoundError       3           422
+    ReasonRequired            1           422  a departure from the ranking without its reason
     ConflictError             4           409
     PolicyError               5           500  the server's policy file is broken
     FamilyFinderError (other) 1           400
@@ -28,6 +29,7 @@ from matching.errors import (
     NotFamilyFoundError,
     NotFoundError,
     PolicyError,
+    ReasonRequired,
     ValidationError,
 )
 
@@ -35,6 +37,7 @@ from matching.errors import (
 _MAPPING: tuple[tuple[type[FamilyFinderError], int, int], ...] = (
     (ValidationError, 1, 422),
     (NotFamilyFoundError, 3, 422),
+    (ReasonRequired, 1, 422),
     (NotFoundError, 2, 404),
     (ConflictError, 4, 409),
     (PolicyError, 5, 500),

@@ -170,10 +170,12 @@ class Proposal(_FromRow):
     rationale: dict[str, Any]
     recommendation: str | None
     recommendation_reasons: str | None
+    recommendation_ranking_reason: str | None = None
     recommended_by: str | None
     recommended_at: datetime | None
     decision: str | None
     decision_reasons: str | None
+    decision_ranking_reason: str | None = None
     decided_by: str | None
     decided_at: datetime | None
 
