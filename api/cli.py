@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import typer
 
-from api.commands import data, db, fixtures, gaps, matching, serve, users
+from api.commands import data, db, fairness, fixtures, gaps, matching, serve, users
 from api.commands.common import CliState
 
 app = typer.Typer(
@@ -37,5 +37,6 @@ fixtures.register(app)
 db.register(app)
 matching.register(app)
 gaps.register(app)
+fairness.register(app)
 serve.register(app)
 users.register(app)

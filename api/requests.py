@@ -232,6 +232,13 @@ class GapQuery(_Request):
         return [parse_add_spec(text) for text in self.add]
 
 
+class FairnessQuery(_Request):
+    """The fairness report asked for: its date (an administrator's choice; everyone
+    else reads it as of today)."""
+
+    as_of: date | None = Field(default=None, description="Reference date (default today)")
+
+
 class GapPublicationRequest(_Request):
     """Publish the gap report as of a date for the recruitment team (an administrator)."""
 

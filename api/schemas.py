@@ -38,7 +38,7 @@ class UserOut(_FromRow):
 class UserIn(BaseModel):
     username: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._@-]+$")
     password: str = Field(min_length=12, max_length=256)
-    role: Literal["family_finder", "recruitment", "panel", "admin"]
+    role: Literal["family_finder", "recruitment", "panel", "decision_maker", "oversight", "admin"]
 
 
 class UserActive(BaseModel):

@@ -35,10 +35,11 @@ group's figures are withheld. The report names no child.
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Literal, TextIO
 
 import numpy as np
 import numpy.typing as npt
@@ -247,6 +248,9 @@ class FairnessReport(_Frozen):
     bootstrap_samples: int
     seed: int
     min_children: int
+    # the scorecard thresholds the waiting figures count against (policy [priority])
+    first_threshold_days: int
+    second_threshold_days: int
     children_waiting: int
     round_id: int | None
     groups: tuple[GroupFigures, ...]
@@ -572,6 +576,8 @@ def report_from_figures(
         bootstrap_samples=settings.bootstrap_samples,
         seed=seed,
         min_children=settings.min_children,
+        first_threshold_days=policy.priority.first_threshold_days,
+        second_threshold_days=policy.priority.second_threshold_days,
         children_waiting=len(figures.children),
         round_id=None if round_outcome is None else round_outcome.round_id,
         groups=tuple(groups),
@@ -628,3 +634,66 @@ def fairness_report(
         child_groups=groups_of_children(others, context.authority, as_of=as_of, policy=policy),
         seed=seed,
     )
+
+
+# ------------------------------------------------------------------------------ export
+
+CSV_COLUMNS = (
+    "dimension",
+    "group",
+    "children",
+    "figure",
+    "figure_label",
+    "value",
+    "ratio",
+    "interval_low",
+    "interval_high",
+    "flagged",
+)
+
+
+def _csv_rows(report: FairnessReport) -> list[list[object]]:
+    """One row per group and figure, then the decisions and departures from the ranking
+    per group (rows named `decisions` and `departures_from_ranking`)."""
+    flagged = {(f.dimension, f.group, f.metric) for f in report.flags}
+    rows: list[list[object]] = []
+    for g in report.groups:
+        for key in METRIC_KEYS:
+            ratio = g.ratios.get(key)
+            value = g.metrics[key]
+            rows.append(
+                [
+                    g.dimension,
+                    g.group,
+                    g.children,
+                    key,
+                    labels.label("fairness_metric", key),
+                    "" if value is None else value,
+                    "" if ratio is None else ratio.ratio,
+                    "" if ratio is None else ratio.interval[0],
+                    "" if ratio is None else ratio.interval[1],
+                    "yes" if (g.dimension, g.group, key) in flagged else "no",
+                ]
+            )
+    children = {(g.dimension, g.group): g.children for g in report.groups}
+    for o in report.overrides:
+        shown = children[o.dimension, o.group]
+        rows.append([o.dimension, o.group, shown, "decisions", "Recommendations and decisions"])
+        rows[-1] += [o.decisions, "", "", "", ""]
+        rows.append([o.dimension, o.group, shown, "departures_from_ranking"])
+        rows[-1] += ["Against the system's ranking", o.departures, "", "", "", ""]
+    return rows
+
+
+def write_csv(report: FairnessReport, out: TextIO, compared: FairnessReport | None = None) -> None:
+    """The report as one CSV table (`CSV_COLUMNS`), with the same columns again for the
+    `compared` policy's report beside them (prefixed `compare_`) when given."""
+    writer = csv.writer(out)
+    extra = [f"compare_{c}" for c in CSV_COLUMNS[5:]] if compared is not None else []
+    writer.writerow(["policy_version", *CSV_COLUMNS, *extra])
+    # matched by group and figure: the second policy may band ages differently
+    other = {(r[0], r[1], r[3]): r[5:] for r in _csv_rows(compared)} if compared else {}
+    blank = [""] * len(extra)
+    for row in _csv_rows(report):
+        beside = other.get((row[0], row[1], row[3]), blank) if extra else []
+        writer.writerow([report.policy_version, *row, *beside])

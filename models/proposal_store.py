@@ -185,3 +185,14 @@ def mark_children_matched(session: Session, child_ids: Sequence[str], household_
         .values(status="matched", placed_with=household_id)
         .execution_options(synchronize_session=False)
     )
+
+
+def proposals_with_steps(session: Session) -> list[ProposalRow]:
+    """Proposals on which the panel recommended or a decision was made, by id (the
+    fairness report counts the steps that went against the system's ranking)."""
+    query = (
+        select(ProposalRow)
+        .where((ProposalRow.recommendation.is_not(None)) | (ProposalRow.decision.is_not(None)))
+        .order_by(ProposalRow.id)
+    )
+    return list(session.scalars(query))

@@ -18,7 +18,17 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
-from api.pages import admin, auth, children, decisions, gaps, households, panel, rounds
+from api.pages import (
+    admin,
+    auth,
+    children,
+    decisions,
+    fairness,
+    gaps,
+    households,
+    panel,
+    rounds,
+)
 from api.pages.web import (
     SESSION_MAX_AGE_S,
     STATIC_DIR,
@@ -117,7 +127,7 @@ def install_pages(app: FastAPI, secret_key: str, *, https_only: bool = False) ->
         https_only=https_only,
     )
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (auth, children, households, rounds, panel, decisions, gaps, admin):
+    for module in (auth, children, households, rounds, panel, decisions, gaps, fairness, admin):
         app.include_router(module.router)
     # Installed after the API's handlers (api.http_errors): wrap each of them.
     for error_class, handler in list(app.exception_handlers.items()):
