@@ -87,9 +87,7 @@ def test_a_policy_scoring_a_group_lower_through_identity_is_flagged_naming_ident
     assert flag.drivers[0].kind == "criterion" and flag.drivers[0].name == "identity"
     assert flag.drivers[0].group < flag.drivers[0].others
     # White children are not flagged on it: they are the ones the policy favours
-    assert not any(
-        f.group == "White" and f.metric == "best_score_median" for f in report.flags
-    )
+    assert not any(f.group == "White" and f.metric == "best_score_median" for f in report.flags)
 
 
 def test_a_pool_refusing_one_need_is_flagged_naming_will_not_consider() -> None:
@@ -108,9 +106,7 @@ def test_a_pool_refusing_one_need_is_flagged_naming_will_not_consider() -> None:
         replace(h, will_not_consider=h.will_not_consider | {"autism"}) if i % 10 else h
         for i, h in enumerate(authority.households)
     )
-    report = fairness_report(
-        Authority(tuple(children), households, authority.links), as_of=AS_OF
-    )
+    report = fairness_report(Authority(tuple(children), households, authority.links), as_of=AS_OF)
     flags = {
         f.metric: f
         for f in report.flags
@@ -176,8 +172,10 @@ def _plain_group(child: Child, dimension: str, unit_size: int) -> str:
         return "Any disability need" if disabled else "No disability need"
     if dimension == "sibling_group":
         return "In a sibling group" if unit_size > 1 else "Not in a sibling group"
-    return "Unaccompanied asylum-seeking" if "uasc" in child.needs else (
-        "Not unaccompanied asylum-seeking"
+    return (
+        "Unaccompanied asylum-seeking"
+        if "uasc" in child.needs
+        else ("Not unaccompanied asylum-seeking")
     )
 
 
@@ -219,9 +217,7 @@ def test_every_figure_matches_a_plain_recomputation() -> None:
             "feasible": float(full.n_feasible),
             "best_score": full.candidates[0].score if full.candidates else None,
             "placeable": float(child_id in placeable),
-            "placed": (
-                float(child_id in placed_round) if child_id in outcome.children else None
-            ),
+            "placed": (float(child_id in placed_round) if child_id in outcome.children else None),
             "days": float(days),
             "within_first": float(days <= 121),
             "within_second": float(days <= 426),
@@ -239,7 +235,8 @@ def test_every_figure_matches_a_plain_recomputation() -> None:
     checked_ratios = 0
     for figures in report.groups:
         members = [
-            c for c in waiting
+            c
+            for c in waiting
             if _plain_group(by_id[c], figures.dimension, len(units[c])) == figures.group
         ]
         others = [c for c in waiting if c not in members]
@@ -259,8 +256,7 @@ def test_every_figure_matches_a_plain_recomputation() -> None:
                 assert got == pytest.approx(expected, abs=1e-4), (figures.group, metric)
             ratio = figures.ratios.get(metric)
             if ratio is not None:
-                theirs = _plain([v for c in others if (v := per_child[c][key]) is not None],
-                                metric)
+                theirs = _plain([v for c in others if (v := per_child[c][key]) is not None], metric)
                 assert expected is not None and theirs
                 assert ratio.ratio == pytest.approx(expected / theirs, abs=1e-3)
                 assert len(mine) >= report.min_children
@@ -293,8 +289,9 @@ def test_suppressed_counts_follow_the_gap_reports_rule() -> None:
         replace(c, sex="unknown" if c.child_id in unknown else "male" if i % 2 else "female")
         for i, c in enumerate(authority.children)
     )
-    report = fairness_report(Authority(children, authority.households, authority.links),
-                             as_of=AS_OF)
+    report = fairness_report(
+        Authority(children, authority.households, authority.links), as_of=AS_OF
+    )
     cells = {g.group: g.children for g in report.groups if g.dimension == "sex"}
     assert cells["Not known"] == "c"
     assert sum(1 for v in cells.values() if v == "c") == 2  # one more hidden
@@ -379,8 +376,9 @@ def test_compare_puts_a_second_policys_figures_beside_the_first_in_the_csv() -> 
     rows = list(csv.DictReader(io.StringIO(out.getvalue())))
     assert {"compare_value", "compare_ratio", "compare_flagged"} <= set(rows[0])
     row = next(
-        r for r in rows if (r["dimension"], r["group"], r["figure"])
-        == ("age_band", "10-15", "best_score_median")
+        r
+        for r in rows
+        if (r["dimension"], r["group"], r["figure"]) == ("age_band", "10-15", "best_score_median")
     )
     mine = first.group("age_band", "10-15").metrics["best_score_median"]
     theirs = second.group("age_band", "10-15").metrics["best_score_median"]
