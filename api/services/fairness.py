@@ -2,8 +2,9 @@
 and the oversight role (panel chairs, the corporate parenting panel).
 
 One function, `fairness_figures`, is what every door calls (the CLI, GET /api/fairness,
-the /fairness page) and what other reports may quote (the transparency record): the
-report under the service's policy and, asked for, under a second policy beside it.
+the /fairness page): the report under the service's policy and, asked for, under a
+second policy beside it. `fairness_for_record` gives the same report to a document
+generated from it (the transparency record), whose own use case audits its read.
 It reads the process's snapshot, the newest stored allocate round on or before the
 date, and the panel recommendations and agency decisions recorded so far (each judged
 against the rank the system gave the proposed household). The report names no child;
@@ -116,20 +117,7 @@ def fairness_figures(
             "may choose another date)"
         )
     with unit_of_work(session):
-        snapshot = get_snapshot(session, policy)
-        outcome = _round_outcome(session, as_of)
-        decisions = _decisions(session, as_of)
-        reports = [
-            fairness_report(
-                snapshot.context,
-                as_of=as_of,
-                policy=p,
-                round_outcome=outcome,
-                decisions=decisions,
-                seed=seed,
-            )
-            for p in ((policy,) if compare is None else (policy, compare))
-        ]
+        reports = _reports(session, as_of, policy, compare, seed)
         versions = " ".join(r.policy_version for r in reports)
         record(
             session,
@@ -138,3 +126,31 @@ def fairness_figures(
             subject=f"as_of={as_of.isoformat()} policy={versions} seed={seed}",
         )
     return FairnessFigures(reports[0], reports[1] if len(reports) > 1 else None)
+
+
+def fairness_for_record(session: Session, *, as_of: date, policy: Policy) -> FairnessReport:
+    """The report under `policy` on `as_of`, for a document generated from it (the
+    transparency record): the same figures as `fairness_figures`, with no role check and
+    no audit row of its own; the caller's use case records its read. It names no child
+    and its small counts are suppressed."""
+    with unit_of_work(session):  # read only
+        return _reports(session, as_of, policy, None, 0)[0]
+
+
+def _reports(
+    session: Session, as_of: date, policy: Policy, compare: Policy | None, seed: int
+) -> list[FairnessReport]:
+    snapshot = get_snapshot(session, policy)
+    outcome = _round_outcome(session, as_of)
+    decisions = _decisions(session, as_of)
+    return [
+        fairness_report(
+            snapshot.context,
+            as_of=as_of,
+            policy=p,
+            round_outcome=outcome,
+            decisions=decisions,
+            seed=seed,
+        )
+        for p in ((policy,) if compare is None else (policy, compare))
+    ]

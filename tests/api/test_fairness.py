@@ -233,3 +233,16 @@ def test_the_command_prints_json_writes_csv_and_compares(
     broken.write_text("version = 1 = 2")
     failed = run("fairness", "--policy", str(broken))
     assert failed.exit_code == 5 and "broken.toml" in failed.output
+
+
+def test_the_record_reads_the_same_figures(api_env: ApiEnv) -> None:
+    """`fairness_for_record` (for the transparency record) gives the report the doors
+    give, under the service's policy."""
+    from api.services.fairness import fairness_for_record
+    from matching.policy import default_policy
+
+    shown = report(api_env, as_of="2026-06-01").json()
+    with api_env.session() as session:
+        recorded = fairness_for_record(session, as_of=date(2026, 6, 1), policy=default_policy())
+    assert recorded.to_json()["groups"] == shown["groups"]
+    assert recorded.to_json()["flags"] == shown["flags"]
