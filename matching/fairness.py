@@ -20,9 +20,9 @@ Every figure comes from the engines the service already uses, never a second cop
 Children are grouped along six dimensions (`DIMENSIONS`). For each group and each
 figure where more is better, the group's figure is divided by the other children's;
 a percentile bootstrap with a fixed seed gives the interval (resampling children within
-the group and within the others; a resample of n children from k distinct values is
-one multinomial draw, so a national authority costs the same as a small one); a group
-is flagged when the whole interval lies below the policy's threshold
+the group and within the others, each resample's figure drawn exactly without listing
+the resample: a binomial draw for a share, an order statistic for a quantile, so a
+national authority costs about what a small one does); a group is flagged when the whole interval lies below the policy's threshold
 (`[fairness]`, the four-fifths convention). A flag names its drivers: the criteria whose
 mean points (at the top of the shortlist) the group gets fewer of than the others, and
 the hard rules that exclude more of the pool for the group than for the others, most
