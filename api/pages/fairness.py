@@ -34,10 +34,16 @@ def flag_sentence(flag: Flag) -> str:
     for d in flag.drivers[:3]:
         if d.kind == "criterion":
             name = labels.label("criterion", d.name)
-            behind.append(f"{labels.lower(name)} gives them {d.difference:.1f} fewer points")
+            behind.append(
+                f"{labels.lower(name)} earns their best households {d.group:.1f} points "
+                f"on average, against {d.others:.1f} for the other children"
+            )
         else:
             name = labels.label("rule", d.name)
-            behind.append(f"{labels.lower(name)} rules out {d.difference:.0%} more of the pool")
+            behind.append(
+                f"{labels.lower(name)} rules out {d.group:.0%} of the pool for them, "
+                f"against {d.others:.0%} for the other children"
+            )
     if behind:
         text += " Behind it: " + "; ".join(behind) + "."
     return text
