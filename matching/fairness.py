@@ -22,8 +22,9 @@ figure where more is better, the group's figure is divided by the other children
 a percentile bootstrap with a fixed seed gives the interval (resampling children within
 the group and within the others, each resample's figure drawn exactly without listing
 the resample: a binomial draw for a share, an order statistic for a quantile, so a
-national authority costs about what a small one does); a group is flagged when the whole interval lies below the policy's threshold
-(`[fairness]`, the four-fifths convention). A flag names its drivers: the criteria whose
+national authority costs about what a small one does); a group is flagged when the
+whole interval lies below the policy's threshold (`[fairness]`, the four-fifths
+convention). A flag names its drivers: the criteria whose
 mean points (at the top of the shortlist) the group gets fewer of than the others, and
 the hard rules that exclude more of the pool for the group than for the others, most
 important first.
