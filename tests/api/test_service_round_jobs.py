@@ -209,7 +209,7 @@ def test_the_rounds_page_cancels_a_round_and_shows_the_limit(
     page = client.get(round_url).text
     assert "Cancelled by family_finder" in page and "Cancel round" not in page
     listed = client.get("/rounds").text
-    assert f'href="{round_url}"' in listed and "cancelled" in listed
+    assert f'href="{round_url}"' in listed and "Cancelled" in listed
 
 
 def test_a_second_server_leaves_the_first_ones_rounds_alone_but_sweeps_a_dead_ones(
