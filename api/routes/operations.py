@@ -247,7 +247,6 @@ def gaps(
                 "text/csv": {"schema": {"type": "string"}},
             },
         },
-        403: {"description": "Not the oversight or admin role, or oversight asking a date"},
     },
 )
 def fairness(
@@ -259,7 +258,8 @@ def fairness(
 ) -> Response:
     """Which groups of waiting children the policy and the pool serve less well, under
     the service's policy (oversight and admin; oversight reads it as of today, an admin
-    any date). No child is named."""
+    any date: 403 for another role, or for oversight asking another date). No child is
+    named."""
     today = date.today()
     figures = fairness_figures(
         session,
