@@ -10,7 +10,18 @@ from __future__ import annotations
 
 import typer
 
-from api.commands import data, db, fixtures, gaps, matching, replay, serve, transparency, users
+from api.commands import (
+    data,
+    db,
+    fairness,
+    fixtures,
+    gaps,
+    matching,
+    replay,
+    serve,
+    transparency,
+    users,
+)
 from api.commands.common import CliState
 
 app = typer.Typer(
@@ -38,6 +49,7 @@ db.register(app)
 matching.register(app)
 replay.register(app)
 gaps.register(app)
+fairness.register(app)
 serve.register(app)
 transparency.register(app)
 users.register(app)

@@ -124,4 +124,5 @@ ProposalReader = Annotated[
 ]
 DecisionMaker = Annotated[Actor, Depends(require_roles("decision_maker", "admin"))]
 GapsUser = Annotated[Actor, Depends(require_roles("recruitment", "admin"))]
+FairnessReader = Annotated[Actor, Depends(require_roles("oversight", "admin"))]
 AdminUser = Annotated[Actor, Depends(require_roles("admin"))]

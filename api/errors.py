@@ -4,6 +4,7 @@
     ValidationError           1           422  each problem printed as FILE:LINE: COLUMN: reason
     NotFoundError             2           404
     NotFamilyFoundError       3           422
+    ReasonRequired            1           422  a departure from the ranking without its reason
     ConflictError             4           409
     PolicyError               5           500  the server's policy file is broken
     ReplayUnavailable         10          410  a run whose inputs are not kept (or altered)
@@ -32,6 +33,7 @@ from matching.errors import (
     NotFamilyFoundError,
     NotFoundError,
     PolicyError,
+    ReasonRequired,
     ReplayUnavailable,
     ValidationError,
 )
@@ -40,6 +42,7 @@ from matching.errors import (
 _MAPPING: tuple[tuple[type[FamilyFinderError], int, int], ...] = (
     (ValidationError, 1, 422),
     (NotFamilyFoundError, 3, 422),
+    (ReasonRequired, 1, 422),
     (NotFoundError, 2, 404),
     (ConflictError, 4, 409),
     (PolicyError, 5, 500),

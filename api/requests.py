@@ -312,6 +312,13 @@ def _choice(text: str, low: int, high: int) -> int | None:
     return value if low <= value <= high else None
 
 
+class FairnessQuery(_Request):
+    """The fairness report asked for: its date (an administrator's choice; everyone
+    else reads it as of today)."""
+
+    as_of: date | None = Field(default=None, description="Reference date (default today)")
+
+
 class GapPublicationRequest(_Request):
     """Publish the gap report as of a date for the recruitment team (an administrator)."""
 
@@ -375,11 +382,21 @@ class ProposalRequest(_Request):
 Reasons = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
 
 
+RankingReason = Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=10_000)]
+_RANKING_REASON = (
+    "Why this goes against the system's ranking, in words: required when a household "
+    "that was not the top-ranked is recommended or approved, or the top-ranked one is "
+    "not recommended or declined"
+)
+
+
 class RecommendationRequest(_Request):
-    """The panel's recommendation, with its reasons (surrounding blanks are dropped)."""
+    """The panel's recommendation, with its reasons (surrounding blanks are dropped), and
+    why it departs from the system's ranking when it does (`ranking_reason`)."""
 
     recommendation: Literal["recommended", "not_recommended"]
     reasons: Reasons
+    ranking_reason: RankingReason = Field(default=None, description=_RANKING_REASON)
 
 
 class DecisionRequest(_Request):
@@ -387,6 +404,7 @@ class DecisionRequest(_Request):
 
     decision: Literal["approved", "declined", "withdrawn"]
     reasons: Reasons
+    ranking_reason: RankingReason = Field(default=None, description=_RANKING_REASON)
 
 
 class WithdrawalRequest(_Request):

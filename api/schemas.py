@@ -38,7 +38,7 @@ class UserOut(_FromRow):
 class UserIn(BaseModel):
     username: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._@-]+$")
     password: str = Field(min_length=12, max_length=256)
-    role: Literal["family_finder", "recruitment", "panel", "admin"]
+    role: Literal["family_finder", "recruitment", "panel", "decision_maker", "oversight", "admin"]
 
 
 class UserActive(BaseModel):
@@ -170,10 +170,12 @@ class Proposal(_FromRow):
     rationale: dict[str, Any]
     recommendation: str | None
     recommendation_reasons: str | None
+    recommendation_ranking_reason: str | None = None
     recommended_by: str | None
     recommended_at: datetime | None
     decision: str | None
     decision_reasons: str | None
+    decision_ranking_reason: str | None = None
     decided_by: str | None
     decided_at: datetime | None
 

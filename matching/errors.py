@@ -60,6 +60,15 @@ class NotFamilyFoundError(FamilyFinderError):
     """A shortlist was asked for a child whose plan is not family-found."""
 
 
+class ReasonRequired(FamilyFinderError):
+    """A step that needs a reason in words and was given none: a panel recommendation or
+    an agency decision that goes against the system's ranking (`field` names it)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 class ConflictError(FamilyFinderError):
     """A change that would break an invariant, such as over-filling a household."""
 

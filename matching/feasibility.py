@@ -94,7 +94,8 @@ def excluded_counts_for_unit(
     return {name: int(np.count_nonzero(masks[name])) for name in RULE_NAMES}
 
 
-def _is_round_unit(children: Sequence[Child]) -> bool:
+def is_round_unit(children: Sequence[Child]) -> bool:
+    """Whether a unit takes part in a round: every child waiting, every plan family-found."""
     return all(c.status == "waiting" and c.plan not in NOT_FAMILY_FOUND_PLANS for c in children)
 
 
@@ -153,7 +154,7 @@ def build_instance(
     pair_units, pair_rows, pair_scores, pair_tiers = [], [], [], []
     for unit_ids in all_units:
         children = [by_id[c] for c in unit_ids]
-        if not _is_round_unit(children):
+        if not is_round_unit(children):
             skipped.append(unit_ids)
             continue
         features = UnitFeatures.from_children(children, as_of)

@@ -292,11 +292,34 @@ AUDIT_ACTION: Mapping[str, str] = {
     "import": "Imported records",
     "export_gaps": "Exported the gap report",
     "read_gaps": "Read the gap report",
+    "read_fairness": "Read the fairness report",
     "add_user": "Added a user",
     "activate_user": "Reactivated a user",
     "deactivate_user": "Deactivated a user",
     "change_role": "Changed a user's role",
 }
+
+# The fairness report (matching.fairness): its dimensions and its figures.
+FAIRNESS_DIMENSION: Mapping[str, str] = {
+    "ethnicity": "Ethnicity (DfE major group)",
+    "sex": "Sex",
+    "age_band": "Age band",
+    "disability": "Disability",
+    "sibling_group": "Sibling group",
+    "uasc": "Unaccompanied asylum-seeking",
+}
+FAIRNESS_METRIC: Mapping[str, str] = {
+    "feasible_households_median": "Households that could take the child (median)",
+    "feasible_households_lower_quartile": "Households that could take the child (lower quartile)",
+    "best_score_median": "Score of the best household (median)",
+    "placed_by_round_share": "Placed by the last allocation round",
+    "placeable_share": "Placeable by today's pool",
+    "within_first_threshold_share": "Waiting no longer than the first scorecard threshold",
+    "within_second_threshold_share": "Waiting no longer than the second scorecard threshold",
+    "days_waiting_median": "Days waiting (median)",
+}
+DRIVER_KIND: Mapping[str, str] = {"criterion": "Scoring criterion", "rule": "Hard rule"}
+RANKING_STAGE: Mapping[str, str] = {"panel": "Panel recommendation", "decision": "Agency decision"}
 
 LANGUAGE: Mapping[str, str] = {**LANGUAGE_NAMES, "bsl": "British Sign Language"}
 
@@ -331,6 +354,10 @@ VOCABULARIES: Mapping[str, Mapping[str, str]] = {
     "role": ROLE,
     "audit_action": AUDIT_ACTION,
     "language": LANGUAGE,
+    "fairness_dimension": FAIRNESS_DIMENSION,
+    "fairness_metric": FAIRNESS_METRIC,
+    "driver_kind": DRIVER_KIND,
+    "ranking_stage": RANKING_STAGE,
 }
 
 # Words kept capitalised inside a sentence: proper nouns, nationalities, acronyms.

@@ -119,3 +119,9 @@ def sentence(text: str) -> str:
 def percent(fraction: float) -> str:
     """A share as a whole percentage: "45%"."""
     return f"{round(fraction * 100):d}%"
+
+
+def ordinal(n: int) -> str:
+    """1 -> "1st", 2 -> "2nd", 11 -> "11th", 23 -> "23rd"."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"

@@ -180,6 +180,8 @@ class Policy(_Strict):
     # who may live together when a round gives one household several units; optional
     # so older policy files still load (they get the shipped rules, never none)
     co_placement: CoPlacementPolicy = Field(default_factory=lambda: default_co_placement())
+    # fairness report (matching.fairness); optional so older policy files still load
+    fairness: FairnessPolicy = Field(default_factory=lambda: FairnessPolicy())
 
 
 def default_policy_text() -> str:
@@ -382,6 +384,31 @@ def default_co_placement() -> CoPlacementPolicy:
     """The `[co_placement]` section of the shipped policy (for policy files without one)."""
     data = tomllib.loads(default_policy_text())
     return CoPlacementPolicy.model_validate(data["co_placement"])
+
+
+class FairnessPolicy(_Strict):
+    """`[fairness]`: when the fairness report flags a group (matching.fairness)."""
+
+    threshold: float = Field(default=0.8, gt=0, le=1)
+    confidence: float = Field(default=0.95, gt=0, lt=1)
+    bootstrap_samples: int = Field(default=1000, ge=100, le=100_000)
+    min_children: int = Field(default=20, ge=1)
+    disability_needs: tuple[str, ...] = (
+        "physical_disability",
+        "learning_disability",
+        "autism",
+    )
+
+    @model_validator(mode="after")
+    def _known_needs(self) -> FairnessPolicy:
+        from matching.vocab import NEED_CODES
+
+        if not self.disability_needs:
+            raise ValueError("disability_needs must name at least one need")
+        unknown = sorted(set(self.disability_needs) - set(NEED_CODES))
+        if unknown:
+            raise ValueError(f"unknown need code {unknown[0]!r}")
+        return self
 
 
 Policy.model_rebuild()

@@ -111,10 +111,14 @@ class ProposalRow(Base):
     rationale: Mapped[dict[str, Any]] = mapped_column(JSON)
     recommendation: Mapped[str | None] = mapped_column(String(16))
     recommendation_reasons: Mapped[str | None] = mapped_column(Text)
+    # why the panel went against the system's ranking, when it did (issue 16)
+    recommendation_ranking_reason: Mapped[str | None] = mapped_column(Text)
     recommended_by: Mapped[str | None] = mapped_column(String(64))
     recommended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     decision: Mapped[str | None] = mapped_column(String(16))
     decision_reasons: Mapped[str | None] = mapped_column(Text)
+    # why the decision maker went against the system's ranking, when they did
+    decision_ranking_reason: Mapped[str | None] = mapped_column(Text)
     decided_by: Mapped[str | None] = mapped_column(String(64))
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 

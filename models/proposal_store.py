@@ -197,3 +197,14 @@ def proposals_from_run(session: Session, kind: str, source_id: int) -> list[Prop
             .order_by(ProposalRow.id)
         )
     )
+
+
+def proposals_with_steps(session: Session) -> list[ProposalRow]:
+    """Proposals on which the panel recommended or a decision was made, by id (the
+    fairness report counts the steps that went against the system's ranking)."""
+    query = (
+        select(ProposalRow)
+        .where((ProposalRow.recommendation.is_not(None)) | (ProposalRow.decision.is_not(None)))
+        .order_by(ProposalRow.id)
+    )
+    return list(session.scalars(query))

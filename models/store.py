@@ -828,6 +828,18 @@ def get_round_run(session: Session, run_id: int) -> RoundRunRecord:
     return _record_of(RoundRunRecord, row)
 
 
+def latest_round_run(session: Session, *, mode: str, on_or_before: date) -> RoundRunRecord | None:
+    """The newest stored round of `mode` run for a date on or before `on_or_before`."""
+    query = (
+        select(RoundRunRow)
+        .where(RoundRunRow.mode == mode, RoundRunRow.as_of <= on_or_before)
+        .order_by(RoundRunRow.as_of.desc(), RoundRunRow.id.desc())
+        .limit(1)
+    )
+    row = session.scalars(query).first()
+    return None if row is None else _record_of(RoundRunRecord, row)
+
+
 def list_round_runs(session: Session, *, limit: int = 50) -> list[RoundRunRecord]:
     """Stored rounds, newest first."""
     query = select(RoundRunRow).order_by(RoundRunRow.id.desc()).limit(limit)

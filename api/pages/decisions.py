@@ -10,12 +10,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from api.deps import DbSession
-from api.pages.panel import STATUS_TAGS, paper_page
+from api.pages.panel import RANKING_REASON_MISSING, STATUS_TAGS, paper_page
 from api.pages.web import CsrfChecked, DecisionPage, PageId, error_page, render
 from api.requests import DecisionRequest, field_messages
 from api.services.audit import AccessDenied
 from api.services.proposals import list_proposals, record_decision
-from matching.errors import ConflictError, NotFoundError
+from matching.errors import ConflictError, NotFoundError, ReasonRequired
 
 router = APIRouter(include_in_schema=False)
 
@@ -47,12 +47,16 @@ def decide(
     proposal_id: PageId,
     decision: Annotated[str, Form()] = "",
     reasons: Annotated[str, Form()] = "",
+    ranking_reason: Annotated[str, Form()] = "",
 ) -> Response:
     errors = []
+    ranking_error = None
     if decision not in DECISIONS:
         errors.append({"text": "Choose the agency decision", "href": "#decision"})
     try:
-        asked = DecisionRequest.model_validate({"decision": decision, "reasons": reasons})
+        asked = DecisionRequest.model_validate(
+            {"decision": decision, "reasons": reasons, "ranking_reason": ranking_reason}
+        )
     except ValidationError as error:
         if "reasons" in field_messages(error):
             text = (
@@ -72,6 +76,9 @@ def decide(
             return error_page(request, actor, 403, "You cannot decide this proposal", str(error))
         except ConflictError as error:
             errors.append({"text": f"The decision was not recorded: {error}", "href": "#"})
+        except ReasonRequired:
+            ranking_error = RANKING_REASON_MISSING
+            errors.append({"text": ranking_error, "href": "#decision-ranking-reason"})
         else:
             return RedirectResponse(f"/proposals/{proposal_id}?recorded=decision", status_code=303)
     return paper_page(
@@ -81,5 +88,10 @@ def decide(
         proposal_id,
         errors=errors,
         status_code=409 if any("not recorded" in e["text"] for e in errors) else 422,
-        form={"decision": decision, "decision_reasons": reasons},
+        form={
+            "decision": decision,
+            "decision_reasons": reasons,
+            "decision_ranking_reason": ranking_reason,
+        },
+        ranking_error=ranking_error,
     )

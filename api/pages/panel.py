@@ -30,13 +30,17 @@ from api.services.proposals import (
     list_proposals,
     may_withdraw,
     proposal_record,
+    ranking_question,
     record_recommendation,
     withdraw_proposal,
 )
 from matching import labels
-from matching.errors import ConflictError, NotFoundError
+from matching.errors import ConflictError, NotFoundError, ReasonRequired
 from matching.phrases import join_words
 from matching.rules import RULE_NAMES
+
+# The error shown when a step goes against the ranking and says nothing of why.
+RANKING_REASON_MISSING = "Enter why this goes against the system's ranking"
 
 router = APIRouter(include_in_schema=False)
 
@@ -176,6 +180,7 @@ def paper_page(
     errors: list[dict[str, str]] | None = None,
     status_code: int = 200,
     form: dict[str, str] | None = None,
+    ranking_error: str | None = None,
 ) -> HTMLResponse:
     try:
         # The API's read of a proposal: the same access check and the same audit (a
@@ -216,6 +221,8 @@ def paper_page(
         can_withdraw=may_withdraw(actor, proposal),
         errors=errors or [],
         form=form or {},
+        ranking_question=ranking_question(proposal),
+        ranking_error=ranking_error,
     )
 
 
@@ -238,11 +245,17 @@ def recommend(
     proposal_id: PageId,
     recommendation: Annotated[str, Form()] = "",
     reasons: Annotated[str, Form()] = "",
+    ranking_reason: Annotated[str, Form()] = "",
 ) -> Response:
     errors = []
+    ranking_error = None
     try:
         asked = RecommendationRequest.model_validate(
-            {"recommendation": recommendation, "reasons": reasons}
+            {
+                "recommendation": recommendation,
+                "reasons": reasons,
+                "ranking_reason": ranking_reason,
+            }
         )
     except ValidationError as error:
         messages = field_messages(error)
@@ -266,6 +279,9 @@ def recommend(
             return error_page(request, actor, 403, "You cannot see this proposal", str(error))
         except ConflictError as error:
             errors.append({"text": f"The recommendation was not recorded: {error}", "href": "#"})
+        except ReasonRequired:
+            ranking_error = RANKING_REASON_MISSING
+            errors.append({"text": ranking_error, "href": "#ranking-reason"})
         else:
             return RedirectResponse(f"/proposals/{proposal_id}?recorded=1", status_code=303)
     return paper_page(
@@ -275,7 +291,12 @@ def recommend(
         proposal_id,
         errors=errors,
         status_code=409 if any("not recorded" in e["text"] for e in errors) else 422,
-        form={"recommendation": recommendation, "reasons": reasons},
+        form={
+            "recommendation": recommendation,
+            "reasons": reasons,
+            "ranking_reason": ranking_reason,
+        },
+        ranking_error=ranking_error,
     )
 
 

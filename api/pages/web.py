@@ -51,6 +51,7 @@ NAVIGATION: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("/panel", "Panel", ("panel", "family_finder", "admin")),
     ("/decisions", "Decisions", ("decision_maker", "admin")),
     ("/gaps", "Gap report", ("recruitment", "admin")),
+    ("/fairness", "Fairness", ("oversight", "admin")),
     ("/admin", "Admin", ("admin",)),
 )
 
@@ -190,6 +191,7 @@ PaperPage = Annotated[
 ]
 DecisionPage = Annotated[Actor, Depends(page_roles("decision_maker", "admin"))]
 GapsPage = Annotated[Actor, Depends(page_roles("recruitment", "admin"))]
+FairnessPage = Annotated[Actor, Depends(page_roles("oversight", "admin"))]
 AdminPage = Annotated[Actor, Depends(page_roles("admin"))]
 
 

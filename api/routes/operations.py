@@ -5,15 +5,21 @@ from __future__ import annotations
 import tempfile
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, status
 from fastapi import Path as PathParam
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import AdminUser, AppSettings, DbSession, FinderUser, GapsUser
-from api.requests import AuditQuery, GapPublicationRequest, GapQuery, RoundRequest
+from api.deps import AdminUser, AppSettings, DbSession, FairnessReader, FinderUser, GapsUser
+from api.requests import (
+    AuditQuery,
+    FairnessQuery,
+    GapPublicationRequest,
+    GapQuery,
+    RoundRequest,
+)
 from api.schemas import (
     AuditEvent,
     AuditPage,
@@ -26,6 +32,7 @@ from api.schemas import (
     RoundSummary,
 )
 from api.services.audit import audit_page
+from api.services.fairness import fairness_csv, fairness_figures
 from api.services.gap_exports import MEDIA_TYPES, GapFormat, export_gaps
 from api.services.gaps import PublicationSummary, gap_publications, publish_gap_report
 from api.services.round_jobs import cancel_round, read_round, recent_round_jobs, round_fields
@@ -224,6 +231,50 @@ def gaps(
     if format != "json":
         headers["Content-Disposition"] = f'attachment; filename="gaps.{format}"'
     return Response(body, media_type=MEDIA_TYPES[format], headers=headers)
+
+
+@router.get(
+    "/fairness",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The fairness report: `groups` (each {dimension, group, "
+            "children, metrics, ratios}), `flags` (each {dimension, group, metric, ratio, "
+            "interval: [low, high], drivers}), `overrides` (recommendations and decisions "
+            "against the system's ranking, by group); counts 1 to 5 shown as c",
+            "content": {
+                "application/json": {"schema": {"type": "object"}},
+                "text/csv": {"schema": {"type": "string"}},
+            },
+        },
+    },
+)
+def fairness(
+    request: Request,
+    actor: FairnessReader,
+    session: DbSession,
+    query: Annotated[FairnessQuery, Query()],
+    format: Annotated[Literal["json", "csv"], Query()] = "json",
+) -> Response:
+    """Which groups of waiting children the policy and the pool serve less well, under
+    the service's policy (oversight and admin; oversight reads it as of today, an admin
+    any date: 403 for another role, or for oversight asking another date). No child is
+    named."""
+    today = date.today()
+    figures = fairness_figures(
+        session,
+        actor,
+        as_of=query.as_of or today,
+        today=today,
+        policy=request.app.state.policy,
+    )
+    if format == "csv":
+        return Response(
+            fairness_csv(figures),
+            media_type="text/csv",
+            headers={"Content-Disposition": 'attachment; filename="fairness.csv"'},
+        )
+    return JSONResponse(figures.to_json())
 
 
 def _publication_out(item: PublicationSummary) -> GapPublicationOut:

@@ -67,7 +67,9 @@ def get_proposal(proposal_id: ProposalId, actor: ProposalReader, session: DbSess
 def recommend(
     proposal_id: ProposalId, body: RecommendationRequest, actor: PanelRecorder, session: DbSession
 ) -> Proposal:
-    """The panel's recommendation: recommended or not recommended, with reasons."""
+    """The panel's recommendation: recommended or not recommended, with reasons. 422
+    when it goes against the system's ranking (a household not ranked first
+    recommended, or the first not recommended) without a `ranking_reason`."""
     row = proposals.record_recommendation(session, actor, proposal_id, body)
     return Proposal.model_validate(row)
 
@@ -78,7 +80,9 @@ def decide(
 ) -> Proposal:
     """The agency decision (the agency decision maker or an admin): approved (the
     children become matched; the vacancies stay taken), declined or withdrawn (the last
-    two free the vacancies and the children)."""
+    two free the vacancies and the children). 422 when it goes against the system's
+    ranking (a household not ranked first approved, or the first declined) without a
+    `ranking_reason`."""
     row = proposals.record_decision(session, actor, proposal_id, body)
     return Proposal.model_validate(row)
 

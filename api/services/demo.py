@@ -21,6 +21,7 @@ DEMO_USERS = (
     ("recruiter", "recruitment", "recruiter-demo-2026"),
     ("panel", "panel", "panel-demo-2026"),
     ("decider", "decision_maker", "decider-demo-2026"),
+    ("chair", "oversight", "chair-demo-2026"),
     ("admin", "admin", "admin-demo-2026"),
 )
 

@@ -35,10 +35,11 @@ from api.requests import (
 from api.services.audit import AccessDenied, Actor, record, record_children
 from api.services.snapshot import get_snapshot
 from api.services.unit_of_work import unit_of_work
-from matching.errors import ConflictError, FamilyFinderError, NotFoundError
+from matching.errors import ConflictError, FamilyFinderError, NotFoundError, ReasonRequired
+from matching.fairness import departs_from_ranking
 from matching.labels import label
 from matching.legal_status import authority_to_place_refusal, placement_kind
-from matching.phrases import long_date, not_enough_room
+from matching.phrases import long_date, not_enough_room, ordinal
 from matching.policy import Policy
 from matching.results import RoundCandidate, ShortlistCandidate
 from matching.shortlist import shortlist
@@ -527,9 +528,11 @@ def record_recommendation(
         _check_panel(actor, proposal)
         if proposal.status != "proposed":
             raise ConflictError(f"proposal {proposal_id} is {proposal.status}, not awaiting panel")
+        reason = _ranking_reason(proposal, request.recommendation, request.ranking_reason)
         proposal.status = request.recommendation
         proposal.recommendation = request.recommendation
         proposal.recommendation_reasons = request.reasons
+        proposal.recommendation_ranking_reason = reason
         proposal.recommended_by = actor.username
         proposal.recommended_at = datetime.now(UTC)
         session.flush()
@@ -553,6 +556,8 @@ def record_decision(
         decision = request.decision
         if decision == "approved" and proposal.status == "proposed":
             raise ConflictError(f"proposal {proposal_id} has no panel recommendation yet")
+        reason = _ranking_reason(proposal, decision, request.ranking_reason)
+        proposal.decision_ranking_reason = reason
         _close(session, proposal, decision, request.reasons, actor)
         _audit_step(
             session,
@@ -561,6 +566,41 @@ def record_decision(
             proposal,
         )
     return proposal
+
+
+def proposal_rank(proposal: ProposalRow) -> int | None:
+    """The rank the system gave the proposed household (1 = its first choice), as frozen
+    in the rationale; None when the rationale does not say."""
+    rank = proposal.rationale.get("rank")
+    return rank if isinstance(rank, int) else None
+
+
+def ranking_question(proposal: ProposalRow) -> str:
+    """What a person deciding on `proposal` must explain, and when (for the pages)."""
+    rank = proposal_rank(proposal)
+    if rank is None:
+        return "The system's ranking of this household is not recorded."
+    if rank == 1:
+        return (
+            "The system ranked this household first. Turning the match down goes against "
+            "the system's ranking: say why."
+        )
+    return (
+        f"The system ranked this household {ordinal(rank)}, not first. Taking the match "
+        "forward goes against the system's ranking: say why this household rather than "
+        "the top-ranked one."
+    )
+
+
+def _ranking_reason(proposal: ProposalRow, outcome: str, given: str | None) -> str | None:
+    """The reason to store for a step that goes against the ranking; ReasonRequired when
+    it does and none is given (a reason given otherwise is kept as said)."""
+    if departs_from_ranking(proposal_rank(proposal), outcome) and not given:
+        raise ReasonRequired(
+            "ranking_reason",
+            f"proposal {proposal.id}: {ranking_question(proposal)} (ranking_reason is required)",
+        )
+    return given or None
 
 
 def _close(

@@ -35,7 +35,7 @@ from tests.conftest import create_throwaway_database, drop_database, is_postgres
 TINY = Path(__file__).resolve().parents[2] / "fixtures" / "tiny"
 TINY_AS_OF = date(2026, 6, 1)
 SECRET = "test-secret-key-" + "x" * 32
-ROLES = ("family_finder", "recruitment", "panel", "decision_maker", "admin")
+ROLES = ("family_finder", "recruitment", "panel", "decision_maker", "oversight", "admin")
 PASSWORDS = {role: f"{role}-password" for role in ROLES}
 
 

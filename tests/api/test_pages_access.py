@@ -17,12 +17,24 @@ from models.orm import ChildRow, HouseholdRow
 from models.store import bump_data_version
 from tests.api.conftest import PASSWORDS, ROLES, ApiEnv
 
-PAGES = ("/children", "/children/C001", "/rounds", "/panel", "/decisions", "/gaps", "/admin")
+PAGES = (
+    "/children",
+    "/children/C001",
+    "/rounds",
+    "/panel",
+    "/decisions",
+    "/gaps",
+    "/fairness",
+    "/admin",
+)
 ALLOWED = {
     "family_finder": {"/children", "/children/C001", "/rounds", "/panel"},
     "recruitment": {"/gaps"},
     "panel": {"/panel"},
     "decision_maker": {"/decisions"},  # issue #15: the agency decision maker's page
+    # issue #16: panel chairs and the corporate parenting panel see the fairness report
+    # (aggregate figures) and no child's record
+    "oversight": {"/fairness"},
     "admin": set(PAGES),
 }
 START = {
@@ -30,6 +42,7 @@ START = {
     "recruitment": "/gaps",
     "panel": "/panel",
     "decision_maker": "/decisions",
+    "oversight": "/fairness",
     "admin": "/children",
 }
 

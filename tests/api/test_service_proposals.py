@@ -139,10 +139,15 @@ def test_a_household_with_no_vacancy_left_is_a_409(api_env: ApiEnv) -> None:
     # issue #15: said as a person would ("no vacancy left", not "fewer than 1 vacancies")
     assert "has no vacancy left" in responses[2].json()["detail"]
     assert vacancies(api_env, CONTESTED) == 0
-    # Declining one gives its vacancy back: the third unit can now be proposed.
+    # Declining one gives its vacancy back: the third unit can now be proposed. The
+    # household was its shortlist's first: declining it says why (issue #16).
     declined = api_env.client.post(
         f"/api/proposals/{responses[0].json()['id']}/decision",
-        json={"decision": "declined", "reasons": "not a match after introductions"},
+        json={
+            "decision": "declined",
+            "reasons": "not a match after introductions",
+            "ranking_reason": "the child and the carers did not get on at introductions",
+        },
         headers=api_env.headers["admin"],
     )
     assert declined.status_code == 200 and declined.json()["status"] == "declined"

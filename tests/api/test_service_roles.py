@@ -14,7 +14,7 @@ from httpx import Response
 
 from tests.api.conftest import TINY, ApiEnv, finish_rounds
 
-ALL = ("family_finder", "recruitment", "panel", "decision_maker", "admin")
+ALL = ("family_finder", "recruitment", "panel", "decision_maker", "oversight", "admin")
 FINDER = ("family_finder", "admin")
 
 
@@ -131,6 +131,8 @@ def _matrix(run_id: int, agenda_run_id: int, proposal_id: int, round_id: int) ->
         # recruitment: the latest published report (the month end's, published on demand)
         Call("GET", "/api/gaps", ("recruitment", "admin")),
         Call("GET", "/api/gaps/publications", ("recruitment", "admin")),
+        # issue #16: the fairness report, as of today, for oversight and administrators
+        Call("GET", "/api/fairness", ("oversight", "admin")),
         Call("POST", "/api/gaps/publications", ("admin",), json={"as_of": "2026-06-01"}),
         Call(
             "POST",

@@ -45,6 +45,7 @@ DEMO_PASSWORDS = {
     "panel": "panel-demo-2026",
     "admin": "admin-demo-2026",
     "decider": "decider-demo-2026",
+    "chair": "chair-demo-2026",
     "finder2": "finder2-demo-2026",
 }
 # Playwright's waits: none (0). A slow machine may take its time (issue #13); a page

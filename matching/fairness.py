@@ -1,0 +1,700 @@
+"""The fairness report: which groups of waiting children the policy and the pool serve
+less well, what drives it, and how often people departed from the system's ranking.
+
+    fairness_report(authority, as_of=..., policy=..., round_outcome=..., decisions=...)
+        -> FairnessReport
+
+Every figure comes from the engines the service already uses, never a second copy:
+
+* each waiting unit (children all `waiting`, plans family-found: a round's units) is
+  ranked by the shortlist's engine (`matching.shortlist.rank_unit`: every hard rule's
+  mask, the survivors scored): its feasible households, the score of the household at
+  the top of its shortlist and that score's points by criterion, and the share of the
+  pool each hard rule excludes for it;
+* "placeable by today's pool" is the gap report's engine
+  (`matching.feasibility.most_children_households`: a placement of the most children,
+  hard rules only); a child is placeable when its unit has a home in that placement;
+* "placed by the allocate round" is the outcome of a stored round (`RoundOutcome`),
+  for the children who took part in it.
+
+Children are grouped along six dimensions (`DIMENSIONS`). For each group and each
+figure where more is better, the group's figure is divided by the other children's;
+a percentile bootstrap with a fixed seed gives the interval (resampling children within
+the group and within the others, each resample's figure drawn exactly without listing
+the resample: a binomial draw for a share, an order statistic for a quantile, so a
+national authority costs about what a small one does); a group is flagged when the
+whole interval lies below the policy's threshold (`[fairness]`, the four-fifths
+convention). A flag names its drivers: the criteria whose
+mean points (at the top of the shortlist) the group gets fewer of than the others, and
+the hard rules that exclude more of the pool for the group than for the others, most
+important first.
+
+Counts are suppressed as the gap report's are (`matching.gaps.suppression`: 1 to 5
+shown as `c`, secondary suppression within each dimension and its total); a suppressed
+group's figures are withheld. The report names no child.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal, TextIO
+
+import numpy as np
+import numpy.typing as npt
+from pydantic import BaseModel, ConfigDict
+from scipy.stats import binom
+
+from matching import labels
+from matching.domain import Authority, Child
+from matching.feasibility import days_waiting, is_round_unit, most_children_households
+from matching.gaps.profiles import ProfileSettings
+from matching.gaps.suppression import SUPPRESSED, suppress_grid
+from matching.policy import Policy, default_policy
+from matching.pool import BROAD_GROUPS, HouseholdPool
+from matching.rules import RULE_NAMES, UnitFeatures
+from matching.scoring import CRITERION_NAMES
+from matching.shortlist import MatchingContext, rank_unit, top_positions
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+SCHEMA_VERSION = 1
+NOT_RECORDED = "Not recorded"
+UASC, NOT_UASC = "Unaccompanied asylum-seeking", "Not unaccompanied asylum-seeking"
+ETHNIC_GROUPS = ("White", "Mixed", "Asian", "Black", "Other", NOT_RECORDED)
+
+# ------------------------------------------------------------------ groups of children
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """A way of grouping children: its groups in order, and the group of one child."""
+
+    key: str
+    groups: tuple[str, ...]
+    group_of: Callable[[Child, int, int], str]  # (child, age, unit size) -> group
+
+
+def dimensions(policy: Policy) -> tuple[Dimension, ...]:
+    """The six dimensions of the report (age bands from `[profiles]`, disability from
+    `[fairness]`)."""
+    settings = ProfileSettings.from_policy(policy)
+    disability = frozenset(policy.fairness.disability_needs)
+    return (
+        Dimension(
+            "ethnicity", ETHNIC_GROUPS, lambda c, a, s: BROAD_GROUPS.get(c.ethnicity, NOT_RECORDED)
+        ),
+        Dimension("sex", tuple(labels.SEX.values()), lambda c, a, s: labels.label("sex", c.sex)),
+        Dimension(
+            "age_band", tuple(settings.age_band_labels()), lambda c, a, s: settings.age_band(a)
+        ),
+        Dimension(
+            "disability",
+            ("Any disability need", "No disability need"),
+            lambda c, a, s: (
+                "Any disability need" if disability & set(c.needs) else "No disability need"
+            ),
+        ),
+        Dimension(
+            "sibling_group",
+            ("In a sibling group", "Not in a sibling group"),
+            lambda c, a, s: "In a sibling group" if s > 1 else "Not in a sibling group",
+        ),
+        Dimension(
+            "uasc",
+            (UASC, NOT_UASC),
+            lambda c, a, s: UASC if "uasc" in c.needs else NOT_UASC,
+        ),
+    )
+
+
+# ------------------------------------------------------------------------------ metrics
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A figure per group: a quantile of the children's values, or their mean (a share
+    of 0/1 values). `ratio`: more is better, so a group is compared with the others."""
+
+    key: str
+    quantile: float | None  # None: the mean
+    ratio: bool
+
+
+METRICS: tuple[Metric, ...] = (
+    Metric("feasible_households_median", 0.5, True),
+    Metric("feasible_households_lower_quartile", 0.25, True),
+    Metric("best_score_median", 0.5, True),
+    Metric("placed_by_round_share", None, True),
+    Metric("placeable_share", None, True),
+    Metric("within_first_threshold_share", None, True),
+    Metric("within_second_threshold_share", None, True),
+    Metric("days_waiting_median", 0.5, False),
+)
+METRIC_KEYS = tuple(m.key for m in METRICS)
+# the figure each metric is computed from (several metrics share one)
+_SOURCE = {
+    "feasible_households_median": "feasible",
+    "feasible_households_lower_quartile": "feasible",
+    "best_score_median": "best_score",
+    "placed_by_round_share": "placed",
+    "placeable_share": "placeable",
+    "within_first_threshold_share": "within_first",
+    "within_second_threshold_share": "within_second",
+    "days_waiting_median": "days",
+}
+# a score-driven figure names criteria first; the others name hard rules first
+_SCORE_METRICS = frozenset({"best_score_median"})
+
+
+@dataclass(frozen=True)
+class RoundOutcome:
+    """Who took part in an allocate round and who was placed by it."""
+
+    round_id: int
+    as_of: date
+    children: frozenset[str]
+    placed: frozenset[str]
+
+
+@dataclass(frozen=True)
+class RankingDecision:
+    """A panel recommendation or an agency decision on a proposal, and whether it went
+    against the system's ranking (`departs_from_ranking`)."""
+
+    stage: Literal["panel", "decision"]
+    children: tuple[str, ...]
+    departed: bool
+
+
+def departs_from_ranking(rank: int | None, outcome: str) -> bool:
+    """Whether a recommendation or decision goes against the system's ranking: a match
+    taken forward (recommended, approved) with a household that was not the top-ranked,
+    or the top-ranked household's match turned down (not recommended, declined).
+    A withdrawal takes no view of the ranking; an unknown rank is not a departure."""
+    if rank is None:
+        return False
+    if outcome in ("recommended", "approved"):
+        return rank > 1
+    if outcome in ("not_recommended", "declined"):
+        return rank == 1
+    return False
+
+
+# ------------------------------------------------------------------------------ results
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+Cell = int | Literal["c"]
+
+
+class Ratio(_Frozen):
+    ratio: float
+    interval: tuple[float, float]
+
+
+class GroupFigures(_Frozen):
+    """One group's figures (None: withheld, not applicable, or no child to compute on)."""
+
+    dimension: str
+    group: str
+    children: Cell
+    metrics: dict[str, float | None]
+    ratios: dict[str, Ratio | None]
+
+
+class Driver(_Frozen):
+    """A criterion the group gets fewer points from, or a hard rule that excludes more
+    of the pool for it, than for the other children."""
+
+    kind: Literal["criterion", "rule"]
+    name: str
+    group: float  # mean points (criterion) or mean share of the pool excluded (rule)
+    others: float
+    difference: float  # how much worse for the group (points, or share of the pool)
+
+
+class Flag(_Frozen):
+    dimension: str
+    group: str
+    metric: str
+    ratio: float
+    interval: tuple[float, float]
+    drivers: tuple[Driver, ...]
+
+
+class Overrides(_Frozen):
+    """How often people went against the system's ranking, for one group's children."""
+
+    dimension: str
+    group: str
+    decisions: Cell
+    departures: Cell
+
+
+class FairnessReport(_Frozen):
+    """The report under one policy (`to_json()` is what `--json` prints)."""
+
+    schema_version: int = SCHEMA_VERSION
+    as_of: date
+    policy_version: str
+    threshold: float
+    confidence: float
+    bootstrap_samples: int
+    seed: int
+    min_children: int
+    # the scorecard thresholds the waiting figures count against (policy [priority])
+    first_threshold_days: int
+    second_threshold_days: int
+    children_waiting: int
+    round_id: int | None
+    groups: tuple[GroupFigures, ...]
+    flags: tuple[Flag, ...]
+    overrides: tuple[Overrides, ...]
+    decisions: int
+    departures: int
+
+    def to_json(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+    def group(self, dimension: str, group: str) -> GroupFigures:
+        return next(g for g in self.groups if g.dimension == dimension and g.group == group)
+
+
+# ------------------------------------------------------------------- per-child figures
+
+
+@dataclass(frozen=True)
+class ChildFigures:
+    """What the report computes per waiting child (arrays in `children` order); the
+    figures of a sibling group's unit are each of its children's."""
+
+    children: tuple[str, ...]
+    groups: dict[str, tuple[str, ...]]  # dimension -> each child's group
+    values: dict[str, FloatArray]  # source figure -> per child (nan: no value)
+    criterion_points: FloatArray  # children x CRITERION_NAMES, nan without a shortlist
+    rule_share: FloatArray  # children x RULE_NAMES: share of the pool excluded
+
+
+def child_figures(
+    context: MatchingContext,
+    *,
+    as_of: date,
+    policy: Policy,
+    round_outcome: RoundOutcome | None = None,
+) -> ChildFigures:
+    """The per-child figures of every waiting child of `context`'s authority."""
+    authority, pool = context.authority, context.pool
+    p = policy.priority
+    placeable_units = set(most_children_households(authority, as_of, policy, pool))
+    dims = dimensions(policy)
+    ids: list[str] = []
+    group_lists: dict[str, list[str]] = {d.key: [] for d in dims}
+    rows: dict[str, list[float]] = {k: [] for k in set(_SOURCE.values())}
+    points: list[FloatArray] = []
+    shares: list[FloatArray] = []
+    criterion_index = {name: i for i, name in enumerate(CRITERION_NAMES)}
+    for unit in context.units:
+        children = [context.children[c] for c in unit]
+        if not is_round_unit(children):
+            continue
+        features = UnitFeatures.from_children(children, as_of)
+        ranked = rank_unit(features, pool, policy)
+        table = ranked.table
+        feasible = float(len(table.rows))
+        unit_points = np.full(len(CRITERION_NAMES), np.nan)
+        best = np.nan
+        if len(table.rows):
+            top = int(top_positions(ranked, pool, 1)[0])
+            best = float(table.score[top])
+            unit_points[:] = 0.0
+            for i, criterion in enumerate(table.criteria):
+                unit_points[criterion_index[criterion.name]] = table.points[i, top]
+        size = max(pool.size, 1)
+        unit_shares = np.array(
+            [np.count_nonzero(ranked.masks[name]) / size for name in RULE_NAMES], dtype=np.float64
+        )
+        placeable = 1.0 if unit in placeable_units else 0.0
+        for child, age in zip(children, features.ages, strict=True):
+            ids.append(child.child_id)
+            for d in dims:
+                group_lists[d.key].append(d.group_of(child, age, len(unit)))
+            days = days_waiting(child, as_of)
+            rows["feasible"].append(feasible)
+            rows["best_score"].append(best)
+            rows["placeable"].append(placeable)
+            rows["days"].append(float(days))
+            rows["within_first"].append(float(days <= p.first_threshold_days))
+            rows["within_second"].append(float(days <= p.second_threshold_days))
+            if round_outcome is not None and child.child_id in round_outcome.children:
+                rows["placed"].append(float(child.child_id in round_outcome.placed))
+            else:
+                rows["placed"].append(np.nan)
+            points.append(unit_points)
+            shares.append(unit_shares)
+    n = len(ids)
+    return ChildFigures(
+        children=tuple(ids),
+        groups={k: tuple(v) for k, v in group_lists.items()},
+        values={k: np.asarray(v, dtype=np.float64) for k, v in rows.items()},
+        criterion_points=(
+            np.vstack(points) if n else np.zeros((0, len(CRITERION_NAMES)), dtype=np.float64)
+        ),
+        rule_share=np.vstack(shares) if n else np.zeros((0, len(RULE_NAMES)), dtype=np.float64),
+    )
+
+
+# ---------------------------------------------------------------------------- statistics
+
+
+def statistic(values: FloatArray, metric: Metric) -> float | None:
+    """The metric of `values` (nan values left out), None when nothing is left."""
+    present = values[~np.isnan(values)]
+    if not len(present):
+        return None
+    if metric.quantile is None:
+        return float(present.mean())
+    return float(np.quantile(present, metric.quantile))
+
+
+def _resampled(
+    values: FloatArray, metric: Metric, rng: np.random.Generator, samples: int
+) -> FloatArray:
+    """The metric on `samples` bootstrap resamples of `values` (no nan), drawn exactly
+    without listing the resamples. A share (the mean of 0/1 values) of a resample of n
+    is a binomial draw. A quantile's is an order statistic of the sorted values: the
+    resample's r-th smallest value is at most the j-th smallest value exactly when at
+    least r of its n draws fall among the j smallest, a binomial count (the exact
+    bootstrap of a quantile, Hutson 2004), so its index is read off that distribution by
+    inverse transform; r is the nearest rank to the quantile's position."""
+    n = len(values)
+    if metric.quantile is None:
+        shares: FloatArray = rng.binomial(n, float(values.mean()), size=samples) / n
+        return shares
+    ordered = np.sort(values)
+    r = round((n - 1) * metric.quantile) + 1
+    # P(the resample's r-th smallest <= ordered[j - 1]) for j = 1..n: nondecreasing in j
+    at_most = binom.sf(r - 1, n, np.arange(1, n + 1) / n)
+    index = np.searchsorted(at_most, rng.random(samples), side="left")
+    picked: FloatArray = ordered[np.minimum(index, n - 1)]
+    return picked
+
+
+def ratio_interval(
+    group: FloatArray,
+    others: FloatArray,
+    metric: Metric,
+    *,
+    confidence: float,
+    samples: int,
+    seed: int,
+) -> tuple[float, float] | None:
+    """Percentile bootstrap interval of metric(group) / metric(others), resampling each
+    side on its own with a fixed seed; None when the ratio is undefined in too many
+    resamples (the others' figure is 0)."""
+    rng = np.random.default_rng(seed)
+    mine = _resampled(group[~np.isnan(group)], metric, rng, samples)
+    theirs = _resampled(others[~np.isnan(others)], metric, rng, samples)
+    defined = theirs > 0
+    if defined.sum() < confidence * samples:
+        return None
+    ratios = mine[defined] / theirs[defined]
+    tail = (1.0 - confidence) / 2.0
+    low, high = np.quantile(ratios, [tail, 1.0 - tail])
+    return float(low), float(high)
+
+
+# ----------------------------------------------------------------------------- drivers
+
+
+def drivers(figures: ChildFigures, members: BoolArray, metric: str) -> tuple[Driver, ...]:
+    """The criteria and hard rules behind a group's lower figure, most important first:
+    criteria by the mean points the group's children get fewer of at the top of their
+    shortlists; rules by how much more of the pool they exclude for the group. A
+    score-driven metric lists criteria first, the others hard rules first."""
+    found: dict[str, list[Driver]] = {"criterion": [], "rule": []}
+    with_list = ~np.isnan(figures.criterion_points[:, 0])
+    mine, theirs = members & with_list, ~members & with_list
+    if mine.any() and theirs.any():
+        group_mean = figures.criterion_points[mine].mean(axis=0)
+        others_mean = figures.criterion_points[theirs].mean(axis=0)
+        for i, name in enumerate(CRITERION_NAMES):
+            lost = float(others_mean[i] - group_mean[i])
+            if round(lost, 3) > 0:
+                found["criterion"].append(
+                    Driver(
+                        kind="criterion",
+                        name=name,
+                        group=round(float(group_mean[i]), 3),
+                        others=round(float(others_mean[i]), 3),
+                        difference=round(lost, 3),
+                    )
+                )
+    if members.any() and (~members).any():
+        group_share = figures.rule_share[members].mean(axis=0)
+        others_share = figures.rule_share[~members].mean(axis=0)
+        for i, name in enumerate(RULE_NAMES):
+            excess = float(group_share[i] - others_share[i])
+            if round(excess, 4) > 0:
+                found["rule"].append(
+                    Driver(
+                        kind="rule",
+                        name=name,
+                        group=round(float(group_share[i]), 4),
+                        others=round(float(others_share[i]), 4),
+                        difference=round(excess, 4),
+                    )
+                )
+    for kind in found:
+        found[kind].sort(key=lambda d: (-d.difference, d.name))
+    first, second = ("criterion", "rule") if metric in _SCORE_METRICS else ("rule", "criterion")
+    return tuple(found[first] + found[second])
+
+
+# ------------------------------------------------------------------------------ report
+
+
+def _suppressed_counts(counts: Sequence[Sequence[int]]) -> list[list[Cell]]:
+    """A dimension's counts (rows = groups), suppressed as the gap report's tables:
+    1 to 5 as c, and secondary suppression against each column's total."""
+    cells, _totals = suppress_grid([list(row) for row in counts])
+    return [[_cell(c) for c in row] for row in cells]
+
+
+def _cell(value: int | str) -> Cell:
+    return "c" if value == SUPPRESSED else int(value)
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+def report_from_figures(
+    figures: ChildFigures,
+    *,
+    as_of: date,
+    policy: Policy,
+    round_outcome: RoundOutcome | None = None,
+    decisions: Sequence[RankingDecision] = (),
+    child_groups: Mapping[str, Mapping[str, str]] | None = None,
+    seed: int = 0,
+) -> FairnessReport:
+    """The report from per-child figures (see `fairness_report`). `child_groups` gives
+    the groups (dimension -> group) of the children decisions name who are no longer
+    waiting."""
+    settings = policy.fairness
+    dims = dimensions(policy)
+    groups: list[GroupFigures] = []
+    flags: list[Flag] = []
+    overrides: list[Overrides] = []
+    where = {c: i for i, c in enumerate(figures.children)}
+    for d_index, d in enumerate(dims):
+        of_child = np.asarray(figures.groups[d.key], dtype=object)
+        sizes = [int((of_child == g).sum()) for g in d.groups]
+        shown = _suppressed_counts([[s] for s in sizes])
+        for g_index, g in enumerate(d.groups):
+            members = of_child == g
+            cell = shown[g_index][0]
+            metrics: dict[str, float | None] = dict.fromkeys(METRIC_KEYS)
+            ratios: dict[str, Ratio | None] = {m.key: None for m in METRICS if m.ratio}
+            if cell != SUPPRESSED:
+                for m_index, m in enumerate(METRICS):
+                    values = figures.values[_SOURCE[m.key]]
+                    if m.key == "placed_by_round_share" and round_outcome is None:
+                        continue
+                    metrics[m.key] = _rounded(statistic(values[members], m))
+                    if not m.ratio:
+                        continue
+                    mine, theirs = values[members], values[~members]
+                    if np.count_nonzero(~np.isnan(mine)) < settings.min_children:
+                        continue
+                    theirs_value = statistic(theirs, m)
+                    if metrics[m.key] is None or not theirs_value:
+                        continue
+                    point = statistic(mine, m)
+                    assert point is not None
+                    interval = ratio_interval(
+                        mine,
+                        theirs,
+                        m,
+                        confidence=settings.confidence,
+                        samples=settings.bootstrap_samples,
+                        seed=seed + 1000 * d_index + 100 * g_index + m_index,
+                    )
+                    if interval is None:
+                        continue
+                    ratio = Ratio(
+                        ratio=round(point / theirs_value, 4),
+                        interval=(round(interval[0], 4), round(interval[1], 4)),
+                    )
+                    ratios[m.key] = ratio
+                    if interval[1] < settings.threshold:
+                        flags.append(
+                            Flag(
+                                dimension=d.key,
+                                group=g,
+                                metric=m.key,
+                                ratio=ratio.ratio,
+                                interval=ratio.interval,
+                                drivers=drivers(figures, members, m.key),
+                            )
+                        )
+            groups.append(
+                GroupFigures(
+                    dimension=d.key, group=g, children=cell, metrics=metrics, ratios=ratios
+                )
+            )
+        # overrides: each decision counts once for each group its children belong to
+        counted = [[0, 0] for _ in d.groups]
+        for decision in decisions:
+            touched = set()
+            for child_id in decision.children:
+                i = where.get(child_id)
+                if i is not None:
+                    touched.add(figures.groups[d.key][i])
+                elif child_groups is not None and child_id in child_groups:
+                    touched.add(child_groups[child_id][d.key])
+            for g in touched:
+                row = counted[d.groups.index(g)]
+                row[0] += 1
+                row[1] += int(decision.departed)
+        override_cells = _suppressed_counts(counted)
+        for g, (made, departed) in zip(d.groups, override_cells, strict=True):
+            overrides.append(
+                Overrides(dimension=d.key, group=g, decisions=made, departures=departed)
+            )
+    return FairnessReport(
+        as_of=as_of,
+        policy_version=policy.version,
+        threshold=settings.threshold,
+        confidence=settings.confidence,
+        bootstrap_samples=settings.bootstrap_samples,
+        seed=seed,
+        min_children=settings.min_children,
+        first_threshold_days=policy.priority.first_threshold_days,
+        second_threshold_days=policy.priority.second_threshold_days,
+        children_waiting=len(figures.children),
+        round_id=None if round_outcome is None else round_outcome.round_id,
+        groups=tuple(groups),
+        flags=tuple(flags),
+        overrides=tuple(overrides),
+        decisions=len(decisions),
+        departures=sum(1 for d in decisions if d.departed),
+    )
+
+
+def groups_of_children(
+    children: Sequence[Child], authority: Authority, *, as_of: date, policy: Policy
+) -> dict[str, dict[str, str]]:
+    """Each child's group in every dimension (for decisions on children no longer
+    waiting); a child's sibling group is its together-siblings' unit."""
+    context = MatchingContext.prepare(authority, HouseholdPool(()))
+    out: dict[str, dict[str, str]] = {}
+    for child in children:
+        size = len(context.unit_by_child.get(child.child_id, (child.child_id,)))
+        age = child.age_on(as_of)
+        out[child.child_id] = {d.key: d.group_of(child, age, size) for d in dimensions(policy)}
+    return out
+
+
+def fairness_report(
+    source: Authority | MatchingContext,
+    *,
+    as_of: date,
+    policy: Policy | None = None,
+    round_outcome: RoundOutcome | None = None,
+    decisions: Sequence[RankingDecision] = (),
+    seed: int = 0,
+) -> FairnessReport:
+    """The fairness report of the children waiting on `as_of` under `policy` (default
+    if None): figures by group, ratios with their intervals, flags with their drivers,
+    and the recommendations and decisions that went against the ranking, by group.
+
+    `source` is an authority, or a `MatchingContext` prepared once (a service's
+    snapshot); `round_outcome` the allocate round whose placements are reported (None:
+    that figure is left out); `decisions` the panel recommendations and agency
+    decisions made so far; `seed` fixes the bootstrap.
+    """
+    policy = policy if policy is not None else default_policy()
+    context = source if isinstance(source, MatchingContext) else MatchingContext.prepare(source)
+    figures = child_figures(context, as_of=as_of, policy=policy, round_outcome=round_outcome)
+    named = {c for d in decisions for c in d.children} - set(figures.children)
+    others = [context.children[c] for c in sorted(named) if c in context.children]
+    return report_from_figures(
+        figures,
+        as_of=as_of,
+        policy=policy,
+        round_outcome=round_outcome,
+        decisions=decisions,
+        child_groups=groups_of_children(others, context.authority, as_of=as_of, policy=policy),
+        seed=seed,
+    )
+
+
+# ------------------------------------------------------------------------------ export
+
+CSV_COLUMNS = (
+    "dimension",
+    "group",
+    "children",
+    "figure",
+    "figure_label",
+    "value",
+    "ratio",
+    "interval_low",
+    "interval_high",
+    "flagged",
+)
+
+
+def _csv_rows(report: FairnessReport) -> list[list[object]]:
+    """One row per group and figure, then the decisions and departures from the ranking
+    per group (rows named `decisions` and `departures_from_ranking`)."""
+    flagged = {(f.dimension, f.group, f.metric) for f in report.flags}
+    rows: list[list[object]] = []
+    for g in report.groups:
+        for key in METRIC_KEYS:
+            ratio = g.ratios.get(key)
+            value = g.metrics[key]
+            rows.append(
+                [
+                    g.dimension,
+                    g.group,
+                    g.children,
+                    key,
+                    labels.label("fairness_metric", key),
+                    "" if value is None else value,
+                    "" if ratio is None else ratio.ratio,
+                    "" if ratio is None else ratio.interval[0],
+                    "" if ratio is None else ratio.interval[1],
+                    "yes" if (g.dimension, g.group, key) in flagged else "no",
+                ]
+            )
+    children = {(g.dimension, g.group): g.children for g in report.groups}
+    for o in report.overrides:
+        shown = children[o.dimension, o.group]
+        rows.append([o.dimension, o.group, shown, "decisions", "Recommendations and decisions"])
+        rows[-1] += [o.decisions, "", "", "", ""]
+        rows.append([o.dimension, o.group, shown, "departures_from_ranking"])
+        rows[-1] += ["Against the system's ranking", o.departures, "", "", "", ""]
+    return rows
+
+
+def write_csv(report: FairnessReport, out: TextIO, compared: FairnessReport | None = None) -> None:
+    """The report as one CSV table (`CSV_COLUMNS`), with the same columns again for the
+    `compared` policy's report beside them (prefixed `compare_`) when given."""
+    writer = csv.writer(out)
+    extra = [f"compare_{c}" for c in CSV_COLUMNS[5:]] if compared is not None else []
+    writer.writerow(["policy_version", *CSV_COLUMNS, *extra])
+    # matched by group and figure: the second policy may band ages differently
+    other = {(r[0], r[1], r[3]): r[5:] for r in _csv_rows(compared)} if compared else {}
+    blank = [""] * len(extra)
+    for row in _csv_rows(report):
+        beside = other.get((row[0], row[1], row[3]), blank) if extra else []
+        writer.writerow([report.policy_version, *row, *beside])
