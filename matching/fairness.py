@@ -21,7 +21,7 @@ Children are grouped along six dimensions (`DIMENSIONS`). For each group and eac
 figure where more is better, the group's figure is divided by the other children's;
 a percentile bootstrap with a fixed seed gives the interval (resampling children within
 the group and within the others, each resample's figure drawn exactly without listing
-the resample: a binomial draw for a share, an order statistic for a quantile, so a
+the resample: a share from its Jeffreys posterior, an order statistic for a quantile, so a
 national authority costs about what a small one does); a group is flagged when the
 whole interval lies below the policy's threshold (`[fairness]`, the four-fifths
 convention). A flag names its drivers: the criteria whose
@@ -54,9 +54,11 @@ from matching.gaps.profiles import ProfileSettings
 from matching.gaps.suppression import SUPPRESSED, suppress_grid
 from matching.policy import Policy, default_policy
 from matching.pool import BROAD_GROUPS, HouseholdPool
+from matching.practice_units import practice_units
 from matching.rules import RULE_NAMES, UnitFeatures
 from matching.scoring import CRITERION_NAMES
 from matching.shortlist import MatchingContext, rank_unit, top_positions
+from matching.siblings import sibling_units
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -220,6 +222,22 @@ class Driver(_Frozen):
     difference: float  # how much worse for the group (points, or share of the pool)
 
 
+def driver_phrase(driver: Driver) -> str:
+    """A driver in words: what a criterion earns the group's best households, or how much
+    of the pool a hard rule rules out for them, against the other children."""
+    if driver.kind == "criterion":
+        name = labels.lower(labels.label("criterion", driver.name))
+        return (
+            f"{name} earns their best households {driver.group:.1f} points on average, "
+            f"against {driver.others:.1f} for the other children"
+        )
+    name = labels.lower(labels.label("rule", driver.name))
+    return (
+        f"{name} rules out {driver.group:.0%} of the pool for them, "
+        f"against {driver.others:.0%} for the other children"
+    )
+
+
 class Flag(_Frozen):
     dimension: str
     group: str
@@ -282,6 +300,19 @@ class ChildFigures:
     rule_share: FloatArray  # children x RULE_NAMES: share of the pool excluded
 
 
+def _units(context: MatchingContext, as_of: date) -> list[tuple[str, ...]]:
+    """The units as a shortlist and a round form them (`matching.practice_units`: a
+    pending group searched together where a household can take it), and the units of
+    the children held for a person's decision as the sibling records put them (they
+    wait, so they are counted; no household is proposed to them meanwhile)."""
+    practice = practice_units(context.authority, as_of=as_of, pool=context.pool)
+    matched = practice.authority
+    units = list(sibling_units((c.child_id for c in matched.children), matched.links))
+    held = {c for h in practice.held for c in h.children}
+    units += sorted({context.unit_by_child[c] for c in held})
+    return units
+
+
 def child_figures(
     context: MatchingContext,
     *,
@@ -300,7 +331,7 @@ def child_figures(
     points: list[FloatArray] = []
     shares: list[FloatArray] = []
     criterion_index = {name: i for i, name in enumerate(CRITERION_NAMES)}
-    for unit in context.units:
+    for unit in _units(context, as_of):
         children = [context.children[c] for c in unit]
         if not is_round_unit(children):
             continue
@@ -367,15 +398,20 @@ def _resampled(
     values: FloatArray, metric: Metric, rng: np.random.Generator, samples: int
 ) -> FloatArray:
     """The metric on `samples` bootstrap resamples of `values` (no nan), drawn exactly
-    without listing the resamples. A share (the mean of 0/1 values) of a resample of n
-    is a binomial draw. A quantile's is an order statistic of the sorted values: the
+    without listing the resamples. A share (the mean of 0/1 values) is drawn from its
+    Jeffreys posterior (a smoothed binomial draw that stays honest at 0 or n successes).
+    A quantile's is an order statistic of the sorted values: the
     resample's r-th smallest value is at most the j-th smallest value exactly when at
     least r of its n draws fall among the j smallest, a binomial count (the exact
     bootstrap of a quantile, Hutson 2004), so its index is read off that distribution by
     inverse transform; r is the nearest rank to the quantile's position."""
     n = len(values)
     if metric.quantile is None:
-        shares: FloatArray = rng.binomial(n, float(values.mean()), size=samples) / n
+        # the share's uncertainty from the Jeffreys posterior, Beta(x + 1/2, n - x + 1/2):
+        # a plug-in binomial draw collapses to one value when a small group has no (or
+        # only) successes, and a ratio "0 to 0" would flag chance, not policy
+        x = float(values.sum())
+        shares: FloatArray = rng.beta(x + 0.5, n - x + 0.5, size=samples)
         return shares
     ordered = np.sort(values)
     r = round((n - 1) * metric.quantile) + 1

@@ -116,7 +116,7 @@ class FairnessSummary:
                     metric=str(f["metric"]),
                     ratio=float(f["ratio"]),
                     interval=(float(f["interval"][0]), float(f["interval"][1])),
-                    drivers=tuple(str(d) for d in f.get("drivers", ())),
+                    drivers=tuple(_driver_words(d) for d in f.get("drivers", ())[:3]),
                 )
                 for f in data.get("flags", ())
             ),
@@ -319,6 +319,15 @@ def _settings_section(
     )
 
 
+def _driver_words(driver: Any) -> str:
+    """A driver of the report's JSON in words (text kept as it is)."""
+    from matching.fairness import Driver, driver_phrase
+
+    if isinstance(driver, Mapping):
+        return driver_phrase(Driver.model_validate(driver))
+    return _words(str(driver))
+
+
 def _fairness_section(fairness: FairnessSummary | None) -> Section:
     if fairness is None:
         return Section(
@@ -333,11 +342,11 @@ def _fairness_section(fairness: FairnessSummary | None) -> Section:
         )
     rows = tuple(
         (
-            f"{_words(f.dimension)}: {f.group}",
-            _words(f.metric),
+            f"{label('fairness_dimension', f.dimension)}: {f.group}",
+            label("fairness_metric", f.metric),
             f"{f.ratio:.2f}",
             f"{f.interval[0]:.2f} to {f.interval[1]:.2f}",
-            ", ".join(_words(d) for d in f.drivers) or "-",
+            "; ".join(f.drivers) or "-",
         )
         for f in fairness.flags
     )

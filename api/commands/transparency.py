@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from api.commands.common import reporting_errors, state
-from api.commands.matching import PolicyOption, resolve_policy
+from api.commands.common import open_session, reporting_errors, state
+from api.commands.matching import PolicyOption, requested_by, resolve_policy
 
 
 class RecordFormat(StrEnum):
@@ -32,7 +33,8 @@ def transparency_command(
         typer.Option(
             "--fairness",
             help="A fairness report as JSON (`familyfinder fairness --json`): its figures "
-            "go in the record (default: not yet computed)",
+            "go in the record (default: the report of the database's authority as of "
+            "today, or 'not yet computed' when it holds no child)",
             dir_okay=False,
             exists=True,
         ),
@@ -60,7 +62,18 @@ def transparency_command(
             except (ValueError, KeyError, TypeError, IndexError) as error:
                 typer.echo(f"error: {fairness}: not a fairness report ({error})", err=True)
                 raise typer.Exit(1) from None
-        record = transparency_record(state(ctx).settings, policy, fairness=summary)
+        if fairness is None:
+            from api.services.audit import Actor
+            from api.services.transparency import current_record
+
+            # whoever holds the database reads it as an administrator would
+            operator = Actor(username=requested_by(), role="admin")
+            with open_session(ctx) as session:
+                record = current_record(
+                    session, operator, state(ctx).settings, policy, as_of=date.today()
+                )
+        else:
+            record = transparency_record(state(ctx).settings, policy, fairness=summary)
         text = to_html(record) if format == RecordFormat.html else to_markdown(record)
         if output is None:
             typer.echo(text, nl=False)

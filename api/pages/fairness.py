@@ -16,7 +16,7 @@ from api.pages.web import FairnessPage, app_policy, error_page, render, today
 from api.services.audit import AccessDenied
 from api.services.fairness import fairness_csv, fairness_figures
 from matching import labels
-from matching.fairness import METRIC_KEYS, Flag
+from matching.fairness import METRIC_KEYS, Flag, driver_phrase
 
 router = APIRouter(include_in_schema=False)
 
@@ -30,20 +30,7 @@ def flag_sentence(flag: Flag) -> str:
         f"{metric} is {flag.ratio:.2f} times the other children's "
         f"(95% interval {low:.2f} to {high:.2f})."
     )
-    behind = []
-    for d in flag.drivers[:3]:
-        if d.kind == "criterion":
-            name = labels.label("criterion", d.name)
-            behind.append(
-                f"{labels.lower(name)} earns their best households {d.group:.1f} points "
-                f"on average, against {d.others:.1f} for the other children"
-            )
-        else:
-            name = labels.label("rule", d.name)
-            behind.append(
-                f"{labels.lower(name)} rules out {d.group:.0%} of the pool for them, "
-                f"against {d.others:.0%} for the other children"
-            )
+    behind = [driver_phrase(d) for d in flag.drivers[:3]]
     if behind:
         text += " Behind it: " + "; ".join(behind) + "."
     return text

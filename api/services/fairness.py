@@ -24,6 +24,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from api.services.audit import AccessDenied, Actor, record
+from api.services.gaps import LruCache
 from api.services.proposals import proposal_rank
 from api.services.snapshot import get_snapshot
 from api.services.unit_of_work import unit_of_work
@@ -128,13 +129,42 @@ def fairness_figures(
     return FairnessFigures(reports[0], reports[1] if len(reports) > 1 else None)
 
 
+# The record's reports, keyed by everything a report reads: the data (fingerprint and
+# version), the policy, the date, the allocate round it counts and the people's steps.
+_FOR_RECORD = LruCache(4)
+
+
 def fairness_for_record(session: Session, *, as_of: date, policy: Policy) -> FairnessReport:
     """The report under `policy` on `as_of`, for a document generated from it (the
     transparency record): the same figures as `fairness_figures`, with no role check and
     no audit row of its own; the caller's use case records its read. It names no child
-    and its small counts are suppressed."""
+    and its small counts are suppressed. Kept while what it reads is unchanged (a
+    page every signed-in user may open must not cost a report each time)."""
     with unit_of_work(session):  # read only
-        return _reports(session, as_of, policy, None, 0)[0]
+        snapshot = get_snapshot(session, policy)
+        outcome = _round_outcome(session, as_of)
+        decisions = _decisions(session, as_of)
+        key = (
+            str(session.get_bind().engine.url),
+            snapshot.fingerprint,
+            str(snapshot.data_version),
+            policy.version,
+            str(id(policy)),
+            as_of.isoformat(),
+            str(outcome.round_id if outcome else None),
+            str(hash(tuple(decisions))),
+        )
+        return _FOR_RECORD.get(
+            key,
+            lambda: fairness_report(
+                snapshot.context,
+                as_of=as_of,
+                policy=policy,
+                round_outcome=outcome,
+                decisions=decisions,
+                seed=0,
+            ),
+        )
 
 
 def _reports(

@@ -214,7 +214,7 @@ def test_the_command_prints_json_writes_csv_and_compares(
     other = tmp_path / "needs-heavy.toml"
     other.write_text(
         default_policy_text()
-        .replace('version = "2026.1"', 'version = "needs-heavy"')
+        .replace('version = "2026.2"', 'version = "needs-heavy"')
         .replace("needs = 30.0 ", "needs = 90.0 ")
     )
     out = tmp_path / "fairness.csv"
@@ -223,7 +223,7 @@ def test_the_command_prints_json_writes_csv_and_compares(
     )
     assert result.exit_code == 0, result.output
     body = json.loads(result.output)
-    assert body["policy_version"] == "2026.1"
+    assert body["policy_version"] == "2026.2"
     assert body["compare"]["policy_version"] == "needs-heavy"
     header = out.read_text().splitlines()[0]
     assert "compare_value" in header

@@ -14,6 +14,7 @@ from datetime import date
 import numpy as np
 import pytest
 
+from matching.clocks import priority_days
 from matching.domain import Authority, Child
 from matching.fairness import (
     METRICS,
@@ -195,7 +196,8 @@ def test_every_figure_matches_a_plain_recomputation() -> None:
     authority = generate_authority(500, 350, seed=3, as_of=AS_OF)
     policy = default_policy()
     by_id = {c.child_id: c for c in authority.children}
-    units = {c: u for u in sibling_units(by_id, authority.links) for c in u}
+    # each child's unit as the shortlist forms it (a pending group searched together)
+    units: dict[str, tuple[str, ...]] = {}
     waiting = waiting_ids(authority)
     placed_round = frozenset(waiting[::3])
     outcome = RoundOutcome(7, AS_OF, frozenset(waiting[: len(waiting) // 2]), placed_round)
@@ -211,8 +213,8 @@ def test_every_figure_matches_a_plain_recomputation() -> None:
     for child_id in waiting:
         child = by_id[child_id]
         full = shortlist(authority, child_id, as_of=AS_OF, policy=policy, top=1)
-        since = child.plan_date or child.entered_care_on
-        days = 0 if since is None else max(0, (AS_OF - since).days)
+        units[child_id] = full.unit
+        days = priority_days(child, AS_OF)  # the longest honest clock (matching.clocks)
         per_child[child_id] = {
             "feasible": float(full.n_feasible),
             "best_score": full.candidates[0].score if full.candidates else None,

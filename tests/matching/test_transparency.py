@@ -59,15 +59,15 @@ def test_a_rule_added_to_the_code_appears_in_the_record(monkeypatch: pytest.Monk
 
 def test_a_changed_weight_changes_the_record() -> None:
     before = to_markdown(_record())
-    assert "| Needs met | 30 | 30% | needs met by skills and a stated tolerance |" in before
+    assert "| Needs met | 30 | 27% | needs met by skills and a stated tolerance |" in before
     text = (
         default_policy_text()
         .replace("needs = 30.0 ", "needs = 50.0 ")
-        .replace('version = "2026.1"', 'version = "2026.2"')
+        .replace('version = "2026.2"', 'version = "2026.3"')
     )
     after = to_markdown(_record(text))
-    assert "| Needs met | 50 | 42% | needs met by skills and a stated tolerance |" in after
-    assert "scoring policy 2026.2" in after and "scoring policy 2026.1" not in after
+    assert "| Needs met | 50 | 38% | needs met by skills and a stated tolerance |" in after
+    assert "scoring policy 2026.3" in after and "scoring policy 2026.2" not in after
 
 
 def test_a_changed_setting_and_its_source_comment_show() -> None:
@@ -115,8 +115,8 @@ def test_fairness_figures_or_not_yet_computed() -> None:
     assert "Not yet computed" not in text
     assert "14 groups compared with the other children; 1 flagged" in text
     assert (
-        "| disability: any disability need | feasible households | 0.41 | 0.30 to 0.55 "
-        "| will not consider, needs |" in text
+        "| Disability: any disability need | Feasible households | 0.41 | 0.30 to 0.55 "
+        "| will not consider; needs |" in text
     )
 
 
