@@ -18,7 +18,7 @@ from api.limits import MAX_WHAT_IF_SPECS
 if TYPE_CHECKING:
     from api.requests import GapQuery
     from matching.gaps import GapReport
-    from matching.results import GapDocument, UnitProfileView
+    from matching.results import GapDocument
 
 ADD_HELP = (
     f"A what-if household profile, repeatable (at most {MAX_WHAT_IF_SPECS}): "
@@ -70,20 +70,11 @@ def _write_files(
     return written
 
 
-def _label(profile: UnitProfileView) -> str:
-    parts = [
-        profile.plan,
-        f"age {profile.age_band}",
-        f"group {profile.size_band}",
-        f"needs {profile.need_level}",
-    ]
-    if profile.key_needs:
-        parts.append(";".join(profile.key_needs))
-    return ", ".join(parts)
-
-
 def render_gaps(document: GapDocument, written: list[Path]) -> None:
     """The published report as a summary and its main tables."""
+    # loaded with the report, not for `--help`
+    from matching.gaps.words import unit_profile_words
+
     console = Console(highlight=False, soft_wrap=True)
     shown = "small counts shown as c" if document.suppressed else "NOT suppressed: internal use"
     console.print(
@@ -104,7 +95,7 @@ def render_gaps(document: GapDocument, written: list[Path]) -> None:
         table.add_column("feasible households", justify="right")
         for r in rows:
             table.add_row(
-                _label(r.profile),
+                unit_profile_words(r.profile),
                 str(r.waiting_children),
                 str(r.children_unplaceable),
                 str(r.feasible_households),

@@ -268,7 +268,10 @@ def _placement(unit: RoundUnit) -> tuple[str, str, str]:
     notes = "\n".join(
         "; ".join(
             [
-                *(labels.label("tier", t) for t in c.tiers),
+                *(
+                    text if i == 0 else labels.lower(text)
+                    for i, text in enumerate(labels.label("tier", t) for t in c.tiers)
+                ),
                 *(
                     f"to decide: {labels.lower(labels.label('warning', w.code))}"
                     for w in c.warnings
