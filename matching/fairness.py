@@ -335,7 +335,7 @@ def child_figures(
         children = [context.children[c] for c in unit]
         if not is_round_unit(children):
             continue
-        features = UnitFeatures.from_children(children, as_of)
+        features = UnitFeatures.from_children(children, as_of, policy)
         ranked = rank_unit(features, pool, policy)
         table = ranked.table
         feasible = float(len(table.rows))

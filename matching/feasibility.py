@@ -157,7 +157,7 @@ def build_instance(
         if not is_round_unit(children):
             skipped.append(unit_ids)
             continue
-        features = UnitFeatures.from_children(children, as_of)
+        features = UnitFeatures.from_children(children, as_of, policy)
         masks = hard_exclusions(features, pool)
         rows = np.flatnonzero(~combine(masks, pool.size)).astype(np.int64)
         table = score_candidates(features, pool, rows, policy)

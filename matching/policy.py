@@ -374,6 +374,13 @@ class CoPlacementPolicy(_Strict):
             raise ValueError(f"unknown household kind {unknown[0]!r}")
         return self
 
+    def risk_levels(self) -> dict[str, int]:
+        """Each risk need and the lowest level that makes a child a co-placement risk."""
+        levels: dict[str, int] = {}
+        for r in self.risks:
+            levels[r.need] = min(levels.get(r.need, r.min_level), r.min_level)
+        return levels
+
     def risk_level(self, need: str) -> int | None:
         """The lowest level of `need` that makes a child a co-placement risk, or None."""
         levels = [r.min_level for r in self.risks if r.need == need]

@@ -16,7 +16,7 @@ rule reads anything it did not declare.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -26,6 +26,7 @@ import numpy.typing as npt
 from matching.domain import Child
 from matching.errors import NotFamilyFoundError
 from matching.geo import EARTH_RADIUS_KM, haversine_km_to_many
+from matching.policy import Policy, default_policy
 from matching.pool import NEED_INDEX, HouseholdPool, need_bits
 from matching.vocab import NEED_CODES, NOT_FAMILY_FOUND_PLANS
 
@@ -46,6 +47,22 @@ UNDER_FIVE = 5
 # the panel paper. A child's own `no_smokers` requirement still excludes.
 
 
+def risk_ages(
+    children: Sequence[Child], ages: Sequence[int], risks: Mapping[str, int]
+) -> tuple[int, ...]:
+    """Ages of the children with a need at a level the policy's co-placement risks name
+    (`risks`: need code -> lowest level), sorted: none of them may live with a younger
+    unrelated child (`matching.coplacement` between units; `requirement` against the
+    children already in the home)."""
+    return tuple(
+        sorted(
+            age
+            for child, age in zip(children, ages, strict=True)
+            if any(child.needs.get(need, 0) >= level for need, level in risks.items())
+        )
+    )
+
+
 @dataclass(frozen=True)
 class UnitFeatures:
     """What the rules and the scoring need to know about one unit, computed once."""
@@ -61,10 +78,16 @@ class UnitFeatures:
     requirements: frozenset[str]
     # (need code, highest level) for each need of the unit, in NEED_CODES order
     needed: tuple[tuple[str, int], ...] = ()
+    # ages of the unit's children who carry a co-placement risk of the policy (harmful
+    # sexual behaviour at complex level, ...): no younger child may already live there
+    risk_ages: tuple[int, ...] = ()
 
     @classmethod
-    def from_children(cls, children: Sequence[Child], as_of: date) -> UnitFeatures:
-        """Features of a unit; raises `NotFamilyFoundError` for a plan that is not family-found."""
+    def from_children(
+        cls, children: Sequence[Child], as_of: date, policy: Policy | None = None
+    ) -> UnitFeatures:
+        """Features of a unit (the co-placement risks of `policy`, default the shipped
+        one); raises `NotFamilyFoundError` for a plan that is not family-found."""
         if not children:
             raise ValueError("a unit has at least one child")
         for child in children:
@@ -78,16 +101,19 @@ class UnitFeatures:
             for code, level in child.needs.items():
                 j = NEED_INDEX[code]
                 levels[j] = max(int(levels[j]), level)
+        ages = tuple(c.age_on(as_of) for c in children)
+        risks = (policy or default_policy()).co_placement.risk_levels()
         return cls(
             children=tuple(children),
             as_of=as_of,
-            ages=tuple(c.age_on(as_of) for c in children),
+            ages=ages,
             unborn=tuple(c.is_unborn(as_of) for c in children),
             plans=frozenset(c.plan for c in children),
             need_levels=levels,
             need_mask=need_bits(code for c in children for code in c.needs),
             requirements=frozenset(r for c in children for r in c.requirements),
             needed=tuple((code, int(levels[j])) for j, code in enumerate(NEED_CODES) if levels[j]),
+            risk_ages=risk_ages(children, ages, risks),
         )
 
     @property
@@ -226,7 +252,7 @@ def smoker_under_five(unit: UnitFeatures, pool: HouseholdPool) -> BoolArray:
 
 
 @reads(
-    unit=("requirements", "ages_with"),
+    unit=("requirements", "ages_with", "risk_ages"),
     household=(
         "size",
         "pets",
@@ -237,9 +263,14 @@ def smoker_under_five(unit: UnitFeatures, pool: HouseholdPool) -> BoolArray:
     ),
 )
 def requirement(unit: UnitFeatures, pool: HouseholdPool) -> BoolArray:
-    """A child's requirement about the home or the children already in it is not met."""
+    """A child's requirement about the home or the children already in it is not met, or
+    a child with a co-placement risk of the policy would live with a younger child."""
     excluded = _none(pool)
     reqs = unit.requirements
+    if unit.risk_ages:
+        # the children already in the home are unrelated to the unit (a placed sibling
+        # with them too: a person decides that, the reunion names this rule)
+        excluded |= pool.home_min_age < max(unit.risk_ages)
     if "no_pets" in reqs:
         excluded |= pool.pets
     if "no_younger_children" in reqs:

@@ -303,7 +303,7 @@ def shortlist(
     )
     pool = pool if pool is not None else context.pool
     children, warnings = context.practice_unit(child_id, as_of, pool)
-    unit = UnitFeatures.from_children(children, as_of)
+    unit = UnitFeatures.from_children(children, as_of, policy)
     why_row = None
     if why_not is not None:
         why_row = pool.index.get(why_not)

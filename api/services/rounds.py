@@ -87,7 +87,7 @@ def _passing_hard_rules(
     threshold), and how many fail only for want of room (vacancies, places or sibling
     group size): those would take the unit if they had a vacancy."""
     pool = snapshot.context.pool
-    masks = hard_exclusions(UnitFeatures.from_children(children, as_of), pool)
+    masks = hard_exclusions(UnitFeatures.from_children(children, as_of, snapshot.policy), pool)
     passing = int(np.count_nonzero(~combine(masks, pool.size)))
     others = combine({rule: mask for rule, mask in masks.items() if rule != "capacity"}, pool.size)
     room_only = int(np.count_nonzero(masks["capacity"] & ~others)) if "capacity" in masks else 0
@@ -217,7 +217,7 @@ def _candidates(
     if not assigned:
         return ()
     context = snapshot.context
-    unit = UnitFeatures.from_children([context.children[c] for c in children], as_of)
+    unit = UnitFeatures.from_children([context.children[c] for c in children], as_of, policy)
     out = []
     for h, score in assigned:
         household = context.pool.households[h]

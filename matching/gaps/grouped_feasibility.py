@@ -34,7 +34,7 @@ The units are prepared once (`UnitTable`); `with_households` evaluates new house
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -53,7 +53,7 @@ from matching.instance import MatchingInstance, RoundHousehold, RoundUnit
 from matching.policy import CoPlacementPolicy, Policy
 from matching.pool import HouseholdPool, need_bits
 from matching.practice_units import PracticeUnits, practice_units
-from matching.rules import HARD_RULES, RULE_READS, UnitFeatures, too_near
+from matching.rules import HARD_RULES, RULE_READS, UnitFeatures, risk_ages, too_near
 from matching.siblings import sibling_units
 from matching.vocab import NEED_CODES, NOT_FAMILY_FOUND_PLANS
 
@@ -126,22 +126,28 @@ def _requirement_ages(children: Sequence[Child], ages: Sequence[int]) -> tuple[i
 # How each unit attribute a typed rule declares it reads becomes part of the unit's
 # type key (from the unit's children and their ages). `need_mask` is kept apart: it is
 # restricted to the needs a pool refuses (see `_assess`).
-_UNIT_PARTS: dict[str, Callable[[Sequence[Child], Sequence[int]], object]] = {
-    "plans": lambda children, ages: tuple(sorted({c.plan for c in children})),
-    "min_age": lambda children, ages: min(ages),
-    "max_age": lambda children, ages: max(ages),
-    "size": lambda children, ages: len(children),
-    "requirements": lambda children, ages: frozenset(r for c in children for r in c.requirements),
-    "ages_with": _requirement_ages,
+# `risks` are the policy's co-placement risks (need -> lowest level).
+_UNIT_PARTS: dict[str, Callable[[Sequence[Child], Sequence[int], Mapping[str, int]], object]] = {
+    "plans": lambda children, ages, risks: tuple(sorted({c.plan for c in children})),
+    "min_age": lambda children, ages, risks: min(ages),
+    "max_age": lambda children, ages, risks: max(ages),
+    "size": lambda children, ages, risks: len(children),
+    "requirements": lambda children, ages, risks: frozenset(
+        r for c in children for r in c.requirements
+    ),
+    "ages_with": lambda children, ages, risks: _requirement_ages(children, ages),
+    "risk_ages": lambda children, ages, risks: max(risk_ages(children, ages, risks), default=-1),
 }
 
 
-def _unit_part(reads: str, children: Sequence[Child], ages: Sequence[int]) -> object:
+def _unit_part(
+    reads: str, children: Sequence[Child], ages: Sequence[int], risks: Mapping[str, int]
+) -> object:
     """The part of a unit's type key for what a typed rule declares it reads."""
     part = _UNIT_PARTS.get(reads)
     if part is None:
         raise RuntimeError(f"no unit type key part for what a rule reads: {reads!r}")
-    return part(children, ages)
+    return part(children, ages, risks)
 
 
 _UNIT_READS = tuple(
@@ -189,7 +195,9 @@ class UnitTable:
         """The rules' features of unit u (computed on first use)."""
         f = self._features.get(u)
         if f is None:
-            f = self._features[u] = UnitFeatures.from_children(self.unit_children[u], self.as_of)
+            f = self._features[u] = UnitFeatures.from_children(
+                self.unit_children[u], self.as_of, self.policy
+            )
         return f
 
 
@@ -198,15 +206,18 @@ def _is_round_unit(children: Sequence[Child]) -> bool:
     return all(c.status == "waiting" and c.plan not in NOT_FAMILY_FOUND_PLANS for c in children)
 
 
-def _rule_key(children: Sequence[Child], ages: Sequence[int]) -> tuple[object, ...]:
+def _rule_key(
+    children: Sequence[Child], ages: Sequence[int], risks: Mapping[str, int]
+) -> tuple[object, ...]:
     """What the typed rules declare they read of a unit, needs apart (see `matching.rules`)."""
-    return tuple(part(children, ages) for part in _UNIT_KEY)
+    return tuple(part(children, ages, risks) for part in _UNIT_KEY)
 
 
 def unit_table(authority: Authority, *, as_of: date, policy: Policy) -> UnitTable:
     """The waiting units of `authority` (as a round forms them) on `as_of`: the sibling
     practice rules applied first (`matching.practice_units`), as in a round."""
     practice = practice_units(authority, as_of=as_of)
+    risks = policy.co_placement.risk_levels()
     authority = practice.authority
     by_id = {c.child_id: c for c in authority.children}
     ages: dict[date, int] = {}  # by date of birth: far fewer dates than children
@@ -236,7 +247,7 @@ def unit_table(authority: Authority, *, as_of: date, policy: Policy) -> UnitTabl
         u = len(units)
         units.append(RoundUnit(children=unit_ids, priority=priority))
         unit_children.append(children)
-        rule_key.append(keys.setdefault(_rule_key(children, unit_ages), len(keys)))
+        rule_key.append(keys.setdefault(_rule_key(children, unit_ages, risks), len(keys)))
         need_mask.append(need_bits(code for c in children for code in c.needs))
         eldest.append(max(unit_ages))
         if any(c.min_distance_km is not None for c in children):

@@ -65,6 +65,9 @@ def _serves(household: Household, plan: str) -> bool:
     return False  # kinship, sgo, cao: connected only
 
 
+CO_PLACEMENT_RISKS = ("harmful_sexual_behaviour", "fire_setting", "exploitation_risk")
+
+
 def failing_rules(children: Sequence[Child], household: Household, as_of: date) -> set[str]:
     """Names of the hard rules `household` fails for the unit made of `children`."""
     failed: set[str] = set()
@@ -105,6 +108,13 @@ def failing_rules(children: Sequence[Child], household: Household, as_of: date) 
             or ("no_other_children" in r and home)
             # not recorded (None) is a question, never an exclusion (issue #14)
             or ("wheelchair_access" in r and household.wheelchair_access is False)
+            # the shipped policy's co-placement risks, written out: harmful sexual
+            # behaviour, fire-setting or exploitation risk at the complex level, and a
+            # younger child already in the home
+            or (
+                any(c.needs.get(need, 0) >= 2 for need in CO_PLACEMENT_RISKS)
+                and any(h < a for h in home)
+            )
         ):
             failed.add("requirement")
         if (

@@ -30,6 +30,7 @@ from matching.results import UnplacedUnit
 from matching.round_sentences import unplaced_sentence
 from matching.rounds import RoundParams, solve_round
 from matching.rounds.result import RoundResult
+from matching.shortlist import shortlist
 from matching.synthetic import generate_authority
 from tests.matching.checker import make_child, make_household
 from tests.matching.coplacement_checker import co_placement_problems
@@ -94,6 +95,41 @@ def test_a_round_places_two_children_together_only_when_both_may_live_together(
     for method in ("typed", "pairs"):
         report = gap_report(authority, as_of=AS_OF, method=method, suppress=False)
         assert report.to_dict()["children_placeable"] == result.children_placed
+
+
+@pytest.mark.parametrize(
+    ("needs", "home", "offered"),
+    [
+        ({"harmful_sexual_behaviour": 2}, (5,), False),  # a younger child already there
+        ({"fire_setting": 2}, (5, 12), False),
+        ({"exploitation_risk": 2}, (11,), True),  # only older children at home
+        ({"harmful_sexual_behaviour": 1}, (5,), True),  # the additional level
+        ({}, (5,), True),
+    ],
+)
+def test_a_risk_rule_holds_against_the_children_already_in_the_home(
+    needs: dict[str, int], home: tuple[int, ...], offered: bool
+) -> None:
+    # the rule between units applies to the children already living there too: an
+    # 8-year-old with harmful sexual behaviour is not offered a home with a child of 5
+    child = make_child(child_id="C1", date_of_birth=EIGHT, needs=needs)
+    authority = Authority((child,), (make_household(children_in_home_ages=home),), ())
+    _, result = _round(authority)
+    assert result.children_placed == (1 if offered else 0)
+    listed = shortlist(authority, "C1", as_of=AS_OF)
+    assert [c.household_id for c in listed.candidates] == (["H1"] if offered else [])
+    if not offered:
+        assert listed.excluded_counts["requirement"] == 1
+    report = gap_report(authority, as_of=AS_OF, suppress=False).to_dict()
+    assert report["children_placeable"] == result.children_placed
+    # the policy decides: with another need named instead, the home is offered
+    relaxed = load_policy(
+        default_policy_text()
+        .replace('need = "harmful_sexual_behaviour"', 'need = "self_harm"')
+        .replace('need = "fire_setting"', 'need = "self_harm"')
+        .replace('need = "exploitation_risk"', 'need = "self_harm"')
+    )
+    assert shortlist(authority, "C1", as_of=AS_OF, policy=relaxed).candidates
 
 
 def test_a_sibling_is_not_an_unrelated_younger_child() -> None:
