@@ -81,7 +81,8 @@ def authority_to_place_refusal(
     who = " and ".join(missing)
     return (
         f"{household} are adopters, and {who} {'has' if len(missing) == 1 else 'have'} no "
-        "placement order recorded (legal status E1 or a placement order date): an adoption "
+        'placement order recorded (the legal status "placement order granted", or a '
+        "placement order date): an adoption "
         "agency may place a child for adoption only under a placement order or with the "
         "parents' consent (Adoption and Children Act 2002 s.18-s.21), and consent is not "
         "recorded here. Record the placement order first, or propose dual-approved "

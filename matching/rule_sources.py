@@ -88,6 +88,6 @@ RULE_SOURCES: Mapping[str, RuleSource] = {
         "Fostering Services: National Minimum Standards (2011) std 4 (safeguarding) and "
         "std 15 (matching takes account of the other children in the household); CPPCR "
         "2010 reg 9 (the placement plan, the child's needs met in the placement); the "
-        "policy's [co_placement] risks and one-unit kinds, each with its own source",
+        "policy's co-placement risks and one-unit kinds, each with its own source",
     ),
 }

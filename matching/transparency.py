@@ -24,6 +24,7 @@ from typing import Any
 
 from matching.domain import Child, Household, SiblingLink
 from matching.labels import label
+from matching.phrases import long_date
 from matching.policy import Policy
 from matching.rule_sources import RULE_SOURCES
 from matching.rules import HARD_RULES
@@ -351,7 +352,7 @@ def _fairness_section(fairness: FairnessSummary | None) -> Section:
         for f in fairness.flags
     )
     said = (
-        f"As of {fairness.as_of.isoformat()}, under policy {fairness.policy_version}: "
+        f"As of {long_date(fairness.as_of)}, under policy {fairness.policy_version}: "
         f"{fairness.groups_compared} groups compared with the other children; "
         f"{len(fairness.flags)} flagged (a 95% interval of the ratio wholly below "
         f"{fairness.threshold:g})."

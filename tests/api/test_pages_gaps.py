@@ -40,7 +40,9 @@ def gaps_env(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
     directory = tmp_path_factory.mktemp("gaps")
     url, drop = _new_database(database_url, directory, "ff_gaps")
     env = build_env(url, load_tiny=False)
-    write_directory(generate_authority(300, 400, seed=5, as_of=AS_OF), directory / "data")
+    # large enough that some profiles, left-out counts and targets are above the
+    # suppression threshold, so the charts have bars to draw
+    write_directory(generate_authority(800, 600, seed=5, as_of=AS_OF), directory / "data")
     with env.session() as session:
         import_directory(session, directory / "data", as_of=AS_OF, requested_by="test")
     try:

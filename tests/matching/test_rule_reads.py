@@ -102,9 +102,9 @@ def test_every_declared_attribute_has_a_place_in_the_type_keys() -> None:
     for name in typed:
         assert RULE_READS[name].household <= set(household)
         for attribute in RULE_READS[name].unit - {"need_mask"}:
-            groups_module._unit_part(attribute, [make_child()], [8])
+            groups_module._unit_part(attribute, [make_child()], [8], {"fire_setting": 2})
     with pytest.raises(RuntimeError, match="no unit type key part"):
-        groups_module._unit_part("religion", [make_child()], [8])
+        groups_module._unit_part("religion", [make_child()], [8], {})
 
 
 def test_households_differing_only_in_what_no_rule_reads_share_a_type() -> None:
