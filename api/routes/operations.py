@@ -200,6 +200,8 @@ def cancel(
                 "application/json": {"schema": {"type": "object"}},
                 "text/csv": {"schema": {"type": "string"}},
                 MEDIA_TYPES["xlsx"]: {"schema": {"type": "string", "format": "binary"}},
+                # format=csv_tables: one CSV per table, zipped
+                MEDIA_TYPES["csv_tables"]: {"schema": {"type": "string", "format": "binary"}},
             },
         },
         404: {"description": "Recruitment: no report is published as of that date"},
