@@ -33,7 +33,6 @@ How it is computed (the `method` text of the result says which path was taken):
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -335,7 +334,7 @@ def _gather_ranges(starts: IntArray, lengths: IntArray) -> IntArray:
 def max_children_placed(
     instance: MatchingInstance,
     *,
-    time_limit_s: float = 20.0,
+    det_budget_s: float = 20.0,
     plan: IntArray | None = None,
 ) -> Placeability:
     """The maximum number of waiting children today's pool can place, and the leftovers.
@@ -343,10 +342,10 @@ def max_children_placed(
     See the module docstring for the method. `plan` (a household index per unit, -1 for
     none) is a placement known to the caller, e.g. today's allocation plus recruited
     households; its feasible part is checked pair by pair and used as a lower bound.
-    `time_limit_s` bounds the CP-SAT work. Deterministic for a given instance (CP-SAT has
-    a tie-break objective preferring higher-priority units).
+    `det_budget_s` bounds the CP-SAT work in CP-SAT's deterministic seconds, never the
+    clock, so a slow or busy machine gets the same answer: one worker, a fixed seed and
+    a tie-break objective preferring higher-priority units make it deterministic.
     """
-    started = time.perf_counter()
     g = _graph(instance)
     n_u, n_h = g.n_units, g.n_households
     degree = np.diff(g.unit_start)
@@ -406,7 +405,7 @@ def max_children_placed(
         lb_by_comp = np.zeros(n_comp, dtype=np.int64)
         placed_lower = lower >= 0
         np.add.at(lb_by_comp, comp_of_unit[placed_lower], g.sizes[placed_lower])
-        deadline = started + time_limit_s
+        budget = det_budget_s
         # smallest components first, so the time goes where proofs are cheap
         order = sorted(hard_comps.tolist(), key=lambda c: int(ub_by_comp[c]))
         units_of = _units_by_component(comp_of_unit, connected)
@@ -419,10 +418,10 @@ def max_children_placed(
                 best_bound += ub
                 continue
             n_pairs = int(degree[units_c].sum())
-            remaining = deadline - time.perf_counter()
             solved = None
-            if n_pairs <= CPSAT_MAX_PAIRS and remaining > 0.05:
-                solved = _cpsat_component(g, units_c, lower, remaining)
+            if n_pairs <= CPSAT_MAX_PAIRS and budget > 0.05:
+                solved, spent = _cpsat_component(g, units_c, lower, budget)
+                budget -= spent
             if solved is None:
                 unproven += 1
                 best_bound += ub
@@ -637,12 +636,14 @@ def _greedy(
 
 
 def _cpsat_component(
-    g: _Graph, units: IntArray, hint: IntArray, time_limit: float
-) -> tuple[IntArray, bool, int] | None:
-    """Exact generalised assignment for one component with CP-SAT.
+    g: _Graph, units: IntArray, hint: IntArray, det_limit: float
+) -> tuple[tuple[IntArray, bool, int] | None, float]:
+    """Exact generalised assignment for one component with CP-SAT, within `det_limit`
+    deterministic seconds.
 
-    Returns (household per given unit or -1, proven optimal, proven bound in children)
-    or None if no solution was found in time. `hint` is a known placement (per unit).
+    Returns ((household per given unit or -1, proven optimal, proven bound in children)
+    or None if no solution was found, the deterministic seconds spent). `hint` is a
+    known placement (per unit).
     """
     model = cp_model.CpModel()
     unit_pos = {int(u): i for i, u in enumerate(units.tolist())}
@@ -679,15 +680,16 @@ def _cpsat_component(
         if hint[u] >= 0 and (u, int(hint[u])) in x:
             model.add_hint(x[u, int(hint[u])], True)
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(time_limit, 0.05)
-    solver.parameters.num_workers = 8
+    solver.parameters.max_deterministic_time = max(det_limit, 0.05)
+    solver.parameters.num_workers = 1
     solver.parameters.random_seed = 0
     status = solver.solve(model)
+    spent = float(solver.deterministic_time)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None
+        return None, spent
     homes = np.full(len(units), -1, dtype=np.int64)
     for (u, h), var in x.items():
         if solver.value(var):
             homes[unit_pos[u]] = h
     bound = int(solver.best_objective_bound) // big
-    return homes, status == cp_model.OPTIMAL, bound
+    return (homes, status == cp_model.OPTIMAL, bound), spent
