@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 from api.deps import DbSession
 from api.pages.web import FairnessPage, app_policy, error_page, render, today
 from api.services.audit import AccessDenied
-from api.services.fairness import fairness_csv, fairness_figures
+from api.services.fairness import FairnessFigures, fairness_csv, fairness_figures
 from matching import labels
 from matching.fairness import METRIC_KEYS, Flag, driver_phrase
 
@@ -43,10 +43,10 @@ def _as_of(text: str, on: date) -> date | None:
         return None
 
 
-@router.get("/fairness", response_class=HTMLResponse)
-def fairness_page(
-    request: Request, session: DbSession, actor: FairnessPage, as_of: str = ""
-) -> HTMLResponse:
+def _figures(
+    request: Request, session: DbSession, actor: FairnessPage, as_of: str
+) -> tuple[FairnessFigures, date] | HTMLResponse:
+    """The report asked for (its date checked, its read audited), or the error page."""
     on = today()
     chosen = _as_of(as_of, on)
     if chosen is None:
@@ -59,6 +59,17 @@ def fairness_page(
         )
     except AccessDenied as error:
         return error_page(request, actor, 403, "You cannot choose the date", str(error))
+    return figures, chosen
+
+
+@router.get("/fairness", response_class=HTMLResponse)
+def fairness_page(
+    request: Request, session: DbSession, actor: FairnessPage, as_of: str = ""
+) -> HTMLResponse:
+    found = _figures(request, session, actor, as_of)
+    if isinstance(found, HTMLResponse):
+        return found
+    figures, chosen = found
     report = figures.report
     dimensions = list(dict.fromkeys(g.dimension for g in report.groups))
     return render(
@@ -80,20 +91,11 @@ def fairness_page(
 def download(
     request: Request, session: DbSession, actor: FairnessPage, as_of: str = ""
 ) -> Response:
-    on = today()
-    chosen = _as_of(as_of, on)
-    if chosen is None:
-        return error_page(
-            request, actor, 422, "Date not understood", "Give the date as YYYY-MM-DD."
-        )
-    try:
-        figures = fairness_figures(
-            session, actor, as_of=chosen, today=on, policy=app_policy(request)
-        )
-    except AccessDenied as error:
-        return error_page(request, actor, 403, "You cannot choose the date", str(error))
+    found = _figures(request, session, actor, as_of)
+    if isinstance(found, HTMLResponse):
+        return found
     return Response(
-        fairness_csv(figures),
+        fairness_csv(found[0]),
         media_type="text/csv",
         headers={"Content-Disposition": 'attachment; filename="fairness.csv"'},
     )
