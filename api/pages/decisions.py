@@ -6,16 +6,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from api.deps import DbSession
-from api.pages.panel import RANKING_REASON_MISSING, STATUS_TAGS, paper_page
-from api.pages.web import CsrfChecked, DecisionPage, PageId, error_page, render
+from api.pages.panel import STATUS_TAGS, record_step
+from api.pages.web import CsrfChecked, DecisionPage, PageId, render
 from api.requests import DecisionRequest, field_messages
-from api.services.audit import AccessDenied
 from api.services.proposals import list_proposals, record_decision
-from matching.errors import ConflictError, NotFoundError, ReasonRequired
 
 router = APIRouter(include_in_schema=False)
 
@@ -49,8 +47,8 @@ def decide(
     reasons: Annotated[str, Form()] = "",
     ranking_reason: Annotated[str, Form()] = "",
 ) -> Response:
-    errors = []
-    ranking_error = None
+    errors: list[dict[str, str]] = []
+    asked: DecisionRequest | None = None
     if decision not in DECISIONS:
         errors.append({"text": "Choose the agency decision", "href": "#decision"})
     try:
@@ -65,33 +63,22 @@ def decide(
                 else "Enter the reasons for the decision"
             )
             errors.append({"text": text, "href": "#decision-reasons"})
-    if not errors:
-        try:
-            record_decision(session, actor, proposal_id, asked)
-        except NotFoundError:
-            return error_page(
-                request, actor, 404, "Proposal not found", f"There is no proposal {proposal_id}."
-            )
-        except AccessDenied as error:
-            return error_page(request, actor, 403, "You cannot decide this proposal", str(error))
-        except ConflictError as error:
-            errors.append({"text": f"The decision was not recorded: {error}", "href": "#"})
-        except ReasonRequired:
-            ranking_error = RANKING_REASON_MISSING
-            errors.append({"text": ranking_error, "href": "#decision-ranking-reason"})
-        else:
-            return RedirectResponse(f"/proposals/{proposal_id}?recorded=decision", status_code=303)
-    return paper_page(
+    return record_step(
         request,
         session,
         actor,
         proposal_id,
+        None
+        if errors or asked is None
+        else lambda: record_decision(session, actor, proposal_id, asked),
         errors=errors,
-        status_code=409 if any("not recorded" in e["text"] for e in errors) else 422,
+        step="decision",
+        forbidden="You cannot decide this proposal",
+        ranking_href="#decision-ranking-reason",
+        recorded=f"/proposals/{proposal_id}?recorded=decision",
         form={
             "decision": decision,
             "decision_reasons": reasons,
             "decision_ranking_reason": ranking_reason,
         },
-        ranking_error=ranking_error,
     )

@@ -3,7 +3,7 @@ and withdrawing a proposal (its author or an administrator)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -247,8 +247,8 @@ def recommend(
     reasons: Annotated[str, Form()] = "",
     ranking_reason: Annotated[str, Form()] = "",
 ) -> Response:
-    errors = []
-    ranking_error = None
+    errors: list[dict[str, str]] = []
+    asked: RecommendationRequest | None = None
     try:
         asked = RecommendationRequest.model_validate(
             {
@@ -268,22 +268,61 @@ def recommend(
                 else "Enter the panel's reasons"
             )
             errors.append({"text": text, "href": "#reasons"})
-    else:
+    return record_step(
+        request,
+        session,
+        actor,
+        proposal_id,
+        None
+        if asked is None
+        else lambda: record_recommendation(session, actor, proposal_id, asked),
+        errors=errors,
+        step="recommendation",
+        forbidden="You cannot see this proposal",
+        ranking_href="#ranking-reason",
+        recorded=f"/proposals/{proposal_id}?recorded=1",
+        form={
+            "recommendation": recommendation,
+            "reasons": reasons,
+            "ranking_reason": ranking_reason,
+        },
+    )
+
+
+def record_step(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    proposal_id: int,
+    record: Callable[[], object] | None,
+    *,
+    errors: list[dict[str, str]],
+    step: str,
+    forbidden: str,
+    ranking_href: str,
+    recorded: str,
+    form: dict[str, str],
+) -> Response:
+    """Record a panel recommendation or an agency decision (`record`, None when the form
+    already has errors) and go to the paper, or show the paper again with what to put
+    right: the form as sent, each error linked to its field."""
+    ranking_error = None
+    if record is not None:
         try:
-            record_recommendation(session, actor, proposal_id, asked)
+            record()
         except NotFoundError:
             return error_page(
                 request, actor, 404, "Proposal not found", f"There is no proposal {proposal_id}."
             )
         except AccessDenied as error:
-            return error_page(request, actor, 403, "You cannot see this proposal", str(error))
+            return error_page(request, actor, 403, forbidden, str(error))
         except ConflictError as error:
-            errors.append({"text": f"The recommendation was not recorded: {error}", "href": "#"})
+            errors.append({"text": f"The {step} was not recorded: {error}", "href": "#"})
         except ReasonRequired:
             ranking_error = RANKING_REASON_MISSING
-            errors.append({"text": ranking_error, "href": "#ranking-reason"})
+            errors.append({"text": ranking_error, "href": ranking_href})
         else:
-            return RedirectResponse(f"/proposals/{proposal_id}?recorded=1", status_code=303)
+            return RedirectResponse(recorded, status_code=303)
     return paper_page(
         request,
         session,
@@ -291,11 +330,7 @@ def recommend(
         proposal_id,
         errors=errors,
         status_code=409 if any("not recorded" in e["text"] for e in errors) else 422,
-        form={
-            "recommendation": recommendation,
-            "reasons": reasons,
-            "ranking_reason": ranking_reason,
-        },
+        form=form,
         ranking_error=ranking_error,
     )
 
