@@ -87,7 +87,7 @@ def _key_line(text: str, loc: tuple[str, ...]) -> int:
         key = _KEY.match(line)
         if key and tuple([*table, *_parts(key.group(1))]) == loc:
             return number
-    for end in range(len(loc) - 1, 0, -1):
+    for end in range(len(loc), 0, -1):
         if loc[:end] in headers:
             return headers[loc[:end]]
     return 0
@@ -198,6 +198,6 @@ def named_policy(name: str, directory: Path | None) -> ComparedPolicy:
     files = _folder_files(directory)
     if name not in files:
         known = ", ".join([SHIPPED, *files])
-        reason = f"no policy is named {name!r}: the service knows {known}"
+        reason = f"no policy is named {name[:64]!r}: the service knows {known}"
         raise ValidationError([Problem("compare", 0, "compare", reason)])
     return ComparedPolicy(_read(files[name], name), name, audit)

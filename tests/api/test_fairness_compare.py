@@ -190,6 +190,7 @@ def _line(text: str, start: str, occurrence: int = 1) -> int:
 NEGATIVE_NEEDS = default_policy_text().replace("needs = 30.0 ", "needs = -5.0 ")
 UNKNOWN_KEY = default_policy_text().replace("threshold = 0.8\n", "threshold = 0.8\ncolour = 1\n")
 TWICE = default_policy_text().replace("[fairness]", "[fairness]\nthreshold = 0.8", 1)
+UNKNOWN_TIER = default_policy_text().replace('name = "kinship"', 'name = "nearest"')
 
 
 @pytest.mark.parametrize(
@@ -200,6 +201,7 @@ TWICE = default_policy_text().replace("[fairness]", "[fairness]\nthreshold = 0.8
         (NEGATIVE_NEEDS, _line(NEGATIVE_NEEDS, "needs = -5.0"), "weights.needs", "must be >= 0"),
         (UNKNOWN_KEY, _line(UNKNOWN_KEY, "colour = 1"), "fairness.colour", "unknown key"),
         (TWICE, _line(TWICE, "threshold = 0.8", 2), "", "Cannot overwrite a value"),
+        (UNKNOWN_TIER, _line(UNKNOWN_TIER, "[[tiers]]"), "tiers.0", "unknown tier 'nearest'"),
         ('version = "only"\n', 0, "min_round_score", "missing"),
     ],
 )
