@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import date
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -106,8 +106,9 @@ def _figures(
     return figures, chosen
 
 
-def _policy_dir(request: Request) -> Any:
-    return getattr(request.app.state.settings, "compare_policy_dir", None)
+def _policy_dir(request: Request) -> Path | None:
+    folder = getattr(request.app.state.settings, "compare_policy_dir", None)
+    return folder if isinstance(folder, Path) else None
 
 
 def _page(
@@ -182,16 +183,12 @@ def _named(request: Request, compare: str) -> ComparedPolicy | list[dict[str, st
     try:
         return named_policy(compare, _policy_dir(request))
     except ValidationError as error:
-        reason = error.problems[0]
-        text = (reason.reason if reason.file == "compare" else problem_words(reason)).removeprefix(
-            "no policy is named "
-        )
-        message = (
-            f"Choose a policy the service knows: {text}"
-            if reason.file == "compare"
-            else f"That policy cannot be used: {text}"
-        )
-        return [{"text": message, "href": "#compare"}]
+        problem = error.problems[0]
+        if problem.file == "compare":  # no such name
+            text = f"Choose a policy the service knows: none is called {compare[:64]!r}"
+        else:
+            text = f"That policy cannot be used: {problem_words(problem)}"
+        return [{"text": text, "href": "#compare"}]
 
 
 @router.get("/fairness", response_class=HTMLResponse)

@@ -285,7 +285,12 @@ def test_the_page_compares_with_a_named_policy(compare_env: ApiEnv) -> None:
 
     unknown = client.get("/fairness?compare=nothing")
     assert unknown.status_code == 422
-    assert 'href="#compare"' in unknown.text and "Choose a policy the service knows" in unknown.text
+    assert 'href="#compare"' in unknown.text
+    assert "Choose a policy the service knows: none is called &#39;nothing&#39;" in unknown.text
+    assert 'id="compare-error"' in unknown.text
+    broken = client.get("/fairness?compare=broken")
+    assert broken.status_code == 422
+    assert "That policy cannot be used: broken.toml, line 2: is not valid TOML" in broken.text
 
 
 def test_the_page_compares_with_an_uploaded_file(compare_env: ApiEnv) -> None:
