@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from matching.assignment.prepared import prepare
+from matching.assignment.search import exchange_tiers
 from matching.instance import MatchingInstance, RoundHousehold, RoundUnit
 from matching.rounds import RoundParams, solve_round
 from tests.matching.round_checker import check_round, round_problems
@@ -106,6 +107,31 @@ def test_a_swap_that_meets_a_higher_tier_more_often_is_taken_and_checked() -> No
     )
     problems = round_problems(instance, additive, ALLOCATE)
     assert any("exchanging households 1 and 0" in p for p in problems), problems
+
+
+def test_an_early_stopped_plan_is_repaired_by_exchanging_households() -> None:
+    # whatever stopped the search, the round exchanges two units' households where that
+    # meets a higher tier more often (the plan the additive weights liked, given as is)
+    instance = _instance(
+        [1, 1, 2],
+        [1, 2, 2],
+        [
+            (0, 0, 10.0, NEEDS),
+            (0, 1, 90.0, LASTS),
+            (1, 0, 90.0, LASTS),
+            (1, 1, 10.0, 0),
+            (2, 2, 50.0, 0),
+        ],
+    )
+    prep = prepare(instance, allocate=True)
+    pair = {
+        (int(u), int(h)): p
+        for p, (u, h) in enumerate(zip(prep.pair_unit, prep.pair_household, strict=True))
+    }
+    stopped = np.array([pair[(0, 1)], pair[(1, 0)], pair[(2, 2)]], dtype=np.int64)
+    repaired = exchange_tiers(prep, stopped)
+    assert repaired.tolist() == [pair[(0, 0)], pair[(1, 1)], pair[(2, 2)]]
+    assert exchange_tiers(prep, repaired) is repaired  # nothing left to exchange
 
 
 def test_each_tier_step_exceeds_everything_below_it_and_nothing_more() -> None:
