@@ -295,6 +295,9 @@ def exchange_tiers(prep: PreparedInstance, chosen: IntArray) -> IntArray:
     tiers = prep.tiers()
     if not tiers.any():
         return chosen
+    may = _may_exchange(prep, chosen, tiers)
+    if not len(may):
+        return chosen
     n_h = max(prep.n_households, 1)
     pair_at = {
         int(k): p for p, k in enumerate((prep.pair_unit * n_h + prep.pair_household).tolist())
@@ -313,10 +316,41 @@ def exchange_tiers(prep: PreparedInstance, chosen: IntArray) -> IntArray:
     changed = True
     while changed:  # sweeps until one exchanges nothing
         changed = False
-        for u in np.flatnonzero(out >= 0).tolist():
+        for u in may.tolist():
             if _exchange_one(u, out, tier, size, ph, start, pair_at, n_h, room, holders, apart):
                 changed = True
+        may = _may_exchange(prep, out, tiers)
     return out if (out != chosen).any() else chosen
+
+
+def _may_exchange(prep: PreparedInstance, chosen: IntArray, tiers: IntArray) -> IntArray:
+    """Placed units with an exchange that would raise the tiers, room and partners not
+    yet asked (vectorised: most plans have none, and then no unit is looked at)."""
+    n_h = max(prep.n_households, 1)
+    home = homes_of(prep, chosen)
+    placed = np.flatnonzero(chosen >= 0)
+    by_home = placed[np.argsort(home[placed], kind="stable")]
+    held = home[by_home]
+    pu = prep.pair_unit
+    q = np.flatnonzero((chosen[pu] >= 0) & (prep.pair_household != home[pu]))
+    lo = np.searchsorted(held, prep.pair_household[q], side="left")
+    hi = np.searchsorted(held, prep.pair_household[q], side="right")
+    count = hi - lo
+    if not count.sum():
+        return np.zeros(0, dtype=np.int64)
+    qq = np.repeat(q, count)
+    offsets = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
+    v = by_home[np.repeat(lo, count) + offsets]
+    u = prep.pair_unit[qq]
+    keys = prep.pair_unit * n_h + prep.pair_household
+    order = np.argsort(keys, kind="stable")
+    want = v * n_h + home[u]
+    at = np.minimum(np.searchsorted(keys[order], want), len(order) - 1)
+    found = keys[order][at] == want
+    r = order[at]
+    better = tiers[qq] + tiers[r] > tiers[chosen[u]] + tiers[chosen[v]]
+    out: IntArray = np.unique(u[found & better])
+    return out
 
 
 def _exchange_one(
