@@ -236,6 +236,8 @@ def main() -> None:
                 "build_instance_s": round(built, 1),
                 "solve_round_s": round(wall - built, 1),
                 "gap": result.gap,
+                # False: the wall-clock safety net stopped the search (a busy machine)
+                "deterministic": result.deterministic,
                 "long_term_units_allocated": long_term,
                 "long_term_approval_ends_before_18": ends_before_18,
                 "long_term_approval_ends_within_a_year_of_age": within_a_year,
