@@ -109,7 +109,8 @@ class PreparedInstance:
         return self.tier if self.tier is not None else np.zeros(self.n_pairs, dtype=np.int64)
 
     def score_weight(self, pairs: IntArray) -> IntArray:
-        """The score part of `pairs`' weights (priority × score, scaled)."""
+        """The score part of `pairs`' weights (priority × score, in hundredths ×
+        `score_unit`, floored)."""
         out: IntArray = self.weight[pairs] - self.tiers()[pairs]
         return out
 

@@ -89,6 +89,34 @@ def test_one_unit_keeps_a_higher_tier_over_two_units_gaining_a_lower_one(
     assert result.status == "OPTIMAL"
 
 
+def test_where_the_range_is_short_only_the_scores_get_coarser(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # the same instance with the solvers' range made tiny: the tiers stay strict, the
+    # scores are counted in coarser units, and the objective is still the exact score
+    import matching.assignment.prepared as prepared
+
+    instance = _instance(
+        [2, 1, 1],
+        [2, 2, 1, 1],
+        [
+            (0, 0, 10.0, KIN),
+            (0, 1, 90.0, 0),
+            (1, 0, 90.0, NEEDS),
+            (1, 2, 10.0, 0),
+            (2, 0, 90.0, NEEDS),
+            (2, 3, 10.0, 0),
+        ],
+    )
+    assert prepare(instance, allocate=True).score_unit == 1
+    monkeypatch.setattr(prepared, "_MAX_TOTAL", 2**12)
+    assert prepare(instance, allocate=True).score_unit > 1
+    result = solve_round(instance, ALLOCATE)
+    check_round(instance, result, ALLOCATE)  # recomputes the objective from the scores
+    assert _homes(result) == [0, 2, 3]
+    assert result.objective == pytest.approx(30.0)
+
+
 def test_a_swap_that_meets_a_higher_tier_more_often_is_taken_and_checked() -> None:
     # A: H0 meets needs (not permanence), H1 permanence; B: H0 permanence, H1 neither.
     # A in H1 and B in H0 meet permanence twice; exchanging them meets needs once and
