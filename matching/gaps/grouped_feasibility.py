@@ -216,7 +216,7 @@ def _rule_key(
 def unit_table(authority: Authority, *, as_of: date, policy: Policy) -> UnitTable:
     """The waiting units of `authority` (as a round forms them) on `as_of`: the sibling
     practice rules applied first (`matching.practice_units`), as in a round."""
-    practice = practice_units(authority, as_of=as_of)
+    practice = practice_units(authority, as_of=as_of, policy=policy)
     risks = policy.co_placement.risk_levels()
     authority = practice.authority
     by_id = {c.child_id: c for c in authority.children}

@@ -314,7 +314,11 @@ def _gap_report(
     report = _analyse(authority, _Pairs(instance, build), **common)
     report.method = {**description, **report.method}
     report.timings_s = {"feasibility": round(built, 3), **report.timings_s}
-    practice = table.practice if typed else practice_units(authority, as_of=as_of, pool=pool)
+    practice = (
+        table.practice
+        if typed
+        else practice_units(authority, as_of=as_of, pool=pool, policy=policy)
+    )
     _note_held(report, practice, suppress)
     return report
 
