@@ -47,6 +47,7 @@ from matching.assignment.greedy import best_fit_allocation
 from matching.assignment.plan import components, homes_of, kept_in_priority_order, partners
 from matching.assignment.prepared import PreparedInstance, prepare
 from matching.assignment.search import Budget, assign
+from matching.coplacement import CoPlacement
 from matching.gaps.grouped_feasibility import FeasibleGroups
 from matching.instance import MatchingInstance
 
@@ -246,9 +247,17 @@ def max_children_placed(
         return Placeability(0, 0, 0, True, homes, degree, "no waiting units")
 
     in_apart = np.zeros(n_u, dtype=bool)
-    for a, b in tf.kept_apart:
+    for a, b in tf.apart_units:
         in_apart[a] = in_apart[b] = True
-    constrained = ((sizes > 1) | in_apart) & (degree > 0)
+    # co-placement binds only where a restricted unit may go to a household with room
+    # for two units: those restricted units are placed like sibling groups, and no
+    # single child joins them (`_with_singles`), so the pairs are never listed
+    co = tf.co_placement
+    restricted = np.zeros(n_u, dtype=bool)
+    restricted[co.restricted] = True
+    roomy_list = np.array([bool(tf.roomy_groups[g].any()) for g in tf.lists], dtype=bool)
+    restricted &= roomy_list[tf.unit_list] if len(tf.lists) else False
+    constrained = ((sizes > 1) | in_apart | restricted) & (degree > 0)
     if int(degree[constrained].sum()) > max_hard_pairs:
         # too many pairs to expand whatever the components: skip computing them
         hard = constrained
@@ -464,10 +473,9 @@ def _sub_instance(
     apart = tuple(
         (position[a], position[b]) for a, b in tf.apart_units if a in position and b in position
     )
-    co_placed = tuple(
-        (position[a], position[b])
-        for a, b in tf.co_placement_units
-        if a in position and b in position
+    # the co-placement pairs of these units only, listed from the compact form
+    co_placed = tf.co_placement.take(units).pairs_sharing(
+        [tf.groups_of(u) for u in units.tolist()], tf.roomy_groups
     )
     contact = tuple(
         (position[a], position[b])
@@ -508,6 +516,11 @@ def _with_singles(
     np.subtract.at(remaining, homes[took], sizes[took])
     # a single child is one unit and one child: the room left for them is both at once
     units_left = unit_limit - np.bincount(homes[took], minlength=len(unit_limit))
+    # no single child joins a restricted unit (the flow cannot tell whom it rules out):
+    # a valid placement, whose count the bound then proves optimal or not
+    restricted = tf.co_placement.restricted
+    held = homes[restricted][homes[restricted] >= 0]
+    units_left[held] = 0
     remaining = np.minimum(remaining, units_left)
     singles = np.flatnonzero((degree > 0) & ~constrained & ~took & ~skip)
     if not len(singles):
@@ -554,7 +567,32 @@ def _checked_plan(
         keep[at] = groups[pos] == group[at] if len(groups) else False
     feasible = np.full(len(sizes), -1, dtype=np.int64)
     feasible[planned[keep]] = plan[planned[keep]]
-    return kept_in_priority_order(feasible, sizes, vacancies, priority, tf.kept_apart, unit_limit)
+    kept = kept_in_priority_order(feasible, sizes, vacancies, priority, tf.apart_units, unit_limit)
+    return _co_placed_in_priority_order(kept, priority, tf.co_placement)
+
+
+def _co_placed_in_priority_order(
+    homes: IntArray, priority: npt.NDArray[np.float64], co: CoPlacement
+) -> IntArray:
+    """`homes` without the units that a unit of higher priority (then lower index) in
+    the same household must not live with: only households holding a restricted unit
+    and another unit are looked at (the compact form, no pair list)."""
+    homes = homes.copy()
+    placed = co.restricted[homes[co.restricted] >= 0]
+    if not len(placed):
+        return homes
+    shared = np.bincount(homes[homes >= 0], minlength=int(homes.max()) + 1)
+    for h in np.unique(homes[placed]).tolist():
+        if shared[h] < 2:
+            continue
+        at = np.flatnonzero(homes == h)
+        kept: list[int] = []
+        for u in at[np.lexsort((at, -priority[at]))].tolist():
+            if kept and co.clash(u, np.array(kept, dtype=np.int64)).any():
+                homes[u] = -1
+            else:
+                kept.append(u)
+    return homes
 
 
 def _fill(
@@ -610,7 +648,9 @@ def _greedy(
     """Place sibling groups and `apart` units one by one (largest first, fewest options
     first): the feasible group whose roomiest household has the fewest vacancies that
     still fit, and in it the household with the fewest that fit (best fit)."""
-    apart = partners(tf.kept_apart)
+    apart = partners(tf.apart_units)
+    co = tf.co_placement
+    occupants: dict[int, list[int]] = {}  # households given a unit here, and their units
     units_left = unit_limit.copy()
     group_max = np.array(
         [int(remaining[m].max()) if len(m) else 0 for m in members], dtype=np.int64
@@ -628,12 +668,19 @@ def _greedy(
             fits = hs[(remaining[hs] >= size) & (units_left[hs] > 0)]
             if banned:
                 fits = fits[~np.isin(fits, list(banned))]
+            shared = [h for h in fits.tolist() if h in occupants]
+            if shared:  # a household that has a unit already: the co-placement rules
+                clash = {
+                    h for h in shared if co.clash(u, np.array(occupants[h], np.int64)).any()
+                }
+                fits = fits[~np.isin(fits, list(clash))] if clash else fits
             if not len(fits):
                 continue
             h = int(fits[np.argmin(remaining[fits])])
             remaining[h] -= size
             units_left[h] -= 1
             homes[u] = h
+            occupants.setdefault(h, []).append(u)
             group_max[g] = int(remaining[hs].max())
             break
     # the caller takes the vacancies again from `homes`: give them back here
