@@ -179,10 +179,23 @@ class CoPlacement:
         return hit
 
     def together(self, a: int, b: int) -> bool:
-        """Whether units a and b may share a household."""
-        return not any(
-            (at := self.position(x)) >= 0 and bool(self.rules_out(at, np.array([y]))[0])
-            for x, y in ((a, b), (b, a))
+        """Whether units a and b may share a household (one pair, scalar arithmetic)."""
+        return not (self._rules_out_one(a, b) or self._rules_out_one(b, a))
+
+    def _rules_out_one(self, x: int, y: int) -> bool:
+        """`rules_out` for one restricted-or-not unit x and one unit y."""
+        at = self.position(x)
+        if at < 0 or x == y:
+            return False
+        exceptions = self.exceptions[at]
+        if y in exceptions:
+            return exceptions[y]
+        young = int(self.youngest[y])
+        return bool(
+            self.no_other[at]
+            or young > int(self.young_after[at])
+            or young > int(self.risk_after[at])
+            or int(self.eldest[y]) < int(self.old_before[at])
         )
 
     def clash(self, unit: int, others: IntArray) -> BoolArray:

@@ -223,10 +223,13 @@ def _rule_key(
     return tuple(part(children, ages, risks) for part in _UNIT_KEY)
 
 
-def unit_table(authority: Authority, *, as_of: date, policy: Policy) -> UnitTable:
+def unit_table(
+    authority: Authority, *, as_of: date, policy: Policy, pool: HouseholdPool | None = None
+) -> UnitTable:
     """The waiting units of `authority` (as a round forms them) on `as_of`: the sibling
-    practice rules applied first (`matching.practice_units`), as in a round."""
-    practice = practice_units(authority, as_of=as_of)
+    practice rules applied first (`matching.practice_units`), as in a round. `pool` is
+    the pool of the authority's households when the caller holds one."""
+    practice = practice_units(authority, as_of=as_of, pool=pool)
     risks = policy.co_placement.risk_levels()
     authority = practice.authority
     by_id = {c.child_id: c for c in authority.children}

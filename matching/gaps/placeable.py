@@ -41,6 +41,7 @@ from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
+import scipy.sparse as sp
 
 from matching.assignment.flow import class_max_flow
 from matching.assignment.greedy import best_fit_allocation
@@ -519,7 +520,8 @@ def _with_singles(
     # no single child joins a restricted unit (the flow cannot tell whom it rules out):
     # a valid placement, whose count the bound then proves optimal or not
     restricted = tf.co_placement.restricted
-    held = homes[restricted][homes[restricted] >= 0]
+    held = np.unique(homes[restricted][homes[restricted] >= 0])
+    beside = np.minimum(remaining, units_left)[held]  # room left next to them
     units_left[held] = 0
     remaining = np.minimum(remaining, units_left)
     singles = np.flatnonzero((degree > 0) & ~constrained & ~took & ~skip)
@@ -532,6 +534,7 @@ def _with_singles(
         children, classes.arc_class, classes.arc_group, group_left
     )
     _fill(singles, classes, priority, arc_flow, members, remaining, homes)
+    _fill_beside(tf, singles, held[beside > 0], beside[beside > 0], priority, homes)
     # the cut's groups, with those reached from its classes over arcs left out of the
     # network because the group was full (in the full network they are on that side too)
     in_cut = side[classes.n :].copy()
@@ -539,6 +542,51 @@ def _with_singles(
     if reached:
         in_cut[np.concatenate(reached)] = True
     return homes, value, in_cut
+
+
+def _fill_beside(
+    tf: FeasibleGroups,
+    singles: IntArray,
+    households: IntArray,
+    room: IntArray,
+    priority: npt.NDArray[np.float64],
+    homes: IntArray,
+) -> None:
+    """Single children the flow left out, placed in the room left beside restricted
+    units where every unit there allows them (highest priority first): the flow could
+    not tell whom a restricted unit rules out, this asks the compact form."""
+    if not len(households):
+        return
+    co = tf.co_placement
+    # which lists hold each group: the single children a household's group may take
+    n_lists = len(tf.lists)
+    lengths = np.array([len(g) for g in tf.lists], dtype=np.int64)
+    holder = sp.csc_matrix(
+        (
+            np.ones(int(lengths.sum()), dtype=np.int8),
+            (np.repeat(np.arange(n_lists), lengths), np.concatenate(tf.lists)),
+        ),
+        shape=(n_lists, max(tf.n_groups, 1)),
+    )
+    in_home = np.flatnonzero(homes >= 0)
+    in_home = in_home[np.argsort(homes[in_home], kind="stable")]
+    by_home = homes[in_home]
+    for h, left in zip(households.tolist(), room.tolist(), strict=True):
+        waiting = singles[homes[singles] < 0]
+        g = int(tf.group_of_household[h])
+        lists = holder.indices[holder.indptr[g] : holder.indptr[g + 1]]
+        may = np.zeros(n_lists, dtype=bool)
+        may[lists] = True
+        cands = waiting[may[tf.unit_list[waiting]]]
+        there = in_home[np.searchsorted(by_home, h) : np.searchsorted(by_home, h, side="right")]
+        for o in there.tolist():
+            if not len(cands):
+                break
+            cands = cands[~co.clash(o, cands)]
+        if not len(cands):
+            continue
+        chosen = cands[np.lexsort((cands, -priority[cands]))][:left]
+        homes[chosen] = h
 
 
 def _checked_plan(
@@ -581,11 +629,14 @@ def _co_placed_in_priority_order(
     placed = co.restricted[homes[co.restricted] >= 0]
     if not len(placed):
         return homes
-    shared = np.bincount(homes[homes >= 0], minlength=int(homes.max()) + 1)
+    in_home = np.flatnonzero(homes >= 0)
+    in_home = in_home[np.argsort(homes[in_home], kind="stable")]
+    by_home = homes[in_home]
     for h in np.unique(homes[placed]).tolist():
-        if shared[h] < 2:
+        start, end = np.searchsorted(by_home, h), np.searchsorted(by_home, h, side="right")
+        if end - start < 2:
             continue
-        at = np.flatnonzero(homes == h)
+        at = in_home[start:end]
         kept: list[int] = []
         for u in at[np.lexsort((at, -priority[at]))].tolist():
             if kept and co.clash(u, np.array(kept, dtype=np.int64)).any():
@@ -651,6 +702,9 @@ def _greedy(
     apart = partners(tf.apart_units)
     co = tf.co_placement
     occupants: dict[int, list[int]] = {}  # households given a unit here, and their units
+    is_restricted = np.zeros(len(sizes), dtype=bool)
+    is_restricted[co.restricted] = True
+    restricted_at = np.zeros(len(remaining), dtype=bool)  # holds a restricted unit
     units_left = unit_limit.copy()
     group_max = np.array(
         [int(remaining[m].max()) if len(m) else 0 for m in members], dtype=np.int64
@@ -668,19 +722,25 @@ def _greedy(
             fits = hs[(remaining[hs] >= size) & (units_left[hs] > 0)]
             if banned:
                 fits = fits[~np.isin(fits, list(banned))]
-            shared = [h for h in fits.tolist() if h in occupants]
-            if shared:  # a household that has a unit already: the co-placement rules
-                clash = {
-                    h for h in shared if co.clash(u, np.array(occupants[h], np.int64)).any()
-                }
-                fits = fits[~np.isin(fits, list(clash))] if clash else fits
             if not len(fits):
                 continue
-            h = int(fits[np.argmin(remaining[fits])])
+            # best fit among those the co-placement rules allow: a household holding a
+            # unit already is asked (lazily, in best-fit order) only when this unit or
+            # one there is restricted
+            ask = restricted_at[fits] | (is_restricted[u] & (units_left[fits] < unit_limit[fits]))
+            h = -1
+            for at in np.argsort(remaining[fits], kind="stable").tolist():
+                c = int(fits[at])
+                if not ask[at] or not co.clash(u, np.array(occupants[c], np.int64)).any():
+                    h = c
+                    break
+            if h < 0:
+                continue
             remaining[h] -= size
             units_left[h] -= 1
             homes[u] = h
             occupants.setdefault(h, []).append(u)
+            restricted_at[h] |= is_restricted[u]
             group_max[g] = int(remaining[hs].max())
             break
     # the caller takes the vacancies again from `homes`: give them back here

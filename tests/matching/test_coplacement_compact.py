@@ -8,6 +8,7 @@ reads the children's records and the policy directly and shares no code with
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from datetime import date, timedelta
 
@@ -16,10 +17,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from matching.coplacement import co_placement, co_placement_pairs
-from matching.domain import Child, SiblingLink
+from matching.domain import Authority, Child, SiblingLink
+from matching.gaps.grouped_feasibility import feasible_groups
+from matching.gaps.placeable import max_children_placed
+from matching.gaps.report import gap_report
+from matching.instance import MatchingInstance
 from matching.policy import default_policy
+from matching.synthetic import generate_authority
 from tests.matching.checker import make_child
-from tests.matching.coplacement_checker import _rules_out
+from tests.matching.coplacement_checker import _rules_out, household_problems
+from tests.matching.milp_oracle import max_children_milp
+
+AS_OF = date(2026, 6, 1)
 
 POLICY = default_policy()
 RISKS = [r.need for r in POLICY.co_placement.risks]
@@ -123,3 +132,86 @@ def test_a_unit_with_no_roomy_household_in_common_is_not_listed() -> None:
         )
         == ()
     )
+
+
+def _conflict_heavy(n_children: int, n_households: int, seed: int, share: int) -> Authority:
+    """A generated authority where one waiting child in `share` has a policy risk at
+    complex level or a requirement about other children, and every household has two or
+    three places (so co-placement binds often)."""
+    authority = generate_authority(n_children, n_households, seed=seed, as_of=AS_OF)
+    rng = np.random.default_rng(seed)
+    children = []
+    for c in authority.children:
+        if c.status == "waiting" and rng.integers(share) == 0:
+            if rng.integers(2):
+                c = dataclasses.replace(c, needs={**c.needs, str(rng.choice(RISKS)): 2})
+            else:
+                c = dataclasses.replace(
+                    c, requirements=c.requirements | {str(rng.choice(REQUIREMENTS))}
+                )
+        children.append(c)
+    households = []
+    for h in authority.households:
+        places = int(rng.integers(2, 4))
+        households.append(
+            dataclasses.replace(
+                h,
+                vacancies=places,
+                approved_places=max(h.approved_places, places),
+                max_sibling_group=max(h.max_sibling_group, places),
+            )
+        )
+    return Authority(tuple(children), tuple(households), authority.links)
+
+
+def _independent_pairs(
+    authority: Authority, instance: MatchingInstance
+) -> tuple[tuple[int, int], ...]:
+    """Every unit pair with two children one of whom rules the other out, by the
+    independent checker (whether or not they could meet in a household)."""
+    by_id = {c.child_id: c for c in authority.children}
+    linked = {frozenset((x.child_a, x.child_b)) for x in authority.links}
+    out = []
+    for a, b in itertools.combinations(range(len(instance.units)), 2):
+        for x, y in itertools.product(instance.units[a].children, instance.units[b].children):
+            related = frozenset((x, y)) in linked
+            cx, cy = by_id[x], by_id[y]
+            if _rules_out(cx, cy, related, POLICY) or _rules_out(cy, cx, related, POLICY):
+                out.append((a, b))
+                break
+    return tuple(out)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    n_children=st.integers(20, 70),
+    n_households=st.integers(4, 25),
+    seed=st.integers(0, 10_000),
+    share=st.integers(2, 5),
+)
+def test_the_gap_report_places_the_optimum_with_co_placement(
+    n_children: int, n_households: int, seed: int, share: int
+) -> None:
+    authority = _conflict_heavy(n_children, n_households, seed, share)
+    groups = feasible_groups(authority, as_of=AS_OF, policy=POLICY)
+    plain = groups.instance()
+    # the optimum under the rules as the independent checker reads them (HiGHS)
+    reference = dataclasses.replace(plain, co_placement_units=_independent_pairs(authority, plain))
+    optimum = max_children_milp(reference)
+    report = gap_report(authority, as_of=AS_OF, suppress=False)
+    assert report.method["placeable_exact"]
+    assert report.to_dict()["children_placeable"] == optimum
+    # on the groups, with no component expanded (the national path): a valid placement,
+    # never above the optimum, under a bound never below it, equal when it says exact
+    found = max_children_placed(groups, max_hard_pairs=0)
+    assert found.children_placeable <= optimum <= found.upper_bound
+    if found.exact:
+        assert found.children_placeable == optimum
+    homes: dict[str, list[tuple[str, ...]]] = {}
+    for u, h in enumerate(found.homes.tolist()):
+        if h >= 0:
+            homes.setdefault(groups.households[h].household_id, []).append(groups.units[u].children)
+    assert not household_problems(authority, homes, POLICY)
+    load = {h: sum(len(u) for u in units) for h, units in homes.items()}
+    vacancies = {h.household_id: h.vacancies for h in authority.households}
+    assert all(load[h] <= vacancies[h] for h in load)
