@@ -26,6 +26,12 @@ without listing pairs, which at national scale number in the hundreds of million
   flow the upper bound, and the result says it is a bound;
 * single children outside those components: max-flow on the vacancies left, turned into
   households within each group (any filling of a group's vacancies is feasible);
+* co-placement, read in compact form (`FeasibleGroups.co_placement`, never a pair list):
+  restricted units that could share a household with room for two are placed with the
+  sibling groups (greedy, or expanded with their component, whose pairs are then listed);
+  the room left beside one is reached in the singles' flow only by the children every
+  unit there allows. The upper bound does not know the rules, so where they bind the
+  answer may be a bound pair;
 * before solving the upper-bound flow, the single children's minimum cut is carried over
   to it (any set of groups gives a cut: the children of classes reaching outside it plus
   its vacancies); when that cut equals the placement found, the placement is proved
@@ -517,11 +523,14 @@ def _with_singles(
     np.subtract.at(remaining, homes[took], sizes[took])
     # a single child is one unit and one child: the room left for them is both at once
     units_left = unit_limit - np.bincount(homes[took], minlength=len(unit_limit))
-    # no single child joins a restricted unit (the flow cannot tell whom it rules out):
-    # a valid placement, whose count the bound then proves optimal or not
+    # a single child joins a restricted unit only where every unit there allows it: the
+    # room beside is a group of its own in the flow (a valid placement, whose count the
+    # bound then proves optimal or not)
     restricted = tf.co_placement.restricted
     held = np.unique(homes[restricted][homes[restricted] >= 0])
     beside = np.minimum(remaining, units_left)[held]  # room left next to them
+    held, beside = held[beside > 0], beside[beside > 0]
+    # (`_beside`: the compact form asked once per such household)
     units_left[held] = 0
     remaining = np.minimum(remaining, units_left)
     singles = np.flatnonzero((degree > 0) & ~constrained & ~took & ~skip)
@@ -529,64 +538,75 @@ def _with_singles(
         return homes, 0, None
     classes = _Classes(tf, singles)
     group_left = tf.group_totals(remaining)
+    n_g = len(group_left)
+    if len(held):
+        classes = _beside(tf, singles, classes, held, homes)
+        group_left = np.concatenate([group_left, beside])
+        remaining[held] = beside
+        is_held = np.zeros(len(remaining), dtype=bool)
+        is_held[held] = True
+        members = [m[~is_held[m]] for m in members] + [np.array([h]) for h in held.tolist()]
     children = np.bincount(classes.of_unit, minlength=classes.n).astype(np.int64)
     value, arc_flow, side = class_max_flow(
         children, classes.arc_class, classes.arc_group, group_left
     )
     _fill(singles, classes, priority, arc_flow, members, remaining, homes)
-    _fill_beside(tf, singles, held[beside > 0], beside[beside > 0], priority, homes)
     # the cut's groups, with those reached from its classes over arcs left out of the
-    # network because the group was full (in the full network they are on that side too)
-    in_cut = side[classes.n :].copy()
+    # network because the group was full (in the full network they are on that side too);
+    # any set of groups gives a cut of the relaxation, so the room beside is left out
+    in_cut = side[classes.n : classes.n + n_g].copy()
     reached = [classes.lists[c] for c in np.flatnonzero(side[: classes.n]).tolist()]
     if reached:
-        in_cut[np.concatenate(reached)] = True
+        at = np.concatenate(reached)
+        in_cut[at[at < n_g]] = True
     return homes, value, in_cut
 
 
-def _fill_beside(
-    tf: FeasibleGroups,
-    singles: IntArray,
-    households: IntArray,
-    room: IntArray,
-    priority: npt.NDArray[np.float64],
-    homes: IntArray,
-) -> None:
-    """Single children the flow left out, placed in the room left beside restricted
-    units where every unit there allows them (highest priority first): the flow could
-    not tell whom a restricted unit rules out, this asks the compact form."""
-    if not len(households):
-        return
+def _beside(
+    tf: FeasibleGroups, singles: IntArray, classes: _Classes, held: IntArray, homes: IntArray
+) -> _Classes:
+    """`classes` split by the households beside restricted units (`held`) each single
+    child may join: its group is in the child's list and every unit there allows the
+    child. Household i of `held` becomes group `tf.n_groups + i` (one household)."""
     co = tf.co_placement
-    # which lists hold each group: the single children a household's group may take
-    n_lists = len(tf.lists)
-    lengths = np.array([len(g) for g in tf.lists], dtype=np.int64)
-    holder = sp.csc_matrix(
-        (
-            np.ones(int(lengths.sum()), dtype=np.int8),
-            (np.repeat(np.arange(n_lists), lengths), np.concatenate(tf.lists)),
-        ),
-        shape=(n_lists, max(tf.n_groups, 1)),
-    )
+    n_g = tf.n_groups
     in_home = np.flatnonzero(homes >= 0)
     in_home = in_home[np.argsort(homes[in_home], kind="stable")]
     by_home = homes[in_home]
-    for h, left in zip(households.tolist(), room.tolist(), strict=True):
-        waiting = singles[homes[singles] < 0]
+    position = np.arange(len(singles), dtype=np.int64)
+    joins: list[list[int]] = [[] for _ in range(len(singles))]
+    # which classes' lists hold each group
+    holder = sp.csc_matrix(
+        (np.ones(len(classes.arc_class), dtype=np.int8), (classes.arc_class, classes.arc_group)),
+        shape=(classes.n, max(n_g, 1)),
+    )
+    for i, h in enumerate(held.tolist()):
         g = int(tf.group_of_household[h])
-        lists = holder.indices[holder.indptr[g] : holder.indptr[g + 1]]
-        may = np.zeros(n_lists, dtype=bool)
-        may[lists] = True
-        cands = waiting[may[tf.unit_list[waiting]]]
+        ok = np.zeros(classes.n, dtype=bool)
+        ok[holder.indices[holder.indptr[g] : holder.indptr[g + 1]]] = True
+        cands = position[ok[classes.of_unit]]
         there = in_home[np.searchsorted(by_home, h) : np.searchsorted(by_home, h, side="right")]
         for o in there.tolist():
             if not len(cands):
                 break
-            cands = cands[~co.clash(o, cands)]
-        if not len(cands):
-            continue
-        chosen = cands[np.lexsort((cands, -priority[cands]))][:left]
-        homes[chosen] = h
+            cands = cands[~co.clash(o, singles[cands])]
+        for p in cands.tolist():
+            joins[p].append(n_g + i)
+    keys: dict[tuple[int, tuple[int, ...]], int] = {}
+    of_unit = np.empty(len(singles), dtype=np.int64)
+    lists: list[IntArray] = []
+    for p, c in enumerate(classes.of_unit.tolist()):
+        key = (c, tuple(joins[p]))
+        at = keys.get(key)
+        if at is None:
+            at = keys[key] = len(lists)
+            extra = np.array(joins[p], dtype=np.int64)
+            lists.append(np.concatenate([classes.lists[c], extra]))
+        of_unit[p] = at
+    split = _Classes.__new__(_Classes)
+    split.of_unit = of_unit
+    split.lists = lists
+    return split
 
 
 def _checked_plan(
