@@ -47,7 +47,9 @@ def _case(which: str, children: int, households: int) -> dict[str, object]:
         authority = generate_authority(children, households, seed=0, as_of=as_of)
     out: dict[str, object] = {"authority": which}
     started = time.perf_counter()
-    instance = build_instance(authority, as_of=as_of, max_pairs=ROUND_MAX_PAIRS).instance
+    instance = build_instance(
+        authority, as_of=as_of, max_pairs=ROUND_MAX_PAIRS, floor=True
+    ).instance
     out["instance_s"] = round(time.perf_counter() - started, 2)
     out["units"] = len(instance.units)
     out["pairs"] = instance.n_pairs

@@ -125,6 +125,7 @@ def build_instance(
     policy: Policy | None = None,
     pool: HouseholdPool | None = None,
     max_pairs: int | None = None,
+    floor: bool = False,
 ) -> FeasibilityResult:
     """The matching instance of `authority` on `as_of` under `policy` (default policy if None).
 
@@ -137,6 +138,10 @@ def build_instance(
     the same number for every unit, as many as fit (`kept_per_unit` says how many), and
     its household in a placement of the most children (`most_children_households`), so
     the round can still place as many children as the whole pool can.
+    With `floor` (a round), that placement is computed whether or not the cap applies
+    and kept in the instance (`MatchingInstance.floor_household`): the round starts
+    from it wherever its own search places fewer children, so it never places fewer
+    than the gap report's placement of the same authority.
     """
     policy = policy if policy is not None else default_policy()
     pool = pool if pool is not None else HouseholdPool.from_households(authority.households)
@@ -175,18 +180,22 @@ def build_instance(
         counts.append({name: int(np.count_nonzero(masks[name])) for name in RULE_NAMES})
 
     apart, contact = sibling_unit_pairs(units, matched.links)
-    kept = None
-    if max_pairs is not None and sum(len(r) for r in pair_rows) > max_pairs:
-        kept = _cap_per_unit([len(r) for r in pair_rows], max_pairs)
-        # A cap by score alone can drop the only households some units could have, and
-        # the round would place fewer children than the pool can: the household each
-        # unit has in a placement of the most children (the gap report's engine, on
-        # every feasible pair) is kept too.
+    capped = max_pairs is not None and sum(len(r) for r in pair_rows) > max_pairs
+    placed: dict[tuple[str, ...], int] = {}
+    if capped or floor:
+        # the household each unit has in a placement of the most children (the gap
+        # report's engine, on every feasible pair)
         row_of = {h: i for i, h in enumerate(pool.ids)}
         placed = {
             children: row_of[h]
             for children, h in most_children_households(authority, as_of, policy, pool).items()
         }
+    kept = None
+    if capped and max_pairs is not None:
+        kept = _cap_per_unit([len(r) for r in pair_rows], max_pairs)
+        # A cap by score alone can drop the only households some units could have, and
+        # the round would place fewer children than the pool can: each unit's household
+        # in the placement of the most children is kept too.
         for i, (unit_rows, unit_scores) in enumerate(zip(pair_rows, pair_scores, strict=True)):
             if len(unit_rows) > kept:
                 # the best by tier, then score: what the round would choose among them
@@ -220,6 +229,9 @@ def build_instance(
         co_placement_units=co_placed,
         sibling_contact_units=contact,
         pair_tier=cat(pair_tiers, np.int64),
+        floor_household=np.array(
+            [placed.get(unit.children, -1) for unit in units] if floor else [], dtype=np.int64
+        ),
     )
     return FeasibilityResult(instance, tuple(counts), tuple(skipped), kept, practice)
 
