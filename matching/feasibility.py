@@ -185,11 +185,14 @@ def build_instance(
     if capped or floor:
         # the household each unit has in a placement of the most children (the gap
         # report's engine, on every feasible pair)
+        # imported here: the gap analysis builds on this module
+        from matching.gaps.report import EXPAND_MAX_PAIRS
+
         row_of = {h: i for i, h in enumerate(pool.ids)}
-        placed = {
-            children: row_of[h]
-            for children, h in most_children_households(authority, as_of, policy, pool).items()
-        }
+        most = most_children_households(
+            authority, as_of, policy, pool, expand_max_pairs=EXPAND_MAX_PAIRS if floor else 0
+        )
+        placed = {children: row_of[h] for children, h in most.items()}
     kept = None
     if capped and max_pairs is not None:
         kept = _cap_per_unit([len(r) for r in pair_rows], max_pairs)
@@ -247,19 +250,31 @@ def round_households(households: Iterable[Household], policy: Policy) -> tuple[R
 
 
 def most_children_households(
-    authority: Authority, as_of: date, policy: Policy, pool: HouseholdPool
+    authority: Authority,
+    as_of: date,
+    policy: Policy,
+    pool: HouseholdPool,
+    *,
+    expand_max_pairs: int = 0,
 ) -> dict[tuple[str, ...], str]:
     """A household for each unit in a placement of the most children the pool can place
     (hard rules only, no score), by unit children: `matching.gaps.placeable` on the
-    grouped feasibility, which never lists the pairs."""
+    grouped feasibility, which never lists the pairs. Up to `expand_max_pairs` feasible
+    pairs (a round's floor passes the gap report's `EXPAND_MAX_PAIRS`), the groups are
+    expanded to pairs and placed by the assignment kernel instead, as the gap report
+    places them: the same placement as the report's (a deterministic budget), where the
+    search on the groups may place fewer children."""
     # imported here: the gap analysis builds on this module
     from matching.gaps.grouped_feasibility import feasible_groups
-    from matching.gaps.placeable import max_children_placed
+    from matching.gaps.placeable import max_children_placed, max_children_placed_on_pairs
 
     unscored = policy.model_copy(update={"min_round_score": 0.0})
     whole = pool if pool.ids == tuple(h.household_id for h in authority.households) else None
     groups = feasible_groups(authority, as_of=as_of, policy=unscored, pool=whole)
-    placement = max_children_placed(groups)
+    if expand_max_pairs and groups.n_pairs() <= expand_max_pairs:
+        placement = max_children_placed_on_pairs(groups.instance())
+    else:
+        placement = max_children_placed(groups)
     return {
         groups.units[u].children: groups.households[h].household_id
         for u, h in enumerate(placement.homes.tolist())
