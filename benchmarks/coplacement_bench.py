@@ -2,8 +2,9 @@
 
 For the demo authority (fixtures/demo, as of 2026-11-01) and a generated one
 (`generate_authority(N, M, seed=0, as_of=2026-06-01)`, default 10,000 x 5,000), times
-what the round service does (`build_instance(..., max_pairs=ROUND_MAX_PAIRS)`, then
-`solve_round` with the default parameters) and the whole `gap_report`, and prints the
+what the round service does (`build_instance(..., max_pairs=ROUND_MAX_PAIRS, floor=True)`;
+`floor_s` times the most-children placement the floor adds when the pair cap does not
+apply; then `solve_round` with the default parameters) and the whole `gap_report`, and prints the
 co-placement pairs and one-unit households the instance holds. Run it from a tree
 without the rules (`--tree /path/to/other/checkout`, its own imports) to compare.
 
@@ -28,8 +29,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _case(which: str, children: int, households: int) -> dict[str, object]:
     from matching.csv_format import read_authority
-    from matching.feasibility import ROUND_MAX_PAIRS, build_instance
+    from matching.feasibility import ROUND_MAX_PAIRS, build_instance, most_children_households
     from matching.gaps.report import gap_report
+    from matching.policy import default_policy
+    from matching.pool import HouseholdPool
     from matching.rounds import RoundParams, solve_round
     from matching.synthetic import generate_authority
 
@@ -47,9 +50,27 @@ def _case(which: str, children: int, households: int) -> dict[str, object]:
         authority = generate_authority(children, households, seed=0, as_of=as_of)
     out: dict[str, object] = {"authority": which}
     started = time.perf_counter()
-    instance = build_instance(authority, as_of=as_of, max_pairs=ROUND_MAX_PAIRS).instance
+    try:  # the floor (issue 12), where the tree has it
+        built = build_instance(authority, as_of=as_of, max_pairs=ROUND_MAX_PAIRS, floor=True)
+    except TypeError:
+        built = build_instance(authority, as_of=as_of, max_pairs=ROUND_MAX_PAIRS)
+    instance = built.instance
     out["instance_s"] = round(time.perf_counter() - started, 2)
     out["units"] = len(instance.units)
+    floor = getattr(instance, "floor_household", ())
+    if len(floor):
+        # what the floor adds to the instance when the pair cap does not apply
+        started = time.perf_counter()
+        pool = HouseholdPool.from_households(authority.households)
+        from matching.gaps.report import EXPAND_MAX_PAIRS
+
+        most_children_households(
+            authority, as_of, default_policy(), pool, expand_max_pairs=EXPAND_MAX_PAIRS
+        )
+        out["floor_s"] = round(time.perf_counter() - started, 2)
+        out["floor_placed"] = sum(
+            u.size for u, h in zip(instance.units, floor.tolist(), strict=True) if h >= 0
+        )
     out["pairs"] = instance.n_pairs
     out["co_placement_pairs"] = len(getattr(instance, "co_placement_units", ()))
     out["one_unit_households"] = sum(

@@ -173,7 +173,7 @@ def main() -> None:
             authority = read_authority(c, h, s, as_of=as_of)
     children = {c.child_id: c for c in authority.children}
     started = time.perf_counter()
-    feasibility = build_instance(authority, as_of=as_of, max_pairs=ROUND_MAX_PAIRS)
+    feasibility = build_instance(authority, as_of=as_of, max_pairs=ROUND_MAX_PAIRS, floor=True)
     built = time.perf_counter() - started
     instance = feasibility.instance
     result = solve_round(instance, RoundParams(time_limit_s=args.time_limit))

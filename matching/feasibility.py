@@ -125,6 +125,7 @@ def build_instance(
     policy: Policy | None = None,
     pool: HouseholdPool | None = None,
     max_pairs: int | None = None,
+    floor: bool = False,
 ) -> FeasibilityResult:
     """The matching instance of `authority` on `as_of` under `policy` (default policy if None).
 
@@ -137,6 +138,10 @@ def build_instance(
     the same number for every unit, as many as fit (`kept_per_unit` says how many), and
     its household in a placement of the most children (`most_children_households`), so
     the round can still place as many children as the whole pool can.
+    With `floor` (a round), that placement is computed whether or not the cap applies
+    and kept in the instance (`MatchingInstance.floor_household`): the round starts
+    from it wherever its own search places fewer children, so it never places fewer
+    than the gap report's placement of the same authority.
     """
     policy = policy if policy is not None else default_policy()
     pool = pool if pool is not None else HouseholdPool.from_households(authority.households)
@@ -175,18 +180,25 @@ def build_instance(
         counts.append({name: int(np.count_nonzero(masks[name])) for name in RULE_NAMES})
 
     apart, contact = sibling_unit_pairs(units, matched.links)
+    capped = max_pairs is not None and sum(len(r) for r in pair_rows) > max_pairs
+    placed: dict[tuple[str, ...], int] = {}
+    if capped or floor:
+        # the household each unit has in a placement of the most children (the gap
+        # report's engine, on every feasible pair)
+        # imported here: the gap analysis builds on this module
+        from matching.gaps.report import EXPAND_MAX_PAIRS
+
+        row_of = {h: i for i, h in enumerate(pool.ids)}
+        most = most_children_households(
+            authority, as_of, policy, pool, expand_max_pairs=EXPAND_MAX_PAIRS if floor else 0
+        )
+        placed = {children: row_of[h] for children, h in most.items()}
     kept = None
-    if max_pairs is not None and sum(len(r) for r in pair_rows) > max_pairs:
+    if capped and max_pairs is not None:
         kept = _cap_per_unit([len(r) for r in pair_rows], max_pairs)
         # A cap by score alone can drop the only households some units could have, and
-        # the round would place fewer children than the pool can: the household each
-        # unit has in a placement of the most children (the gap report's engine, on
-        # every feasible pair) is kept too.
-        row_of = {h: i for i, h in enumerate(pool.ids)}
-        placed = {
-            children: row_of[h]
-            for children, h in most_children_households(authority, as_of, policy, pool).items()
-        }
+        # the round would place fewer children than the pool can: each unit's household
+        # in the placement of the most children is kept too.
         for i, (unit_rows, unit_scores) in enumerate(zip(pair_rows, pair_scores, strict=True)):
             if len(unit_rows) > kept:
                 # the best by tier, then score: what the round would choose among them
@@ -220,6 +232,9 @@ def build_instance(
         co_placement_units=co_placed,
         sibling_contact_units=contact,
         pair_tier=cat(pair_tiers, np.int64),
+        floor_household=np.array(
+            [placed.get(unit.children, -1) for unit in units] if floor else [], dtype=np.int64
+        ),
     )
     return FeasibilityResult(instance, tuple(counts), tuple(skipped), kept, practice)
 
@@ -235,19 +250,31 @@ def round_households(households: Iterable[Household], policy: Policy) -> tuple[R
 
 
 def most_children_households(
-    authority: Authority, as_of: date, policy: Policy, pool: HouseholdPool
+    authority: Authority,
+    as_of: date,
+    policy: Policy,
+    pool: HouseholdPool,
+    *,
+    expand_max_pairs: int = 0,
 ) -> dict[tuple[str, ...], str]:
     """A household for each unit in a placement of the most children the pool can place
     (hard rules only, no score), by unit children: `matching.gaps.placeable` on the
-    grouped feasibility, which never lists the pairs."""
+    grouped feasibility, which never lists the pairs. Up to `expand_max_pairs` feasible
+    pairs (a round's floor passes the gap report's `EXPAND_MAX_PAIRS`), the groups are
+    expanded to pairs and placed by the assignment kernel instead, as the gap report
+    places them: the same placement as the report's (a deterministic budget), where the
+    search on the groups may place fewer children."""
     # imported here: the gap analysis builds on this module
     from matching.gaps.grouped_feasibility import feasible_groups
-    from matching.gaps.placeable import max_children_placed
+    from matching.gaps.placeable import max_children_placed, max_children_placed_on_pairs
 
     unscored = policy.model_copy(update={"min_round_score": 0.0})
     whole = pool if pool.ids == tuple(h.household_id for h in authority.households) else None
     groups = feasible_groups(authority, as_of=as_of, policy=unscored, pool=whole)
-    placement = max_children_placed(groups)
+    if expand_max_pairs and groups.n_pairs() <= expand_max_pairs:
+        placement = max_children_placed_on_pairs(groups.instance())
+    else:
+        placement = max_children_placed(groups)
     return {
         groups.units[u].children: groups.households[h].household_id
         for u, h in enumerate(placement.homes.tolist())

@@ -68,6 +68,11 @@ class MatchingInstance:
     # per pair, its tier code (matching.tiers: a higher code ranks above any lower one for
     # the unit, whatever the score); empty: every pair in one tier
     pair_tier: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    # per unit, its household (index) in a placement of the most children the pool can
+    # place (the gap report's, `matching.feasibility.most_children_households`), -1 when
+    # that placement leaves it out; empty: no such placement. An allocate round never
+    # places fewer children than it, component by component (`matching.assignment.search`)
+    floor_household: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
 
     def __post_init__(self) -> None:
         n = len(self.pair_unit)
@@ -75,6 +80,8 @@ class MatchingInstance:
             raise ValueError("pair arrays must have the same length")
         if len(self.pair_tier) not in (0, n):
             raise ValueError("pair_tier must be empty or as long as the pair arrays")
+        if len(self.floor_household) not in (0, len(self.units)):
+            raise ValueError("floor_household must be empty or hold one entry per unit")
 
     def tiers(self) -> npt.NDArray[np.int64]:
         """Each pair's tier code (zeros when the instance has none)."""

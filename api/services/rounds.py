@@ -351,6 +351,7 @@ def compute_round(
         policy=policy,
         pool=snapshot.context.pool,
         max_pairs=request.max_pairs,
+        floor=True,
     )
     result = solve_round(feasibility.instance, params, progress, should_stop=should_stop)
     document = round_document(

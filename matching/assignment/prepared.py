@@ -102,6 +102,9 @@ class PreparedInstance:
     # the score weights (and the contact bonus) in ``weight`` are counted in units of
     # this many hundredths (floored): 1 unless a component's tiers need the range
     score_unit: int = 1
+    # per unit, its household in a placement of the most children (the instance's
+    # `floor_household`), -1 when not placed; None without one (`search.assign`)
+    floor_household: IntArray | None = None
 
     def tiers(self) -> IntArray:
         """Each pair's tier weight (zeros without tiers): within a unit, a higher value
@@ -229,6 +232,9 @@ def prepare(
         pu, ph, pt, scored, n_u, n_h, links, contact, bonus, per_unit, whole=not allocate
     )
     tier, weight, unit = tiered.solve()
+    floor = np.asarray(instance.floor_household, dtype=np.int64)
+    if len(floor) and (floor.min() < -1 or floor.max() >= n_h):
+        raise ValueError("floor_household refers to a household index out of range")
     return PreparedInstance(
         n_units=n_u,
         n_households=n_h,
@@ -250,6 +256,7 @@ def prepare(
         tier=tier,
         score_cap=cap,
         score_unit=unit,
+        floor_household=floor if len(floor) else None,
     )
 
 

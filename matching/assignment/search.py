@@ -10,7 +10,10 @@ both run (the report with every score 0, so its objective is the children placed
    could earn it.
 2. Its integral part, repaired greedily, the plain greedy plan and the best-fit
    placement of sibling groups are the candidate plans; the best is the fallback, and
-   no answer is ever worse.
+   no answer is ever worse. Where the instance carries a floor (a placement of the
+   most children, `with_floor`), each component whose fallback places fewer children
+   than the floor there starts from the floor instead, so the round never places
+   fewer children than the gap report's placement.
 3. A component whose fallback already meets its bound is proven optimal (this is every
    component when all units are single children and no never-together pair binds: it
    is then a network problem solved exactly by min-cost flow). The others go to CP-SAT
@@ -47,6 +50,7 @@ not deterministic.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -65,6 +69,8 @@ from matching.assignment.greedy import (
 from matching.assignment.plan import (
     components,
     homes_of,
+    over_capacity,
+    over_unit_limit,
     partners,
     plan_problems,
     plan_value,
@@ -74,6 +80,8 @@ from matching.assignment.prepared import SIBLINGS_APART, IntArray, PreparedInsta
 from matching.errors import Cancelled
 
 Progress = Callable[[str, float], None]
+
+_log = logging.getLogger(__name__)
 
 # a component with at most this many feasible pairs is modelled whole in CP-SAT
 FULL_MODEL_PAIRS = 30_000
@@ -165,6 +173,9 @@ class Assignment:
     used_cp_sat: bool
     # the wall-clock safety net may have stopped a search before its deterministic budget
     cut: bool
+    # why the floor (`PreparedInstance.floor_household`) was not taken in a component
+    # where it places more children than the search's start (also logged)
+    floor_skipped: tuple[str, ...] = ()
 
     @property
     def deterministic(self) -> bool:
@@ -198,13 +209,14 @@ def assign(
     report("components", 0.1)
     budget.check()
 
-    n_comp, label, _ = components(
+    n_comp, label, household_label = components(
         prep.n_units,
         prep.n_households,
         prep.pair_unit,
         prep.pair_household,
         prep.never_together + prep.contact,
     )
+    chosen, floor_skipped = with_floor(prep, chosen, label, household_label, n_comp)
     unit_children, unit_weight = plan_value(prep, chosen, km)
     comp_children = np.bincount(label, weights=unit_children, minlength=n_comp).astype(np.int64)
     comp_weight = np.bincount(label, weights=unit_weight, minlength=n_comp).astype(np.int64)
@@ -279,7 +291,74 @@ def assign(
     if plan_problems(prep, chosen):  # pragma: no cover - every plan kept was re-checked
         raise RuntimeError("internal error: the plan breaks a hard constraint")
     bound = (sum(b[0] for b in bounds.values()), sum(b[1] for b in bounds.values()))
-    return Assignment(chosen, bound, used_cp_sat, search.cut)
+    return Assignment(chosen, bound, used_cp_sat, search.cut, floor_skipped)
+
+
+def with_floor(
+    prep: PreparedInstance,
+    chosen: IntArray,
+    label: IntArray,
+    household_label: IntArray,
+    n_comp: int,
+) -> tuple[IntArray, tuple[str, ...]]:
+    """`chosen` with each component where the floor (`prep.floor_household`, a placement
+    of the most children) places more children replaced by the floor there, so the
+    search starts from it (CP-SAT's hint) and, keeping only improvements, ends at least
+    as high. Components cannot influence one another, so the mix is a valid plan when
+    the floor is valid in each component it is taken in: a component where it is not
+    (a household missing from the unit's pairs, over its vacancies or its limit of
+    units, two never-together units sharing one) is skipped, with the reason, which is
+    also logged. Returns (plan, reasons skipped)."""
+    homes = prep.floor_household
+    if homes is None:
+        return chosen, ()
+    size = prep.size
+    wanted = np.flatnonzero(homes >= 0)
+    # each unit's pair with its floor household (the pairs are unique per unit and
+    # household; the key is sorted within each unit's run, so look it up in a sort)
+    n_h = max(prep.n_households, 1)
+    key = prep.pair_unit * n_h + prep.pair_household
+    order = np.argsort(key, kind="stable")
+    want = wanted * n_h + homes[wanted]
+    at = np.minimum(np.searchsorted(key[order], want), max(len(order) - 1, 0))
+    found = key[order][at] == want if len(order) else np.zeros(len(want), dtype=bool)
+    floor = np.full(prep.n_units, -1, dtype=np.int64)
+    floor[wanted[found]] = order[at[found]]
+    bad: dict[int, str] = {}
+    for u in wanted[~found].tolist():
+        bad.setdefault(
+            int(label[u]), f"feasible_pair: unit {u} has no pair with household {homes[u]}"
+        )
+    placed_homes = homes_of(prep, floor)
+    for h in over_capacity(placed_homes, size, prep.vacancies).tolist():
+        bad.setdefault(int(household_label[h]), f"capacity: household {h} over its vacancies")
+    for h in over_unit_limit(placed_homes, prep.unit_limit).tolist():
+        bad.setdefault(int(household_label[h]), f"unit_limit: household {h} over its limit")
+    for a, b in prep.never_together:
+        if placed_homes[a] >= 0 and placed_homes[a] == placed_homes[b]:
+            bad.setdefault(int(label[a]), f"never_together: units {a} and {b} share a household")
+    floor_children = np.bincount(label, weights=np.where(homes >= 0, size, 0), minlength=n_comp)
+    own_children = np.bincount(label, weights=np.where(chosen >= 0, size, 0), minlength=n_comp)
+    higher = np.flatnonzero(floor_children > own_children)
+    skipped = tuple(
+        f"component {c}: the floor places {int(floor_children[c])} children, the start "
+        f"{int(own_children[c])}, but is not valid here ({bad[c]})"
+        for c in higher.tolist()
+        if c in bad
+    )
+    for why in skipped:
+        _log.warning("floor skipped: %s", why)
+    take = np.zeros(n_comp, dtype=bool)
+    take[higher] = True
+    take[list(bad)] = False
+    if not take.any():
+        return chosen, skipped
+    mixed = np.where(take[label], floor, chosen)
+    problems = plan_problems(prep, mixed)
+    if problems:  # pragma: no cover - every component taken was checked above
+        _log.warning("floor skipped: the mixed plan breaks %s", "; ".join(problems))
+        return chosen, (*skipped, *problems)
+    return mixed, skipped
 
 
 def exchange_tiers(prep: PreparedInstance, chosen: IntArray) -> IntArray:
