@@ -257,10 +257,17 @@ def practice_units(
     eligible = {c for c in waiting if by_id[c].plan not in NOT_FAMILY_FOUND_PLANS}
     units = sibling_units(sorted(eligible), links)
     promoted: dict[SiblingLink, SiblingLink] = {}
+    # the apart pairs by child, once: a scan of every link per pending group was
+    # quadratic (most of the national authority's practice rules, 5 s)
+    apart_with: dict[str, set[str]] = {}
+    for link in links:
+        if link.assessment == "apart":
+            apart_with.setdefault(link.child_a, set()).add(link.child_b)
+            apart_with.setdefault(link.child_b, set()).add(link.child_a)
     for members, pending in _pending_groups(units, links, eligible):
         ids = sorted(c for u in members for c in units[u])
         inside = set(ids)
-        apart = any(link.assessment == "apart" and link.pair <= inside for link in links)
+        apart = any(apart_with.get(c, set()) & inside for c in ids)
         linked = sorted({c for link in pending for c in link.pair})
         pairs = (
             f"Together-and-Apart assessment of {_names(linked)} is"
