@@ -6,11 +6,13 @@ less well, what drives it, and how often people departed from the system's ranki
 
 Every figure comes from the engines the service already uses, never a second copy:
 
-* each waiting unit (children all `waiting`, plans family-found: a round's units) is
-  ranked by the shortlist's engine (`matching.shortlist.rank_unit`: every hard rule's
-  mask, the survivors scored): its feasible households, the score of the household at
-  the top of its shortlist and that score's points by criterion, and the share of the
-  pool each hard rule excludes for it;
+* each waiting unit (children all `waiting`, plans family-found: a round's units) gets
+  what the shortlist's engine (`matching.shortlist.rank_unit`) would give it, from
+  `ranked_figures`: its feasible households, the score of the household at the top of
+  its shortlist and that score's points by criterion, and the share of the pool each
+  hard rule excludes for it; the hard rules are evaluated once per unit type against
+  household types (as the gap report's feasibility) and only the highest tier on the
+  unit's list is scored, the same figures unit by unit (tested against `rank_unit`);
 * "placeable by today's pool" is the gap report's engine
   (`matching.feasibility.most_children_households`: a placement of the most children,
   hard rules only); a child is placeable when its unit has a home in that placement;
@@ -19,10 +21,12 @@ Every figure comes from the engines the service already uses, never a second cop
 
 Children are grouped along six dimensions (`DIMENSIONS`). For each group and each
 figure where more is better, the group's figure is divided by the other children's;
-a percentile bootstrap with a fixed seed gives the interval (resampling children within
-the group and within the others, each resample's figure drawn exactly without listing
-the resample: a share from its Jeffreys posterior, an order statistic for a quantile, so a
-national authority costs about what a small one does); a group is flagged when the
+a percentile bootstrap with a fixed seed gives the interval (resampling units within
+the group and within the others, since siblings share their unit's figures; each
+resample's figure drawn without listing the resample: a multinomial count of each kind
+of unit, and where every unit is one child a share from its Jeffreys posterior and an
+order statistic for a quantile, so a national authority costs about what a small one
+does); a group is flagged when the
 whole interval lies below the policy's threshold (`[fairness]`, the four-fifths
 convention). A flag names its drivers: the criteria whose
 mean points (at the top of the shortlist) the group gets fewer of than the others, and
@@ -53,6 +57,7 @@ from matching.feasibility import days_waiting, is_round_unit, most_children_hous
 from matching.gaps.grouped_feasibility import (
     TYPED_RULES,
     household_types,
+    unit_part,
     unit_rule_key,
 )
 from matching.gaps.profiles import ProfileSettings
@@ -60,7 +65,7 @@ from matching.gaps.suppression import SUPPRESSED, suppress_grid
 from matching.policy import Policy, default_policy
 from matching.pool import BROAD_GROUPS, HouseholdPool
 from matching.practice_units import practice_units
-from matching.rules import HARD_RULES, RULE_NAMES, UnitFeatures, too_near
+from matching.rules import HARD_RULES, RULE_NAMES, RULE_READS, UnitFeatures, too_near
 from matching.scoring import CRITERION_NAMES, score_candidates
 from matching.shortlist import MatchingContext
 from matching.siblings import sibling_units
@@ -385,6 +390,14 @@ def ranked_figures(
     # (ascending), without and with the connected households
     keys: dict[tuple[object, ...], int] = {}
     per_type: list[tuple[FloatArray, IntArray, IntArray]] = []
+    by_rule: dict[tuple[object, ...], tuple[BoolArray, int]] = {}
+
+    def reader(reads: str) -> Callable[[UnitFeatures], object]:
+        if reads == "need_mask":  # as typed: the needs some household refuses
+            return lambda unit: unit.need_mask & refused
+        return lambda unit: unit_part(reads, unit.children, unit.ages, risks)
+
+    unit_parts = {name: [reader(r) for r in sorted(RULE_READS[name].unit)] for name in typed}
     for u, unit in enumerate(units):
         key = (unit_rule_key(unit.children, unit.ages, risks), unit.need_mask & refused)
         t = keys.get(key)
@@ -393,9 +406,15 @@ def ranked_figures(
             counts = np.zeros(len(RULE_NAMES), dtype=np.float64)
             out = np.zeros(len(first), dtype=bool)
             for name in typed:
-                mask = HARD_RULES[name](unit, reps)
-                counts[rule_index[name]] = int(np.add.reduce(type_size, where=mask))
-                out |= mask
+                # a rule's mask depends only on what it declares it reads of the unit:
+                # evaluated once per distinct value of that (far fewer than unit types)
+                own = (name, *(part(unit) for part in unit_parts[name]))
+                found = by_rule.get(own)
+                if found is None:
+                    mask = HARD_RULES[name](unit, reps)
+                    found = by_rule[own] = (mask, int(np.add.reduce(type_size, where=mask)))
+                counts[rule_index[name]] = found[1]
+                out |= found[0]
             rows = np.flatnonzero(~out[htype])
             per_type.append((counts, rows, rows[~connected[rows]]))
         counts, every, plain = per_type[t]

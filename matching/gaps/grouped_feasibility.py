@@ -178,6 +178,13 @@ def _unit_part(
     return part(children, ages, risks)
 
 
+def unit_part(
+    reads: str, children: Sequence[Child], ages: Sequence[int], risks: Mapping[str, int]
+) -> object:
+    """What a typed rule reads of a unit under the name it declares (`_unit_part`)."""
+    return _unit_part(reads, children, ages, risks)
+
+
 _UNIT_READS = tuple(
     sorted({a for name in TYPED_RULES for a in RULE_READS[name].unit} - {"need_mask"})
 )

@@ -544,3 +544,20 @@ def test_the_fast_figures_equal_the_shortlist_engine_unit_by_unit(case: str) -> 
             expected[criterion.name] = float(table.points[i, top])
         assert dict(zip(CRITERION_NAMES, fast.criterion_points[u].tolist())) == expected
     assert with_top > 50
+
+
+def test_the_placeable_engine_runs_once_per_report(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The report places the pool's children once (the costly step of the gap report's
+    engine at national scale), not once per figure or per group."""
+    import matching.fairness as fairness
+
+    calls = []
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return most_children_households(*args, **kwargs)
+
+    monkeypatch.setattr(fairness, "most_children_households", counted)
+    authority = generate_authority(300, 200, seed=10, as_of=AS_OF)
+    report = fairness_report(authority, as_of=AS_OF)
+    assert report.children_waiting > 0 and len(calls) == 1
