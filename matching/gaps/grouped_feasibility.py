@@ -248,10 +248,13 @@ def _rule_key(
     return tuple(part(children, ages, risks) for part in _UNIT_KEY)
 
 
-def unit_table(authority: Authority, *, as_of: date, policy: Policy) -> UnitTable:
+def unit_table(
+    authority: Authority, *, as_of: date, policy: Policy, pool: HouseholdPool | None = None
+) -> UnitTable:
     """The waiting units of `authority` (as a round forms them) on `as_of`: the sibling
-    practice rules applied first (`matching.practice_units`), as in a round."""
-    practice = practice_units(authority, as_of=as_of)
+    practice rules applied first (`matching.practice_units`), as in a round. `pool`: the
+    pool of the authority's households when the caller holds it (not built again)."""
+    practice = practice_units(authority, as_of=as_of, pool=pool)
     risks = policy.co_placement.risk_levels()
     authority = practice.authority
     by_id = {c.child_id: c for c in authority.children}
@@ -654,15 +657,15 @@ def feasible_groups(
     """
     if policy.min_round_score > 0:
         raise ValueError("typed feasibility ignores scores: min_round_score must be 0")
-    if table is None:
-        table = unit_table(authority, as_of=as_of, policy=policy)
     households = authority.households
+    if pool is not None and pool.ids != tuple(h.household_id for h in households):
+        raise ValueError("the pool given is not the pool of the authority's households")
+    if table is None:
+        table = unit_table(authority, as_of=as_of, policy=policy, pool=pool)
     if pool is None:
         candidates = _candidates(households)
         candidate_pool = HouseholdPool.from_households(households[i] for i in candidates.tolist())
     else:
-        if pool.ids != tuple(h.household_id for h in households):
-            raise ValueError("the pool given is not the pool of the authority's households")
         # the same selection as `_candidates`, on the pool's columns
         candidates = np.flatnonzero(pool.available & (pool.vacancies > 0)).astype(np.int64)
         candidate_pool = pool.take(candidates)
