@@ -571,8 +571,13 @@ def _resampled_units(
     rows[:, 0] = sizes
     rows[unit_of, 1 + np.arange(len(values)) - np.repeat(starts, sizes)] = values
     kinds, counts = np.unique(rows, axis=0, return_counts=True)
-    drawn = rng.multinomial(k, counts / k, size=samples).astype(np.float64)
     held_values = np.isfinite(kinds[:, 1:])
+    if metric.quantile is not None and np.all(
+        kinds[:, 1:2] == np.where(held_values, kinds[:, 1:], kinds[:, 1:2])
+    ):
+        # each unit's children share one value (a unit's households, its best score)
+        return _unit_quantile(kinds[:, 1], kinds[:, 0], counts, metric.quantile, rng, samples)
+    drawn = rng.multinomial(k, counts / k, size=samples).astype(np.float64)
     if metric.quantile is None:
         ones = np.where(held_values, kinds[:, 1:], 0.0).sum(axis=1)
         if np.all(ones == kinds[:, 0]) or not np.any(ones):
@@ -587,11 +592,126 @@ def _resampled_units(
     kind_of, column = np.nonzero(held_values)
     value_of = kinds[:, 1:][kind_of, column]
     by_value = np.argsort(value_of, kind="stable")
-    held = np.cumsum(drawn[:, kind_of[by_value]], axis=1)
-    n = held[:, -1]
-    r = np.round((n - 1) * metric.quantile) + 1
-    index = (held < r[:, None]).sum(axis=1)
-    picked: FloatArray = value_of[by_value][np.minimum(index, len(value_of) - 1)]
+    return _quantile_draws(
+        drawn, kind_of[by_value], value_of[by_value], counts, metric.quantile, margin=8.0
+    )
+
+
+def _unit_quantile(
+    value: FloatArray,
+    size: FloatArray,
+    counts: IntArray,
+    quantile: float,
+    rng: np.random.Generator,
+    samples: int,
+    margin: float = 8.0,
+) -> FloatArray:
+    """The cluster bootstrap of a quantile when each kind of unit holds `size` children
+    of one `value` (`counts` units of each kind), drawn without a multinomial over every
+    kind: the units drawn below a window of values near the data's quantile, and those
+    above it, are drawn as one count each (the multinomial's aggregation property), then
+    by size (how many children they bring); only the kinds inside the window are drawn
+    one by one. A resample whose quantile falls below or above the window has that side
+    drawn kind by kind, given its counts by size: the same distribution as the full
+    multinomial, at a fraction of its cost when there are thousands of kinds."""
+    order = np.argsort(value, kind="stable")
+    value, size, counts = value[order], size[order].astype(np.int64), counts[order]
+    k = int(counts.sum())
+    per_child = np.cumsum(counts * size)
+    total = float(per_child[-1])
+    # the ranks a resample's quantile can plausibly take: `margin` binomial spreads of a
+    # rank, inflated for units of several children (at most by the largest's size)
+    spread = margin * np.sqrt(total * quantile * (1 - quantile) * float(size.max())) + 32
+    inside = np.flatnonzero(np.abs(per_child - quantile * total) <= spread)
+    lo = int(inside[0]) if len(inside) else 0
+    hi = int(inside[-1]) + 1 if len(inside) else len(value)
+    sides = (np.arange(lo), np.arange(hi, len(value)))
+    size_values = np.unique(size)
+    drawn = rng.multinomial(
+        k, np.r_[counts[:lo].sum(), counts[lo:hi], counts[hi:].sum()] / k, size=samples
+    )
+    by_size = []  # per side: its draws by size (samples x sizes) and its children
+    for part, column in zip(sides, (drawn[:, 0], drawn[:, -1]), strict=True):
+        weights = np.bincount(
+            np.searchsorted(size_values, size[part]),
+            weights=counts[part],
+            minlength=len(size_values),
+        )
+        if weights.sum():
+            composed = rng.multinomial(column, weights / weights.sum())
+        else:
+            composed = np.zeros((samples, len(size_values)), dtype=np.int64)
+        by_size.append(composed)
+    below, above = (composed @ size_values for composed in by_size)
+    held = below[:, None] + np.cumsum(drawn[:, 1:-1] * size[lo:hi], axis=1)
+    inner = held[:, -1] if hi > lo else below
+    n = inner + above
+    r = np.round((n - 1) * quantile) + 1
+    picked = np.zeros(samples, dtype=np.float64)
+    ok = (r > below) & (r <= inner)
+    picked[ok] = value[lo + (held[ok] < r[ok, None]).sum(axis=1)]
+    for s in np.flatnonzero(~ok).tolist():
+        # this resample's quantile lies in one side: that side drawn kind by kind,
+        # given how many units of each size it drew
+        side, rank = (0, r[s]) if r[s] <= below[s] else (1, r[s] - inner[s])
+        part = sides[side]
+        units = np.zeros(len(part), dtype=np.int64)
+        for j, width in enumerate(size_values.tolist()):
+            mine = size[part] == width
+            if by_size[side][s, j]:
+                units[mine] = rng.multinomial(
+                    by_size[side][s, j], counts[part][mine] / counts[part][mine].sum()
+                )
+        children = np.cumsum(units * size[part])
+        picked[s] = value[part][int(np.searchsorted(children, rank, side="left"))]
+    return picked
+
+
+def _quantile_draws(
+    drawn: FloatArray,
+    kind_of: IntArray,
+    values: FloatArray,
+    counts: IntArray,
+    quantile: float,
+    *,
+    margin: float | None,
+) -> FloatArray:
+    """The nearest-rank `quantile` of each resample: `drawn[s, j]` units of kind j, the
+    values (ascending) each held by one child of kind `kind_of[i]`; `counts` the units
+    of each kind in the data.
+
+    Only a window of values around the data's own quantile is followed child by child
+    (`margin` standard errors of the rank either side, with every unit of the largest
+    size); the children below it are counted in one product. A resample whose quantile
+    falls outside the window is computed over every value, so the draws are those of
+    `margin=None` exactly (tested), at a fraction of the cost for a national authority."""
+    chosen = np.arange(len(drawn))
+    picked = np.zeros(len(drawn), dtype=np.float64)
+    if margin is not None and len(values) > 64:
+        # each value's rank among the data's children, and the ranks a resample's
+        # quantile can plausibly take: the binomial spread of a rank, inflated for
+        # units of several children (at most by the largest unit's size)
+        per_child = np.cumsum(counts[kind_of])
+        largest = int(np.bincount(kind_of).max())
+        spread = margin * np.sqrt(per_child[-1] * quantile * (1 - quantile) * largest) + 32
+        inside = np.flatnonzero(np.abs(per_child - quantile * per_child[-1]) <= spread)
+        if len(inside) and len(inside) < len(values):
+            lo, hi = int(inside[0]), int(inside[-1]) + 1
+            below_kind = np.bincount(kind_of[:lo], minlength=drawn.shape[1]).astype(np.float64)
+            below = drawn @ below_kind
+            held = below[:, None] + np.cumsum(drawn[:, kind_of[lo:hi]], axis=1)
+            n = drawn @ np.bincount(kind_of, minlength=drawn.shape[1]).astype(np.float64)
+            r = np.round((n - 1) * quantile) + 1
+            ok = (r > below) & (r <= held[:, -1])
+            index = lo + (held < r[:, None]).sum(axis=1)
+            picked[ok] = values[index[ok]]
+            chosen = np.flatnonzero(~ok)
+    if len(chosen):
+        held = np.cumsum(drawn[chosen][:, kind_of], axis=1)
+        n = held[:, -1]
+        r = np.round((n - 1) * quantile) + 1
+        index = (held < r[:, None]).sum(axis=1)
+        picked[chosen] = values[np.minimum(index, len(values) - 1)]
     return picked
 
 

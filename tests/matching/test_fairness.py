@@ -23,7 +23,9 @@ from matching.fairness import (
     RankingDecision,
     RoundOutcome,
     _resampled,
+    _quantile_draws,
     _resampled_units,
+    _unit_quantile,
     departs_from_ranking,
     fairness_report,
     ranked_figures,
@@ -561,3 +563,43 @@ def test_the_placeable_engine_runs_once_per_report(monkeypatch: pytest.MonkeyPat
     authority = generate_authority(300, 200, seed=10, as_of=AS_OF)
     report = fairness_report(authority, as_of=AS_OF)
     assert report.children_waiting > 0 and len(calls) == 1
+
+
+def test_the_windowed_quantile_draw_equals_the_full_one() -> None:
+    """Following only the values near the quantile gives exactly the draws of following
+    every value, also when the window is so narrow that many resamples fall outside."""
+    rng = np.random.default_rng(7)
+    k = 3000
+    sizes = np.where(rng.random(k) < 0.8, 1, rng.integers(2, 5, size=k))
+    kinds = np.repeat(np.arange(k), 1)  # one value per unit: unit j is kind j
+    counts = np.ones(k, dtype=np.int64)
+    values = np.sort(rng.integers(0, 500, size=k).astype(np.float64))
+    kind_of = np.repeat(kinds, sizes)
+    values_per_child = np.repeat(values, sizes)
+    drawn = rng.multinomial(k, counts / k, size=400).astype(np.float64)
+    full = _quantile_draws(drawn, kind_of, values_per_child, counts, 0.25, margin=None)
+    for margin in (8.0, 0.3, 0.0):
+        windowed = _quantile_draws(drawn, kind_of, values_per_child, counts, 0.25, margin=margin)
+        assert np.array_equal(windowed, full), margin
+
+
+@pytest.mark.parametrize("margin", [8.0, 0.0])
+def test_the_unit_quantile_draw_has_the_distribution_of_resampling_units(margin: float) -> None:
+    """Units of one value each (a unit's households): the aggregated draw (narrow window:
+    most resamples fall outside it and are drawn kind by kind) gives the distribution of
+    listing resamples of units, within Monte Carlo error."""
+    rng = np.random.default_rng(8)
+    k = 400
+    size = np.where(rng.random(k) < 0.7, 1, rng.integers(2, 5, size=k)).astype(np.float64)
+    value = rng.integers(0, 300, size=k).astype(np.float64)
+    counts = np.ones(k, dtype=np.int64)
+    fast = _unit_quantile(value, size, counts, 0.25, np.random.default_rng(3), 8000, margin)
+    brute = []
+    for _ in range(8000):
+        pick = rng.integers(0, k, size=k)
+        brute.append(
+            np.quantile(np.repeat(value[pick], size[pick].astype(int)), 0.25, method="nearest")
+        )
+    for q in (0.025, 0.5, 0.975):
+        assert abs(np.quantile(fast, q) - np.quantile(brute, q)) <= 3.0
+    assert abs(fast.mean() - np.mean(brute)) < 1.5
