@@ -544,7 +544,8 @@ def test_the_fast_figures_equal_the_shortlist_engine_unit_by_unit(case: str) -> 
         expected = dict.fromkeys(CRITERION_NAMES, 0.0)
         for i, criterion in enumerate(table.criteria):
             expected[criterion.name] = float(table.points[i, top])
-        assert dict(zip(CRITERION_NAMES, fast.criterion_points[u].tolist())) == expected
+        points = dict(zip(CRITERION_NAMES, fast.criterion_points[u].tolist(), strict=True))
+        assert points == expected
     assert with_top > 50
 
 
