@@ -43,6 +43,7 @@ from api.limits import (
     MAX_OFFSET,
     MAX_PAGE,
     MAX_WHAT_IF_SPECS,
+    POLICY_NAME_PATTERN,
     ROUND_MAX_APPEARANCES,
     ROUND_MAX_PER_UNIT,
     ROUND_MAX_TIME_LIMIT_S,
@@ -314,9 +315,17 @@ def _choice(text: str, low: int, high: int) -> int | None:
 
 class FairnessQuery(_Request):
     """The fairness report asked for: its date (an administrator's choice; everyone
-    else reads it as of today)."""
+    else reads it as of today), and a policy the service knows by name to compare it
+    under (`api.services.compare_policies`)."""
 
     as_of: date | None = Field(default=None, description="Reference date (default today)")
+    compare: str | None = Field(
+        default=None,
+        pattern=POLICY_NAME_PATTERN,
+        description="A second policy, by name (`shipped`, or a NAME.toml of "
+        "FAMILYFINDER_COMPARE_POLICY_DIR; the list: GET /api/fairness/policies): its "
+        "report is returned beside the first as `compare`",
+    )
 
 
 class GapPublicationRequest(_Request):

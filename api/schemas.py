@@ -261,3 +261,19 @@ class GapPublicationOut(BaseModel):
 
 class GapPublicationPage(BaseModel):
     items: list[GapPublicationOut]
+
+
+class FairnessPolicyOut(BaseModel):
+    """A policy the service knows by name, that the fairness report can be compared
+    under (`GET /api/fairness?compare=NAME`)."""
+
+    name: str
+    policy_version: str | None = Field(description="None when the file cannot be used")
+    problem: str | None = Field(description="Why the file cannot be used, if it cannot")
+
+
+class FairnessPolicyList(BaseModel):
+    policies: list[FairnessPolicyOut]
+    max_policy_bytes: int = Field(
+        description="The largest policy file POST /api/fairness/compare accepts"
+    )

@@ -49,6 +49,12 @@ class Settings(BaseSettings):
         default=None,
         description="FAMILYFINDER_POLICY_FILE: scoring policy to use instead of the shipped one",
     )
+    compare_policy_dir: Path | None = Field(
+        default=None,
+        description="FAMILYFINDER_COMPARE_POLICY_DIR: a folder of candidate policy files "
+        "(NAME.toml) the fairness report can be compared under on the service, by NAME; "
+        "what is put there is reviewed like the policy file itself",
+    )
     replay_retention_days: int = Field(
         default=DEFAULT_REPLAY_RETENTION_DAYS,
         ge=1,

@@ -8,12 +8,15 @@ level does not live with a younger child who is not their sibling). Siblings ins
 unit were assessed to live together: the Together-and-Apart assessment decides for them.
 
 "Younger" compares dates of birth (an unborn child is the youngest). Whether two units
-conflict does not depend on the household, so the result is a list of unit pairs that
+conflict does not depend on the household. The compact form (`co_placement`, a
+`CoPlacement`) holds one restriction per restricted unit: the class of units it rules
+out, by the dates of birth of their youngest and eldest child (and the few units holding
+a sibling, decided child by child); it is what the engines read at scale, where the
+pairs number hundreds of thousands (74,311 on a generated 10,000-child authority).
+`co_placement_pairs` lists the pairs for instances small enough to carry them, which
 the assignment kernel keeps apart like siblings assessed apart (reason code
-`matching.assignment.prepared.CO_PLACEMENT`).
-A pair matters only where both units could share a household that holds two units, so
-`co_placement_pairs` keeps only the pairs with such a household in common: that keeps
-the list (and the kernel's components) small when few households take two units.
+`matching.assignment.prepared.CO_PLACEMENT`); it keeps only the pairs with a household
+in common that holds two units (any other pair can never meet).
 """
 
 from __future__ import annotations
@@ -120,6 +123,214 @@ def _sharing(unit_columns: Sequence[IntArray], roomy: BoolArray) -> sp.csr_matri
     return sp.csr_matrix((data, (r, c)), shape=(n_cols, len(unit_columns)))
 
 
+NO_BOUND_HIGH = np.iinfo(np.int64).max  # "after" no date: nothing is younger than it
+NO_BOUND_LOW = np.iinfo(np.int64).min
+
+
+@dataclass(frozen=True)
+class CoPlacement:
+    """Co-placement in compact form: one restriction per restricted unit, no pair list.
+
+    A restricted unit r (one with a child who has a restriction) rules out every other
+    unit v with a child it must not live with. That set is a class of units by their
+    dates of birth, not a list: v is ruled out when `no_other[r]`, when v's youngest child
+    was born after `young_after[r]` (r has a `no_younger_children` child born then), when
+    v's eldest was born before `old_before[r]` (`no_older_children`), or when v's
+    youngest was born after `risk_after[r]` and v holds no sibling of r's children (a
+    policy risk rule: no unrelated younger child). The few units holding a sibling of a
+    restricted child are decided child by child with `conflict` and kept in `exceptions`.
+    Two units must not share a household when either rules out the other; an unrestricted
+    unit rules out nobody. `rules_out` is the one place the class is read.
+    """
+
+    youngest: IntArray  # per unit: the latest date of birth (ordinal) of its children
+    eldest: IntArray  # per unit: the earliest
+    restricted: IntArray  # the restricted units, ascending
+    no_other: BoolArray  # per restricted unit (position in `restricted`)
+    young_after: IntArray
+    old_before: IntArray
+    risk_after: IntArray
+    # per restricted unit (position): {unit holding a sibling of its children: rules out}
+    exceptions: tuple[dict[int, bool], ...]
+
+    @property
+    def n_units(self) -> int:
+        return len(self.youngest)
+
+    def position(self, unit: int) -> int:
+        """Position of `unit` in `restricted` (-1: not restricted)."""
+        at = int(np.searchsorted(self.restricted, unit))
+        return at if at < len(self.restricted) and self.restricted[at] == unit else -1
+
+    def rules_out(self, at: int, units: IntArray) -> BoolArray:
+        """Which of `units` the restricted unit at position `at` must not live with."""
+        units = np.asarray(units, dtype=np.int64)
+        if self.no_other[at]:
+            hit = np.ones(len(units), dtype=bool)
+        else:
+            young = self.youngest[units]
+            hit = (young > self.young_after[at]) | (young > self.risk_after[at])
+            hit |= self.eldest[units] < self.old_before[at]
+        hit &= units != self.restricted[at]
+        exceptions = self.exceptions[at]
+        if exceptions and len(units):
+            for i in np.flatnonzero(np.isin(units, list(exceptions))).tolist():
+                hit[i] = exceptions[int(units[i])]
+        return hit
+
+    def together(self, a: int, b: int) -> bool:
+        """Whether units a and b may share a household (one pair, scalar arithmetic)."""
+        return not (self._rules_out_one(a, b) or self._rules_out_one(b, a))
+
+    def _rules_out_one(self, x: int, y: int) -> bool:
+        """`rules_out` for one restricted-or-not unit x and one unit y."""
+        at = self.position(x)
+        if at < 0 or x == y:
+            return False
+        exceptions = self.exceptions[at]
+        if y in exceptions:
+            return exceptions[y]
+        young = int(self.youngest[y])
+        return bool(
+            self.no_other[at]
+            or young > int(self.young_after[at])
+            or young > int(self.risk_after[at])
+            or int(self.eldest[y]) < int(self.old_before[at])
+        )
+
+    def clash(self, unit: int, others: IntArray) -> BoolArray:
+        """Which of `others` must not share a household with `unit` (either way)."""
+        others = np.asarray(others, dtype=np.int64)
+        at = self.position(unit)
+        hit = self.rules_out(at, others) if at >= 0 else np.zeros(len(others), dtype=bool)
+        if len(self.restricted) and len(others):
+            where = np.searchsorted(self.restricted, others)
+            where = np.minimum(where, len(self.restricted) - 1)
+            for i in np.flatnonzero(self.restricted[where] == others).tolist():
+                if not hit[i]:
+                    hit[i] = bool(self.rules_out(int(where[i]), np.array([unit]))[0])
+        return hit
+
+    def take(self, units: IntArray) -> CoPlacement:
+        """The restrictions among `units` only, renumbered 0..len(units)-1 in that order."""
+        units = np.asarray(units, dtype=np.int64)
+        new_of = {int(u): i for i, u in enumerate(units.tolist())}
+        keep = [i for i, r in enumerate(self.restricted.tolist()) if r in new_of]
+        restricted = np.array([new_of[int(self.restricted[i])] for i in keep], dtype=np.int64)
+        order = np.argsort(restricted, kind="stable")
+        keep = [keep[i] for i in order.tolist()]
+        return CoPlacement(
+            youngest=self.youngest[units],
+            eldest=self.eldest[units],
+            restricted=restricted[order],
+            no_other=self.no_other[keep],
+            young_after=self.young_after[keep],
+            old_before=self.old_before[keep],
+            risk_after=self.risk_after[keep],
+            exceptions=tuple(
+                {new_of[v]: hit for v, hit in self.exceptions[i].items() if v in new_of}
+                for i in keep
+            ),
+        )
+
+    def pairs_sharing(
+        self, unit_columns: Sequence[IntArray], roomy: BoolArray
+    ) -> tuple[tuple[int, int], ...]:
+        """Sorted unit pairs (a < b) that must not live together and share a column
+        (household, or group of households) that can hold two units: the pair list,
+        for the instances small enough to carry one."""
+        n = self.n_units
+        if not len(self.restricted) or n < 2:
+            return ()
+        holds = _sharing(unit_columns, roomy)
+        by_unit = holds.T.tocsr()  # units × columns
+        found: list[IntArray] = []  # per restricted unit, its pairs as a * n + b
+        for at, u in enumerate(self.restricted.tolist()):
+            near = _near(holds, by_unit, u)
+            partners = near[self.rules_out(at, near)]
+            found.append(np.minimum(partners, u) * n + np.maximum(partners, u))
+        keys = np.unique(np.concatenate(found))
+        return tuple(zip((keys // n).tolist(), (keys % n).tolist(), strict=True))
+
+
+def _near(holds: sp.csr_matrix, by_unit: sp.csr_matrix, u: int) -> IntArray:
+    """The units sharing a column of `holds` with unit u (u excluded), ascending."""
+    cols = by_unit.indices[by_unit.indptr[u] : by_unit.indptr[u + 1]]
+    if not len(cols):
+        return np.zeros(0, dtype=np.int64)
+    starts, ends = holds.indptr[cols], holds.indptr[cols + 1]
+    lengths = (ends - starts).astype(np.int64)
+    offsets = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    near: IntArray = np.unique(holds.indices[np.repeat(starts, lengths) + offsets]).astype(np.int64)
+    out: IntArray = near[near != u]
+    return out
+
+
+def co_placement(
+    unit_children: Sequence[Sequence[Child]],
+    links: Iterable[SiblingLink],
+    policy: CoPlacementPolicy,
+) -> CoPlacement:
+    """The compact co-placement restrictions of the units `unit_children`."""
+    youngest = np.array(
+        [max(c.date_of_birth.toordinal() for c in cs) for cs in unit_children], dtype=np.int64
+    )
+    eldest = np.array(
+        [min(c.date_of_birth.toordinal() for c in cs) for cs in unit_children], dtype=np.int64
+    )
+    restricted: list[int] = []
+    no_other: list[bool] = []
+    young_after: list[int] = []
+    old_before: list[int] = []
+    risk_after: list[int] = []
+    exceptions: list[dict[int, bool]] = []
+    related: set[frozenset[str]] | None = None
+    unit_of: dict[str, int] = {}
+    siblings: dict[str, set[str]] = {}
+    for u, children in enumerate(unit_children):
+        own = [(c, r) for c in children if (r := restriction_of(c, policy)) is not None]
+        if not own:
+            continue
+        if related is None:  # the sibling index, built once and only when needed
+            related = set()
+            for link in links:
+                related.add(link.pair)
+                siblings.setdefault(link.child_a, set()).add(link.child_b)
+                siblings.setdefault(link.child_b, set()).add(link.child_a)
+            unit_of = {c.child_id: v for v, cs in enumerate(unit_children) for c in cs}
+        restricted.append(u)
+        no_other.append(any(r.no_other for _, r in own))
+        young_after.append(min((r.born for _, r in own if r.no_younger), default=NO_BOUND_HIGH))
+        old_before.append(max((r.born for _, r in own if r.no_older), default=NO_BOUND_LOW))
+        risk_after.append(
+            min((r.born for _, r in own if r.no_younger_unrelated), default=NO_BOUND_HIGH)
+        )
+        # a unit holding a sibling of one of these children: decided child by child
+        near = {
+            unit_of[s] for c, _ in own for s in siblings.get(c.child_id, ()) if s in unit_of
+        } - {u}
+        exceptions.append(
+            {
+                v: any(
+                    conflict(r, c.child_id, y, frozenset((c.child_id, y.child_id)) in related)
+                    for c, r in own
+                    for y in unit_children[v]
+                )
+                for v in sorted(near)
+            }
+        )
+    return CoPlacement(
+        youngest=youngest,
+        eldest=eldest,
+        restricted=np.array(restricted, dtype=np.int64),
+        no_other=np.array(no_other, dtype=bool),
+        young_after=np.array(young_after, dtype=np.int64),
+        old_before=np.array(old_before, dtype=np.int64),
+        risk_after=np.array(risk_after, dtype=np.int64),
+        exceptions=tuple(exceptions),
+    )
+
+
 def co_placement_pairs(
     unit_children: Sequence[Sequence[Child]],
     links: Iterable[SiblingLink],
@@ -131,72 +342,10 @@ def co_placement_pairs(
 
     `unit_columns[u]` are the households (or groups of interchangeable households) unit
     `u` may go to, `roomy[c]` whether column `c` can hold two units; only pairs of units
-    with a roomy column in common are returned (any other pair can never meet).
+    with a roomy column in common are returned (any other pair can never meet). The
+    pairs are those of the compact form (`co_placement`), listed.
     """
-    n = len(unit_children)
-    restricted = [
-        (u, child, r)
-        for u, children in enumerate(unit_children)
-        for child in children
-        if (r := restriction_of(child, policy)) is not None
-    ]
-    if not restricted or n < 2:
-        return ()
-    related: set[frozenset[str]] = {link.pair for link in links}
-    unit_of = {c.child_id: u for u, cs in enumerate(unit_children) for c in cs}
-    sibling_units: dict[str, set[int]] = {}
-    for pair in related:
-        a, b = sorted(pair)
-        if a in unit_of and b in unit_of:
-            sibling_units.setdefault(a, set()).add(unit_of[b])
-            sibling_units.setdefault(b, set()).add(unit_of[a])
-    holds = _sharing(unit_columns, roomy)
-    # per unit: the latest and earliest date of birth (youngest, eldest child)
-    youngest = np.array(
-        [max(c.date_of_birth.toordinal() for c in cs) for cs in unit_children], dtype=np.int64
-    )
-    eldest = np.array(
-        [min(c.date_of_birth.toordinal() for c in cs) for cs in unit_children], dtype=np.int64
-    )
-    by_unit = holds.T.tocsr()  # units × columns
-    found: list[IntArray] = []  # per restricted child, its pairs as a * n + b
-    for u, child, r in restricted:
-        cols = by_unit.indices[by_unit.indptr[u] : by_unit.indptr[u + 1]]
-        if not len(cols):
-            continue
-        starts, ends = holds.indptr[cols], holds.indptr[cols + 1]
-        lengths = (ends - starts).astype(np.int64)
-        offsets = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-        near = np.unique(holds.indices[np.repeat(starts, lengths) + offsets])
-        near = near[near != u]
-        if r.no_other:
-            hit = np.ones(len(near), dtype=bool)
-        else:
-            hit = np.zeros(len(near), dtype=bool)
-            if r.no_younger or r.no_younger_unrelated:
-                hit |= youngest[near] > r.born
-            if r.no_older:
-                hit |= eldest[near] < r.born
-            # a unit holding a sibling of the child: look at each of its children
-            if r.no_younger_unrelated and not r.no_younger:
-                for v in sorted(sibling_units.get(child.child_id, ())):
-                    at = int(np.searchsorted(near, v))
-                    if at < len(near) and near[at] == v and hit[at]:
-                        hit[at] = any(
-                            conflict(
-                                r,
-                                child.child_id,
-                                y,
-                                frozenset((child.child_id, y.child_id)) in related,
-                            )
-                            for y in unit_children[v]
-                        )
-        partners = near[hit]
-        found.append(np.minimum(partners, u) * n + np.maximum(partners, u))
-    if not found:
-        return ()
-    keys = np.unique(np.concatenate(found))
-    return tuple(zip((keys // n).tolist(), (keys % n).tolist(), strict=True))
+    return co_placement(unit_children, links, policy).pairs_sharing(unit_columns, roomy)
 
 
 def roomy_households(

@@ -142,7 +142,7 @@ def build_instance(
     pool = pool if pool is not None else HouseholdPool.from_households(authority.households)
     # the sibling practice rules shape the units (held, pending, reunions): see
     # matching.practice_units; the original authority is kept for the pair cap below
-    practice = practice_units(authority, as_of=as_of, pool=pool)
+    practice = practice_units(authority, as_of=as_of, pool=pool, policy=policy)
     matched = practice.authority
     by_id = {c.child_id: c for c in matched.children}
     all_units = sibling_units(by_id, matched.links)

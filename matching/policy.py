@@ -220,6 +220,8 @@ def load_policy(text: str | None = None) -> Policy:
         data = tomllib.loads(source)
     except tomllib.TOMLDecodeError as exc:
         raise PolicyError(f"policy is not valid TOML: {exc}") from exc
+    except RecursionError as exc:  # tomllib reads nested arrays and tables recursively
+        raise PolicyError("policy is not valid TOML: nested too deeply") from exc
     try:
         policy = Policy.model_validate(data)
     except PydanticValidationError as exc:

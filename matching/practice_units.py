@@ -43,6 +43,7 @@ from matching import labels
 from matching.coplacement import requirements_allow
 from matching.domain import Authority, Child, SiblingLink
 from matching.phrases import join_words
+from matching.policy import Policy
 from matching.pool import HouseholdPool
 from matching.practice import PLAN_CONFLICT, SIBLING_CONTRADICTION, practice_warnings
 from matching.rules import RULE_NAMES, UnitFeatures, combine, hard_exclusions
@@ -217,19 +218,28 @@ def _pending_groups(
     return [groups[r] for r in sorted(groups)]
 
 
-def _feasible_together(children: Sequence[Child], pool: HouseholdPool, as_of: date) -> bool:
-    masks = hard_exclusions(UnitFeatures.from_children(children, as_of), pool)
+def _feasible_together(
+    children: Sequence[Child], pool: HouseholdPool, as_of: date, policy: Policy | None
+) -> bool:
+    masks = hard_exclusions(UnitFeatures.from_children(children, as_of, policy), pool)
     return bool(np.count_nonzero(~combine(masks, pool.size)))
 
 
 def practice_units(
-    authority: Authority, *, as_of: date, pool: HouseholdPool | None = None
+    authority: Authority,
+    *,
+    as_of: date,
+    pool: HouseholdPool | None = None,
+    policy: Policy | None = None,
 ) -> PracticeUnits:
     """The authority as the engines match it on `as_of` (see the module docstring).
 
     `pool` is the pool of `authority`'s households when the caller holds it (a
     shortlist gives the context's pool with a small authority of one sibling group);
-    it is built only if a pending group or a reunion needs the hard rules.
+    it is built only if a pending group or a reunion needs the hard rules. `policy`
+    (default: the shipped one) gives the co-placement risks those hard rules apply, so
+    whether a household can take a pending group together, or a reunion passes, is
+    decided under the caller's policy as the caller's matching is.
     """
     by_id = {c.child_id: c for c in authority.children}
     waiting = {c.child_id for c in authority.children if c.status == "waiting"}
@@ -257,17 +267,17 @@ def practice_units(
     eligible = {c for c in waiting if by_id[c].plan not in NOT_FAMILY_FOUND_PLANS}
     units = sibling_units(sorted(eligible), links)
     promoted: dict[SiblingLink, SiblingLink] = {}
-    # the apart pairs by child, once: a scan of every link per pending group was
-    # quadratic (most of the national authority's practice rules, 5 s)
-    apart_with: dict[str, set[str]] = {}
+    # each child's siblings assessed apart, indexed once (a scan of every link per
+    # pending group took 11 s of a national gap report)
+    apart_of: dict[str, set[str]] = {}
     for link in links:
         if link.assessment == "apart":
-            apart_with.setdefault(link.child_a, set()).add(link.child_b)
-            apart_with.setdefault(link.child_b, set()).add(link.child_a)
+            apart_of.setdefault(link.child_a, set()).add(link.child_b)
+            apart_of.setdefault(link.child_b, set()).add(link.child_a)
     for members, pending in _pending_groups(units, links, eligible):
         ids = sorted(c for u in members for c in units[u])
         inside = set(ids)
-        apart = any(apart_with.get(c, set()) & inside for c in ids)
+        apart = any(not apart_of.get(c, set()).isdisjoint(inside) for c in ids)
         linked = sorted({c for link in pending for c in link.pair})
         pairs = (
             f"Together-and-Apart assessment of {_names(linked)} is"
@@ -278,7 +288,9 @@ def practice_units(
         # hold for a sibling too: such a group is matched separately, as when apart
         allowed = requirements_allow([by_id[c] for c in ids])
         together = (
-            not apart and allowed and _feasible_together([by_id[c] for c in ids], the_pool(), as_of)
+            not apart
+            and allowed
+            and _feasible_together([by_id[c] for c in ids], the_pool(), as_of, policy)
         )
         if together:
             message = (
@@ -321,7 +333,7 @@ def practice_units(
             if not placed:
                 continue
             reunion, message = _reunion(
-                unit, where, placed, [by_id[c] for c in unit], the_pool(), as_of
+                unit, where, placed, [by_id[c] for c in unit], the_pool(), as_of, policy
             )
             if reunion is not None:
                 reunions.append(reunion)
@@ -343,6 +355,7 @@ def _reunion(
     children: Sequence[Child],
     pool: HouseholdPool,
     as_of: date,
+    policy: Policy | None,
 ) -> tuple[Reunion | None, str]:
     """The reunion of a waiting unit with its placed together-siblings, and its warning."""
     verb = "is" if len(unit) == 1 else "are"
@@ -361,7 +374,7 @@ def _reunion(
             f"{head}, who {live} with {home}, a household not in the pool: searched like any "
             "other unit"
         )
-    masks = hard_exclusions(UnitFeatures.from_children(children, as_of), pool)
+    masks = hard_exclusions(UnitFeatures.from_children(children, as_of, policy), pool)
     failing = tuple(name for name in RULE_NAMES if masks[name][row])
     reunion = Reunion(unit, home, tuple(sorted(placed)), failing)
     if not failing:

@@ -180,7 +180,7 @@ class MatchingContext:
         )
 
     def practice_unit(
-        self, child_id: str, as_of: date, pool: HouseholdPool
+        self, child_id: str, as_of: date, pool: HouseholdPool, policy: Policy | None = None
     ) -> tuple[tuple[Child, ...], tuple[UnitWarning, ...]]:
         """`child_id`'s unit as a round forms it under the sibling practice rules
         (`matching.practice_units`), with its warnings. A child who is not waiting keeps
@@ -189,7 +189,9 @@ class MatchingContext:
         unit = self.unit_children(child_id)
         if self.children[child_id].status != "waiting" or not self.links_by_child.get(child_id):
             return unit, ()
-        practice = practice_units(self.sibling_group(child_id), as_of=as_of, pool=pool)
+        practice = practice_units(
+            self.sibling_group(child_id), as_of=as_of, pool=pool, policy=policy
+        )
         held = practice.held_unit(child_id)
         if held is not None:
             raise ConflictError(
@@ -302,7 +304,7 @@ def shortlist(
         source if isinstance(source, MatchingContext) else MatchingContext.prepare(source, pool)
     )
     pool = pool if pool is not None else context.pool
-    children, warnings = context.practice_unit(child_id, as_of, pool)
+    children, warnings = context.practice_unit(child_id, as_of, pool, policy)
     unit = UnitFeatures.from_children(children, as_of, policy)
     why_row = None
     if why_not is not None:

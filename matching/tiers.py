@@ -12,8 +12,9 @@ A tier that does not apply to the unit (no needs; another plan) is met by every
 household, so it changes no order. A household's *tier code* packs its tiers into one
 small integer, the highest tier as the highest bit, so codes sort as the tiers do: the
 shortlist orders by it, and the round (`matching.feasibility`) passes it to the
-assignment kernel, whose one scaling step (`matching.assignment.prepared`) puts it
-above the score.
+assignment kernel, whose one scaling step (`matching.assignment.prepared`) ranks the
+tiers one by one, lexicographically across units, above the score: a round maximises
+the units gaining the first tier, then the second, then the third, then the score.
 """
 
 from __future__ import annotations

@@ -7,12 +7,14 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import AdminUser, AppSettings, DbSession, FairnessReader, FinderUser, GapsUser
+from api.http_errors import ErrorBody
+from api.limits import MAX_POLICY_BYTES
 from api.requests import (
     AuditQuery,
     FairnessQuery,
@@ -23,6 +25,8 @@ from api.requests import (
 from api.schemas import (
     AuditEvent,
     AuditPage,
+    FairnessPolicyList,
+    FairnessPolicyOut,
     GapPublicationOut,
     GapPublicationPage,
     ImportCounts,
@@ -32,7 +36,8 @@ from api.schemas import (
     RoundSummary,
 )
 from api.services.audit import audit_page
-from api.services.fairness import fairness_csv, fairness_figures
+from api.services.compare_policies import named_policies, named_policy, sent_policy
+from api.services.fairness import FairnessFigures, fairness_csv, fairness_figures
 from api.services.gap_exports import MEDIA_TYPES, GapFormat, export_gaps
 from api.services.gaps import PublicationSummary, gap_publications, publish_gap_report
 from api.services.round_jobs import cancel_round, read_round, recent_round_jobs, round_fields
@@ -235,41 +240,21 @@ def gaps(
     return Response(body, media_type=MEDIA_TYPES[format], headers=headers)
 
 
-@router.get(
-    "/fairness",
-    response_class=Response,
-    responses={
-        200: {
-            "description": "The fairness report: `groups` (each {dimension, group, "
-            "children, metrics, ratios}), `flags` (each {dimension, group, metric, ratio, "
-            "interval: [low, high], drivers}), `overrides` (recommendations and decisions "
-            "against the system's ranking, by group); counts 1 to 5 shown as c",
-            "content": {
-                "application/json": {"schema": {"type": "object"}},
-                "text/csv": {"schema": {"type": "string"}},
-            },
-        },
+FAIRNESS_REPORT = {
+    "description": "The fairness report: `groups` (each {dimension, group, children, "
+    "metrics, ratios}), `flags` (each {dimension, group, metric, ratio, interval: [low, "
+    "high], drivers}), `overrides` (recommendations and decisions against the system's "
+    "ranking, by group); counts 1 to 5 shown as c. Compared under a second policy: the "
+    "same report under it as `compare` (in the CSV: `compare_*` columns), as "
+    "`familyfinder fairness --compare FILE --json` prints it",
+    "content": {
+        "application/json": {"schema": {"type": "object"}},
+        "text/csv": {"schema": {"type": "string"}},
     },
-)
-def fairness(
-    request: Request,
-    actor: FairnessReader,
-    session: DbSession,
-    query: Annotated[FairnessQuery, Query()],
-    format: Annotated[Literal["json", "csv"], Query()] = "json",
-) -> Response:
-    """Which groups of waiting children the policy and the pool serve less well, under
-    the service's policy (oversight and admin; oversight reads it as of today, an admin
-    any date: 403 for another role, or for oversight asking another date). No child is
-    named."""
-    today = date.today()
-    figures = fairness_figures(
-        session,
-        actor,
-        as_of=query.as_of or today,
-        today=today,
-        policy=request.app.state.policy,
-    )
+}
+
+
+def _fairness_response(figures: FairnessFigures, format: str) -> Response:
     if format == "csv":
         return Response(
             fairness_csv(figures),
@@ -277,6 +262,114 @@ def fairness(
             headers={"Content-Disposition": 'attachment; filename="fairness.csv"'},
         )
     return JSONResponse(figures.to_json())
+
+
+@router.get("/fairness", response_class=Response, responses={200: FAIRNESS_REPORT})
+def fairness(
+    request: Request,
+    actor: FairnessReader,
+    session: DbSession,
+    settings: AppSettings,
+    query: Annotated[FairnessQuery, Query()],
+    format: Annotated[Literal["json", "csv"], Query()] = "json",
+) -> Response:
+    """Which groups of waiting children the policy and the pool serve less well, under
+    the service's policy (oversight and admin; oversight reads it as of today, an admin
+    any date: 403 for another role, or for oversight asking another date). With
+    `compare=NAME`, the same report under a policy the service knows by that name
+    beside it (422 naming the ones it knows when there is none). No child is named."""
+    today = date.today()
+    compare = named_policy(query.compare, settings.compare_policy_dir) if query.compare else None
+    figures = fairness_figures(
+        session,
+        actor,
+        as_of=query.as_of or today,
+        today=today,
+        policy=request.app.state.policy,
+        compare=compare.policy if compare else None,
+        compared_as=compare.audit if compare else None,
+    )
+    return _fairness_response(figures, format)
+
+
+@router.get("/fairness/policies", response_model=FairnessPolicyList)
+def fairness_policies(_actor: FairnessReader, settings: AppSettings) -> FairnessPolicyList:
+    """The policies the service knows by name, that the fairness report can be compared
+    under (`GET /api/fairness?compare=NAME`): `shipped`, the policy shipped with
+    familyfinder, and each NAME.toml an administrator of the server put in
+    FAMILYFINDER_COMPARE_POLICY_DIR, with its version or why it cannot be used."""
+    return FairnessPolicyList(
+        policies=[
+            FairnessPolicyOut(name=p.name, policy_version=p.version, problem=p.problem)
+            for p in named_policies(settings.compare_policy_dir)
+        ],
+        max_policy_bytes=MAX_POLICY_BYTES,
+    )
+
+
+# A policy file's text is the whole body: TOML, sent as application/toml (or text/plain).
+POLICY_MEDIA_TYPES = ("application/toml", "text/plain")
+POLICY_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": f"A policy file (TOML, UTF-8, at most {MAX_POLICY_BYTES:,} bytes), "
+        "as `familyfinder fairness --compare FILE` reads one",
+        "content": {kind: {"schema": {"type": "string"}} for kind in POLICY_MEDIA_TYPES},
+    }
+}
+
+
+async def _body_at_most(request: Request, limit: int) -> bytes | None:
+    """The request's body, or None as soon as it is longer than `limit` bytes."""
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            return None
+    return bytes(body)
+
+
+@router.post(
+    "/fairness/compare",
+    response_class=Response,
+    responses={
+        200: FAIRNESS_REPORT,
+        415: {"model": ErrorBody, "description": "The body is not sent as TOML or text"},
+    },
+    openapi_extra=POLICY_BODY,
+)
+async def fairness_compare(
+    request: Request,
+    actor: FairnessReader,
+    session: DbSession,
+    as_of: Annotated[date | None, Query(description="Reference date (default today)")] = None,
+    format: Annotated[Literal["json", "csv"], Query()] = "json",
+) -> Response:
+    """The fairness report under the service's policy and, beside it as `compare`, under
+    the policy file sent as the body (oversight and admin, as GET /api/fairness): a
+    change of weights judged before it is used. The file is read as the CLI reads one
+    and never run or stored; the read's audit row names its SHA-256. 422 when it is not
+    a valid policy (the line and the key at fault), 413 when it is over the size limit,
+    415 when it is not sent as application/toml or text/plain."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind not in POLICY_MEDIA_TYPES:
+        raise HTTPException(415, "send the policy file as application/toml or text/plain")
+    body = await _body_at_most(request, MAX_POLICY_BYTES)
+    if body is None:
+        raise HTTPException(413, f"a policy file is at most {MAX_POLICY_BYTES:,} bytes")
+    compare = sent_policy(body)
+    today = date.today()
+    figures = await run_in_threadpool(
+        fairness_figures,
+        session,
+        actor,
+        as_of=as_of or today,
+        today=today,
+        policy=request.app.state.policy,
+        compare=compare.policy,
+        compared_as=compare.audit,
+    )
+    return _fairness_response(figures, format)
 
 
 def _publication_out(item: PublicationSummary) -> GapPublicationOut:

@@ -24,6 +24,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from api.services.audit import AccessDenied, Actor, record
+from api.services.compare_policies import audit_version
 from api.services.gaps import LruCache
 from api.services.proposals import proposal_rank
 from api.services.snapshot import get_snapshot
@@ -105,11 +106,14 @@ def fairness_figures(
     today: date,
     policy: Policy,
     compare: Policy | None = None,
+    compared_as: str | None = None,
     seed: int = 0,
 ) -> FairnessFigures:
     """The fairness report of the stored authority on `as_of` under `policy` (and
-    `compare` beside it); audited. AccessDenied for a role that may not read it, and
-    for the oversight role asking a date other than `today`."""
+    `compare` beside it); audited, the audit row naming where the compared policy came
+    from when `compared_as` says (`api.services.compare_policies`). AccessDenied for a
+    role that may not read it, and for the oversight role asking a date other than
+    `today`."""
     if actor.role not in READERS:
         raise AccessDenied(f"the {actor.role} role may not read the fairness report")
     if actor.role != "admin" and as_of != today:
@@ -119,12 +123,13 @@ def fairness_figures(
         )
     with unit_of_work(session):
         reports = _reports(session, as_of, policy, compare, seed)
-        versions = " ".join(r.policy_version for r in reports)
+        versions = " ".join(audit_version(r.policy_version) for r in reports)
+        source = f" compare={compared_as}" if compared_as else ""
         record(
             session,
             actor,
             "read_fairness",
-            subject=f"as_of={as_of.isoformat()} policy={versions} seed={seed}",
+            subject=f"as_of={as_of.isoformat()} policy={versions}{source} seed={seed}",
         )
     return FairnessFigures(reports[0], reports[1] if len(reports) > 1 else None)
 

@@ -21,10 +21,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
 
 from matching.assignment.prepared import FloatArray, IntArray, PreparedInstance
+from matching.assignment.prepared import components as components  # one place, re-exported
 from matching.geo import haversine_km
 
 # The constraints of every plan (see the module docstring).
@@ -43,26 +42,6 @@ def partners(pairs: Iterable[tuple[int, int]]) -> dict[int, list[int]]:
         out.setdefault(int(a), []).append(int(b))
         out.setdefault(int(b), []).append(int(a))
     return out
-
-
-def components(
-    n_units: int,
-    n_households: int,
-    pair_unit: IntArray,
-    pair_household: IntArray,
-    links: Sequence[tuple[int, int]] = (),
-) -> tuple[int, IntArray, IntArray]:
-    """Connected components over units and households, joined by pairs and by unit
-    `links` (never-together and contact pairs); (count, label of each unit, label of
-    each household)."""
-    extra = np.array(list(links), dtype=np.int64).reshape(-1, 2)
-    rows = np.concatenate([pair_unit, extra[:, 0]])
-    cols = np.concatenate([pair_household + n_units, extra[:, 1]])
-    size = n_units + n_households
-    graph = sp.coo_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(size, size))
-    n, labels = connected_components(graph, directed=False)
-    labels = labels.astype(np.int64)
-    return int(n), labels[:n_units], labels[n_units:]
 
 
 def homes_of(prep: PreparedInstance, chosen: IntArray) -> IntArray:

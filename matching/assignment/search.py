@@ -62,7 +62,14 @@ from matching.assignment.greedy import (
     priority_order,
     raise_tiers,
 )
-from matching.assignment.plan import components, partners, plan_problems, plan_value, total_value
+from matching.assignment.plan import (
+    components,
+    homes_of,
+    partners,
+    plan_problems,
+    plan_value,
+    total_value,
+)
 from matching.assignment.prepared import SIBLINGS_APART, IntArray, PreparedInstance
 from matching.errors import Cancelled
 
@@ -260,13 +267,130 @@ def assign(
                     chosen, _ = search.solve(chosen, units, pairs, rest)
             else:
                 chosen = search.neighbourhoods(chosen, units, pairs, comp_budget)
-    # whatever stopped the search, no unit is left below a tier of its own with room
+    # whatever stopped the search, no unit is left below a tier of its own with room,
+    # and no two units could exchange households to meet a higher tier more often
     chosen = raise_tiers(prep, chosen)
+    while True:
+        swapped = exchange_tiers(prep, chosen)
+        if swapped is chosen:
+            break
+        chosen = raise_tiers(prep, swapped)
     report("done", 1.0)
     if plan_problems(prep, chosen):  # pragma: no cover - every plan kept was re-checked
         raise RuntimeError("internal error: the plan breaks a hard constraint")
     bound = (sum(b[0] for b in bounds.values()), sum(b[1] for b in bounds.values()))
     return Assignment(chosen, bound, used_cp_sat, search.cut)
+
+
+def exchange_tiers(prep: PreparedInstance, chosen: IntArray) -> IntArray:
+    """Exchange the households of two placed units wherever that raises their tiers
+    (the tier weights of `prepare`: lexicographic, so the pair of units meets a higher
+    tier more often, whatever it loses below it), until no such exchange is left.
+
+    Both keep a feasible pair, both households stay within their vacancies (the units'
+    sizes may differ), no never-together partner is met, and unit counts do not change;
+    the children placed stay the same and the tiers rise, so the plan's lexicographic
+    value only grows. Returns `chosen` itself when nothing changed.
+    """
+    tiers = prep.tiers()
+    if not tiers.any():
+        return chosen
+    may = _may_exchange(prep, chosen, tiers)
+    if not len(may):
+        return chosen
+    n_h = max(prep.n_households, 1)
+    pair_at = {
+        int(k): p for p, k in enumerate((prep.pair_unit * n_h + prep.pair_household).tolist())
+    }
+    home = homes_of(prep, chosen)
+    placed = chosen >= 0
+    used = np.bincount(home[placed], weights=prep.size[placed], minlength=prep.n_households)
+    room = (prep.vacancies - used.astype(np.int64)).tolist()
+    holders: dict[int, list[int]] = {}
+    for u in np.flatnonzero(placed).tolist():
+        holders.setdefault(int(home[u]), []).append(u)
+    apart = partners(prep.never_together)
+    tier, size, ph = tiers.tolist(), prep.size.tolist(), prep.pair_household.tolist()
+    start = prep.unit_start.tolist()
+    out = chosen.copy()
+    changed = True
+    while changed:  # sweeps until one exchanges nothing
+        changed = False
+        for u in may.tolist():
+            if _exchange_one(u, out, tier, size, ph, start, pair_at, n_h, room, holders, apart):
+                changed = True
+        may = _may_exchange(prep, out, tiers)
+    return out if (out != chosen).any() else chosen
+
+
+def _may_exchange(prep: PreparedInstance, chosen: IntArray, tiers: IntArray) -> IntArray:
+    """Placed units with an exchange that would raise the tiers, room and partners not
+    yet asked (vectorised: most plans have none, and then no unit is looked at)."""
+    n_h = max(prep.n_households, 1)
+    home = homes_of(prep, chosen)
+    placed = np.flatnonzero(chosen >= 0)
+    by_home = placed[np.argsort(home[placed], kind="stable")]
+    held = home[by_home]
+    pu = prep.pair_unit
+    q = np.flatnonzero((chosen[pu] >= 0) & (prep.pair_household != home[pu]))
+    lo = np.searchsorted(held, prep.pair_household[q], side="left")
+    hi = np.searchsorted(held, prep.pair_household[q], side="right")
+    count = hi - lo
+    if not count.sum():
+        return np.zeros(0, dtype=np.int64)
+    qq = np.repeat(q, count)
+    offsets = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
+    v = by_home[np.repeat(lo, count) + offsets]
+    u = prep.pair_unit[qq]
+    keys = prep.pair_unit * n_h + prep.pair_household
+    order = np.argsort(keys, kind="stable")
+    want = v * n_h + home[u]
+    at = np.minimum(np.searchsorted(keys[order], want), len(order) - 1)
+    found = keys[order][at] == want
+    r = order[at]
+    better = tiers[qq] + tiers[r] > tiers[chosen[u]] + tiers[chosen[v]]
+    out: IntArray = np.unique(u[found & better])
+    return out
+
+
+def _exchange_one(
+    u: int,
+    out: IntArray,
+    tier: list[int],
+    size: list[int],
+    ph: list[int],
+    start: list[int],
+    pair_at: dict[int, int],
+    n_h: int,
+    room: list[int],
+    holders: dict[int, list[int]],
+    apart: dict[int, list[int]],
+) -> bool:
+    """The first exchange of placed unit `u`'s household that raises the tiers, made in
+    `out`, `room` and `holders`; False when there is none."""
+    p = int(out[u])
+    hu = ph[p]
+    for q in range(start[u], start[u + 1]):
+        hv = ph[q]
+        if hv == hu:
+            continue
+        for v in holders.get(hv, []):
+            r = pair_at.get(v * n_h + hu)
+            if r is None or tier[q] + tier[r] <= tier[p] + tier[int(out[v])]:
+                continue
+            if room[hu] + size[u] < size[v] or room[hv] + size[v] < size[u]:
+                continue
+            if any(w != v and w in apart.get(u, ()) for w in holders[hv]) or any(
+                w != u and w in apart.get(v, ()) for w in holders[hu]
+            ):
+                continue
+            room[hu] += size[u] - size[v]
+            room[hv] += size[v] - size[u]
+            holders[hu][holders[hu].index(u)] = v
+            holders[hv][holders[hv].index(v)] = u
+            out[u], out[v] = q, r
+            return True
+    return False
 
 
 def _from_relaxation(prep: PreparedInstance, relax: Relaxation) -> IntArray:

@@ -37,11 +37,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
 
-from matching.coplacement import co_placement_pairs
+from matching.coplacement import CoPlacement, co_placement
 from matching.domain import Authority, Child, Household, SiblingLink
 from matching.feasibility import (
     days_waiting,
@@ -221,10 +222,19 @@ class UnitTable:
     # the sibling practice rules applied, as a round applies them (matching.practice_units)
     practice: PracticeUnits | None = None
     _features: dict[int, UnitFeatures] = field(default_factory=dict, repr=False)
+    _co_placement: CoPlacement | None = field(default=None, repr=False)
 
     @property
-    def co_placement(self) -> CoPlacementPolicy:
+    def co_placement_policy(self) -> CoPlacementPolicy:
         return self.policy.co_placement
+
+    def co_placement(self) -> CoPlacement:
+        """The units' co-placement restrictions in compact form (built on first use)."""
+        if self._co_placement is None:
+            self._co_placement = co_placement(
+                self.unit_children, self.links, self.co_placement_policy
+            )
+        return self._co_placement
 
     def features(self, u: int) -> UnitFeatures:
         """The rules' features of unit u (computed on first use)."""
@@ -252,9 +262,9 @@ def unit_table(
     authority: Authority, *, as_of: date, policy: Policy, pool: HouseholdPool | None = None
 ) -> UnitTable:
     """The waiting units of `authority` (as a round forms them) on `as_of`: the sibling
-    practice rules applied first (`matching.practice_units`), as in a round. `pool`: the
-    pool of the authority's households when the caller holds it (not built again)."""
-    practice = practice_units(authority, as_of=as_of, pool=pool)
+    practice rules applied first (`matching.practice_units`), as in a round. `pool` is
+    the pool of the authority's households when the caller holds one."""
+    practice = practice_units(authority, as_of=as_of, policy=policy, pool=pool)
     risks = policy.co_placement.risk_levels()
     authority = practice.authority
     by_id = {c.child_id: c for c in authority.children}
@@ -334,14 +344,29 @@ class FeasibleGroups:
     apart_units: tuple[tuple[int, int], ...]
     sibling_contact_units: tuple[tuple[int, int], ...]
     table: UnitTable = field(repr=False, compare=False)
-    # unit pairs whose children must not live together (`matching.coplacement`), among
-    # those that share a group of households able to take two units
-    co_placement_units: tuple[tuple[int, int], ...] = ()
 
     @property
-    def kept_apart(self) -> tuple[tuple[int, int], ...]:
-        """Every unit pair that must never share a household (apart or co-placement)."""
-        return tuple(sorted(set(self.apart_units) | set(self.co_placement_units)))
+    def co_placement(self) -> CoPlacement:
+        """Who must not live with whom, in compact form (`matching.coplacement`)."""
+        return self.table.co_placement()
+
+    @cached_property
+    def roomy_groups(self) -> BoolArray:
+        """Groups with a household that can hold two units (two vacancies, no one-unit
+        limit): the only ones where co-placement can bind."""
+        roomy = np.zeros(self.n_groups, dtype=bool)
+        able = np.array(
+            [h.vacancies >= 2 and h.max_units != 1 for h in self.households], dtype=bool
+        )
+        grouped = (self.group_of_household >= 0) & able[: len(self.group_of_household)]
+        roomy[self.group_of_household[grouped]] = True
+        return roomy
+
+    @cached_property
+    def co_placement_units(self) -> tuple[tuple[int, int], ...]:
+        """The co-placement pairs listed (units sharing a roomy group): only for an
+        instance expanded to pairs; the engines on the groups read `co_placement`."""
+        return self.co_placement.pairs_sharing(self.unit_groups, self.roomy_groups)
 
     @property
     def n_groups(self) -> int:
@@ -622,24 +647,6 @@ def _candidates(households: Sequence[Household]) -> IntArray:
     )
 
 
-def _co_placed(
-    table: UnitTable,
-    households: Sequence[RoundHousehold],
-    group_of_household: IntArray,
-    unit_groups: Sequence[IntArray],
-) -> tuple[tuple[int, int], ...]:
-    """Co-placement pairs of units sharing one of `unit_groups` that can take two units
-    (a group some household of which has two vacancies and no one-unit limit)."""
-    n_groups = int(group_of_household.max()) + 1 if len(group_of_household) else 0
-    roomy = np.zeros(n_groups, dtype=bool)
-    for h, g in enumerate(group_of_household.tolist()):
-        if g >= 0 and households[h].vacancies >= 2 and households[h].max_units != 1:
-            roomy[g] = True
-    return co_placement_pairs(
-        table.unit_children, table.links, table.co_placement, unit_groups, roomy
-    )
-
-
 def feasible_groups(
     authority: Authority,
     *,
@@ -689,12 +696,6 @@ def feasible_groups(
         apart_units=table.apart_units,
         sibling_contact_units=table.sibling_contact_units,
         table=table,
-        co_placement_units=_co_placed(
-            table,
-            rounded,
-            group_of_household,
-            [lists[i] for i in unit_list.tolist()],
-        ),
     )
 
 
@@ -784,20 +785,11 @@ def with_households(
             at = merged[key] = len(lists)
             lists.append(np.concatenate([base.lists[key[0]], assessed.lists[new] + offset]))
         unit_list[u] = at
-    # new pairs can only meet in the new households' groups
-    all_households = base.households + round_households(households, table.policy)
-    all_groups = np.concatenate([base.group_of_household, extra])
-    new_groups = [np.zeros(0, np.int64)] * len(base.units)
-    for u, new in zip(chosen.tolist(), assessed.unit_list.tolist(), strict=True):
-        new_groups[u] = assessed.lists[new] + offset
-    co_placed = set(base.co_placement_units) | set(
-        _co_placed(table, all_households, all_groups, new_groups)
-    )
     return FeasibleGroups(
         units=base.units,
         unit_children=base.unit_children,
-        households=all_households,
-        group_of_household=all_groups,
+        households=base.households + round_households(households, table.policy),
+        group_of_household=np.concatenate([base.group_of_household, extra]),
         lists=tuple(lists),
         unit_list=unit_list,
         unit_type=base.unit_type,
@@ -806,5 +798,4 @@ def with_households(
         apart_units=base.apart_units,
         sibling_contact_units=base.sibling_contact_units,
         table=table,
-        co_placement_units=tuple(sorted(co_placed)),
     )

@@ -26,6 +26,12 @@ without listing pairs, which at national scale number in the hundreds of million
   flow the upper bound, and the result says it is a bound;
 * single children outside those components: max-flow on the vacancies left, turned into
   households within each group (any filling of a group's vacancies is feasible);
+* co-placement, read in compact form (`FeasibleGroups.co_placement`, never a pair list):
+  restricted units that could share a household with room for two are placed with the
+  sibling groups (greedy, or expanded with their component, whose pairs are then listed);
+  the room left beside one is reached in the singles' flow only by the children every
+  unit there allows. The upper bound does not know the rules, so where they bind the
+  answer may be a bound pair;
 * before solving the upper-bound flow, the single children's minimum cut is carried over
   to it (any set of groups gives a cut: the children of classes reaching outside it plus
   its vacancies); when that cut equals the placement found, the placement is proved
@@ -41,12 +47,14 @@ from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
+import scipy.sparse as sp
 
 from matching.assignment.flow import class_max_flow
 from matching.assignment.greedy import best_fit_allocation
 from matching.assignment.plan import components, homes_of, kept_in_priority_order, partners
 from matching.assignment.prepared import PreparedInstance, prepare
 from matching.assignment.search import Budget, assign
+from matching.coplacement import CoPlacement
 from matching.gaps.grouped_feasibility import FeasibleGroups
 from matching.instance import MatchingInstance
 
@@ -246,9 +254,17 @@ def max_children_placed(
         return Placeability(0, 0, 0, True, homes, degree, "no waiting units")
 
     in_apart = np.zeros(n_u, dtype=bool)
-    for a, b in tf.kept_apart:
+    for a, b in tf.apart_units:
         in_apart[a] = in_apart[b] = True
-    constrained = ((sizes > 1) | in_apart) & (degree > 0)
+    # co-placement binds only where a restricted unit may go to a household with room
+    # for two units: those restricted units are placed like sibling groups, and no
+    # single child joins them (`_with_singles`), so the pairs are never listed
+    co = tf.co_placement
+    restricted = np.zeros(n_u, dtype=bool)
+    restricted[co.restricted] = True
+    roomy_list = np.array([bool(tf.roomy_groups[g].any()) for g in tf.lists], dtype=bool)
+    restricted &= roomy_list[tf.unit_list] if len(tf.lists) else False
+    constrained = ((sizes > 1) | in_apart | restricted) & (degree > 0)
     if int(degree[constrained].sum()) > max_hard_pairs:
         # too many pairs to expand whatever the components: skip computing them
         hard = constrained
@@ -464,10 +480,9 @@ def _sub_instance(
     apart = tuple(
         (position[a], position[b]) for a, b in tf.apart_units if a in position and b in position
     )
-    co_placed = tuple(
-        (position[a], position[b])
-        for a, b in tf.co_placement_units
-        if a in position and b in position
+    # the co-placement pairs of these units only, listed from the compact form
+    co_placed = tf.co_placement.take(units).pairs_sharing(
+        [tf.groups_of(u) for u in units.tolist()], tf.roomy_groups
     )
     contact = tuple(
         (position[a], position[b])
@@ -508,24 +523,90 @@ def _with_singles(
     np.subtract.at(remaining, homes[took], sizes[took])
     # a single child is one unit and one child: the room left for them is both at once
     units_left = unit_limit - np.bincount(homes[took], minlength=len(unit_limit))
+    # a single child joins a restricted unit only where every unit there allows it: the
+    # room beside is a group of its own in the flow (a valid placement, whose count the
+    # bound then proves optimal or not)
+    restricted = tf.co_placement.restricted
+    held = np.unique(homes[restricted][homes[restricted] >= 0])
+    beside = np.minimum(remaining, units_left)[held]  # room left next to them
+    held, beside = held[beside > 0], beside[beside > 0]
+    # (`_beside`: the compact form asked once per such household)
+    units_left[held] = 0
     remaining = np.minimum(remaining, units_left)
     singles = np.flatnonzero((degree > 0) & ~constrained & ~took & ~skip)
     if not len(singles):
         return homes, 0, None
     classes = _Classes(tf, singles)
     group_left = tf.group_totals(remaining)
+    n_g = len(group_left)
+    if len(held):
+        classes = _beside(tf, singles, classes, held, homes)
+        group_left = np.concatenate([group_left, beside])
+        remaining[held] = beside
+        is_held = np.zeros(len(remaining), dtype=bool)
+        is_held[held] = True
+        members = [m[~is_held[m]] for m in members] + [np.array([h]) for h in held.tolist()]
     children = np.bincount(classes.of_unit, minlength=classes.n).astype(np.int64)
     value, arc_flow, side = class_max_flow(
         children, classes.arc_class, classes.arc_group, group_left
     )
     _fill(singles, classes, priority, arc_flow, members, remaining, homes)
     # the cut's groups, with those reached from its classes over arcs left out of the
-    # network because the group was full (in the full network they are on that side too)
-    in_cut = side[classes.n :].copy()
+    # network because the group was full (in the full network they are on that side too);
+    # any set of groups gives a cut of the relaxation, so the room beside is left out
+    in_cut = side[classes.n : classes.n + n_g].copy()
     reached = [classes.lists[c] for c in np.flatnonzero(side[: classes.n]).tolist()]
     if reached:
-        in_cut[np.concatenate(reached)] = True
+        at = np.concatenate(reached)
+        in_cut[at[at < n_g]] = True
     return homes, value, in_cut
+
+
+def _beside(
+    tf: FeasibleGroups, singles: IntArray, classes: _Classes, held: IntArray, homes: IntArray
+) -> _Classes:
+    """`classes` split by the households beside restricted units (`held`) each single
+    child may join: its group is in the child's list and every unit there allows the
+    child. Household i of `held` becomes group `tf.n_groups + i` (one household)."""
+    co = tf.co_placement
+    n_g = tf.n_groups
+    in_home = np.flatnonzero(homes >= 0)
+    in_home = in_home[np.argsort(homes[in_home], kind="stable")]
+    by_home = homes[in_home]
+    position = np.arange(len(singles), dtype=np.int64)
+    joins: list[list[int]] = [[] for _ in range(len(singles))]
+    # which classes' lists hold each group
+    holder = sp.csc_matrix(
+        (np.ones(len(classes.arc_class), dtype=np.int8), (classes.arc_class, classes.arc_group)),
+        shape=(classes.n, max(n_g, 1)),
+    )
+    for i, h in enumerate(held.tolist()):
+        g = int(tf.group_of_household[h])
+        ok = np.zeros(classes.n, dtype=bool)
+        ok[holder.indices[holder.indptr[g] : holder.indptr[g + 1]]] = True
+        cands = position[ok[classes.of_unit]]
+        there = in_home[np.searchsorted(by_home, h) : np.searchsorted(by_home, h, side="right")]
+        for o in there.tolist():
+            if not len(cands):
+                break
+            cands = cands[~co.clash(o, singles[cands])]
+        for p in cands.tolist():
+            joins[p].append(n_g + i)
+    keys: dict[tuple[int, tuple[int, ...]], int] = {}
+    of_unit = np.empty(len(singles), dtype=np.int64)
+    lists: list[IntArray] = []
+    for p, c in enumerate(classes.of_unit.tolist()):
+        key = (c, tuple(joins[p]))
+        at = keys.get(key)
+        if at is None:
+            at = keys[key] = len(lists)
+            extra = np.array(joins[p], dtype=np.int64)
+            lists.append(np.concatenate([classes.lists[c], extra]))
+        of_unit[p] = at
+    split = _Classes.__new__(_Classes)
+    split.of_unit = of_unit
+    split.lists = lists
+    return split
 
 
 def _checked_plan(
@@ -554,7 +635,35 @@ def _checked_plan(
         keep[at] = groups[pos] == group[at] if len(groups) else False
     feasible = np.full(len(sizes), -1, dtype=np.int64)
     feasible[planned[keep]] = plan[planned[keep]]
-    return kept_in_priority_order(feasible, sizes, vacancies, priority, tf.kept_apart, unit_limit)
+    kept = kept_in_priority_order(feasible, sizes, vacancies, priority, tf.apart_units, unit_limit)
+    return _co_placed_in_priority_order(kept, priority, tf.co_placement)
+
+
+def _co_placed_in_priority_order(
+    homes: IntArray, priority: npt.NDArray[np.float64], co: CoPlacement
+) -> IntArray:
+    """`homes` without the units that a unit of higher priority (then lower index) in
+    the same household must not live with: only households holding a restricted unit
+    and another unit are looked at (the compact form, no pair list)."""
+    homes = homes.copy()
+    placed = co.restricted[homes[co.restricted] >= 0]
+    if not len(placed):
+        return homes
+    in_home = np.flatnonzero(homes >= 0)
+    in_home = in_home[np.argsort(homes[in_home], kind="stable")]
+    by_home = homes[in_home]
+    for h in np.unique(homes[placed]).tolist():
+        start, end = np.searchsorted(by_home, h), np.searchsorted(by_home, h, side="right")
+        if end - start < 2:
+            continue
+        at = in_home[start:end]
+        kept: list[int] = []
+        for u in at[np.lexsort((at, -priority[at]))].tolist():
+            if kept and co.clash(u, np.array(kept, dtype=np.int64)).any():
+                homes[u] = -1
+            else:
+                kept.append(u)
+    return homes
 
 
 def _fill(
@@ -610,7 +719,12 @@ def _greedy(
     """Place sibling groups and `apart` units one by one (largest first, fewest options
     first): the feasible group whose roomiest household has the fewest vacancies that
     still fit, and in it the household with the fewest that fit (best fit)."""
-    apart = partners(tf.kept_apart)
+    apart = partners(tf.apart_units)
+    co = tf.co_placement
+    occupants: dict[int, list[int]] = {}  # households given a unit here, and their units
+    is_restricted = np.zeros(len(sizes), dtype=bool)
+    is_restricted[co.restricted] = True
+    restricted_at = np.zeros(len(remaining), dtype=bool)  # holds a restricted unit
     units_left = unit_limit.copy()
     group_max = np.array(
         [int(remaining[m].max()) if len(m) else 0 for m in members], dtype=np.int64
@@ -630,10 +744,23 @@ def _greedy(
                 fits = fits[~np.isin(fits, list(banned))]
             if not len(fits):
                 continue
-            h = int(fits[np.argmin(remaining[fits])])
+            # best fit among those the co-placement rules allow: a household holding a
+            # unit already is asked (lazily, in best-fit order) only when this unit or
+            # one there is restricted
+            ask = restricted_at[fits] | (is_restricted[u] & (units_left[fits] < unit_limit[fits]))
+            h = -1
+            for at in np.argsort(remaining[fits], kind="stable").tolist():
+                c = int(fits[at])
+                if not ask[at] or not co.clash(u, np.array(occupants[c], np.int64)).any():
+                    h = c
+                    break
+            if h < 0:
+                continue
             remaining[h] -= size
             units_left[h] -= 1
             homes[u] = h
+            occupants.setdefault(h, []).append(u)
+            restricted_at[h] |= is_restricted[u]
             group_max[g] = int(remaining[hs].max())
             break
     # the caller takes the vacancies again from `homes`: give them back here

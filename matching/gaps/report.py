@@ -37,7 +37,7 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from matching.coplacement import co_placement_pairs
+from matching.coplacement import CoPlacement, co_placement
 from matching.domain import Authority, Child, Household
 from matching.gaps.grouped_feasibility import FeasibleGroups, unit_table
 from matching.gaps.grouped_feasibility import with_households as typed_with_households
@@ -279,7 +279,9 @@ def _gap_report(
         "time_limit_s": 10.0,
     }
     if typed:
-        table = unit_table(authority, as_of=as_of, policy=policy)
+        # one pool of the households for the sibling practice rules and the feasibility
+        pool = pool if pool is not None else HouseholdPool.from_households(authority.households)
+        table = unit_table(authority, as_of=as_of, policy=policy, pool=pool)
         types = feasible_groups(authority, as_of=as_of, policy=policy, table=table, pool=pool)
         n_pairs = types.n_pairs()
         typed_text = (
@@ -314,7 +316,11 @@ def _gap_report(
     report = _analyse(authority, _Pairs(instance, build), **common)
     report.method = {**description, **report.method}
     report.timings_s = {"feasibility": round(built, 3), **report.timings_s}
-    practice = table.practice if typed else practice_units(authority, as_of=as_of, pool=pool)
+    practice = (
+        table.practice
+        if typed
+        else practice_units(authority, as_of=as_of, pool=pool, policy=policy)
+    )
     _note_held(report, practice, suppress)
     return report
 
@@ -516,28 +522,37 @@ def analyse_gaps(
     )
 
 
+@dataclass(frozen=True)
+class _KeptApart:
+    """Unit pairs a recruited household must never take together: siblings assessed
+    apart, and units whom the co-placement rules keep apart whatever the household (a
+    recruit could hold both), asked pair by pair of the compact form (no pair list:
+    nationally the unplaced units number tens of thousands)."""
+
+    apart: frozenset[tuple[int, int]]
+    co: CoPlacement
+    position: dict[int, int]  # unit -> its index in `co`
+
+    def __contains__(self, pair: object) -> bool:
+        if pair in self.apart or not isinstance(pair, tuple):
+            return pair in self.apart
+        pa, pb = self.position.get(int(pair[0])), self.position.get(int(pair[1]))
+        return pa is not None and pb is not None and not self.co.together(pa, pb)
+
+
 def _kept_apart_in_targets(
     graph: _Feasible,
     unit_children: Sequence[tuple[Child, ...]],
     unplaced: Sequence[int],
     authority: Authority,
-    co_placement: CoPlacementPolicy,
-) -> frozenset[tuple[int, int]]:
-    """Unit pairs a recruited household must never take together: siblings assessed
-    apart, and unplaced units whom the co-placement rules keep apart (whatever the
-    household: a recruit could hold both)."""
-    apart = {(min(a, b), max(a, b)) for a, b in graph.apart_units}
-    everywhere = np.ones(1, dtype=bool)
-    column = np.zeros(1, dtype=np.int64)
-    pairs = co_placement_pairs(
-        [unit_children[u] for u in unplaced],
-        authority.links,
-        co_placement,
-        [column] * len(unplaced),
-        everywhere,
+    co_placement_policy: CoPlacementPolicy,
+) -> _KeptApart:
+    """Unit pairs a recruited household must never take together (see `_KeptApart`)."""
+    apart = frozenset((min(a, b), max(a, b)) for a, b in graph.apart_units)
+    compact = co_placement(
+        [unit_children[u] for u in unplaced], authority.links, co_placement_policy
     )
-    apart.update((unplaced[a], unplaced[b]) for a, b in pairs)
-    return frozenset(apart)
+    return _KeptApart(apart, compact, {u: i for i, u in enumerate(unplaced)})
 
 
 def _analyse(

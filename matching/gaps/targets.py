@@ -30,7 +30,7 @@ Keys (comma-separated ``key=value``; order free; each at most once):
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from operator import attrgetter
@@ -496,7 +496,7 @@ def derive_targets(
     needs: Sequence[_Need],
     settings: ProfileSettings,
     *,
-    apart: frozenset[tuple[int, int]] = frozenset(),
+    apart: Container[tuple[int, int]] = frozenset(),
     one_unit_kinds: frozenset[str] = frozenset(),
     fallback_location: tuple[float, float] = (0.0, 0.0),
 ) -> list[Target]:

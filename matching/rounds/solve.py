@@ -18,13 +18,15 @@ import numpy as np
 from matching.assignment.cpsat import DEFAULT_WORKERS
 from matching.assignment.flow import shortlist_flow
 from matching.assignment.greedy import greedy_allocation, greedy_shortlist
-from matching.assignment.plan import homes_of, partners, plan_value
+from matching.assignment.plan import contact_hits, homes_of, partners, plan_value
 from matching.assignment.prepared import (
     SCORE_SCALE,
     SIBLINGS_APART,
     IntArray,
     PreparedInstance,
     prepare,
+    scale_points,
+    scaled_weights,
 )
 from matching.assignment.search import Budget, assign, no_progress
 from matching.errors import Cancelled
@@ -116,17 +118,23 @@ def _contact_report(
 
 
 def _score_points(
-    prep: PreparedInstance, pairs: IntArray, value: int, bound: int
+    prep: PreparedInstance, pairs: IntArray, contact_points: int, bound: int
 ) -> tuple[float, float]:
-    """(objective, best bound) in score points: the tiers' part of the kernel's weights
-    taken out (`prepare`), so the objective is Σ priority × score (+ contact bonus).
-    The bound keeps the plan's tiers; no plan's score weight reaches one tier step."""
-    tiers = int(prep.tiers()[pairs].sum()) * prep.tier_step
-    score_bound = bound - tiers
-    if prep.tier_step:
-        # a bound for more children holds their tiers too: keep it within one step
-        score_bound = min(max(score_bound, 0), prep.tier_step - 1)
-    return (value - tiers) / SCORE_SCALE, score_bound / SCORE_SCALE
+    """(objective, best bound) in score points: Σ priority × score of `pairs` (+ the
+    contact bonus points earned), from the scores themselves; the bound is the kernel's
+    with the plan's tiers taken out (`prepare`) and its score unit put back (each floored
+    score weight and contact bonus lost less than one unit), never past the most score
+    a plan can earn."""
+    exact = int(scaled_weights(prep.priority[prep.pair_unit[pairs]], prep.pair_score[pairs]).sum())
+    objective = exact + contact_points
+    tiers = int(prep.tiers()[pairs].sum())
+    unit = prep.score_unit
+    score_bound = (bound - tiers) * unit + (unit - 1) * (prep.n_units + len(prep.contact))
+    if prep.tier is not None:
+        # a bound for more children or higher tiers holds their tiers too: keep it
+        # within the most score weight a plan can earn
+        score_bound = min(score_bound, prep.score_cap)
+    return objective / SCORE_SCALE, max(score_bound, objective) / SCORE_SCALE
 
 
 def _gap(value: tuple[int, int], bound: tuple[int, int]) -> float:
@@ -155,7 +163,10 @@ def _allocation_result(
     bound = max(bound, value)
     gap = _gap(value, bound)
     status: Status = "OPTIMAL" if gap == 0.0 else "FEASIBLE"
-    objective, best_bound = _score_points(prep, chosen[chosen >= 0], value[1], bound[1])
+    contact_points = int(contact_hits(prep, chosen, km).sum()) * scale_points(
+        params.sibling_contact_bonus
+    )
+    objective, best_bound = _score_points(prep, chosen[chosen >= 0], contact_points, bound[1])
     assignments = tuple(
         ((int(prep.pair_household[p]), float(prep.pair_score[p])),) if p >= 0 else ()
         for p in chosen.tolist()
@@ -212,7 +223,7 @@ def _shortlist_result(
     value = (covered, int(prep.weight[picked].sum()))
     bound = max(bound, value)
     gap = _gap(value, bound)
-    objective, best_bound = _score_points(prep, picked, value[1], bound[1])
+    objective, best_bound = _score_points(prep, picked, 0, bound[1])
     return RoundResult(
         mode="shortlist",
         solver=solver,

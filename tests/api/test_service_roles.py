@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from httpx import Response
 
+from matching.policy import default_policy_text
 from tests.api.conftest import TINY, ApiEnv, finish_rounds
 
 ALL = ("family_finder", "recruitment", "panel", "decision_maker", "oversight", "admin")
@@ -27,6 +28,7 @@ class Call:
     json: dict[str, Any] | None = None
     params: dict[str, Any] = field(default_factory=dict)
     files: bool = False
+    toml: str | None = None  # a policy file sent as the body
 
 
 def _files() -> dict[str, tuple[str, bytes, str]]:
@@ -43,6 +45,9 @@ def _send(env: ApiEnv, call: Call, headers: dict[str, str]) -> Response:
     if call.files:
         kwargs["files"] = _files()
         kwargs["data"] = {"as_of": "2026-06-01"}
+    if call.toml is not None:
+        kwargs["content"] = call.toml.encode()
+        kwargs["headers"] = {**headers, "Content-Type": "application/toml"}
     return env.client.request(call.method, call.url or call.path, **kwargs)
 
 
@@ -133,6 +138,9 @@ def _matrix(run_id: int, agenda_run_id: int, proposal_id: int, round_id: int) ->
         Call("GET", "/api/gaps/publications", ("recruitment", "admin")),
         # issue #16: the fairness report, as of today, for oversight and administrators
         Call("GET", "/api/fairness", ("oversight", "admin")),
+        Call("GET", "/api/fairness", ("oversight", "admin"), params={"compare": "shipped"}),
+        Call("GET", "/api/fairness/policies", ("oversight", "admin")),
+        Call("POST", "/api/fairness/compare", ("oversight", "admin"), toml=default_policy_text()),
         Call("POST", "/api/gaps/publications", ("admin",), json={"as_of": "2026-06-01"}),
         Call(
             "POST",

@@ -60,6 +60,55 @@ def pair_tiers(instance: MatchingInstance) -> dict[tuple[int, int], int]:
     return out
 
 
+def _tier_vector(codes: list[int], n_tiers: int) -> tuple[int, ...]:
+    """How many of `codes` meet each tier, the first tier (highest bit) first."""
+    return tuple(sum((c >> (n_tiers - 1 - i)) & 1 for c in codes) for i in range(n_tiers))
+
+
+def _swap_problems(
+    u: int,
+    options: list[int],
+    tiers: dict[tuple[int, int], int],
+    pairs: dict[tuple[int, int], float],
+    home: dict[int, int],
+    load: list[int],
+    holders: dict[int, list[int]],
+    apart: dict[int, set[int]],
+    instance: MatchingInstance,
+) -> list[str]:
+    """The tiers are lexicographic across units: no two placed units could exchange
+    their households (both pairs feasible, both households within their vacancies, no
+    unit kept apart from either met) and so meet a higher tier more often, whatever
+    they would lose in the tiers below it."""
+    if u not in home:
+        return []
+    n_tiers = max(tiers.values()).bit_length()
+    size = [unit.size for unit in instance.units]
+    vacancies = [h.vacancies for h in instance.households]
+    hu = home[u]
+    out = []
+    for v in sorted({v for h in options for v in holders.get(h, [])}):
+        hv = home[v]
+        if v <= u or hv == hu or (v, hu) not in pairs:
+            continue
+        if load[hu] - size[u] + size[v] > vacancies[hu]:
+            continue
+        if load[hv] - size[v] + size[u] > vacancies[hv]:
+            continue
+        if any(w in apart.get(u, ()) for w in holders.get(hv, []) if w != v):
+            continue
+        if any(w in apart.get(v, ()) for w in holders.get(hu, []) if w != u):
+            continue
+        now = _tier_vector([tiers[(u, hu)], tiers[(v, hv)]], n_tiers)
+        swapped = _tier_vector([tiers[(u, hv)], tiers[(v, hu)]], n_tiers)
+        if swapped > now:
+            out.append(
+                f"units {u} and {v}: exchanging households {hu} and {hv} meets the tiers "
+                f"{swapped} times (first tier first) instead of {now}"
+            )
+    return out
+
+
 def _tier_problems(
     instance: MatchingInstance,
     result: Any,
@@ -72,8 +121,10 @@ def _tier_problems(
     """The tier invariant (kinship first, then needs met, then permanence), where it can
     be checked pair by pair: no unit is given (or listed with) a household while one of
     a higher tier of its own could still take it (allocate: room, a unit place, no
-    sibling kept apart in it; shortlist: fewer than M appearances), and no unit is left
-    unplaced while a feasible household has room for it."""
+    sibling kept apart in it; shortlist: fewer than M appearances), no unit is left
+    unplaced while a feasible household has room for it, and (allocate) no two units
+    could exchange households to meet a higher tier more often: the tiers are
+    lexicographic across units, not weights that lower-tier gains can add up to."""
     problems: list[str] = []
     allocate = result.mode == "allocate"
     tiers = pair_tiers(instance)
@@ -105,6 +156,7 @@ def _tier_problems(
                         f"unit {u}: household {h} of a higher tier ({tiers[(u, h)]}) had room, "
                         f"yet the unit {'got tier ' + str(current) if u in home else 'is unplaced'}"
                     )
+            problems += _swap_problems(u, hs, tiers, pairs, home, load, holders, apart, instance)
         elif listed:
             lowest = min(tiers[(u, h)] for h in listed)
             for h in hs:

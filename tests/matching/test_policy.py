@@ -38,6 +38,8 @@ def test_default_policy_loads_with_a_version() -> None:
         ),
         ("maximum = 6.0", 'maximum = "high"', "priority.maximum:"),
         ("[cost]", "[cost\n", "policy is not valid TOML"),
+        # a file nested past the parser's recursion is refused, not a crash
+        ("[cost]", "nested = " + "[" * 5000 + "]" * 5000 + "\n[cost]", "policy is not valid TOML"),
     ],
 )
 def test_bad_policy_names_the_key(old: str, new: str, message: str) -> None:

@@ -286,3 +286,60 @@ def test_the_checker_catches_a_pending_pair_split_without_a_warning() -> None:
         "S1 is split from S2 unwarned",
         "S2 is split from S1 unwarned",
     ]
+
+
+def test_a_pending_group_is_judged_under_the_callers_policy_risks() -> None:
+    # Brothers aged 9 (harmful sexual behaviour at the complex level) and 7, pending.
+    # The one home with room for both has a 5-year-old of its own. Under the shipped
+    # policy the older boy must not live with a younger unrelated child, so no home can
+    # take the brothers together; an authority whose policy names no such risk for
+    # harmful sexual behaviour searches them as one unit, in a round, the gap report and
+    # a shortlist alike (before, the pending check always used the shipped risks).
+    from matching.gaps.grouped_feasibility import unit_table
+    from matching.policy import default_policy, default_policy_text
+
+    brothers = (
+        make_child(
+            child_id="B1",
+            date_of_birth=date(2017, 3, 1),
+            needs={"harmful_sexual_behaviour": 2},
+        ),
+        make_child(child_id="B2", first_name="Tom", date_of_birth=date(2019, 3, 1)),
+    )
+    a = Authority(
+        children=brothers,
+        households=(
+            make_household(
+                household_id="HT",
+                vacancies=2,
+                children_in_home_ages=(5,),
+                will_consider={"harmful_sexual_behaviour": 2},
+            ),
+        ),
+        links=(SiblingLink("B1", "B2", "full", "pending"),),
+    )
+    text = default_policy_text()
+    block = text[text.index('[[co_placement.risks]]\nneed = "harmful_sexual_behaviour"') :]
+    block = block[: block.index("\n\n") + 2]
+    custom = load_policy(text.replace(block, ""))
+    assert "harmful_sexual_behaviour" not in custom.co_placement.risk_levels()
+
+    shipped = build_instance(a, as_of=AS_OF, policy=default_policy())
+    assert [u.children for u in shipped.instance.units] == [("B1",), ("B2",)]
+    assert shipped.practice is not None
+    assert "no household in the pool can take them together" in (
+        shipped.practice.warnings_of(["B1"])[0].message
+    )
+
+    built = build_instance(a, as_of=AS_OF, policy=custom)
+    assert [u.children for u in built.instance.units] == [("B1", "B2")]
+    assert built.practice is not None
+    assert "searched as one unit" in built.practice.warnings_of(["B1"])[0].message
+    result = solve_round(built.instance, ALLOCATE)
+    assert placed_in(built, result) == {("B1", "B2"): "HT"}
+    assert unit_table(a, as_of=AS_OF, policy=custom).practice.authority.links[0].assessment == (
+        "together"
+    )
+    listed = shortlist(a, "B2", as_of=AS_OF, policy=custom)
+    assert listed.unit == ("B1", "B2")
+    assert [c.household_id for c in listed.candidates] == ["HT"]
