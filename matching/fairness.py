@@ -6,11 +6,13 @@ less well, what drives it, and how often people departed from the system's ranki
 
 Every figure comes from the engines the service already uses, never a second copy:
 
-* each waiting unit (children all `waiting`, plans family-found: a round's units) is
-  ranked by the shortlist's engine (`matching.shortlist.rank_unit`: every hard rule's
-  mask, the survivors scored): its feasible households, the score of the household at
-  the top of its shortlist and that score's points by criterion, and the share of the
-  pool each hard rule excludes for it;
+* each waiting unit (children all `waiting`, plans family-found: a round's units) gets
+  what the shortlist's engine (`matching.shortlist.rank_unit`) would give it, from
+  `ranked_figures`: its feasible households, the score of the household at the top of
+  its shortlist and that score's points by criterion, and the share of the pool each
+  hard rule excludes for it; the hard rules are evaluated once per unit type against
+  household types (as the gap report's feasibility) and only the highest tier on the
+  unit's list is scored, the same figures unit by unit (tested against `rank_unit`);
 * "placeable by today's pool" is the gap report's engine
   (`matching.feasibility.most_children_households`: a placement of the most children,
   hard rules only); a child is placeable when its unit has a home in that placement;
@@ -19,10 +21,12 @@ Every figure comes from the engines the service already uses, never a second cop
 
 Children are grouped along six dimensions (`DIMENSIONS`). For each group and each
 figure where more is better, the group's figure is divided by the other children's;
-a percentile bootstrap with a fixed seed gives the interval (resampling children within
-the group and within the others, each resample's figure drawn exactly without listing
-the resample: a share from its Jeffreys posterior, an order statistic for a quantile, so a
-national authority costs about what a small one does); a group is flagged when the
+a percentile bootstrap with a fixed seed gives the interval (resampling units within
+the group and within the others, since siblings share their unit's figures; each
+resample's figure drawn without listing the resample: a multinomial count of each kind
+of unit, and where every unit is one child a share from its Jeffreys posterior and an
+order statistic for a quantile, so a national authority costs about what a small one
+does); a group is flagged when the
 whole interval lies below the policy's threshold (`[fairness]`, the four-fifths
 convention). A flag names its drivers: the criteria whose
 mean points (at the top of the shortlist) the group gets fewer of than the others, and
@@ -50,17 +54,25 @@ from scipy.stats import binom
 from matching import labels
 from matching.domain import Authority, Child
 from matching.feasibility import days_waiting, is_round_unit, most_children_households
+from matching.gaps.grouped_feasibility import (
+    TYPED_RULES,
+    household_types,
+    unit_part,
+    unit_rule_key,
+)
 from matching.gaps.profiles import ProfileSettings
 from matching.gaps.suppression import SUPPRESSED, suppress_grid
 from matching.policy import Policy, default_policy
 from matching.pool import BROAD_GROUPS, HouseholdPool
 from matching.practice_units import practice_units
-from matching.rules import RULE_NAMES, UnitFeatures
-from matching.scoring import CRITERION_NAMES
-from matching.shortlist import MatchingContext, rank_unit, top_positions
+from matching.rules import HARD_RULES, RULE_NAMES, RULE_READS, UnitFeatures, too_near
+from matching.scoring import CRITERION_NAMES, score_candidates
+from matching.shortlist import MatchingContext
 from matching.siblings import sibling_units
+from matching.tiers import tier_codes
 
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
 SCHEMA_VERSION = 1
@@ -298,6 +310,8 @@ class ChildFigures:
     values: dict[str, FloatArray]  # source figure -> per child (nan: no value)
     criterion_points: FloatArray  # children x CRITERION_NAMES, nan without a shortlist
     rule_share: FloatArray  # children x RULE_NAMES: share of the pool excluded
+    # each child's unit (numbered from 0): the bootstrap resamples units, not children
+    unit_of_child: IntArray
 
 
 def _units(context: MatchingContext, as_of: date) -> list[tuple[str, ...]]:
@@ -311,6 +325,127 @@ def _units(context: MatchingContext, as_of: date) -> list[tuple[str, ...]]:
     held = {c for h in practice.held for c in h.children}
     units += sorted({context.unit_by_child[c] for c in held})
     return units
+
+
+@dataclass(frozen=True)
+class RankedFigures:
+    """What the shortlist's engine (`matching.shortlist.rank_unit`) gives each unit, as
+    the report uses it: rows in the order of the units given."""
+
+    feasible: FloatArray  # households passing every hard rule
+    best_score: FloatArray  # the score of the top of the shortlist (nan: none feasible)
+    criterion_points: FloatArray  # units x CRITERION_NAMES at that top (nan: none)
+    rule_excluded: FloatArray  # units x RULE_NAMES: households each rule excludes
+
+
+def ranked_figures(
+    units: Sequence[UnitFeatures], pool: HouseholdPool, policy: Policy
+) -> RankedFigures:
+    """For each unit: its feasible households, the top of its shortlist (score and
+    points by criterion) and the households each hard rule excludes from the whole
+    pool, equal to what `rank_unit` and `top_positions(..., 1)` give (tested figure by
+    figure), without ranking each unit against the whole pool.
+
+    * The typed hard rules (`matching.gaps.grouped_feasibility`: those not `per_item`)
+      are evaluated once per unit type against one household of each household type
+      of the whole pool (a status column added: the pool is not only the candidates); a
+      rule's count for a unit is the size of the household types it excludes, as its
+      mask over the whole pool counts them (every rule's own mask, not the first rule
+      that excludes).
+    * The per-item rules run with their own functions: `connected_to_child` for a unit
+      some connected household is linked to (for any other unit it excludes every
+      connected household), `safeguarding_distance` (`too_near`, over the whole pool)
+      for a unit with a distance.
+    * The top: the feasible households are put in tiers (`tier_codes`); only the highest
+      tier present can hold the top, so only it is scored (`score_candidates`, the
+      same arithmetic per household as the whole list), and the top is the highest
+      score, then the lowest household id, as the shortlist orders it.
+    """
+    n = len(units)
+    feasible = np.zeros(n, dtype=np.float64)
+    best = np.full(n, np.nan)
+    points = np.full((n, len(CRITERION_NAMES)), np.nan)
+    excluded = np.zeros((n, len(RULE_NAMES)), dtype=np.float64)
+    if not n:
+        return RankedFigures(feasible, best, points, excluded)
+    criterion_index = {name: i for i, name in enumerate(CRITERION_NAMES)}
+    rule_index = {name: i for i, name in enumerate(RULE_NAMES)}
+    risks = policy.co_placement.risk_levels()
+    refused = int(np.bitwise_or.reduce(pool.will_not_consider)) if pool.size else 0
+    refused &= int(np.bitwise_or.reduce(np.array([u.need_mask for u in units], dtype=np.int64)))
+    htype, first = household_types(
+        pool,
+        eldest=max(u.max_age for u in units),
+        largest=max(u.size for u in units),
+        refused=refused,
+        any_status=True,
+    )
+    reps = pool.take(first)
+    type_size = np.bincount(htype, minlength=len(first))
+    typed = [name for name in RULE_NAMES if name in TYPED_RULES]
+    connected = pool.is_connected
+    linked_children = set(pool.connected_child_ids())
+
+    # per unit type: each typed rule's count, and the rows no typed rule excludes
+    # (ascending), without and with the connected households
+    keys: dict[tuple[object, ...], int] = {}
+    per_type: list[tuple[FloatArray, IntArray, IntArray]] = []
+    by_rule: dict[tuple[object, ...], tuple[BoolArray, int]] = {}
+
+    def reader(reads: str) -> Callable[[UnitFeatures], object]:
+        if reads == "need_mask":  # as typed: the needs some household refuses
+            return lambda unit: unit.need_mask & refused
+        return lambda unit: unit_part(reads, unit.children, unit.ages, risks)
+
+    unit_parts = {name: [reader(r) for r in sorted(RULE_READS[name].unit)] for name in typed}
+    for u, unit in enumerate(units):
+        key = (unit_rule_key(unit.children, unit.ages, risks), unit.need_mask & refused)
+        t = keys.get(key)
+        if t is None:
+            t = keys[key] = len(per_type)
+            counts = np.zeros(len(RULE_NAMES), dtype=np.float64)
+            out = np.zeros(len(first), dtype=bool)
+            for name in typed:
+                # a rule's mask depends only on what it declares it reads of the unit:
+                # evaluated once per distinct value of that (far fewer than unit types)
+                own = (name, *(part(unit) for part in unit_parts[name]))
+                found = by_rule.get(own)
+                if found is None:
+                    mask = HARD_RULES[name](unit, reps)
+                    found = by_rule[own] = (mask, int(np.add.reduce(type_size, where=mask)))
+                counts[rule_index[name]] = found[1]
+                out |= found[0]
+            rows = np.flatnonzero(~out[htype])
+            per_type.append((counts, rows, rows[~connected[rows]]))
+        counts, every, plain = per_type[t]
+        excluded[u] = counts
+        rows = plain  # no connected household is linked to every child of most units
+        near = (
+            too_near(unit, pool)
+            if any(c.min_distance_km is not None for c in unit.children)
+            else np.zeros(0, dtype=np.int64)
+        )
+        excluded[u, rule_index["safeguarding_distance"]] = len(near)
+        if any(c.child_id in linked_children for c in unit.children):
+            mask = HARD_RULES["connected_to_child"](unit, pool)
+            excluded[u, rule_index["connected_to_child"]] = np.count_nonzero(mask)
+            rows = every[~mask[every]]
+        else:
+            excluded[u, rule_index["connected_to_child"]] = np.count_nonzero(connected)
+        if len(near) and len(rows):
+            rows = rows[~np.isin(rows, near, assume_unique=True)]
+        feasible[u] = len(rows)
+        if not len(rows):
+            continue
+        codes = tier_codes(unit, pool, rows, policy)
+        rows = rows[codes == codes.max()]
+        table = score_candidates(unit, pool, rows, policy)
+        top = int(np.lexsort((pool.id_rank[rows], -table.score))[0])
+        best[u] = table.score[top]
+        points[u] = 0.0
+        for i, criterion in enumerate(table.criteria):
+            points[u, criterion_index[criterion.name]] = table.points[i, top]
+    return RankedFigures(feasible, best, points, excluded)
 
 
 def child_figures(
@@ -328,37 +463,20 @@ def child_figures(
     ids: list[str] = []
     group_lists: dict[str, list[str]] = {d.key: [] for d in dims}
     rows: dict[str, list[float]] = {k: [] for k in set(_SOURCE.values())}
-    points: list[FloatArray] = []
-    shares: list[FloatArray] = []
-    criterion_index = {name: i for i, name in enumerate(CRITERION_NAMES)}
+    unit_of_child: list[int] = []
+    chosen: list[UnitFeatures] = []
     for unit in _units(context, as_of):
         children = [context.children[c] for c in unit]
         if not is_round_unit(children):
             continue
         features = UnitFeatures.from_children(children, as_of, policy)
-        ranked = rank_unit(features, pool, policy)
-        table = ranked.table
-        feasible = float(len(table.rows))
-        unit_points = np.full(len(CRITERION_NAMES), np.nan)
-        best = np.nan
-        if len(table.rows):
-            top = int(top_positions(ranked, pool, 1)[0])
-            best = float(table.score[top])
-            unit_points[:] = 0.0
-            for i, criterion in enumerate(table.criteria):
-                unit_points[criterion_index[criterion.name]] = table.points[i, top]
-        size = max(pool.size, 1)
-        unit_shares = np.array(
-            [np.count_nonzero(ranked.masks[name]) / size for name in RULE_NAMES], dtype=np.float64
-        )
         placeable = 1.0 if unit in placeable_units else 0.0
         for child, age in zip(children, features.ages, strict=True):
             ids.append(child.child_id)
+            unit_of_child.append(len(chosen))
             for d in dims:
                 group_lists[d.key].append(d.group_of(child, age, len(unit)))
             days = days_waiting(child, as_of)
-            rows["feasible"].append(feasible)
-            rows["best_score"].append(best)
             rows["placeable"].append(placeable)
             rows["days"].append(float(days))
             rows["within_first"].append(float(days <= p.first_threshold_days))
@@ -367,17 +485,19 @@ def child_figures(
                 rows["placed"].append(float(child.child_id in round_outcome.placed))
             else:
                 rows["placed"].append(np.nan)
-            points.append(unit_points)
-            shares.append(unit_shares)
-    n = len(ids)
+        chosen.append(features)
+    ranked = ranked_figures(chosen, pool, policy)
+    of_unit = np.asarray(unit_of_child, dtype=np.int64)
+    values = {k: np.asarray(v, dtype=np.float64) for k, v in rows.items()}
+    values["feasible"] = ranked.feasible[of_unit]
+    values["best_score"] = ranked.best_score[of_unit]
     return ChildFigures(
         children=tuple(ids),
         groups={k: tuple(v) for k, v in group_lists.items()},
-        values={k: np.asarray(v, dtype=np.float64) for k, v in rows.items()},
-        criterion_points=(
-            np.vstack(points) if n else np.zeros((0, len(CRITERION_NAMES)), dtype=np.float64)
-        ),
-        rule_share=np.vstack(shares) if n else np.zeros((0, len(RULE_NAMES)), dtype=np.float64),
+        values=values,
+        criterion_points=ranked.criterion_points[of_unit],
+        rule_share=ranked.rule_excluded[of_unit] / max(pool.size, 1),
+        unit_of_child=of_unit,
     )
 
 
@@ -397,14 +517,14 @@ def statistic(values: FloatArray, metric: Metric) -> float | None:
 def _resampled(
     values: FloatArray, metric: Metric, rng: np.random.Generator, samples: int
 ) -> FloatArray:
-    """The metric on `samples` bootstrap resamples of `values` (no nan), drawn exactly
-    without listing the resamples. A share (the mean of 0/1 values) is drawn from its
-    Jeffreys posterior (a smoothed binomial draw that stays honest at 0 or n successes).
-    A quantile's is an order statistic of the sorted values: the
-    resample's r-th smallest value is at most the j-th smallest value exactly when at
-    least r of its n draws fall among the j smallest, a binomial count (the exact
-    bootstrap of a quantile, Hutson 2004), so its index is read off that distribution by
-    inverse transform; r is the nearest rank to the quantile's position."""
+    """The metric on `samples` bootstrap resamples of `values` (no nan), each value an
+    independent observation, drawn exactly without listing the resamples. A share (the
+    mean of 0/1 values) is drawn from its Jeffreys posterior (a smoothed binomial draw
+    that stays honest at 0 or n successes). A quantile's is an order statistic of the
+    sorted values: the resample's r-th smallest value is at most the j-th smallest value
+    exactly when at least r of its n draws fall among the j smallest, a binomial count
+    (the exact bootstrap of a quantile, Hutson 2004), so its index is read off that
+    distribution by inverse transform; r is the nearest rank to the quantile's position."""
     n = len(values)
     if metric.quantile is None:
         # the share's uncertainty from the Jeffreys posterior, Beta(x + 1/2, n - x + 1/2):
@@ -422,6 +542,179 @@ def _resampled(
     return picked
 
 
+def _resampled_units(
+    values: FloatArray,
+    units: IntArray,
+    metric: Metric,
+    rng: np.random.Generator,
+    samples: int,
+) -> FloatArray:
+    """The metric on `samples` cluster bootstrap resamples: the units (sibling groups,
+    `units` gives each value's) are drawn with replacement, each bringing all its
+    children's values, since siblings share their unit's figures and are not
+    independent observations. Units alike (the same values) are one kind: a resample
+    is a multinomial count of each kind, so nothing is listed. Where every unit is one
+    child this is `_resampled` (the Jeffreys posterior, the exact quantile draw). A
+    share whose units all agree (every unit's children all 1, or all 0) would collapse
+    to one value; it is drawn from the Jeffreys posterior with one trial per unit."""
+    _, size = np.unique(units, return_counts=True)
+    if len(values) == len(size):  # one child per unit: independent observations
+        return _resampled(values, metric, rng, samples)
+    order = np.lexsort((values, units))
+    values, units = values[order], units[order]
+    starts = np.flatnonzero(np.r_[True, units[1:] != units[:-1]])
+    k = len(starts)
+    sizes = np.diff(np.r_[starts, len(values)])
+    # each unit as a row: its size, then its sorted values (padded); alike rows, one kind
+    unit_of = np.repeat(np.arange(k), sizes)
+    rows = np.full((k, int(sizes.max()) + 1), -np.inf)
+    rows[:, 0] = sizes
+    rows[unit_of, 1 + np.arange(len(values)) - np.repeat(starts, sizes)] = values
+    kinds, counts = np.unique(rows, axis=0, return_counts=True)
+    held_values = np.isfinite(kinds[:, 1:])
+    if metric.quantile is not None and np.all(
+        kinds[:, 1:2] == np.where(held_values, kinds[:, 1:], kinds[:, 1:2])
+    ):
+        # each unit's children share one value (a unit's households, its best score)
+        return _unit_quantile(kinds[:, 1], kinds[:, 0], counts, metric.quantile, rng, samples)
+    drawn = rng.multinomial(k, counts / k, size=samples).astype(np.float64)
+    if metric.quantile is None:
+        ones = np.where(held_values, kinds[:, 1:], 0.0).sum(axis=1)
+        if np.all(ones == kinds[:, 0]) or not np.any(ones):
+            # every child 1 (or every child 0): a unit is one trial of a Jeffreys posterior
+            x = float(k) if np.any(ones) else 0.0
+            shares: FloatArray = rng.beta(x + 0.5, k - x + 0.5, size=samples)
+            return shares
+        resampled: FloatArray = (drawn @ ones) / (drawn @ kinds[:, 0])
+        return resampled
+    # a quantile: every value of every kind, in value order, with how often a resample
+    # holds it; the nearest rank in each resample, as `_resampled` takes it
+    kind_of, column = np.nonzero(held_values)
+    value_of = kinds[:, 1:][kind_of, column]
+    by_value = np.argsort(value_of, kind="stable")
+    return _quantile_draws(
+        drawn, kind_of[by_value], value_of[by_value], counts, metric.quantile, margin=8.0
+    )
+
+
+def _unit_quantile(
+    value: FloatArray,
+    size: FloatArray,
+    counts: IntArray,
+    quantile: float,
+    rng: np.random.Generator,
+    samples: int,
+    margin: float = 8.0,
+) -> FloatArray:
+    """The cluster bootstrap of a quantile when each kind of unit holds `size` children
+    of one `value` (`counts` units of each kind), drawn without a multinomial over every
+    kind: the units drawn below a window of values near the data's quantile, and those
+    above it, are drawn as one count each (the multinomial's aggregation property), then
+    by size (how many children they bring); only the kinds inside the window are drawn
+    one by one. A resample whose quantile falls below or above the window has that side
+    drawn kind by kind, given its counts by size: the same distribution as the full
+    multinomial, at a fraction of its cost when there are thousands of kinds."""
+    order = np.argsort(value, kind="stable")
+    value, size, counts = value[order], size[order].astype(np.int64), counts[order]
+    k = int(counts.sum())
+    per_child = np.cumsum(counts * size)
+    total = float(per_child[-1])
+    # the ranks a resample's quantile can plausibly take: `margin` binomial spreads of a
+    # rank, inflated for units of several children (at most by the largest's size)
+    spread = margin * np.sqrt(total * quantile * (1 - quantile) * float(size.max())) + 32
+    inside = np.flatnonzero(np.abs(per_child - quantile * total) <= spread)
+    lo = int(inside[0]) if len(inside) else 0
+    hi = int(inside[-1]) + 1 if len(inside) else len(value)
+    sides = (np.arange(lo), np.arange(hi, len(value)))
+    size_values = np.unique(size)
+    drawn = rng.multinomial(
+        k, np.r_[counts[:lo].sum(), counts[lo:hi], counts[hi:].sum()] / k, size=samples
+    )
+    by_size = []  # per side: its draws by size (samples x sizes) and its children
+    for part, column in zip(sides, (drawn[:, 0], drawn[:, -1]), strict=True):
+        weights = np.bincount(
+            np.searchsorted(size_values, size[part]),
+            weights=counts[part],
+            minlength=len(size_values),
+        )
+        if weights.sum():
+            composed = rng.multinomial(column, weights / weights.sum())
+        else:
+            composed = np.zeros((samples, len(size_values)), dtype=np.int64)
+        by_size.append(composed)
+    below, above = (composed @ size_values for composed in by_size)
+    held = below[:, None] + np.cumsum(drawn[:, 1:-1] * size[lo:hi], axis=1)
+    inner = held[:, -1] if hi > lo else below
+    n = inner + above
+    r = np.round((n - 1) * quantile) + 1
+    picked = np.zeros(samples, dtype=np.float64)
+    ok = (r > below) & (r <= inner)
+    picked[ok] = value[lo + (held[ok] < r[ok, None]).sum(axis=1)]
+    for s in np.flatnonzero(~ok).tolist():
+        # this resample's quantile lies in one side: that side drawn kind by kind,
+        # given how many units of each size it drew
+        side, rank = (0, r[s]) if r[s] <= below[s] else (1, r[s] - inner[s])
+        part = sides[side]
+        units = np.zeros(len(part), dtype=np.int64)
+        for j, width in enumerate(size_values.tolist()):
+            mine = size[part] == width
+            if by_size[side][s, j]:
+                units[mine] = rng.multinomial(
+                    by_size[side][s, j], counts[part][mine] / counts[part][mine].sum()
+                )
+        children = np.cumsum(units * size[part])
+        picked[s] = value[part][int(np.searchsorted(children, rank, side="left"))]
+    return picked
+
+
+def _quantile_draws(
+    drawn: FloatArray,
+    kind_of: IntArray,
+    values: FloatArray,
+    counts: IntArray,
+    quantile: float,
+    *,
+    margin: float | None,
+) -> FloatArray:
+    """The nearest-rank `quantile` of each resample: `drawn[s, j]` units of kind j, the
+    values (ascending) each held by one child of kind `kind_of[i]`; `counts` the units
+    of each kind in the data.
+
+    Only a window of values around the data's own quantile is followed child by child
+    (`margin` standard errors of the rank either side, with every unit of the largest
+    size); the children below it are counted in one product. A resample whose quantile
+    falls outside the window is computed over every value, so the draws are those of
+    `margin=None` exactly (tested), at a fraction of the cost for a national authority."""
+    chosen = np.arange(len(drawn))
+    picked = np.zeros(len(drawn), dtype=np.float64)
+    if margin is not None and len(values) > 64:
+        # each value's rank among the data's children, and the ranks a resample's
+        # quantile can plausibly take: the binomial spread of a rank, inflated for
+        # units of several children (at most by the largest unit's size)
+        per_child = np.cumsum(counts[kind_of])
+        largest = int(np.bincount(kind_of).max())
+        spread = margin * np.sqrt(per_child[-1] * quantile * (1 - quantile) * largest) + 32
+        inside = np.flatnonzero(np.abs(per_child - quantile * per_child[-1]) <= spread)
+        if len(inside) and len(inside) < len(values):
+            lo, hi = int(inside[0]), int(inside[-1]) + 1
+            below_kind = np.bincount(kind_of[:lo], minlength=drawn.shape[1]).astype(np.float64)
+            below = drawn @ below_kind
+            held = below[:, None] + np.cumsum(drawn[:, kind_of[lo:hi]], axis=1)
+            n = drawn @ np.bincount(kind_of, minlength=drawn.shape[1]).astype(np.float64)
+            r = np.round((n - 1) * quantile) + 1
+            ok = (r > below) & (r <= held[:, -1])
+            index = lo + (held < r[:, None]).sum(axis=1)
+            picked[ok] = values[index[ok]]
+            chosen = np.flatnonzero(~ok)
+    if len(chosen):
+        held = np.cumsum(drawn[chosen][:, kind_of], axis=1)
+        n = held[:, -1]
+        r = np.round((n - 1) * quantile) + 1
+        index = (held < r[:, None]).sum(axis=1)
+        picked[chosen] = values[np.minimum(index, len(values) - 1)]
+    return picked
+
+
 def ratio_interval(
     group: FloatArray,
     others: FloatArray,
@@ -430,13 +723,22 @@ def ratio_interval(
     confidence: float,
     samples: int,
     seed: int,
+    group_units: IntArray | None = None,
+    others_units: IntArray | None = None,
 ) -> tuple[float, float] | None:
     """Percentile bootstrap interval of metric(group) / metric(others), resampling each
-    side on its own with a fixed seed; None when the ratio is undefined in too many
-    resamples (the others' figure is 0)."""
+    side on its own with a fixed seed, by unit (`group_units`, `others_units`: each
+    child's unit; None: every child its own unit); None when the ratio is undefined in
+    too many resamples (the others' figure is 0)."""
     rng = np.random.default_rng(seed)
-    mine = _resampled(group[~np.isnan(group)], metric, rng, samples)
-    theirs = _resampled(others[~np.isnan(others)], metric, rng, samples)
+    sides = []
+    for values, units in ((group, group_units), (others, others_units)):
+        present = ~np.isnan(values)
+        if units is None:
+            sides.append(_resampled(values[present], metric, rng, samples))
+        else:
+            sides.append(_resampled_units(values[present], units[present], metric, rng, samples))
+    mine, theirs = sides
     defined = theirs > 0
     if defined.sum() < confidence * samples:
         return None
@@ -562,6 +864,8 @@ def report_from_figures(
                         confidence=settings.confidence,
                         samples=settings.bootstrap_samples,
                         seed=seed + 1000 * d_index + 100 * g_index + m_index,
+                        group_units=figures.unit_of_child[members],
+                        others_units=figures.unit_of_child[~members],
                     )
                     if interval is None:
                         continue

@@ -345,6 +345,13 @@ def too_near(unit: UnitFeatures, pool: HouseholdPool, rows: IntArray | None = No
         return np.zeros(0, dtype=np.int64)
     if len(near) == 1 and rows is not None:
         return near[0]  # already ascending (the band of the whole pool is by latitude)
+    if rows is None:
+        # the bands are in latitude order: marking them on the pool is much cheaper
+        # than a sort of their concatenation
+        marked = np.zeros(pool.size, dtype=bool)
+        for found in near:
+            marked[found] = True
+        return np.flatnonzero(marked).astype(np.int64)
     together: IntArray = np.unique(np.concatenate(near)).astype(np.int64)
     return together
 

@@ -112,6 +112,34 @@ def _household_reads() -> tuple[str, ...]:
     return tuple(c for c in _HOUSEHOLD_COLUMNS if c in declared)
 
 
+def household_types(
+    pool: HouseholdPool, *, eldest: int, largest: int, refused: int, any_status: bool = False
+) -> tuple[IntArray, IntArray]:
+    """Each row's household rule type, and the first row of each type: rows are typed
+    together when no unit up to `eldest` years and `largest` children, with needs among
+    `refused`, is told apart from them by a typed rule. The candidates (available, with
+    a vacancy) need no status column; `any_status` adds it, for a whole pool."""
+    columns = [
+        column
+        for reads in _household_reads()
+        for column in _HOUSEHOLD_COLUMNS[reads](pool, eldest, largest, refused)
+    ]
+    if any_status:
+        columns.append(pool.available.astype(np.int64))
+    _, first, htype = np.unique(
+        np.stack(columns, axis=1), axis=0, return_index=True, return_inverse=True
+    )
+    return htype.ravel().astype(np.int64), first.astype(np.int64)
+
+
+def unit_rule_key(
+    children: Sequence[Child], ages: Sequence[int], risks: Mapping[str, int]
+) -> tuple[object, ...]:
+    """What the typed rules declare they read of a unit, its needs apart (the needs
+    are typed as a bitmask restricted to those some household refuses)."""
+    return _rule_key(children, ages, risks)
+
+
 def _requirement_ages(children: Sequence[Child], ages: Sequence[int]) -> tuple[int, int]:
     """The ages `requirement` compares with the children in the home: the eldest child
     who must be the youngest there, the youngest who must be the eldest (-1: none)."""
@@ -149,6 +177,13 @@ def _unit_part(
     if part is None:
         raise RuntimeError(f"no unit type key part for what a rule reads: {reads!r}")
     return part(children, ages, risks)
+
+
+def unit_part(
+    reads: str, children: Sequence[Child], ages: Sequence[int], risks: Mapping[str, int]
+) -> object:
+    """What a typed rule reads of a unit under the name it declares (`_unit_part`)."""
+    return _unit_part(reads, children, ages, risks)
 
 
 _UNIT_READS = tuple(
@@ -444,17 +479,7 @@ def _assess(table: UnitTable, pool: HouseholdPool, units: IntArray) -> _Assessme
     max_age = int(table.eldest[units].max())
     max_size = int(table.size[units].max())
 
-    # --- household rule types: columns clipped to what these units can tell apart
-    columns = np.stack(
-        [
-            column
-            for reads in _household_reads()
-            for column in _HOUSEHOLD_COLUMNS[reads](pool, max_age, max_size, refused)
-        ],
-        axis=1,
-    )
-    _, first, htype = np.unique(columns, axis=0, return_index=True, return_inverse=True)
-    htype = htype.ravel().astype(np.int64)
+    htype, first = household_types(pool, eldest=max_age, largest=max_size, refused=refused)
     n_htypes = len(first)
     reps = pool.take(first)
 
@@ -639,15 +664,15 @@ def feasible_groups(
     """
     if policy.min_round_score > 0:
         raise ValueError("typed feasibility ignores scores: min_round_score must be 0")
-    if table is None:
-        table = unit_table(authority, as_of=as_of, policy=policy)
     households = authority.households
+    if pool is not None and pool.ids != tuple(h.household_id for h in households):
+        raise ValueError("the pool given is not the pool of the authority's households")
+    if table is None:
+        table = unit_table(authority, as_of=as_of, policy=policy, pool=pool)
     if pool is None:
         candidates = _candidates(households)
         candidate_pool = HouseholdPool.from_households(households[i] for i in candidates.tolist())
     else:
-        if pool.ids != tuple(h.household_id for h in households):
-            raise ValueError("the pool given is not the pool of the authority's households")
         # the same selection as `_candidates`, on the pool's columns
         candidates = np.flatnonzero(pool.available & (pool.vacancies > 0)).astype(np.int64)
         candidate_pool = pool.take(candidates)

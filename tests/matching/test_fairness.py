@@ -10,25 +10,34 @@ import io
 import statistics
 from dataclasses import replace
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from matching.clocks import priority_days
+from matching.csv_format import read_authority
 from matching.domain import Authority, Child
 from matching.fairness import (
     METRICS,
     RankingDecision,
     RoundOutcome,
+    _quantile_draws,
     _resampled,
+    _resampled_units,
+    _unit_quantile,
     departs_from_ranking,
     fairness_report,
+    ranked_figures,
+    ratio_interval,
     write_csv,
 )
-from matching.feasibility import most_children_households
+from matching.feasibility import is_round_unit, most_children_households
 from matching.gaps import gap_report
 from matching.policy import Policy, default_policy, load_policy
-from matching.shortlist import shortlist
+from matching.rules import RULE_NAMES, UnitFeatures
+from matching.scoring import CRITERION_NAMES
+from matching.shortlist import MatchingContext, rank_unit, shortlist, top_positions
 from matching.siblings import sibling_units
 from matching.synthetic import generate_authority
 from matching.vocab import NOT_FAMILY_FOUND_PLANS
@@ -317,6 +326,58 @@ def test_the_bootstrap_of_a_quantile_matches_brute_force_resampling() -> None:
     assert abs(fast.mean() - brute.mean()) < 0.3
 
 
+def test_siblings_are_resampled_together_so_one_sibling_group_is_less_certain() -> None:
+    """Children of one unit share its figures: a group of 24 children in two sibling
+    groups (one all placeable, one not) is two observations, not 24, so its interval
+    is much wider than that of 24 unrelated children with the same figures; a bootstrap
+    of children would give both the same interval."""
+    metric = next(m for m in METRICS if m.key == "placeable_share")
+    group = np.array([1.0] * 12 + [0.0] * 12)
+    others = np.array([1.0, 0.0] * 100)
+    others_units = np.arange(100, 300)
+    settings = {"confidence": 0.95, "samples": 2000, "seed": 5}
+    siblings = ratio_interval(
+        group,
+        others,
+        metric,
+        group_units=np.array([0] * 12 + [1] * 12),
+        others_units=others_units,
+        **settings,
+    )
+    unrelated = ratio_interval(
+        group, others, metric, group_units=np.arange(24), others_units=others_units, **settings
+    )
+    assert siblings is not None and unrelated is not None
+    assert siblings[0] == 0.0  # a resample can draw the not-placeable group twice
+    assert unrelated[0] > 0.4
+    assert siblings[1] - siblings[0] > 1.5 * (unrelated[1] - unrelated[0])
+
+
+def test_the_cluster_bootstrap_of_a_quantile_matches_resampling_units() -> None:
+    """The unit-level draw (a multinomial count of each kind of unit) gives the same
+    distribution as listing resamples of units, within Monte Carlo error."""
+    rng = np.random.default_rng(4)
+    sizes = rng.integers(1, 4, size=60)
+    units = np.repeat(np.arange(60), sizes)
+    values = np.repeat(rng.integers(0, 40, size=60), sizes).astype(np.float64)
+    metric = next(m for m in METRICS if m.key == "feasible_households_median")
+    fast = _resampled_units(values, units, metric, np.random.default_rng(2), 20_000)
+    by_unit = [values[units == u] for u in range(60)]
+    brute = np.array(
+        [
+            np.quantile(
+                np.concatenate([by_unit[i] for i in rng.integers(0, 60, size=60)]),
+                0.5,
+                method="nearest",
+            )
+            for _ in range(20_000)
+        ]
+    )
+    for q in (0.025, 0.5, 0.975):
+        assert abs(np.quantile(fast, q) - np.quantile(brute, q)) <= 1.0
+    assert abs(fast.mean() - brute.mean()) < 0.5
+
+
 # ------------------------------------------------------------------ departures from ranking
 
 
@@ -406,3 +467,140 @@ def test_the_report_names_no_child() -> None:
     report = fairness_report(authority, as_of=AS_OF)
     text = str(report.to_json())
     assert not any(c.child_id in text for c in authority.children)
+
+
+# ------------------------------------------------------------------ the fast path
+
+
+DEMO = Path(__file__).resolve().parents[2] / "fixtures" / "demo"
+
+
+def _demo() -> Authority:
+    with (
+        (DEMO / "children.csv").open("rb") as c,
+        (DEMO / "households.csv").open("rb") as h,
+        (DEMO / "sibling_links.csv").open("rb") as s,
+    ):
+        return read_authority(c, h, s, as_of=date(2026, 11, 1))
+
+
+def _distances_and_kin(authority: Authority, seed: int) -> Authority:
+    """Some children kept away from their birth family and some connected households
+    linked to waiting children (one to a whole sibling unit), so the per-item rules
+    are exercised."""
+    rng = np.random.default_rng(seed)
+    children = tuple(
+        replace(c, min_distance_km=float(rng.choice([5.0, 30.0, 80.0])))
+        if c.home_lat is not None and i % 7 == 0
+        else c
+        for i, c in enumerate(authority.children)
+    )
+    by_id = {c.child_id: c for c in children}
+    units = [
+        u for u in sibling_units(by_id, authority.links) if u[0] in set(waiting_ids(authority))
+    ]
+    households = list(authority.households)
+    for j, unit in enumerate(units[:12]):
+        h = households[j * 5]
+        households[j * 5] = replace(
+            h, kind="connected", connected_child_ids=unit if j % 3 else unit[:1]
+        )
+    return Authority(children, tuple(households), authority.links)
+
+
+@pytest.mark.parametrize("case", ["seed-1", "seed-2", "seed-3", "kin-and-distance", "demo"])
+def test_the_fast_figures_equal_the_shortlist_engine_unit_by_unit(case: str) -> None:
+    """Feasible households, each rule's exclusions over the whole pool, the top of the
+    shortlist (score, and points by criterion) from the typed path equal what the
+    shortlist's engine gives each unit (`rank_unit`, `top_positions`), exactly."""
+    as_of = AS_OF
+    if case == "demo":
+        authority, as_of = _demo(), date(2026, 11, 1)
+    elif case == "kin-and-distance":
+        authority = _distances_and_kin(generate_authority(700, 500, seed=21, as_of=AS_OF), 21)
+    else:
+        authority = generate_authority(600, 450, seed=int(case[-1]), as_of=AS_OF)
+    policy = default_policy()
+    context = MatchingContext.prepare(authority)
+    units = [
+        UnitFeatures.from_children([context.children[c] for c in unit], as_of, policy)
+        for unit in context.units
+        if is_round_unit([context.children[c] for c in unit])
+    ]
+    fast = ranked_figures(units, context.pool, policy)
+    with_top = 0
+    for u, unit in enumerate(units):
+        ranked = rank_unit(unit, context.pool, policy)
+        table = ranked.table
+        assert fast.feasible[u] == len(table.rows)
+        for r, name in enumerate(RULE_NAMES):
+            assert fast.rule_excluded[u, r] == np.count_nonzero(ranked.masks[name]), name
+        if not len(table.rows):
+            assert np.isnan(fast.best_score[u]) and np.isnan(fast.criterion_points[u]).all()
+            continue
+        with_top += 1
+        top = int(top_positions(ranked, context.pool, 1)[0])
+        assert fast.best_score[u] == table.score[top]  # exactly, not approximately
+        expected = dict.fromkeys(CRITERION_NAMES, 0.0)
+        for i, criterion in enumerate(table.criteria):
+            expected[criterion.name] = float(table.points[i, top])
+        points = dict(zip(CRITERION_NAMES, fast.criterion_points[u].tolist(), strict=True))
+        assert points == expected
+    assert with_top > 50
+
+
+def test_the_placeable_engine_runs_once_per_report(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The report places the pool's children once (the costly step of the gap report's
+    engine at national scale), not once per figure or per group."""
+    import matching.fairness as fairness
+
+    calls = []
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return most_children_households(*args, **kwargs)
+
+    monkeypatch.setattr(fairness, "most_children_households", counted)
+    authority = generate_authority(300, 200, seed=10, as_of=AS_OF)
+    report = fairness_report(authority, as_of=AS_OF)
+    assert report.children_waiting > 0 and len(calls) == 1
+
+
+def test_the_windowed_quantile_draw_equals_the_full_one() -> None:
+    """Following only the values near the quantile gives exactly the draws of following
+    every value, also when the window is so narrow that many resamples fall outside."""
+    rng = np.random.default_rng(7)
+    k = 3000
+    sizes = np.where(rng.random(k) < 0.8, 1, rng.integers(2, 5, size=k))
+    kinds = np.repeat(np.arange(k), 1)  # one value per unit: unit j is kind j
+    counts = np.ones(k, dtype=np.int64)
+    values = np.sort(rng.integers(0, 500, size=k).astype(np.float64))
+    kind_of = np.repeat(kinds, sizes)
+    values_per_child = np.repeat(values, sizes)
+    drawn = rng.multinomial(k, counts / k, size=400).astype(np.float64)
+    full = _quantile_draws(drawn, kind_of, values_per_child, counts, 0.25, margin=None)
+    for margin in (8.0, 0.3, 0.0):
+        windowed = _quantile_draws(drawn, kind_of, values_per_child, counts, 0.25, margin=margin)
+        assert np.array_equal(windowed, full), margin
+
+
+@pytest.mark.parametrize("margin", [8.0, 0.0])
+def test_the_unit_quantile_draw_has_the_distribution_of_resampling_units(margin: float) -> None:
+    """Units of one value each (a unit's households): the aggregated draw (narrow window:
+    most resamples fall outside it and are drawn kind by kind) gives the distribution of
+    listing resamples of units, within Monte Carlo error."""
+    rng = np.random.default_rng(8)
+    k = 400
+    size = np.where(rng.random(k) < 0.7, 1, rng.integers(2, 5, size=k)).astype(np.float64)
+    value = rng.integers(0, 300, size=k).astype(np.float64)
+    counts = np.ones(k, dtype=np.int64)
+    fast = _unit_quantile(value, size, counts, 0.25, np.random.default_rng(3), 8000, margin)
+    brute = []
+    for _ in range(8000):
+        pick = rng.integers(0, k, size=k)
+        brute.append(
+            np.quantile(np.repeat(value[pick], size[pick].astype(int)), 0.25, method="nearest")
+        )
+    for q in (0.025, 0.5, 0.975):
+        assert abs(np.quantile(fast, q) - np.quantile(brute, q)) <= 3.0
+    assert abs(fast.mean() - np.mean(brute)) < 1.5
