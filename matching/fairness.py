@@ -314,12 +314,12 @@ class ChildFigures:
     unit_of_child: IntArray
 
 
-def _units(context: MatchingContext, as_of: date) -> list[tuple[str, ...]]:
+def _units(context: MatchingContext, as_of: date, policy: Policy) -> list[tuple[str, ...]]:
     """The units as a shortlist and a round form them (`matching.practice_units`: a
     pending group searched together where a household can take it), and the units of
     the children held for a person's decision as the sibling records put them (they
     wait, so they are counted; no household is proposed to them meanwhile)."""
-    practice = practice_units(context.authority, as_of=as_of, pool=context.pool)
+    practice = practice_units(context.authority, as_of=as_of, pool=context.pool, policy=policy)
     matched = practice.authority
     units = list(sibling_units((c.child_id for c in matched.children), matched.links))
     held = {c for h in practice.held for c in h.children}
@@ -465,7 +465,7 @@ def child_figures(
     rows: dict[str, list[float]] = {k: [] for k in set(_SOURCE.values())}
     unit_of_child: list[int] = []
     chosen: list[UnitFeatures] = []
-    for unit in _units(context, as_of):
+    for unit in _units(context, as_of, policy):
         children = [context.children[c] for c in unit]
         if not is_round_unit(children):
             continue

@@ -47,7 +47,9 @@ def policy_text(version: str, *, needs: str = "30.0", threshold: str = "0.8") ->
 
 
 NEEDS_HEAVY = policy_text("needs-heavy", needs="90.0", threshold="0.95")
-FLAG_AT_HALF = policy_text("flag-at-half", threshold="0.5")
+# flags only a ratio whose whole interval lies below 0.1: clears every flag of the
+# shipped policy on this authority (their intervals reach above 0.3)
+FLAG_AT_TENTH = policy_text("flag-at-tenth", threshold="0.1")
 
 
 @pytest.fixture
@@ -297,14 +299,14 @@ def test_the_page_compares_with_an_uploaded_file(compare_env: ApiEnv) -> None:
     client = sign_in(compare_env, "admin")
     token = csrf_of(client.get("/fairness").text)
     form = {"csrf_token": token, "as_of": AS_OF}
-    files = {"policy": ("flag-at-half.toml", FLAG_AT_HALF.encode(), "application/toml")}
+    files = {"policy": ("flag-at-tenth.toml", FLAG_AT_TENTH.encode(), "application/toml")}
     shown = client.post("/fairness/compare", data=form, files=files)
     assert shown.status_code == 200, shown.text[:2000]
     text = shown.text
-    assert "Under the policy file you sent (policy flag-at-half)" in text
+    assert "Under the policy file you sent (policy flag-at-tenth)" in text
     # a lower threshold clears flags and raises none; the figures are the same
-    cleared = text.split('id="flags-cleared"')[1].split("</ul>")[0]
-    assert cleared.count("<li>") >= 1
+    cleared = text.split('<ul class="govuk-list govuk-list--bullet" id="flags-cleared">')[1]
+    assert cleared.split("</ul>")[0].count("<li>") >= 1
     assert "None: no group is flagged under the compared policy" in text
     assert "No figure changes under the compared policy." in text
 
