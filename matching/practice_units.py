@@ -46,7 +46,15 @@ from matching.phrases import join_words
 from matching.policy import Policy
 from matching.pool import HouseholdPool
 from matching.practice import PLAN_CONFLICT, SIBLING_CONTRADICTION, practice_warnings
-from matching.rules import RULE_NAMES, UnitFeatures, combine, hard_exclusions
+from matching.rules import (
+    HARD_RULES,
+    RULE_NAMES,
+    UnitFeatures,
+    combine,
+    hard_exclusions,
+    safeguarding_distance,
+    too_near,
+)
 from matching.siblings import sibling_units
 from matching.vocab import NOT_FAMILY_FOUND_PLANS
 
@@ -221,8 +229,16 @@ def _pending_groups(
 def _feasible_together(
     children: Sequence[Child], pool: HouseholdPool, as_of: date, policy: Policy | None
 ) -> bool:
-    masks = hard_exclusions(UnitFeatures.from_children(children, as_of, policy), pool)
-    return bool(np.count_nonzero(~combine(masks, pool.size)))
+    unit = UnitFeatures.from_children(children, as_of, policy)
+    # the distance rule only on the households every other rule leaves open (as the
+    # typed feasibility does): the exact distance to the whole pool is the costly part
+    masks = {
+        name: rule(unit, pool)
+        for name, rule in HARD_RULES.items()
+        if rule is not safeguarding_distance
+    }
+    open_rows = np.flatnonzero(~combine(masks, pool.size))
+    return len(too_near(unit, pool, open_rows)) < len(open_rows)
 
 
 def practice_units(

@@ -751,7 +751,8 @@ def _greedy(
             h = -1
             for at in np.argsort(remaining[fits], kind="stable").tolist():
                 c = int(fits[at])
-                if not ask[at] or not co.clash(u, np.array(occupants[c], np.int64)).any():
+                # a household holds a unit or two: scalar questions, no arrays per ask
+                if not ask[at] or all(co.together(u, o) for o in occupants[c]):
                     h = c
                     break
             if h < 0:

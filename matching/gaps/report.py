@@ -549,6 +549,11 @@ def _kept_apart_in_targets(
 ) -> _KeptApart:
     """Unit pairs a recruited household must never take together (see `_KeptApart`)."""
     apart = frozenset((min(a, b), max(a, b)) for a, b in graph.apart_units)
+    if isinstance(graph, _Typed) and graph.graph.table.co_placement_policy == co_placement_policy:
+        # the compact form the placeable engine read, of every unit: whether two units
+        # may live together does not depend on the other units, so it answers for the
+        # unplaced ones as a form of theirs alone would (built once, not twice)
+        return _KeptApart(apart, graph.graph.co_placement, {u: u for u in unplaced})
     compact = co_placement(
         [unit_children[u] for u in unplaced], authority.links, co_placement_policy
     )

@@ -89,6 +89,30 @@ def test_pending_sisters_no_home_can_take_together_are_matched_apart_and_warned(
     assert "matched separately" in listed.warnings[0].message
 
 
+@pytest.mark.parametrize("far_home", [False, True])
+def test_a_pending_group_is_kept_together_only_where_a_home_meets_the_safeguarding_distance(
+    far_home: bool,
+) -> None:
+    # the only home with room for both sisters is 1.2 km from the birth family's home,
+    # inside Amy's 5 km; a second one 40 km away (when there) can take them together
+    amy, bea = sisters()
+    amy = dataclasses.replace(amy, min_distance_km=5.0)
+    homes = [
+        make_household(household_id="HA", vacancies=1, approved_places=1, lat=55.2),
+        make_household(household_id="HB", vacancies=1, approved_places=1, lat=55.2),
+        make_household(household_id="HT", vacancies=2),
+    ]
+    if far_home:
+        homes.append(make_household(household_id="HF", vacancies=2, lat=55.13))
+    a = Authority(
+        children=(amy, bea),
+        households=tuple(homes),
+        links=(SiblingLink("S1", "S2", "full", "pending"),),
+    )
+    units = [u.children for u in build_instance(a, as_of=AS_OF).instance.units]
+    assert units == ([("S1", "S2")] if far_home else [("S1",), ("S2",)])
+
+
 def contradiction() -> Authority:
     """A together with B, B together with C, A apart from C; D and E are fine."""
     kids = tuple(make_child(child_id=c) for c in ("A", "B", "C", "D", "E"))
