@@ -76,7 +76,7 @@ def main() -> None:
     stages: dict[str, float] = {}
     started = time.perf_counter()
     units = []
-    for unit in _units(context, AS_OF):
+    for unit in _units(context, AS_OF, policy):
         children = [context.children[c] for c in unit]
         if is_round_unit(children):
             units.append(UnitFeatures.from_children(children, AS_OF, policy))

@@ -570,7 +570,13 @@ def _resampled_units(
     rows = np.full((k, int(sizes.max()) + 1), -np.inf)
     rows[:, 0] = sizes
     rows[unit_of, 1 + np.arange(len(values)) - np.repeat(starts, sizes)] = values
-    kinds, counts = np.unique(rows, axis=0, return_counts=True)
+    # alike rows, in the order `np.unique(rows, axis=0)` gives (lexicographic), by a
+    # lexsort of the columns: the row-wise unique sorts records, several times slower
+    by_row = np.lexsort(rows.T[::-1])
+    rows = rows[by_row]
+    new_kind = np.r_[True, np.any(rows[1:] != rows[:-1], axis=1)]
+    kinds = rows[new_kind]
+    counts = np.diff(np.r_[np.flatnonzero(new_kind), k])
     held_values = np.isfinite(kinds[:, 1:])
     if metric.quantile is not None and np.all(
         kinds[:, 1:2] == np.where(held_values, kinds[:, 1:], kinds[:, 1:2])
@@ -610,8 +616,9 @@ def _unit_quantile(
     of one `value` (`counts` units of each kind), drawn without a multinomial over every
     kind: the units drawn below a window of values near the data's quantile, and those
     above it, are drawn as one count each (the multinomial's aggregation property), then
-    by size (how many children they bring); only the kinds inside the window are drawn
-    one by one. A resample whose quantile falls below or above the window has that side
+    by size (how many children they bring); the kinds inside the window are drawn in
+    blocks (each block's units of one size one count), then only the block holding the
+    resample's quantile kind by kind. A resample whose quantile falls below or above the window has that side
     drawn kind by kind, given its counts by size: the same distribution as the full
     multinomial, at a fraction of its cost when there are thousands of kinds."""
     order = np.argsort(value, kind="stable")
@@ -627,8 +634,20 @@ def _unit_quantile(
     hi = int(inside[-1]) + 1 if len(inside) else len(value)
     sides = (np.arange(lo), np.arange(hi, len(value)))
     size_values = np.unique(size)
+    # the window's kinds in blocks of consecutive values: each block's units of one size
+    # are one cell of the multinomial (the aggregation property again), and only the
+    # block holding a resample's quantile is drawn kind by kind, given its cells' counts:
+    # about 2 * sqrt(kinds) draws a resample instead of one per kind of the window
+    block = max(1, int(np.sqrt(hi - lo)))
+    cell_key = ((np.arange(lo, hi) - lo) // block) * len(size_values) + np.searchsorted(
+        size_values, size[lo:hi]
+    )
+    cells, cell_of = np.unique(cell_key, return_inverse=True)
+    cell_units = np.bincount(cell_of, weights=counts[lo:hi], minlength=len(cells))
+    cell_size = size_values[cells % len(size_values)]
+    cell_block = cells // len(size_values)
     drawn = rng.multinomial(
-        k, np.r_[counts[:lo].sum(), counts[lo:hi], counts[hi:].sum()] / k, size=samples
+        k, np.r_[counts[:lo].sum(), cell_units, counts[hi:].sum()] / k, size=samples
     )
     by_size = []  # per side: its draws by size (samples x sizes) and its children
     for part, column in zip(sides, (drawn[:, 0], drawn[:, -1]), strict=True):
@@ -643,13 +662,33 @@ def _unit_quantile(
             composed = np.zeros((samples, len(size_values)), dtype=np.int64)
         by_size.append(composed)
     below, above = (composed @ size_values for composed in by_size)
-    held = below[:, None] + np.cumsum(drawn[:, 1:-1] * size[lo:hi], axis=1)
-    inner = held[:, -1] if hi > lo else below
+    picked = np.zeros(samples, dtype=np.float64)
+    if hi > lo:
+        first_cell = np.flatnonzero(np.r_[True, cell_block[1:] != cell_block[:-1]])
+        block_children = np.add.reduceat(drawn[:, 1:-1] * cell_size, first_cell, axis=1)
+        held = below[:, None] + np.cumsum(block_children, axis=1)
+        inner = held[:, -1]
+    else:
+        inner = below
     n = inner + above
     r = np.round((n - 1) * quantile) + 1
-    picked = np.zeros(samples, dtype=np.float64)
     ok = (r > below) & (r <= inner)
-    picked[ok] = value[lo + (held[ok] < r[ok, None]).sum(axis=1)]
+    if hi > lo:
+        block_of = (held < r[:, None]).sum(axis=1)
+        for b in np.unique(block_of[ok]).tolist():
+            mine = np.flatnonzero(ok & (block_of == b))
+            start = lo + int(cell_block[first_cell[b]]) * block
+            kinds = np.arange(start, min(start + block, hi))
+            drawn_kinds = np.zeros((len(mine), len(kinds)), dtype=np.int64)
+            stop = first_cell[b + 1] if b + 1 < len(first_cell) else len(cells)
+            for c in range(int(first_cell[b]), int(stop)):
+                members = np.flatnonzero(cell_of[kinds - lo] == c)
+                drawn_kinds[:, members] = rng.multinomial(
+                    drawn[mine, 1 + c], counts[kinds[members]] / cell_units[c]
+                )
+            before = held[mine, b - 1] if b else below[mine]
+            children = before[:, None] + np.cumsum(drawn_kinds * size[kinds], axis=1)
+            picked[mine] = value[kinds[(children < r[mine, None]).sum(axis=1)]]
     for s in np.flatnonzero(~ok).tolist():
         # this resample's quantile lies in one side: that side drawn kind by kind,
         # given how many units of each size it drew
