@@ -51,6 +51,7 @@ def main() -> None:
     from matching.fairness import _units, child_figures, ranked_figures, report_from_figures
     from matching.feasibility import is_round_unit
     from matching.policy import default_policy
+    from matching.practice_units import practice_units
     from matching.rules import UnitFeatures
     from matching.shortlist import MatchingContext
     from matching.synthetic import generate_authority
@@ -76,7 +77,8 @@ def main() -> None:
     stages: dict[str, float] = {}
     started = time.perf_counter()
     units = []
-    for unit in _units(context, AS_OF, policy):
+    practice = practice_units(context.authority, as_of=AS_OF, pool=context.pool, policy=policy)
+    for unit in _units(context, practice):
         children = [context.children[c] for c in unit]
         if is_round_unit(children):
             units.append(UnitFeatures.from_children(children, AS_OF, policy))

@@ -64,7 +64,7 @@ from matching.gaps.profiles import ProfileSettings
 from matching.gaps.suppression import SUPPRESSED, suppress_grid
 from matching.policy import Policy, default_policy
 from matching.pool import BROAD_GROUPS, HouseholdPool
-from matching.practice_units import practice_units
+from matching.practice_units import PracticeUnits, practice_units
 from matching.rules import HARD_RULES, RULE_NAMES, RULE_READS, UnitFeatures, too_near
 from matching.scoring import CRITERION_NAMES, score_candidates
 from matching.shortlist import MatchingContext
@@ -314,12 +314,11 @@ class ChildFigures:
     unit_of_child: IntArray
 
 
-def _units(context: MatchingContext, as_of: date, policy: Policy) -> list[tuple[str, ...]]:
+def _units(context: MatchingContext, practice: PracticeUnits) -> list[tuple[str, ...]]:
     """The units as a shortlist and a round form them (`matching.practice_units`: a
     pending group searched together where a household can take it), and the units of
     the children held for a person's decision as the sibling records put them (they
     wait, so they are counted; no household is proposed to them meanwhile)."""
-    practice = practice_units(context.authority, as_of=as_of, pool=context.pool, policy=policy)
     matched = practice.authority
     units = list(sibling_units((c.child_id for c in matched.children), matched.links))
     held = {c for h in practice.held for c in h.children}
@@ -458,14 +457,18 @@ def child_figures(
     """The per-child figures of every waiting child of `context`'s authority."""
     authority, pool = context.authority, context.pool
     p = policy.priority
-    placeable_units = set(most_children_households(authority, as_of, policy, pool))
+    # the sibling practice rules applied once, for the units and the placeable engine
+    practice = practice_units(authority, as_of=as_of, pool=pool, policy=policy)
+    placeable_units = set(
+        most_children_households(authority, as_of, policy, pool, practice=practice)
+    )
     dims = dimensions(policy)
     ids: list[str] = []
     group_lists: dict[str, list[str]] = {d.key: [] for d in dims}
     rows: dict[str, list[float]] = {k: [] for k in set(_SOURCE.values())}
     unit_of_child: list[int] = []
     chosen: list[UnitFeatures] = []
-    for unit in _units(context, as_of, policy):
+    for unit in _units(context, practice):
         children = [context.children[c] for c in unit]
         if not is_round_unit(children):
             continue
@@ -618,9 +621,10 @@ def _unit_quantile(
     above it, are drawn as one count each (the multinomial's aggregation property), then
     by size (how many children they bring); the kinds inside the window are drawn in
     blocks (each block's units of one size one count), then only the block holding the
-    resample's quantile kind by kind. A resample whose quantile falls below or above the window has that side
-    drawn kind by kind, given its counts by size: the same distribution as the full
-    multinomial, at a fraction of its cost when there are thousands of kinds."""
+    resample's quantile kind by kind. A resample whose quantile falls below or above the
+    window has that side drawn kind by kind, given its counts by size: the same
+    distribution as the full multinomial, at a fraction of its cost when there are
+    thousands of kinds."""
     order = np.argsort(value, kind="stable")
     value, size, counts = value[order], size[order].astype(np.int64), counts[order]
     k = int(counts.sum())

@@ -190,7 +190,12 @@ def build_instance(
 
         row_of = {h: i for i, h in enumerate(pool.ids)}
         most = most_children_households(
-            authority, as_of, policy, pool, expand_max_pairs=EXPAND_MAX_PAIRS if floor else 0
+            authority,
+            as_of,
+            policy,
+            pool,
+            expand_max_pairs=EXPAND_MAX_PAIRS if floor else 0,
+            practice=practice,
         )
         placed = {children: row_of[h] for children, h in most.items()}
     kept = None
@@ -256,6 +261,7 @@ def most_children_households(
     pool: HouseholdPool,
     *,
     expand_max_pairs: int = 0,
+    practice: PracticeUnits | None = None,
 ) -> dict[tuple[str, ...], str]:
     """A household for each unit in a placement of the most children the pool can place
     (hard rules only, no score), by unit children: `matching.gaps.placeable` on the
@@ -263,14 +269,16 @@ def most_children_households(
     pairs (a round's floor passes the gap report's `EXPAND_MAX_PAIRS`), the groups are
     expanded to pairs and placed by the assignment kernel instead, as the gap report
     places them: the same placement as the report's (a deterministic budget), where the
-    search on the groups may place fewer children."""
+    search on the groups may place fewer children. `practice`: the sibling practice
+    rules already applied to `authority` on `as_of` (under `policy`), when the caller
+    has them, so they are not applied twice."""
     # imported here: the gap analysis builds on this module
     from matching.gaps.grouped_feasibility import feasible_groups
     from matching.gaps.placeable import max_children_placed, max_children_placed_on_pairs
 
     unscored = policy.model_copy(update={"min_round_score": 0.0})
     whole = pool if pool.ids == tuple(h.household_id for h in authority.households) else None
-    groups = feasible_groups(authority, as_of=as_of, policy=unscored, pool=whole)
+    groups = feasible_groups(authority, as_of=as_of, policy=unscored, pool=whole, practice=practice)
     if expand_max_pairs and groups.n_pairs() <= expand_max_pairs:
         placement = max_children_placed_on_pairs(groups.instance())
     else:

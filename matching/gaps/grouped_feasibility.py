@@ -273,12 +273,20 @@ def _rule_key(
 
 
 def unit_table(
-    authority: Authority, *, as_of: date, policy: Policy, pool: HouseholdPool | None = None
+    authority: Authority,
+    *,
+    as_of: date,
+    policy: Policy,
+    pool: HouseholdPool | None = None,
+    practice: PracticeUnits | None = None,
 ) -> UnitTable:
     """The waiting units of `authority` (as a round forms them) on `as_of`: the sibling
     practice rules applied first (`matching.practice_units`), as in a round. `pool` is
-    the pool of the authority's households when the caller holds one."""
-    practice = practice_units(authority, as_of=as_of, policy=policy, pool=pool)
+    the pool of the authority's households when the caller holds one; `practice` those
+    rules already applied to `authority` on `as_of` under `policy`'s co-placement risks,
+    when the caller has them (a round's instance, the fairness report)."""
+    if practice is None:
+        practice = practice_units(authority, as_of=as_of, policy=policy, pool=pool)
     risks = policy.co_placement.risk_levels()
     authority = practice.authority
     by_id = {c.child_id: c for c in authority.children}
@@ -680,13 +688,15 @@ def feasible_groups(
     policy: Policy,
     table: UnitTable | None = None,
     pool: HouseholdPool | None = None,
+    practice: PracticeUnits | None = None,
 ) -> FeasibleGroups:
     """The feasible pairs of `authority` on `as_of`, grouped into types (see module doc).
 
     Requires `policy.min_round_score == 0` (no pair is dropped for its score). `table`
     is the authority's units when the caller has already prepared them; `pool` the pool
     of all its households (row i = `authority.households[i]`, as a service's snapshot
-    holds it), from which the candidates are sliced instead of built again.
+    holds it), from which the candidates are sliced instead of built again; `practice`
+    the sibling practice rules already applied (see `unit_table`).
     """
     if policy.min_round_score > 0:
         raise ValueError("typed feasibility ignores scores: min_round_score must be 0")
@@ -694,7 +704,7 @@ def feasible_groups(
     if pool is not None and pool.ids != tuple(h.household_id for h in households):
         raise ValueError("the pool given is not the pool of the authority's households")
     if table is None:
-        table = unit_table(authority, as_of=as_of, policy=policy, pool=pool)
+        table = unit_table(authority, as_of=as_of, policy=policy, pool=pool, practice=practice)
     if pool is None:
         candidates = _candidates(households)
         candidate_pool = HouseholdPool.from_households(households[i] for i in candidates.tolist())
