@@ -21,7 +21,7 @@ from matching.rounds import RoundParams, random_instance, solve_round
 from matching.synthetic import generate_authority
 from tests.matching.round_checker import check_round
 
-# a deadline (perf_counter seconds) no test reaches: the budgets are deterministic seconds
+# a wall-clock deadline no test reaches: the budgets are deterministic seconds
 _NEVER = 1e9
 # the least CP-SAT may search (`solve_component` asks for at least 1e-3 det. seconds)
 _TINY = Budget(det_seconds=0.0, deadline=_NEVER)

@@ -52,6 +52,23 @@ def _instance(
     )
 
 
+def _one_against_two(higher: int, lower: int) -> MatchingInstance:
+    """A (two siblings) may live with H0 (the `higher` tier) or H1; B and C may each live
+    in H0 (the `lower` tier, and their best scores) or a household of their own."""
+    return _instance(
+        [2, 1, 1],
+        [2, 2, 1, 1],
+        [
+            (0, 0, 10.0, higher),
+            (0, 1, 90.0, 0),
+            (1, 0, 90.0, lower),
+            (1, 2, 10.0, 0),
+            (2, 0, 90.0, lower),
+            (2, 3, 10.0, 0),
+        ],
+    )
+
+
 def _homes(result: object) -> list[int | None]:
     return [a[0][0] if a else None for a in result.assignments]  # type: ignore[attr-defined]
 
@@ -69,18 +86,7 @@ def test_one_unit_keeps_a_higher_tier_over_two_units_gaining_a_lower_one(
     # children are placed either way. The plan the scores like best moves A out of H0
     # so that B and C both gain the lower tier: under the old sum of tier codes the two
     # gains tie with A's one and the score chose it.
-    instance = _instance(
-        [2, 1, 1],
-        [2, 2, 1, 1],
-        [
-            (0, 0, 10.0, higher),
-            (0, 1, 90.0, 0),
-            (1, 0, 90.0, lower),
-            (1, 2, 10.0, 0),
-            (2, 0, 90.0, lower),
-            (2, 3, 10.0, 0),
-        ],
-    )
+    instance = _one_against_two(higher, lower)
     result = solve_round(instance, ALLOCATE)
     check_round(instance, result, ALLOCATE)
     assert result.children_placed == 4
@@ -96,18 +102,7 @@ def test_where_the_range_is_short_only_the_scores_get_coarser(
     # scores are counted in coarser units, and the objective is still the exact score
     import matching.assignment.prepared as prepared
 
-    instance = _instance(
-        [2, 1, 1],
-        [2, 2, 1, 1],
-        [
-            (0, 0, 10.0, KIN),
-            (0, 1, 90.0, 0),
-            (1, 0, 90.0, NEEDS),
-            (1, 2, 10.0, 0),
-            (2, 0, 90.0, NEEDS),
-            (2, 3, 10.0, 0),
-        ],
-    )
+    instance = _one_against_two(KIN, NEEDS)
     assert prepare(instance, allocate=True).score_unit == 1
     monkeypatch.setattr(prepared, "_MAX_TOTAL", 2**12)
     assert prepare(instance, allocate=True).score_unit > 1
