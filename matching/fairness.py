@@ -794,6 +794,33 @@ def ratio_interval(
 # ----------------------------------------------------------------------------- drivers
 
 
+def _behind(
+    kind: Literal["criterion", "rule"],
+    names: Sequence[str],
+    group: FloatArray,
+    others: FloatArray,
+    *,
+    digits: int,
+    fewer_is_worse: bool,
+) -> list[Driver]:
+    """A driver for each name where the group's mean is worse than the other children's
+    (fewer, or more when not `fewer_is_worse`), by more than rounds to 0 at `digits`."""
+    out: list[Driver] = []
+    for i, name in enumerate(names):
+        gap = float(others[i] - group[i]) if fewer_is_worse else float(group[i] - others[i])
+        if round(gap, digits) > 0:
+            out.append(
+                Driver(
+                    kind=kind,
+                    name=name,
+                    group=round(float(group[i]), digits),
+                    others=round(float(others[i]), digits),
+                    difference=round(gap, digits),
+                )
+            )
+    return out
+
+
 def drivers(figures: ChildFigures, members: BoolArray, metric: str) -> tuple[Driver, ...]:
     """The criteria and hard rules behind a group's lower figure, most important first:
     criteria by the mean points the group's children get fewer of at the top of their
@@ -803,35 +830,23 @@ def drivers(figures: ChildFigures, members: BoolArray, metric: str) -> tuple[Dri
     with_list = ~np.isnan(figures.criterion_points[:, 0])
     mine, theirs = members & with_list, ~members & with_list
     if mine.any() and theirs.any():
-        group_mean = figures.criterion_points[mine].mean(axis=0)
-        others_mean = figures.criterion_points[theirs].mean(axis=0)
-        for i, name in enumerate(CRITERION_NAMES):
-            lost = float(others_mean[i] - group_mean[i])
-            if round(lost, 3) > 0:
-                found["criterion"].append(
-                    Driver(
-                        kind="criterion",
-                        name=name,
-                        group=round(float(group_mean[i]), 3),
-                        others=round(float(others_mean[i]), 3),
-                        difference=round(lost, 3),
-                    )
-                )
+        found["criterion"] = _behind(
+            "criterion",
+            CRITERION_NAMES,
+            figures.criterion_points[mine].mean(axis=0),
+            figures.criterion_points[theirs].mean(axis=0),
+            digits=3,
+            fewer_is_worse=True,
+        )
     if members.any() and (~members).any():
-        group_share = figures.rule_share[members].mean(axis=0)
-        others_share = figures.rule_share[~members].mean(axis=0)
-        for i, name in enumerate(RULE_NAMES):
-            excess = float(group_share[i] - others_share[i])
-            if round(excess, 4) > 0:
-                found["rule"].append(
-                    Driver(
-                        kind="rule",
-                        name=name,
-                        group=round(float(group_share[i]), 4),
-                        others=round(float(others_share[i]), 4),
-                        difference=round(excess, 4),
-                    )
-                )
+        found["rule"] = _behind(
+            "rule",
+            RULE_NAMES,
+            figures.rule_share[members].mean(axis=0),
+            figures.rule_share[~members].mean(axis=0),
+            digits=4,
+            fewer_is_worse=False,
+        )
     for kind in found:
         found[kind].sort(key=lambda d: (-d.difference, d.name))
     first, second = ("criterion", "rule") if metric in _SCORE_METRICS else ("rule", "criterion")

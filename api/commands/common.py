@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -59,6 +59,14 @@ class CliState:
                     typer.echo(f"error: {name}: {item['msg']}", err=True)
                 raise typer.Exit(CONFIGURATION_EXIT_CODE) from None
         return self._settings
+
+
+# the reports' (gaps, fairness) date and JSON options, one wording for both
+ReportAsOfOption = Annotated[
+    str | None,
+    typer.Option("--as-of", help="Reference date, YYYY-MM-DD (default: today)", show_default=False),
+]
+ReportJsonOption = Annotated[bool, typer.Option("--json", help="Print the report as JSON")]
 
 
 def state(ctx: typer.Context) -> CliState:

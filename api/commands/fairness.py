@@ -11,7 +11,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from api.commands.common import open_session, parse_date, reporting_errors
+from api.commands.common import (
+    ReportAsOfOption,
+    ReportJsonOption,
+    open_session,
+    parse_date,
+    reporting_errors,
+)
 from api.commands.matching import requested_by, resolve_policy
 
 if TYPE_CHECKING:
@@ -117,13 +123,8 @@ def render(figures: FairnessFigures, written: list[Path]) -> None:
 
 def fairness_command(
     ctx: typer.Context,
-    as_of: Annotated[
-        str | None,
-        typer.Option(
-            "--as-of", help="Reference date, YYYY-MM-DD (default: today)", show_default=False
-        ),
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON")] = False,
+    as_of: ReportAsOfOption = None,
+    as_json: ReportJsonOption = False,
     csv_file: Annotated[
         Path | None,
         typer.Option(
